@@ -1,0 +1,61 @@
+# Sigap: `make run` serves the demo, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 5000
+
+.PHONY: install run test bench bench-intake prod-check faults faults-postgres audit clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: install
+	@mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed demo
+	SIGAP_RUN_SCHEDULER=$${SIGAP_RUN_SCHEDULER:-1} $(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload
+
+# The suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set (.ci/run sets it).
+# Browser tests drive Debian's Chromium through Playwright; without it they skip and say why.
+test: install
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; } || echo "chromium not installed: browser tests will skip"
+	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL) =="; \
+		SIGAP_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider; \
+	fi
+
+bench: install
+	$(BIN)/python -m bench
+
+bench-intake: install
+	$(BIN)/python -m bench.intake_load --requests 2000 --concurrency 16 --max-seconds 50
+
+# The production shape (PostgreSQL, gunicorn with 2 workers, two schedulers, Redis) started locally and smoke-tested.
+prod-check: install
+	bash scripts/prod_check.sh
+
+# Faults survived: duplicate webhook floods, a scheduler killed mid-step, Telegram/Twilio down for a while.
+faults: install
+	$(BIN)/python scripts/faults.py
+
+# The same plus a PostgreSQL restart under load: restarts the whole local server.
+faults-postgres: install
+	$(BIN)/python scripts/faults.py --with-postgres-restart
+
+# Needs the advisory database (PyPI's vulnerability service); not reachable from every machine.
+audit: install
+	$(BIN)/pip-audit -r requirements.txt
+
+clean:
+	rm -rf $(VENV) node_modules instance/*.db

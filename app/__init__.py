@@ -1,0 +1,54 @@
+"""Sigap: citizen complaint SLA tracker. `create_app()` is the application factory."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from app.clock import Clock, SystemClock
+from app.db import make_engine, make_sessionmaker
+from app.extensions import SigapState, close_session
+from config import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None, engine=None) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(settings.flask_config())
+    engine = engine or make_engine(settings.database_url)
+    app.extensions["sigap"] = SigapState(
+        settings=settings, engine=engine, sessionmaker=make_sessionmaker(engine), clock=clock or SystemClock()
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+    from app.errors import register_error_handlers
+    from app.channels.api import bp as api_bp
+    from app.web.health import bp as health_bp
+    from app.cli import register_cli
+
+    from app.channels.open311 import bp as open311_bp
+    from app.channels.sms import bp as sms_bp
+    from app.channels.telegram import bp as telegram_bp
+    from app.web import register_web
+
+    from app import observability, security
+
+    observability.init_app(app)
+    security.init_app(app)
+    register_error_handlers(app)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(telegram_bp, url_prefix="/webhooks/telegram")
+    app.register_blueprint(sms_bp, url_prefix="/webhooks/twilio")
+    from app.channels.sms.demo import demo_bp
+
+    app.register_blueprint(demo_bp, url_prefix="/demo")
+    app.register_blueprint(open311_bp, url_prefix="/open311/v2")
+    register_web(app)
+    from app.web import performance as performance_pages
+
+    performance_pages.install(app)
+    register_cli(app)
+    app.teardown_appcontext(close_session)
+    return app

@@ -1,0 +1,6 @@
+"""REST API /api/v1: JSON, Bearer tokens, the error shape of app.errors."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from . import breaches, openapi, performance, routes  # noqa: E402,F401

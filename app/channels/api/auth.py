@@ -1,0 +1,47 @@
+"""Bearer-token authentication for /api/v1: every route names the roles it admits."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, request
+
+from app.domain.actor import Actor
+from app.errors import ApiError
+from app.extensions import db_session, now
+from app.models import Agency
+from app.services import accounts
+
+
+def current_actor() -> Actor:
+    return g.api_actor
+
+
+def token_required(*roles: str):
+    """Authenticate the Bearer token; 401 without a valid one, 403 when its role is not admitted."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            scheme, _, secret = header.partition(" ")
+            if scheme.lower() != "bearer" or not secret.strip():
+                raise ApiError(401, "unauthorized", "send an API token: 'Authorization: Bearer <token>'",
+                               {"WWW-Authenticate": 'Bearer realm="sigap"'})
+            session = db_session()
+            token = accounts.authenticate_token(session, secret.strip(), now())
+            if token is None:
+                raise ApiError(401, "unauthorized", "the API token is unknown or revoked",
+                               {"WWW-Authenticate": 'Bearer realm="sigap", error="invalid_token"'})
+            jurisdiction_id = token.jurisdiction_id
+            if jurisdiction_id is None and token.agency_id is not None:
+                jurisdiction_id = session.get(Agency, token.agency_id).jurisdiction_id
+            g.api_actor = Actor(kind="token", id=token.id, role=token.role, agency_id=token.agency_id,
+                                jurisdiction_id=jurisdiction_id, name=token.name)
+            session.commit()  # last_used_at
+            if roles and token.role not in roles:
+                raise ApiError(403, "forbidden", f"a {token.role} token may not use this endpoint")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

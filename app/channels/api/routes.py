@@ -1,0 +1,247 @@
+"""/api/v1 complaint routes: translate JSON to service calls and results back to JSON."""
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+
+from flask import request, url_for
+from sqlalchemy import or_, select
+from sqlalchemy.exc import DataError
+
+from app.channels.api import bp, idempotent, ratelimit, serialize
+from app.channels.api.auth import current_actor, token_required
+from app.domain.actor import Actor
+from app.domain.lifecycle import STATUSES
+from app.errors import ApiError, error_response
+from app.extensions import db_session, now
+from app.models import Agency, Category, Complaint, Jurisdiction
+from app.services import audit, intake, lifecycle
+
+READERS = ("officer", "agency_head", "supervisor", "official", "admin", "partner")
+ACTORS = ("officer", "agency_head", "supervisor", "admin")
+CREATORS = ("officer", "agency_head", "supervisor", "admin", "partner")
+MAX_PAGE = 200
+
+
+def without_nul(value):
+    """The value with NUL characters removed from every string (PostgreSQL cannot store them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    return value
+
+
+def json_body() -> dict:
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "send JSON with 'Content-Type: application/json'")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "the body must be a JSON object")
+    return without_nul(body)
+
+
+@bp.errorhandler(DataError)
+def _unstorable(_exc: DataError):
+    db_session().rollback()
+    return error_response(400, "bad_request", "a value cannot be stored (a NUL character, or a number out of range)")
+
+
+def parse_time(value, field: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ApiError(422, "validation_failed", f"{field} must be an ISO-8601 date-time string")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ApiError(422, "validation_failed",
+                       f"{field} is not an ISO-8601 date-time (e.g. 2026-11-23T09:00:00+07:00)") from None
+    if parsed.tzinfo is None:
+        raise ApiError(422, "validation_failed", f"{field} needs a time zone (Z or an offset such as +07:00)")
+    return parsed
+
+
+def visible(actor: Actor):
+    """SQL condition: the complaints this actor may see (mirrors lifecycle.can_see)."""
+    if actor.role == "admin":
+        return True
+    if actor.is_agency_scoped:
+        return Complaint.agency_id == actor.agency_id
+    if actor.role == "partner":
+        return Complaint.submitted_by == actor.label
+    if actor.jurisdiction_id is not None:
+        return Complaint.jurisdiction_id == actor.jurisdiction_id
+    return True
+
+
+@bp.before_request
+def _rate_limit():
+    wait = ratelimit.retry_after()
+    if wait is not None:
+        raise ApiError(429, "rate_limited", f"too many requests for this token; retry in {wait} s",
+                       {"Retry-After": str(wait)})
+
+
+@bp.post("/complaints")
+@token_required(*CREATORS)
+def create_complaint():
+    return idempotent.run(current_actor().id, _create_complaint)
+
+
+def _create_complaint():
+    body = json_body()
+    actor = current_actor()
+    reporter = body.get("reporter")
+    if reporter is not None and not isinstance(reporter, dict):
+        raise ApiError(422, "validation_failed", "reporter must be an object with name, phone, telegram_chat_id")
+    session = db_session()
+    jurisdiction = body.get("jurisdiction")
+    if actor.jurisdiction_id is not None and jurisdiction is not None:
+        own = session.get(Jurisdiction, actor.jurisdiction_id)
+        if own and isinstance(jurisdiction, str) and jurisdiction.strip().lower() != own.code:
+            raise ApiError(403, "forbidden", f"this token submits for {own.code} only")
+    elif actor.jurisdiction_id is not None and jurisdiction is None:
+        jurisdiction = session.get(Jurisdiction, actor.jurisdiction_id).code
+    complaint = intake.submit(
+        session, now(),
+        jurisdiction=jurisdiction, category=body.get("category"), description=body.get("description"),
+        district=body.get("district"), village=body.get("village"), lat=body.get("lat"), lon=body.get("lon"),
+        address=body.get("address"), reporter=reporter, channel=body.get("channel") or "api",
+        received_at=parse_time(body.get("received_at"), "received_at"), actor=actor,
+    )
+    response = serialize.complaint(complaint, actor)
+    return response, 201, {"Location": url_for("api.get_complaint", ticket=complaint.ticket)}
+
+
+def _cursor_decode(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        return int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "bad_request", "cursor is not one this API gave out") from None
+
+
+def _cursor_encode(last_id: int) -> str:
+    return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
+
+
+def _limit() -> int:
+    raw = request.args.get("limit", "50")
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise ApiError(400, "bad_request", "limit must be a whole number") from None
+    if not 1 <= limit <= MAX_PAGE:
+        raise ApiError(400, "bad_request", f"limit must be between 1 and {MAX_PAGE}")
+    return limit
+
+
+@bp.get("/complaints")
+@token_required(*READERS)
+def list_complaints():
+    actor = current_actor()
+    session = db_session()
+    args = request.args
+    query = select(Complaint).where(visible(actor))
+    if args.get("status"):
+        statuses = [s.strip() for s in args["status"].split(",") if s.strip()]
+        unknown = [s for s in statuses if s not in STATUSES]
+        if unknown:
+            raise ApiError(400, "bad_request", f"unknown status {unknown[0]!r}; one of: {', '.join(STATUSES)}")
+        query = query.where(Complaint.status.in_(statuses))
+    if args.get("agency"):
+        agency = session.scalar(select(Agency).where(Agency.code == args["agency"].strip().lower()))
+        if agency is None:
+            raise ApiError(400, "bad_request", f"unknown agency {args['agency']!r}")
+        query = query.where(Complaint.agency_id == agency.id)
+    if args.get("category"):
+        category = session.scalar(select(Category).where(Category.code == args["category"].strip().lower()))
+        if category is None:
+            raise ApiError(400, "bad_request", f"unknown category {args['category']!r}")
+        query = query.where(Complaint.category_id == category.id)
+    if args.get("jurisdiction"):
+        jur = session.scalar(select(Jurisdiction).where(Jurisdiction.code == args["jurisdiction"].strip().lower()))
+        if jur is None:
+            raise ApiError(400, "bad_request", f"unknown jurisdiction {args['jurisdiction']!r}")
+        query = query.where(Complaint.jurisdiction_id == jur.id)
+    if args.get("breached"):
+        flag = args["breached"].strip().lower()
+        if flag not in ("true", "false", "1", "0"):
+            raise ApiError(400, "bad_request", "breached must be true or false")
+        breached = or_(Complaint.ack_breached.is_(True), Complaint.handle_breached.is_(True))
+        query = query.where(breached if flag in ("true", "1") else ~breached)
+    if args.get("due_before"):
+        due_before = parse_time(args["due_before"], "due_before")
+        query = query.where(Complaint.handle_due_at < due_before)
+    after = _cursor_decode(args.get("cursor"))
+    if after is not None:
+        query = query.where(Complaint.id < after)
+    limit = _limit()
+    rows = list(session.scalars(query.order_by(Complaint.id.desc()).limit(limit + 1)))
+    page = rows[:limit]
+    return {
+        "items": [serialize.complaint(c, actor) for c in page],
+        "next_cursor": _cursor_encode(page[-1].id) if len(rows) > limit else None,
+    }
+
+
+@bp.get("/complaints/<ticket>")
+@token_required(*READERS)
+def get_complaint(ticket: str):
+    actor = current_actor()
+    complaint = lifecycle.load_for(db_session(), ticket, actor)
+    return serialize.complaint(complaint, actor)
+
+
+@bp.get("/complaints/<ticket>/events")
+@token_required(*READERS)
+def complaint_events(ticket: str):
+    actor = current_actor()
+    session = db_session()
+    complaint = lifecycle.load_for(session, ticket, actor)
+    events = audit.events_of(session, complaint.id)
+    problems = audit.verify(session, complaint)
+    return {
+        "ticket": complaint.ticket,
+        "chain_valid": not problems,
+        "problems": [p.message for p in problems],
+        "items": [serialize.event(e) for e in events],
+    }
+
+
+# action -> the body fields it takes besides "note"
+ACTION_FIELDS = {
+    "acknowledge": (), "handle": ("evidence",), "resolve": (), "reopen": (),
+    "reject": ("reason", "duplicate_of"), "assign": ("agency", "assignee"), "transfer": ("agency",),
+    "link_repeat": ("of_ticket",), "close": (),
+}
+
+
+@bp.post("/complaints/<ticket>/actions")
+@token_required(*ACTORS)
+def complaint_action(ticket: str):
+    return idempotent.run(current_actor().id, lambda: _complaint_action(ticket))
+
+
+def _complaint_action(ticket: str):
+    body = json_body()
+    actor = current_actor()
+    action = body.get("action")
+    if action not in ACTION_FIELDS:
+        raise ApiError(422, "validation_failed", f"action must be one of: {', '.join(ACTION_FIELDS)}")
+    kwargs = {name: body.get(name) for name in ACTION_FIELDS[action]}
+    if action == "handle":
+        kwargs["note"] = body.get("note")
+    elif "note" in body:
+        kwargs["note"] = body.get("note")
+    if action == "reject":
+        kwargs["reason"] = body.get("reason")
+    complaint = lifecycle.ACTIONS[action](db_session(), now(), ticket, actor, **kwargs)
+    return serialize.complaint(complaint, actor)
+
+
+from app.channels.api import webhooks  # noqa: E402,F401  (partner webhook routes)

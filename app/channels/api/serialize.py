@@ -1,0 +1,68 @@
+"""JSON shapes of the API: UTC ISO-8601 times with Z; reporter contact only for staff who need it."""
+from __future__ import annotations
+
+from app.clock import isoformat_z
+from app.domain.actor import Actor
+from app.domain.phone import mask
+from app.models import Complaint, Event
+from app.services.escalation import breach_to_dict
+
+REPORTER_VISIBLE_TO = ("officer", "agency_head", "supervisor", "admin")
+
+
+def complaint(c: Complaint, actor: Actor) -> dict:
+    reporter = None
+    if c.reporter is not None:
+        full = actor.role in REPORTER_VISIBLE_TO or actor.kind == "system"
+        reporter = {
+            "name": c.reporter.name if full else None,
+            "phone": c.reporter.phone if full else mask(c.reporter.phone),
+            "telegram_chat_id": c.reporter.telegram_chat_id if full else None,
+        }
+    policy = c.sla_policy
+    return {
+        "ticket": c.ticket,
+        "status": c.status,
+        "jurisdiction": c.jurisdiction.code,
+        "category": c.category.code,
+        "description": c.description,
+        "district": {"code": c.district.code, "name": c.district.name} if c.district else None,
+        "village": {"code": c.village.code, "name": c.village.name} if c.village else None,
+        "address": c.address,
+        "lat": c.lat,
+        "lon": c.lon,
+        "channel": c.channel,
+        "reporter": reporter,
+        "agency": {"code": c.agency.code, "name": c.agency.name} if c.agency else None,
+        "assignee": {"id": c.assignee.id, "name": c.assignee.name} if c.assignee else None,
+        "received_at": isoformat_z(c.received_at),
+        "triage_due_at": isoformat_z(c.triage_due_at),
+        "ack_due_at": isoformat_z(c.ack_due_at),
+        "handle_due_at": isoformat_z(c.handle_due_at),
+        "acknowledged_at": isoformat_z(c.acknowledged_at),
+        "handled_at": isoformat_z(c.handled_at),
+        "resolved_at": isoformat_z(c.resolved_at),
+        "closed_at": isoformat_z(c.closed_at),
+        "rejected_at": isoformat_z(c.rejected_at),
+        "reject_reason": c.reject_reason,
+        "duplicate_of": c.duplicate_of.ticket if c.duplicate_of else None,
+        "repeat_of": c.repeat_of.ticket if c.repeat_of else None,
+        "ack_breached": c.ack_breached,
+        "handle_breached": c.handle_breached,
+        "reopened_count": c.reopened_count,
+        "next_step": c.next_step,
+        "next_step_at": isoformat_z(c.next_step_at),
+        "breaches": [breach_to_dict(b) for b in c.breaches],
+        "sla_policy": {
+            "id": policy.id, "handle_minutes": policy.handle_minutes,
+            "acknowledge_minutes": policy.acknowledge_minutes, "effective_from": isoformat_z(policy.effective_from),
+            "calendar": policy.calendar,
+        },
+    }
+
+
+def event(e: Event) -> dict:
+    return {
+        "seq": e.seq, "kind": e.kind, "at": isoformat_z(e.at), "actor": e.actor, "note": e.note,
+        "data": e.data, "prev_hash": e.prev_hash, "hash": e.hash,
+    }

@@ -1,0 +1,78 @@
+"""The sms channel: Twilio webhooks (inbound SMS/WhatsApp, delivery status) translated into service calls."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, request
+from twilio.request_validator import SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, RequestValidator, \
+    get_signature_algorithm
+from twilio.twiml.messaging_response import MessagingResponse
+
+from app.errors import error_response
+from app.extensions import db_session, now, state
+from app.services import sms_dialogue
+
+bp = Blueprint("sms", __name__)
+log = logging.getLogger("sigap.sms")
+
+
+def _signed_url() -> str:
+    """The URL Twilio signed: PUBLIC_BASE_URL + path (+ query) behind a proxy, else what we were called at."""
+    base = state().settings.public_base_url
+    if not base:
+        return request.url
+    query = request.query_string.decode("latin-1")
+    return base.rstrip("/") + request.path + (f"?{query}" if query else "")
+
+
+def _refuse_unsigned():
+    """None when the request carries a valid X-Twilio-Signature; else the 403 answer."""
+    token = state().settings.twilio_auth_token
+    if not token:
+        return error_response(403, "forbidden", "Twilio is not configured here (console mode): nothing to validate")
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
+    if not signature or not RequestValidator(token).validate(_signed_url(), request.form, signature, algorithm):
+        log.warning("twilio webhook %s refused: bad signature", request.path)
+        return error_response(403, "forbidden", "X-Twilio-Signature does not match this request")
+    return None
+
+
+def _int(value) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
+@bp.post("/sms")
+def inbound():
+    refused = _refuse_unsigned()
+    if refused is not None:
+        return refused
+    form = request.form
+    sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
+    if not sid:
+        return error_response(400, "bad_request", "MessageSid is missing")
+    result = sms_dialogue.handle_message(
+        db_session(), now(), message_sid=sid, from_address=form.get("From", ""), to_address=form.get("To"),
+        body=form.get("Body"), num_media=_int(form.get("NumMedia")), opt_out_type=form.get("OptOutType"))
+    twiml = MessagingResponse()
+    for text in result.replies:
+        twiml.message(text)
+    return Response(str(twiml), status=200, content_type="text/xml; charset=utf-8")
+
+
+@bp.post("/status")
+def status():
+    refused = _refuse_unsigned()
+    if refused is not None:
+        return refused
+    form = request.form
+    sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
+    message_status = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
+    if not sid or not message_status:
+        return error_response(400, "bad_request", "MessageSid and MessageStatus are required")
+    sms_dialogue.record_delivery_status(db_session(), now(), provider_id=sid, status=message_status,
+                                        error_code=form.get("ErrorCode"))
+    return Response(status=204)

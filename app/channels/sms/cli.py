@@ -1,0 +1,47 @@
+"""Flask commands of the sms channel: `sms map-number` (which jurisdiction a Twilio number serves)."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.extensions import state
+from app.services.errors import ServiceError
+
+sms_cli = AppGroup("sms", help="SMS/WhatsApp through Twilio: number-to-jurisdiction map.")
+
+
+@sms_cli.command("map-number")
+@click.argument("number")
+@click.argument("jurisdiction")
+@click.option("--note", default=None, help="e.g. 'camat Glagah WhatsApp'")
+def map_number(number: str, jurisdiction: str, note: str | None) -> None:
+    """Messages sent to NUMBER (E.164 or 08...) are reports for JURISDICTION (e.g. banyuwangi)."""
+    from app.services import sms_dialogue
+
+    with state().sessionmaker() as session:
+        try:
+            mapping = sms_dialogue.map_number(session, number, jurisdiction, note)
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(f"{mapping.number} -> {jurisdiction}")
+
+
+@sms_cli.command("numbers")
+def numbers() -> None:
+    """List mapped numbers; unmapped numbers serve the first jurisdiction."""
+    from app.models import Jurisdiction
+    from app.models.sms import SmsNumber
+
+    with state().sessionmaker() as session:
+        rows = session.execute(select(SmsNumber.number, Jurisdiction.code).join(
+            Jurisdiction, Jurisdiction.id == SmsNumber.jurisdiction_id).order_by(SmsNumber.number)).all()
+        first = session.scalar(select(Jurisdiction.code).order_by(Jurisdiction.id).limit(1))
+    for number, code in rows:
+        click.echo(f"{number} -> {code}")
+    click.echo(f"(any other number -> {first})")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(sms_cli)

@@ -1,0 +1,121 @@
+"""Delivers outbox messages through python-telegram-bot's `Bot` (a fresh Bot per send, inside asyncio.run).
+
+Inline buttons come from `extra["buttons"]`, or are added here: "Sudah ditangani?" Yes/No under a
+"handled" message to a citizen, "Acknowledge" under an alert to staff (see `buttons_for`)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from telegram import (
+    Bot, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove,
+)
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+from app.channels.telegram.aio import run_sync
+from app.i18n import t
+from app.models import OutboxMessage
+from app.services.outbox import SendResult
+
+log = logging.getLogger("sigap.telegram")
+
+# Staff alerts about a complaint not yet acknowledged carry an "Acknowledge" button.
+ACK_TEMPLATES = ("core.staff.new", "core.staff.assigned", "core.staff.reopened")
+MAX_TEXT = 4096  # Bot API limit for one message
+
+
+def buttons_for(message: OutboxMessage) -> list[list[dict]] | None:
+    """The inline keyboard for a message: explicit buttons, or the ones its purpose calls for."""
+    extra = message.extra or {}
+    if extra.get("buttons"):
+        return extra["buttons"]
+    ref = f"#{message.complaint_id}" if message.complaint_id else None
+    lang = message.language
+    if ref and message.recipient_kind == "reporter" and extra.get("ask") == "confirm_handled":
+        return [[{"text": t("telegram.button_yes", lang), "callback_data": f"confirm:yes:{ref}"},
+                 {"text": t("telegram.button_no", lang), "callback_data": f"confirm:no:{ref}"}]]
+    if ref and message.recipient_kind == "staff" and (
+            message.template in ACK_TEMPLATES or str(extra.get("step", "")).startswith("a.")):
+        return [[{"text": t("telegram.button_acknowledge", lang), "callback_data": f"ack:{ref}"}]]
+    return None
+
+
+def reply_markup_for(message: OutboxMessage):
+    extra = message.extra or {}
+    buttons = buttons_for(message)
+    if buttons:
+        return InlineKeyboardMarkup([[InlineKeyboardButton(b["text"], callback_data=b["callback_data"])
+                                      for b in row] for row in buttons])
+    if extra.get("request_location"):
+        return ReplyKeyboardMarkup([[KeyboardButton(extra["request_location"], request_location=True)]],
+                                   one_time_keyboard=True, resize_keyboard=True)
+    if extra.get("remove_keyboard"):
+        return ReplyKeyboardRemove()
+    return None
+
+
+def _seconds(value) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+@asynccontextmanager
+async def open_bot(settings):
+    """A Bot aimed at settings.telegram_api_base_url (Telegram's own, or a local fake in tests),
+    with its HTTP clients closed on exit; no getMe round trip as `async with Bot(...)` would make."""
+    base = settings.telegram_api_base_url.rstrip("/")
+    request = HTTPXRequest(connect_timeout=5, read_timeout=10, write_timeout=10)
+    updates_request = HTTPXRequest(connect_timeout=5, read_timeout=40)
+    bot = Bot(settings.telegram_bot_token, base_url=base + "/bot", base_file_url=base + "/file/bot",
+              request=request, get_updates_request=updates_request)
+    try:
+        yield bot
+    finally:
+        await asyncio.gather(request.shutdown(), updates_request.shutdown())
+
+
+class TelegramSender:
+    channel = "telegram"
+
+    def __init__(self, settings):
+        self.settings = settings
+
+    def send(self, message: OutboxMessage) -> SendResult:
+        try:
+            chat_id = int(message.recipient)
+        except (TypeError, ValueError):
+            return SendResult(ok=False, error=f"not a Telegram chat id: {message.recipient!r}", permanent=True)
+        text = message.body if len(message.body) <= MAX_TEXT else message.body[: MAX_TEXT - 1] + "…"
+        markup = reply_markup_for(message)
+        # A fresh Bot per asyncio.run: a Bot reused across event loops fails with "Event loop is closed".
+        with warnings.catch_warnings():
+            # PTB 22 warns while building RetryAfter that retry_after will become a timedelta.
+            warnings.simplefilter("ignore", PTBDeprecationWarning)
+            return run_sync(self._send(chat_id, text, markup))
+
+    async def _send(self, chat_id: int, text: str, markup) -> SendResult:
+        try:
+            async with open_bot(self.settings) as bot:
+                sent = await bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
+            return SendResult(ok=True, provider_id=str(sent.message_id))
+        except RetryAfter as exc:
+            wait = _seconds(exc.retry_after)
+            return SendResult(ok=False, error=f"Telegram flood control: retry after {wait:g} s", retry_after=wait)
+        except Forbidden as exc:
+            # The user blocked the bot (or never started it): retrying cannot help.
+            return SendResult(ok=False, error=f"Forbidden: {exc.message}", permanent=True)
+        except ChatMigrated as exc:
+            return SendResult(ok=False, error=f"chat migrated to {exc.new_chat_id}", permanent=True)
+        except BadRequest as exc:
+            # "chat not found", "message is too long", a bad button: the same request would fail again.
+            return SendResult(ok=False, error=f"BadRequest: {exc.message}", permanent=True)
+        except InvalidToken as exc:
+            return SendResult(ok=False, error=f"bot token refused: {exc.message}")
+        except NetworkError as exc:
+            return SendResult(ok=False, error=f"network error: {exc.message}")
+        except TelegramError as exc:
+            return SendResult(ok=False, error=f"{type(exc).__name__}: {exc.message}")

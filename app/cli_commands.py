@@ -1,0 +1,230 @@
+"""The remaining command groups: seed, gazetteer, users, tokens, sla, audit. Thin: parse, call a service, print."""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.extensions import state
+from app.models import ROLES, Jurisdiction
+from app.services.errors import ServiceError
+
+seed_cli = AppGroup("seed", help="Demo data.")
+gazetteer_cli = AppGroup("gazetteer", help="Districts and villages from the idn-area-data dataset.")
+users_cli = AppGroup("users", help="Staff accounts.")
+tokens_cli = AppGroup("tokens", help="API tokens.")
+sla_cli = AppGroup("sla", help="SLA policy versions.")
+audit_cli = AppGroup("audit", help="The hash-chained audit trail.")
+
+
+@contextmanager
+def unit_of_work():
+    """A session and `now`; service errors become one clean line, never a traceback."""
+    sigap = state()
+    session = sigap.sessionmaker()
+    try:
+        yield session, sigap.clock.now()
+    except ServiceError as exc:
+        session.rollback()
+        raise click.ClickException(exc.message) from None
+    finally:
+        session.close()
+
+
+def _zone_label(tz: str) -> str:
+    return {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(tz, tz)
+
+
+def _local(dt: datetime, tz: str) -> str:
+    return f"{dt.astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M} {_zone_label(tz)}"
+
+
+def parse_local_time(text: str, tz: str) -> datetime:
+    """'2027-01-01 00:00' in the jurisdiction's zone, unless the text carries its own offset or Z."""
+    raw = text.strip()
+    try:
+        parsed = datetime.fromisoformat(raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw)
+    except ValueError:
+        raise click.ClickException(
+            f"cannot read {text!r} as a time: use 'YYYY-MM-DD HH:MM' (local time) or ISO 8601 with an offset"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(tz))
+    return parsed.astimezone(timezone.utc)
+
+
+@seed_cli.command("demo")
+def seed_demo_command() -> None:
+    """Load the demo jurisdictions, gazetteer, agencies, categories, policy and users (idempotent)."""
+    from app.services import seed
+
+    from app.services import escalation
+
+    settings = state().settings
+    with unit_of_work() as (session, now):
+        result = seed.seed_demo(session, now, settings.gazetteer_dir)
+        # Made-up duty desks and camats so the demo ladder has someone to tell; never with real
+        # Twilio credentials, where made-up numbers would be texted.
+        contacts = 0 if settings.twilio_account_sid else escalation.add_demo_contacts(session, now)
+        session.commit()
+    if contacts:
+        click.echo(f"added {contacts} demo escalation contacts (made-up numbers; console mode)")
+    if not result.changed:
+        click.echo("demo data already present: nothing to do")
+        return
+    for line in result.gazetteer:
+        click.echo(line)
+    click.echo(result.summary())
+    if result.created.get("users"):
+        click.echo(f"demo users' password: {seed.DEMO_PASSWORD}")
+
+
+@gazetteer_cli.command("import")
+@click.option("--regency", required=True, help="Kemendagri regency code, e.g. 35.10 (Banyuwangi).")
+@click.option("--jurisdiction", "jurisdiction_code", help="Jurisdiction code (default: from the name, e.g. banyuwangi).")
+@click.option("--name", help="Jurisdiction name (default: from the dataset, e.g. Kabupaten Banyuwangi).")
+@click.option("--timezone", "tz", help="IANA time zone (default: from the province).")
+@click.option("--prefix", help="Ticket prefix, e.g. BWI (default: three letters of the name).")
+def gazetteer_import(regency: str, jurisdiction_code: str | None, name: str | None, tz: str | None,
+                     prefix: str | None) -> None:
+    """Create or update a jurisdiction with all the regency's kecamatan and villages."""
+    from app.services import gazetteer
+
+    with unit_of_work() as (session, _now):
+        result = gazetteer.import_regency(session, regency, jurisdiction_code=jurisdiction_code, name=name,
+                                          timezone=tz, ticket_prefix=prefix,
+                                          gazetteer_dir=state().settings.gazetteer_dir)
+        session.commit()
+        click.echo(result.summary())
+
+
+@users_cli.command("create")
+@click.option("--username", required=True)
+@click.option("--name", required=True, help="Full name as shown to colleagues.")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--agency", "agency_code", help="Agency code (required for officer and agency_head).")
+@click.option("--jurisdiction", "jurisdiction_code", help="Jurisdiction code (implied by --agency).")
+@click.option("--email")
+@click.option("--phone")
+@click.option("--password", help="Initial password; without it one is generated and printed once.")
+@click.option("--ask-password", is_flag=True, help="Prompt for the password instead.")
+def users_create(username, name, role, agency_code, jurisdiction_code, email, phone, password, ask_password) -> None:
+    """Create a staff user."""
+    from app.services import accounts
+
+    generated = False
+    if ask_password and password is None:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    if password is None:
+        password, generated = accounts.generate_password(), True
+    with unit_of_work() as (session, now):
+        user = accounts.create_user(session, now, username=username, name=name, role=role, password=password,
+                                    agency_code=agency_code, jurisdiction_code=jurisdiction_code,
+                                    email=email, phone=phone)
+        session.commit()
+        scope = f" of {user.agency.code}" if user.agency else ""
+        click.echo(f"created user {user.username} ({user.role}{scope})")
+    if generated:
+        click.echo(f"password (shown once): {password}")
+
+
+@tokens_cli.command("create")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--agency", "agency_code", help="Agency code (required for officer and agency_head).")
+@click.option("--jurisdiction", "jurisdiction_code", help="Jurisdiction code (implied by --agency).")
+@click.option("--name", help="What the token is for, e.g. the partner system's name.")
+@click.option("--user", "username", help="Act as this staff user.")
+def tokens_create(role, agency_code, jurisdiction_code, name, username) -> None:
+    """Create an API token and print it once; only its hash is stored."""
+    from app.models import User
+    from app.services import accounts
+
+    with unit_of_work() as (session, now):
+        user = None
+        if username:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise click.ClickException(f"no user {username!r}")
+        token, secret = accounts.create_token(session, now, role=role, agency_code=agency_code,
+                                              jurisdiction_code=jurisdiction_code, name=name, user=user)
+        session.commit()
+        scope = f" for {token.agency.code}" if token.agency else ""
+        click.echo(f"created {role} token {token.prefix}{scope}; it is shown once, store it now:", err=True)
+    click.echo(secret)
+
+
+@tokens_cli.command("revoke")
+@click.argument("prefix")
+def tokens_revoke(prefix: str) -> None:
+    """Revoke the token whose printed prefix (e.g. sgp_AbCd1234) or full secret is PREFIX."""
+    from app.services import accounts
+
+    with unit_of_work() as (session, now):
+        token = accounts.revoke_token(session, now, prefix)
+        session.commit()
+        click.echo(f"token {token.prefix} revoked")
+
+
+@sla_cli.command("set-target")
+@click.option("--jurisdiction", "jurisdiction_code", required=True, help="Jurisdiction code, e.g. banyuwangi.")
+@click.option("--handle-minutes", type=int, required=True, help="Target to handle, e.g. 120 for the 2-hour rule.")
+@click.option("--ack-minutes", type=int, help="Target to acknowledge (default: the current one).")
+@click.option("--effective-from", required=True,
+              help="'YYYY-MM-DD HH:MM' in the jurisdiction's local time, or ISO 8601 with an offset.")
+@click.option("--category", "category_code", help="Only this category (default: the jurisdiction's default policy).")
+@click.option("--note", help="Why, e.g. the regent's decree number.")
+def sla_set_target(jurisdiction_code, handle_minutes, ack_minutes, effective_from, category_code, note) -> None:
+    """Add an SLA policy version; complaints already received keep their deadlines."""
+    from app.services import policies
+
+    with unit_of_work() as (session, now):
+        jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code))
+        if jurisdiction is None:
+            raise click.ClickException(f"no jurisdiction {jurisdiction_code!r}")
+        starts = parse_local_time(effective_from, jurisdiction.timezone)
+        policy = policies.set_target(session, now, jurisdiction_code=jurisdiction_code,
+                                     handle_minutes=handle_minutes, acknowledge_minutes=ack_minutes,
+                                     effective_from=starts, category_code=category_code, note=note)
+        affected = policies.affected_summary(session, jurisdiction, starts, policy.category)
+        scope = policy.category.code if policy.category else "default"
+        click.echo(f"added SLA policy version #{policy.id} for {jurisdiction.code} ({scope}): handle "
+                   f"{policy.handle_minutes} min, acknowledge {policy.acknowledge_minutes} min, effective "
+                   f"{_local(policy.effective_from, jurisdiction.timezone)}"
+                   f"{' (already in force)' if policy.effective_from <= now else ''}")
+        click.echo(f"{affected.open_complaints} open complaint(s) keep their deadlines; complaints received "
+                   "from the effective time on get the new targets")
+        if affected.categories_with_own_policy:
+            click.echo("categories with their own policy are not changed by this: "
+                       + ", ".join(affected.categories_with_own_policy))
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check every complaint's hash-chained audit trail; exit 1 when any fails."""
+    from sqlalchemy import func
+
+    from app.models import Complaint
+    from app.services import audit
+
+    with unit_of_work() as (session, _now):
+        problems = audit.verify_all(session)
+        total = session.scalar(select(func.count(Complaint.id))) or 0
+    if not problems:
+        click.echo(f"all {total} complaints verify")
+        return
+    for problem in problems:
+        click.echo(f"{problem.ticket}: {problem.message}")
+    tickets = len({p.ticket for p in problems})
+    click.echo(f"{tickets} of {total} complaints fail verification", err=True)
+    sys.exit(1)
+
+
+def register(app: Flask) -> None:
+    for group in (seed_cli, gazetteer_cli, users_cli, tokens_cli, sla_cli, audit_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,186 @@
+"""The SLA step plan of one complaint: reminders, warning, breach and the escalation ladder.
+
+Pure decisions: given a complaint's deadlines, its policy and the steps already fired, which
+step comes next and when, who is told, and which ladder level is next when some are unreachable."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+TRIAGE, ACKNOWLEDGE, HANDLE = "triage", "acknowledge", "handle"
+REMIND, WARN, BREACH, ESCALATE = "remind", "warn", "breach", "escalate"
+OPEN_STATUSES = ("received", "triage", "assigned", "acknowledged")
+# A step that fires later than this after its due time is marked late (catch-up after downtime).
+LATE_AFTER = timedelta(seconds=60)
+# Order of steps that fall due at the same instant.
+_DEADLINE_RANK = {TRIAGE: 0, ACKNOWLEDGE: 1, HANDLE: 2}
+_ACTION_RANK = {REMIND: 0, WARN: 1, BREACH: 2, ESCALATE: 3}
+
+
+@dataclass(frozen=True)
+class Step:
+    deadline: str  # triage | acknowledge | handle
+    action: str  # remind | warn | breach | escalate
+    index: int  # reminder fraction index, or escalation number (1, 2, ...)
+    due_at: datetime
+    deadline_at: datetime  # the deadline this step belongs to
+
+    @property
+    def key(self) -> str:
+        """Stable name, unique per deadline instant (a moved deadline gets fresh steps)."""
+        return f"{self.deadline[0]}.{self.action}.{self.index}@{int(self.deadline_at.timestamp())}"
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.due_at, _DEADLINE_RANK[self.deadline], _ACTION_RANK[self.action], self.index)
+
+
+@dataclass(frozen=True)
+class ComplaintClock:
+    """What the plan needs to know about a complaint (all aware UTC)."""
+
+    status: str
+    received_at: datetime
+    ack_due_at: datetime
+    handle_due_at: datetime
+    triage_due_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    handled_at: datetime | None = None
+    level: int = 0  # ladder levels already climbed (index of the next level to consider)
+
+
+@dataclass(frozen=True)
+class LadderPolicy:
+    fractions: tuple[float, ...]
+    levels: tuple[str, ...]
+    repeat_minutes: int
+    ack_minutes: int
+    handle_minutes: int
+    triage_minutes: int
+
+
+# checkpoint(start, target_minutes, fraction) -> instant, in the policy's calendar time.
+Checkpoint = Callable[[datetime, float, float], datetime]
+
+
+def ladder_levels(raw: Iterable) -> tuple[str, ...]:
+    """Policy ladders are stored as [{"level": "camat"}, ...] or plain names."""
+    levels = []
+    for item in raw or ():
+        name = item.get("level") if isinstance(item, dict) else item
+        if name:
+            levels.append(str(name))
+    return tuple(levels)
+
+
+def reminder_action(index: int, count: int) -> str:
+    """The last of several reminder points is the agency-head warning; the others remind."""
+    return WARN if count >= 2 and index == count - 1 else REMIND
+
+
+def plan(clock: ComplaintClock, policy: LadderPolicy, checkpoint: Checkpoint) -> list[Step]:
+    """Every step the complaint's deadlines call for, in firing order (relevance aside)."""
+    steps: list[Step] = []
+    count = len(policy.fractions)
+
+    def reminders(deadline: str, due: datetime, target: int) -> None:
+        for i, fraction in enumerate(policy.fractions):
+            at = min(checkpoint(clock.received_at, target, fraction), due)
+            steps.append(Step(deadline, reminder_action(i, count), i, at, due))
+        steps.append(Step(deadline, BREACH, 0, due, due))
+
+    if clock.triage_due_at is not None:
+        reminders(TRIAGE, clock.triage_due_at, policy.triage_minutes)
+    reminders(ACKNOWLEDGE, clock.ack_due_at, policy.ack_minutes)
+    reminders(HANDLE, clock.handle_due_at, policy.handle_minutes)
+    # Escalations climb one shared ladder: while not acknowledged (until the handle deadline
+    # takes over), then while not handled.
+    remaining = max(len(policy.levels) - clock.level, 0)
+    if policy.repeat_minutes > 0 and remaining:
+        for deadline, due in ((ACKNOWLEDGE, clock.ack_due_at), (HANDLE, clock.handle_due_at)):
+            for k in range(1, len(policy.levels) + 1):
+                at = checkpoint(due, policy.repeat_minutes * k, 1.0)
+                if deadline == ACKNOWLEDGE and at >= clock.handle_due_at:
+                    break
+                steps.append(Step(deadline, ESCALATE, k, at, due))
+    steps.sort(key=lambda s: s.sort_key)
+    return steps
+
+
+def is_relevant(step: Step, clock: ComplaintClock) -> bool:
+    """A step matters only while its deadline is still unmet; nothing fires once handled."""
+    if clock.status not in OPEN_STATUSES or clock.handled_at is not None:
+        return False
+    if step.deadline == TRIAGE:
+        return clock.status == "triage"
+    if step.deadline == ACKNOWLEDGE:
+        return clock.acknowledged_at is None
+    return True
+
+
+def next_step(clock: ComplaintClock, policy: LadderPolicy, checkpoint: Checkpoint, fired: Iterable[str]) -> Step | None:
+    """The earliest relevant step not fired yet, or None when nothing is left to do."""
+    done = set(fired)
+    for step in plan(clock, policy, checkpoint):
+        if step.key in done or not is_relevant(step, clock):
+            continue
+        if step.action == ESCALATE and clock.level >= len(policy.levels):
+            continue
+        return step
+    return None
+
+
+def passed_over(clock: ComplaintClock, policy: LadderPolicy, checkpoint: Checkpoint,
+                fired: Iterable[str], now: datetime) -> list[Step]:
+    """Reminders, warnings and escalations that fell due while the complaint did not need them
+    (it was marked handled, then reopened): passed over, not fired late. A missed deadline is
+    still a breach."""
+    done = set(fired)
+    return [s for s in plan(clock, policy, checkpoint)
+            if s.action != BREACH and s.due_at <= now and s.key not in done]
+
+
+def is_late(step: Step, now: datetime) -> bool:
+    return now - step.due_at > LATE_AFTER
+
+
+@dataclass(frozen=True)
+class LevelChoice:
+    level_index: int | None  # None: nobody reachable up to the top of the ladder
+    level: str | None
+    skipped: tuple[str, ...]
+
+
+def choose_level(levels: tuple[str, ...], start: int, reachable: Callable[[str], bool]) -> LevelChoice:
+    """The next ladder level with someone reachable, skipping empty levels at once."""
+    skipped = []
+    for i in range(start, len(levels)):
+        if reachable(levels[i]):
+            return LevelChoice(i, levels[i], tuple(skipped))
+        skipped.append(levels[i])
+    return LevelChoice(None, None, tuple(skipped))
+
+
+# Who is told at each step. "staff" audiences resolve to people in the service layer;
+# when a complaint has no agency yet (triage), agency audiences fall back to supervisors.
+def audiences(step: Step, has_agency: bool) -> tuple[str, ...]:
+    if step.deadline == TRIAGE:
+        return ("supervisors",)
+    if not has_agency:
+        return ("supervisors",) + (("reporter",) if step.action == BREACH else ())
+    if step.action == REMIND:
+        return ("assignee_or_duty",)
+    if step.action == WARN:
+        return ("agency_head",)
+    if step.action == BREACH:
+        return ("supervisors", "agency_head", "reporter")
+    return ("ladder",)
+
+
+def message_still_useful(step: Step, now: datetime) -> bool:
+    """A reminder or warning caught up after its deadline has passed says nothing true any
+    more (the breach says it); it is recorded but not sent."""
+    if step.action in (REMIND, WARN):
+        return now < step.deadline_at
+    return True

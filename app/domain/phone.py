@@ -1,0 +1,29 @@
+"""Phone numbers as E.164, Indonesian local forms (08...) accepted."""
+from __future__ import annotations
+
+import phonenumbers
+
+
+def to_e164(raw: str | None, region: str = "ID") -> str | None:
+    """E.164 for a valid number (accepts '0812...', '+62 812...', 'whatsapp:+62...'), else None."""
+    if not raw:
+        return None
+    text = raw.strip()
+    if text.lower().startswith("whatsapp:"):
+        text = text[len("whatsapp:"):]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask(e164: str | None) -> str | None:
+    """+6281234567890 -> +62812*****890: enough to recognise, not to call."""
+    if not e164:
+        return e164
+    if len(e164) <= 7:
+        return "*" * len(e164)
+    return e164[:6] + "*" * (len(e164) - 9) + e164[-3:]

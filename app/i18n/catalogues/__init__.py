@@ -1,0 +1,1 @@
+"""Catalogue modules, one per feature (core, sms, telegram, ...)."""

@@ -1,0 +1,135 @@
+"""Replies of the SMS/WhatsApp text protocol. GSM-7 characters only, each fits one or two SMS segments."""
+
+MESSAGES = {
+    "sms.help": {
+        "id": "Sigap: lapor warga yang butuh bantuan segera. Kirim: LAPOR MAKAN <desa>: <kejadian>. "
+              "Kata kunci: MAKAN, SEKOLAH, RUMAH, LANSIA, BEROBAT. Atau kirim LAPOR saja untuk menu. "
+              "Cek: STATUS <tiket>. Berhenti: STOP",
+        "en": "Sigap: report someone in urgent need. Send: REPORT HUNGER <village>: <what happened>. "
+              "Keywords: HUNGER, SCHOOL, HOUSE, ELDERLY, MEDICAL. Or send REPORT alone for a menu. "
+              "Check: STATUS <ticket>. Stop: STOP",
+    },
+    "sms.unknown": {
+        "id": "Maaf, pesan tidak dikenali. Kirim LAPOR untuk melapor, STATUS <tiket> untuk cek, BANTUAN untuk petunjuk.",
+        "en": "Sorry, we did not understand. Send REPORT to report, STATUS <ticket> to check, HELP for instructions.",
+    },
+    "sms.unreadable": {
+        "id": "Maaf, tulis dengan huruf biasa (Latin). Kirim BANTUAN untuk petunjuk. / Please write in Latin letters. Send HELP.",
+        "en": "Sorry, please write in Latin letters. Send HELP for instructions.",
+    },
+    "sms.media_only": {
+        "id": "Kami belum bisa menerima foto lewat SMS/WhatsApp. Kirim laporan dalam bentuk teks: LAPOR",
+        "en": "We cannot take photos by SMS/WhatsApp yet. Send your report as text: REPORT",
+    },
+    "sms.menu": {
+        "id": "Pilih jenis laporan, balas angka:\n1 Tidak bisa makan\n2 Anak tidak bisa sekolah\n"
+              "3 Rumah tidak layak huni\n4 Lansia sebatang kara\n5 Tidak bisa berobat\nBATAL untuk batal",
+        "en": "Choose the kind of report, reply with a number:\n1 Cannot eat\n2 Child cannot go to school\n"
+              "3 House unfit to live in\n4 Elderly living alone\n5 Cannot get medical care\nCANCEL to stop",
+    },
+    "sms.ask_village": {
+        "id": "Di desa/kelurahan mana? Balas dengan nama desa.",
+        "en": "In which village? Reply with the village name.",
+    },
+    "sms.village_not_found": {
+        "id": "Desa \"{text}\" tidak ditemukan di {jurisdiction}. Balas nama desa yang benar.",
+        "en": "Village \"{text}\" was not found in {jurisdiction}. Reply with the right village name.",
+    },
+    "sms.did_you_mean": {
+        "id": "Desa \"{text}\" tidak ditemukan. Maksud Anda: {options}? Balas angka atau nama desa.",
+        "en": "Village \"{text}\" not found. Did you mean: {options}? Reply with a number or the village name.",
+    },
+    "sms.ask_description": {
+        "id": "Ceritakan singkat apa yang terjadi (siapa, kondisinya).",
+        "en": "Tell us briefly what happened (who, their situation).",
+    },
+    "sms.received": {
+        "id": "Laporan diterima. Tiket {ticket}. {routing} Batas penanganan {due}. Cek: STATUS {ticket}",
+        "en": "Report received. Ticket {ticket}. {routing} To be handled by {due}. Check: STATUS {ticket}",
+    },
+    "sms.routed": {
+        "id": "Diteruskan ke {agency}.",
+        "en": "Sent to {agency}.",
+    },
+    "sms.triaged": {
+        "id": "Sedang diperiksa petugas.",
+        "en": "Being reviewed by staff.",
+    },
+    "sms.submit_failed": {
+        "id": "Maaf, pesan Anda belum bisa diproses. Kirim ulang sebentar lagi, atau BATAL.",
+        "en": "Sorry, we could not process your message. Send it again in a moment, or CANCEL.",
+    },
+    "sms.cancelled": {
+        "id": "Laporan dibatalkan. Kirim LAPOR untuk mulai lagi.",
+        "en": "Report cancelled. Send REPORT to start again.",
+    },
+    "sms.nothing_to_cancel": {
+        "id": "Tidak ada laporan yang sedang diisi. Kirim LAPOR untuk melapor.",
+        "en": "No report in progress. Send REPORT to report.",
+    },
+    "sms.status": {
+        "id": "{ticket} ({category}, {place}): {status}. Diterima {received}.",
+        "en": "{ticket} ({category}, {place}): {status}. Received {received}.",
+    },
+    "sms.status_not_found": {
+        "id": "Tiket {ticket} tidak ditemukan untuk nomor ini.",
+        "en": "Ticket {ticket} was not found for this number.",
+    },
+    "sms.status_none": {
+        "id": "Belum ada laporan dari nomor ini. Kirim LAPOR untuk melapor.",
+        "en": "No reports from this number yet. Send REPORT to report.",
+    },
+    "sms.status_name.received": {"id": "diterima", "en": "received"},
+    "sms.status_name.triage": {"id": "sedang diperiksa petugas", "en": "being reviewed"},
+    "sms.status_name.assigned": {"id": "diteruskan ke {agency}", "en": "sent to {agency}"},
+    "sms.status_name.acknowledged": {"id": "sedang ditindaklanjuti {agency}", "en": "being acted on by {agency}"},
+    "sms.status_name.handled": {"id": "sudah ditangani {when}", "en": "handled {when}"},
+    "sms.status_name.resolved": {"id": "selesai", "en": "resolved"},
+    "sms.status_name.closed": {"id": "ditutup", "en": "closed"},
+    "sms.status_name.rejected": {"id": "ditolak", "en": "rejected"},
+    "sms.confirm_thanks": {
+        "id": "Terima kasih, konfirmasi untuk {ticket} dicatat.",
+        "en": "Thank you, your confirmation for {ticket} is recorded.",
+    },
+    "sms.reopened": {
+        "id": "Maaf. Laporan {ticket} dibuka kembali dan petugas diminta datang lagi.",
+        "en": "Sorry. Report {ticket} is reopened and staff are asked to come again.",
+    },
+    "sms.nothing_to_confirm": {
+        "id": "Tidak ada laporan yang menunggu jawaban YA/TIDAK dari nomor ini.",
+        "en": "No report from this number is waiting for a YES/NO answer.",
+    },
+    "sms.opted_out": {
+        "id": "Anda tidak akan menerima pesan Sigap lagi. Kirim START untuk mulai lagi.",
+        "en": "You will get no more messages from Sigap. Send START to start again.",
+    },
+    "sms.opted_in": {
+        "id": "Selamat datang kembali di Sigap. Kirim LAPOR untuk melapor, BANTUAN untuk petunjuk.",
+        "en": "Welcome back to Sigap. Send REPORT to report, HELP for instructions.",
+    },
+    "sms.rate_limited": {
+        "id": "Terlalu banyak pesan dari nomor ini. Tunggu beberapa menit lalu kirim lagi.",
+        "en": "Too many messages from this number. Wait a few minutes, then send again.",
+    },
+    "sms.complaint_limit": {
+        "id": "Batas laporan dari nomor ini tercapai untuk saat ini. Coba lagi dalam 1 jam.",
+        "en": "This number has reached its report limit for now. Try again in an hour.",
+    },
+    # The /demo/citizen page (staff only, console mode).
+    "sms.demo.title": {"id": "Coba sebagai warga (SMS/WhatsApp)", "en": "Try it as a citizen (SMS/WhatsApp)"},
+    "sms.demo.intro": {
+        "id": "Ketik pesan seperti warga lewat SMS atau WhatsApp. Balasan Sigap muncul di bawah; laporan yang "
+              "dibuat nyata dan tampil di dasbor.",
+        "en": "Type messages as a citizen would by SMS or WhatsApp. Sigap's replies appear below; reports "
+              "created are real and show on the dashboard.",
+    },
+    "sms.demo.phone": {"id": "Nomor HP (pura-pura)", "en": "Phone number (pretend)"},
+    "sms.demo.style": {"id": "Kirim lewat", "en": "Send by"},
+    "sms.demo.message": {"id": "Pesan", "en": "Message"},
+    "sms.demo.send": {"id": "Kirim", "en": "Send"},
+    "sms.demo.conversation": {"id": "Percakapan", "en": "Conversation"},
+    "sms.demo.empty": {"id": "Belum ada pesan dari nomor ini.", "en": "No messages from this number yet."},
+    "sms.demo.outbox": {"id": "Pesan keluar ke nomor ini (mode konsol)", "en": "Outgoing messages to this number (console mode)"},
+    "sms.demo.outbox_empty": {"id": "Belum ada pesan keluar.", "en": "No outgoing messages yet."},
+    "sms.demo.bad_phone": {"id": "Nomor HP tidak valid. Contoh: 081200000001", "en": "Not a valid phone number. Example: 081200000001"},
+}

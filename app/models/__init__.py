@@ -1,0 +1,19 @@
+"""SQLAlchemy models, one module per aggregate; importing this package registers them all."""
+from .base import Base, UtcDateTime
+from .place import District, Jurisdiction, Village
+from .agency import Agency, Category, RoutingRule
+from .sla import SlaPolicy
+from .user import AGENCY_ROLES, ROLES, ApiToken, User
+from .complaint import OPEN_STATUSES, Complaint, Reporter, TicketCounter
+from .event import Event
+from .breach import Breach
+from .outbox import OutboxMessage
+
+__all__ = [
+    "Agency", "ApiToken", "AGENCY_ROLES", "Base", "Breach", "Category", "Complaint", "District",
+    "Event", "Jurisdiction", "OPEN_STATUSES", "OutboxMessage", "Reporter", "ROLES", "RoutingRule",
+    "SlaPolicy", "TicketCounter", "User", "UtcDateTime", "Village",
+]
+
+# Feature modules: each registers its own tables on Base.metadata.
+from . import sla_engine, telegram, sms, web, performance, partner  # noqa: E402,F401

@@ -1,0 +1,45 @@
+"""Performance contracts: an official's targets for a period; and the indexes the reports read."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .agency import Agency
+from .base import Base
+from .complaint import Complaint
+from .event import Event
+from .user import User
+
+
+class PerformanceContract(Base):
+    """What an agency head promised the regent for a month, quarter or year; None: no target."""
+
+    __tablename__ = "performance_contracts"
+    __table_args__ = (UniqueConstraint("official_id", "agency_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
+    period: Mapped[str] = mapped_column(String(10))  # 2026, 2026-Q4, 2026-11
+    period_kind: Mapped[str] = mapped_column(String(10))  # year | quarter | month
+    period_start: Mapped[date] = mapped_column(Date)  # local days, end exclusive
+    period_end: Mapped[date] = mapped_column(Date)
+    on_time_rate: Mapped[float | None] = mapped_column(Float)  # at least, 0..1
+    median_handle_minutes: Mapped[int | None] = mapped_column(Integer)
+    p90_handle_minutes: Mapped[int | None] = mapped_column(Integer)
+    max_breaches: Mapped[int | None] = mapped_column(Integer)
+    max_reopened_share: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    official: Mapped[User] = relationship(foreign_keys=[official_id])
+    agency: Mapped[Agency] = relationship()
+
+
+# The reports pick complaints by handle deadline and agency changes out of the trail.
+Index("ix_complaints_handle_due_at", Complaint.handle_due_at)
+Index("ix_events_kind_complaint", Event.kind, Event.complaint_id)

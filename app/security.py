@@ -1,0 +1,98 @@
+"""Security for every route (wired by create_app): response headers, request size limits, per-IP rate
+limits on the webhook, health and metrics paths, and the client address as seen through a trusted proxy.
+
+Staff sign-in limits live in app/web; per-token API limits with the API. Settings read here, all
+optional: ratelimit_storage_uri ("memory://"; "redis://127.0.0.1:6379/0" to share counts between
+workers), webhook_rate_limit, proxy_count (how many proxies in front that set X-Forwarded-*)."""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+       "frame-ancestors 'none'")
+HSTS = "max-age=31536000; includeSubDomains"
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(self)",
+}
+
+# Largest body accepted per path prefix (the app-wide MAX_CONTENT_LENGTH still caps the rest).
+# A Telegram update or a Twilio form is a few kilobytes; photos arrive as file ids, not bytes.
+BODY_LIMITS = (("/webhooks/", 64 * 1024), ("/api/", 256 * 1024), ("/open311/", 256 * 1024), ("/metrics", 0),
+               ("/healthz", 0))
+MAX_FORM_PARTS = 200
+
+DEFAULT_WEBHOOK_LIMIT = "1200 per minute"  # per source address: Telegram and Twilio post from few hosts
+HEALTH_LIMIT = "600 per minute"
+METRICS_LIMIT = "120 per minute"
+
+
+def _headers(response):
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    settings = _settings()
+    if request.is_secure or settings.production:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def _body_limits():
+    for prefix, limit in BODY_LIMITS:
+        if request.path.startswith(prefix):
+            request.max_content_length = limit
+            request.max_form_parts = MAX_FORM_PARTS
+            break
+
+
+def _rate_limited(exc: RateLimitExceeded):
+    from app.errors import error_response
+
+    try:
+        window = int(exc.limit.limit.get_expiry())
+    except Exception:  # noqa: BLE001 - the window is a hint; a minute is a safe default
+        window = 60
+    return error_response(429, "rate_limited", f"Too many requests from this address: {exc.description}",
+                          {"Retry-After": str(window)})
+
+
+def _settings():
+    from app.extensions import state
+
+    return state().settings
+
+
+def init_app(app: Flask) -> None:
+    settings = app.extensions["sigap"].settings
+    proxies = int(getattr(settings, "proxy_count", 0) or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
+    storage = getattr(settings, "ratelimit_storage_uri", None) or app.config.get("RATELIMIT_STORAGE_URI") \
+        or "memory://"
+    # The staff web's sign-in limiter reads the same key, so both count in the same place.
+    app.config["RATELIMIT_STORAGE_URI"] = storage
+    limiter = Limiter(get_remote_address, app=app, storage_uri=storage, default_limits=[], strategy="fixed-window",
+                      headers_enabled=False, key_prefix="sigap-sec", swallow_errors=True)
+    webhook_limit = getattr(settings, "webhook_rate_limit", None) or DEFAULT_WEBHOOK_LIMIT
+    from app.channels.sms import bp as sms_bp
+    from app.channels.telegram import bp as telegram_bp
+    from app.web.health import bp as health_bp
+
+    limiter.limit(webhook_limit)(telegram_bp)
+    limiter.limit(webhook_limit)(sms_bp)
+    limiter.limit(HEALTH_LIMIT)(health_bp)
+    if "metrics" in app.view_functions:  # added by observability.init_app, which runs first
+        app.view_functions["metrics"] = limiter.limit(METRICS_LIMIT)(app.view_functions["metrics"])
+    app.extensions["sigap_security_limiter"] = limiter
+    app.register_error_handler(RateLimitExceeded, _rate_limited)
+    app.before_request(_body_limits)
+    app.after_request(_headers)
+

@@ -1,0 +1,1 @@
+"""Use cases: each owns one transaction and takes `now`, the actor and plain values."""

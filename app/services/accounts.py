@@ -1,0 +1,152 @@
+"""Staff accounts and API tokens: argon2 password hashes, token secrets stored only as sha256."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import AGENCY_ROLES, ROLES, Agency, ApiToken, Jurisdiction, User
+from app.services.errors import NotFound, ValidationFailed
+
+TOKEN_PREFIX = "sgp_"
+TOKEN_SHOWN_CHARS = 12  # "sgp_" + 8 characters: enough to name a token in `tokens revoke`
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+MIN_PASSWORD_LENGTH = 10
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when `password` matches; never raises for a bad or missing hash."""
+    if not password_hash or password is None:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _agency(session: Session, code: str) -> Agency:
+    agency = session.scalar(select(Agency).where(Agency.code == code))
+    if agency is None:
+        raise NotFound(f"no agency with code {code!r}", field="agency")
+    return agency
+
+
+def _jurisdiction(session: Session, code: str) -> Jurisdiction:
+    jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+    if jurisdiction is None:
+        raise NotFound(f"no jurisdiction with code {code!r}", field="jurisdiction")
+    return jurisdiction
+
+
+def _scope(session: Session, role: str, agency_code: str | None,
+           jurisdiction_code: str | None) -> tuple[Agency | None, Jurisdiction | None]:
+    """Checks role against agency/jurisdiction; an agency implies its jurisdiction."""
+    if role not in ROLES:
+        raise ValidationFailed(f"unknown role {role!r}: use one of {', '.join(ROLES)}", field="role")
+    agency = _agency(session, agency_code) if agency_code else None
+    jurisdiction = _jurisdiction(session, jurisdiction_code) if jurisdiction_code else None
+    if role in AGENCY_ROLES and agency is None:
+        raise ValidationFailed(f"role {role} needs an agency (--agency CODE)", field="agency")
+    if agency is not None:
+        if jurisdiction is not None and agency.jurisdiction_id != jurisdiction.id:
+            raise ValidationFailed(f"agency {agency.code} is not in jurisdiction {jurisdiction.code}",
+                                   field="agency")
+        jurisdiction = jurisdiction or session.get(Jurisdiction, agency.jurisdiction_id)
+    return agency, jurisdiction
+
+
+def create_user(session: Session, now: datetime, *, username: str, name: str, role: str,
+                password: str | None = None, agency_code: str | None = None,
+                jurisdiction_code: str | None = None, email: str | None = None, phone: str | None = None,
+                password_hash: str | None = None) -> User:
+    """A new staff user (flushed, not committed). `password_hash` lets a caller reuse one hash."""
+    username = (username or "").strip().lower()
+    if not USERNAME.match(username):
+        raise ValidationFailed("username must be 2-80 characters: lower-case letters, digits, '.', '_' or '-'",
+                               field="username")
+    if not (name or "").strip():
+        raise ValidationFailed("name is required", field="name")
+    agency, jurisdiction = _scope(session, role, agency_code, jurisdiction_code)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise ValidationFailed(f"username {username!r} is already taken", field="username")
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    if email is not None and "@" not in email:
+        raise ValidationFailed(f"not an e-mail address: {email!r}", field="email")
+    if password_hash is None and password is not None:
+        password_hash = hash_password(password)
+    user = User(username=username, name=name.strip(), role=role, password_hash=password_hash,
+                agency_id=agency.id if agency else None, jurisdiction_id=jurisdiction.id if jurisdiction else None,
+                email=email, phone=phone, created_at=now)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_token(session: Session, now: datetime, *, role: str, agency_code: str | None = None,
+                 jurisdiction_code: str | None = None, name: str | None = None,
+                 user: User | None = None) -> tuple[ApiToken, str]:
+    """A new API token and its secret; only the secret's sha256 and its first characters are stored."""
+    agency, jurisdiction = _scope(session, role, agency_code, jurisdiction_code)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(token_hash=_digest(secret), prefix=secret[:TOKEN_SHOWN_CHARS], name=name, role=role,
+                     agency_id=agency.id if agency else None,
+                     jurisdiction_id=jurisdiction.id if jurisdiction else None,
+                     user_id=user.id if user else None, created_at=now)
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def authenticate_token(session: Session, secret: str | None, now: datetime) -> ApiToken | None:
+    """The live token for this secret, or None. Looked up by hash, so timing reveals nothing of the secret."""
+    if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
+        token.last_used_at = now
+    return token
+
+
+def revoke_token(session: Session, now: datetime, prefix: str) -> ApiToken:
+    """Revokes the one token whose shown prefix (or full secret) is given."""
+    prefix = (prefix or "").strip()
+    if prefix.startswith(TOKEN_PREFIX) and len(prefix) > TOKEN_SHOWN_CHARS:
+        tokens = list(session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(prefix))))
+    elif len(prefix) >= 6:
+        tokens = list(session.scalars(select(ApiToken).where(ApiToken.prefix.startswith(prefix, autoescape=True))))
+    else:
+        raise ValidationFailed("give the token's prefix as printed by `tokens create` (e.g. sgp_AbCd1234)",
+                               field="prefix")
+    if not tokens:
+        raise NotFound(f"no token starts with {prefix!r}")
+    if len(tokens) > 1:
+        raise ValidationFailed(f"{len(tokens)} tokens start with {prefix!r}: give more characters")
+    token = tokens[0]
+    if token.revoked_at is None:
+        token.revoked_at = now
+        session.flush()
+    return token

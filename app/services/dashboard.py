@@ -1,0 +1,247 @@
+"""Read-only queries behind the staff pages: open complaints by time left, counts by SLA state,
+the triage queue and map points. One SQL statement each, served by the complaints indexes."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+
+from sqlalchemy import Float, String, and_, bindparam, case, cast, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from app.models import OPEN_STATUSES, UtcDateTime, Agency, Category, Complaint, District, Jurisdiction, User, Village
+
+STATES = ("breached", "warned", "reminder", "on_track")
+# Reminder and warning points of DESIGN.md (50 % and 75 % of the handle target).
+REMINDER_AT, WARNING_AT = 0.5, 0.75
+MAX_ROWS = 500
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the signed-in staff member may see: a jurisdiction (None: all) and, for agency roles, an agency."""
+
+    jurisdiction_id: int | None = None
+    agency_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Filters:
+    agency: str | None = None  # agency code
+    category: str | None = None  # category code
+    district_id: int | None = None
+    state: str | None = None  # one of STATES
+    status: str | None = None  # one of OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    id: int
+    ticket: str
+    status: str
+    state: str
+    category_code: str
+    category_id_name: str
+    category_en_name: str
+    agency_code: str | None
+    agency_name: str | None
+    assignee_name: str | None
+    district_name: str | None
+    village_name: str | None
+    received_at: datetime
+    triage_due_at: datetime | None
+    ack_due_at: datetime
+    handle_due_at: datetime
+    acknowledged_at: datetime | None
+    timezone: str
+    channel: str
+    lat: float | None
+    lon: float | None
+    reopened_count: int
+    repeat_of_id: int | None
+
+    def category_name(self, lang: str) -> str:
+        return self.category_en_name if lang == "en" else self.category_id_name
+
+
+@dataclass
+class Board:
+    rows: list[BoardRow]
+    counts: dict[str, int]  # per state, plus "open" and "triage"
+    generated_at: datetime
+    truncated: bool = False
+    filters: Filters = field(default_factory=Filters)
+
+
+def _epoch(column, dialect: str):
+    if dialect == "postgresql":
+        return func.extract("epoch", column)
+    return (func.julianday(column) - 2440587.5) * 86400.0
+
+
+@lru_cache(maxsize=4)
+def state_expression(dialect: str):
+    """SQL CASE giving each open complaint's SLA state at the bound instant (see `at`). Built once per
+    dialect: constructing it per request cost more than running it."""
+    now = bindparam("sla_now", type_=UtcDateTime())
+    now_s = bindparam("sla_now_epoch", type_=Float)
+    received, due = _epoch(Complaint.received_at, dialect), _epoch(Complaint.handle_due_at, dialect)
+    # Steps the SLA engine already fired (keys like "h.warn.1@<deadline epoch>"), else the time points.
+    fired = func.coalesce(cast(Complaint.sla_fired, String), "")
+    return case(
+        (or_(Complaint.handle_breached.is_(True), Complaint.ack_breached.is_(True), Complaint.handle_due_at <= now,
+             and_(Complaint.acknowledged_at.is_(None), Complaint.ack_due_at <= now),
+             and_(Complaint.status == "triage", Complaint.triage_due_at <= now)), "breached"),
+        (or_(now_s >= received + (due - received) * WARNING_AT, fired.like('%"h.warn.%')), "warned"),
+        (or_(now_s >= received + (due - received) * REMINDER_AT, fired.like('%"h.remind.%')), "reminder"),
+        else_="on_track",
+    )
+
+
+def at(now: datetime) -> dict:
+    """The parameters that bind `state_expression` to an instant."""
+    return {"sla_now": now, "sla_now_epoch": now.timestamp()}
+
+
+@lru_cache(maxsize=4)
+def _board_select(dialect: str):
+    assignee = aliased(User)
+    return (
+        select(Complaint.id, Complaint.ticket, Complaint.status, state_expression(dialect).label("state"),
+               Category.code, Category.name_id, Category.name_en, Agency.code, Agency.name, assignee.name,
+               District.name, Village.name, Complaint.received_at, Complaint.triage_due_at, Complaint.ack_due_at,
+               Complaint.handle_due_at, Complaint.acknowledged_at, Jurisdiction.timezone, Complaint.channel,
+               Complaint.lat, Complaint.lon, Complaint.reopened_count, Complaint.repeat_of_id)
+        .join(Category, Category.id == Complaint.category_id)
+        .join(Jurisdiction, Jurisdiction.id == Complaint.jurisdiction_id)
+        .outerjoin(Agency, Agency.id == Complaint.agency_id)
+        .outerjoin(assignee, assignee.id == Complaint.assignee_id)
+        .outerjoin(District, District.id == Complaint.district_id)
+        .outerjoin(Village, Village.id == Complaint.village_id)
+    )
+
+
+def state_of(complaint: Complaint, now: datetime) -> str:
+    """The same state, for one loaded complaint (open or not: closed ones read as their outcome)."""
+    if complaint.status not in OPEN_STATUSES:
+        return "stopped"
+    if (complaint.handle_breached or complaint.ack_breached or complaint.handle_due_at <= now
+            or (complaint.acknowledged_at is None and complaint.ack_due_at <= now)
+            or (complaint.status == "triage" and complaint.triage_due_at and complaint.triage_due_at <= now)):
+        return "breached"
+    elapsed = (now - complaint.received_at).total_seconds()
+    target = (complaint.handle_due_at - complaint.received_at).total_seconds() or 1
+    fired = [str(key) for key in complaint.sla_fired or []]
+    if elapsed >= target * WARNING_AT or any(key.startswith("h.warn.") for key in fired):
+        return "warned"
+    if elapsed >= target * REMINDER_AT or any(key.startswith("h.remind.") for key in fired):
+        return "reminder"
+    return "on_track"
+
+
+def _scoped(query, scope: Scope):
+    query = query.where(Complaint.status.in_(OPEN_STATUSES))
+    if scope.jurisdiction_id is not None:
+        query = query.where(Complaint.jurisdiction_id == scope.jurisdiction_id)
+    if scope.agency_id is not None:
+        query = query.where(Complaint.agency_id == scope.agency_id)
+    return query
+
+
+def _filtered(session: Session, query, filters: Filters):
+    if filters.agency:
+        agency_id = session.scalar(select(Agency.id).where(Agency.code == filters.agency))
+        query = query.where(Complaint.agency_id == (agency_id or -1))
+    if filters.category:
+        category_id = session.scalar(select(Category.id).where(Category.code == filters.category))
+        query = query.where(Complaint.category_id == (category_id or -1))
+    if filters.district_id:
+        query = query.where(Complaint.district_id == filters.district_id)
+    if filters.status in OPEN_STATUSES:
+        query = query.where(Complaint.status == filters.status)
+    return query
+
+
+def board(session: Session, now: datetime, scope: Scope, filters: Filters | None = None,
+          limit: int = 200) -> Board:
+    """Open complaints in scope, least time left first, with counts per SLA state."""
+    filters = filters or Filters()
+    limit = max(1, min(limit, MAX_ROWS))
+    dialect = session.get_bind().dialect.name
+    query = _filtered(session, _scoped(_board_select(dialect), scope), filters)
+    if filters.state in STATES:
+        query = query.where(state_expression(dialect) == filters.state)
+    query = query.order_by(Complaint.handle_due_at, Complaint.id).limit(limit + 1)
+    rows = [BoardRow(*row) for row in session.execute(query, at(now))]
+    return Board(rows=rows[:limit], counts=counts(session, now, scope, filters), generated_at=now,
+                 truncated=len(rows) > limit, filters=filters)
+
+
+def counts(session: Session, now: datetime, scope: Scope, filters: Filters | None = None) -> dict[str, int]:
+    """How many open complaints are in each SLA state (the state filter itself is ignored)."""
+    filters = filters or Filters()
+    state = state_expression(session.get_bind().dialect.name).label("state")
+    query = _filtered(session, _scoped(select(state, Complaint.status, func.count()), scope), filters)
+    query = query.group_by(state, Complaint.status)
+    result = {name: 0 for name in STATES}
+    result.update(open=0, triage=0)
+    for state_name, status, n in session.execute(query, at(now)):
+        result[state_name] = result.get(state_name, 0) + n
+        result["open"] += n
+        if status == "triage":
+            result["triage"] += n
+    return result
+
+
+def triage_queue(session: Session, now: datetime, jurisdiction_id: int | None, limit: int = 200) -> list[BoardRow]:
+    """Unroutable complaints waiting for a supervisor, oldest deadline first."""
+    return board(session, now, Scope(jurisdiction_id=jurisdiction_id), Filters(status="triage"), limit).rows
+
+
+def map_points(session: Session, now: datetime, scope: Scope, filters: Filters | None = None,
+               limit: int = 2000) -> list[dict]:
+    """Open complaints with coordinates (their own, else their village's), for the staff map."""
+    filters = filters or Filters()
+    dialect = session.get_bind().dialect.name
+    state = state_expression(dialect).label("state")
+    lat = func.coalesce(Complaint.lat, Village.lat)
+    lon = func.coalesce(Complaint.lon, Village.lon)
+    query = (select(Complaint.ticket, state, Category.code, lat, lon)
+             .join(Category, Category.id == Complaint.category_id)
+             .outerjoin(Village, Village.id == Complaint.village_id)
+             .where(lat.is_not(None), lon.is_not(None)))
+    query = _filtered(session, _scoped(query, scope), filters)
+    if filters.state in STATES:
+        query = query.where(state_expression(dialect) == filters.state)
+    query = query.order_by(Complaint.handle_due_at).limit(limit)
+    return [{"ticket": t, "state": s, "category": c, "lat": float(la), "lon": float(lo)}
+            for t, s, c, la, lo in session.execute(query, at(now))]
+
+
+def agencies_in(session: Session, jurisdiction_id: int | None) -> list[Agency]:
+    query = select(Agency).where(Agency.is_supervisor.is_(False)).order_by(Agency.name)
+    if jurisdiction_id is not None:
+        query = query.where(Agency.jurisdiction_id == jurisdiction_id)
+    return list(session.scalars(query))
+
+
+def districts_in(session: Session, jurisdiction_id: int | None) -> list[District]:
+    query = select(District).order_by(District.name)
+    if jurisdiction_id is not None:
+        query = query.where(District.jurisdiction_id == jurisdiction_id)
+    return list(session.scalars(query))
+
+
+def village_names(session: Session, jurisdiction_id: int) -> list[str]:
+    """Village names of a jurisdiction, for the counter form's suggestions."""
+    return list(session.scalars(select(Village.name).join(District, District.id == Village.district_id)
+                                .where(District.jurisdiction_id == jurisdiction_id).distinct().order_by(Village.name)))
+
+
+def categories(session: Session) -> list[Category]:
+    return list(session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.code)))
+
+
+def officers_of(session: Session, agency_id: int) -> list[User]:
+    return list(session.scalars(select(User).where(User.agency_id == agency_id, User.active.is_(True))
+                                .order_by(User.name)))

@@ -1,0 +1,221 @@
+"""Intake: validate a report, find its reporter, route it, stamp its deadlines, open its trail."""
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.domain.actor import SYSTEM, Actor
+from app.domain.calendar import make_calendar
+from app.domain.sla import compute_deadlines, select_policy
+from app.models import Category, Complaint, District, Event, Jurisdiction, SlaPolicy, TicketCounter, Village
+from app.services import audit, notifications, places, reporters, routing, sla_clock
+from app.services.errors import NotFound, ValidationFailed
+
+CHANNELS = ("api", "telegram", "sms", "whatsapp", "web", "counter", "phone", "open311")
+MAX_DESCRIPTION = 4000
+# A partner's clock may run a little ahead of ours; beyond this a receipt time "in the future" is refused.
+CLOCK_SKEW = timedelta(minutes=2)
+MAX_BACKDATE = timedelta(days=30)
+
+
+def _jurisdiction(session: Session, code: str | None) -> Jurisdiction:
+    if not code or not isinstance(code, str):
+        raise ValidationFailed("jurisdiction is required (e.g. 'banyuwangi')", field="jurisdiction")
+    found = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code.strip().lower()))
+    if found is None:
+        known = ", ".join(session.scalars(select(Jurisdiction.code).order_by(Jurisdiction.code)))
+        raise ValidationFailed(f"unknown jurisdiction {code!r}; known: {known}", field="jurisdiction")
+    return found
+
+
+def _category(session: Session, code: str | None) -> Category:
+    if not code or not isinstance(code, str):
+        raise ValidationFailed("category is required", field="category")
+    found = session.scalar(select(Category).where(Category.code == code.strip().lower(), Category.active.is_(True)))
+    if found is None:
+        known = ", ".join(session.scalars(select(Category.code).where(Category.active.is_(True)).order_by(Category.code)))
+        raise ValidationFailed(f"unknown category {code!r}; one of: {known}", field="category")
+    return found
+
+
+def _coordinate(value, name: str, limit: float) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(f"{name} must be a number", field=name) from None
+    if not math.isfinite(number) or abs(number) > limit:
+        raise ValidationFailed(f"{name} must be between -{limit:g} and {limit:g}", field=name)
+    return number
+
+
+def _received_at(value: datetime | None, now: datetime) -> datetime:
+    if value is None:
+        return now
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValidationFailed("received_at must be a date-time with a time zone (e.g. 2026-11-23T09:00:00+07:00)",
+                               field="received_at")
+    if value > now + CLOCK_SKEW:
+        raise ValidationFailed("received_at is in the future; give the real time the report was received",
+                               field="received_at")
+    if value < now - MAX_BACKDATE:
+        raise ValidationFailed("received_at is more than 30 days ago", field="received_at")
+    return min(value, now)
+
+
+def policy_for(session: Session, jurisdiction_id: int, category_id: int, received_at: datetime) -> SlaPolicy:
+    candidates = session.scalars(
+        select(SlaPolicy).where(
+            SlaPolicy.jurisdiction_id == jurisdiction_id,
+            (SlaPolicy.category_id == category_id) | (SlaPolicy.category_id.is_(None)),
+            SlaPolicy.effective_from <= received_at,
+        )
+    ).all()
+    policy = select_policy(candidates, category_id, received_at)
+    if policy is None:
+        raise ValidationFailed("no SLA policy is in force for this jurisdiction at the time of receipt",
+                               code="no_policy")
+    return policy
+
+
+def calendar_for(policy: SlaPolicy, jurisdiction: Jurisdiction):
+    return make_calendar(policy.calendar, jurisdiction.timezone, policy.business_hours)
+
+
+def next_ticket(session: Session, jurisdiction: Jurisdiction, year: int) -> tuple[int, str]:
+    """Take the next number for (jurisdiction, year).
+
+    PostgreSQL: in a short transaction of its own, so concurrent intakes wait on the counter row
+    for one statement rather than until the whole complaint commits; a number is never reused,
+    and one is skipped only if saving the complaint fails after taking it. SQLite has a single
+    writer anyway (BEGIN IMMEDIATE), so the number is taken inside the complaint's transaction."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return _take_number(session, jurisdiction, year, sqlite.insert)
+    with bind.engine.connect() as conn:
+        seq = _take_number(conn, jurisdiction, year, postgresql.insert)[0]
+        conn.commit()
+    return seq, _ticket(jurisdiction, year, seq)
+
+
+def _take_number(executor, jurisdiction: Jurisdiction, year: int, insert) -> tuple[int, str]:
+    stmt = insert(TicketCounter).values(jurisdiction_id=jurisdiction.id, year=year, last_seq=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[TicketCounter.jurisdiction_id, TicketCounter.year],
+        set_={"last_seq": TicketCounter.last_seq + 1},
+    ).returning(TicketCounter.last_seq)
+    seq = executor.execute(stmt).scalar_one()
+    return seq, _ticket(jurisdiction, year, seq)
+
+
+def _ticket(jurisdiction: Jurisdiction, year: int, seq: int) -> str:
+    return f"{jurisdiction.ticket_prefix}-{year}-{seq:06d}"
+
+
+def submit(session: Session, now: datetime, *, jurisdiction: str, category: str, description: str,
+           district: str | None = None, village: str | None = None, lat=None, lon=None,
+           address: str | None = None, reporter: dict | None = None, channel: str = "api",
+           received_at: datetime | None = None, external_ref: str | None = None,
+           actor: Actor = SYSTEM) -> Complaint:
+    """Create a complaint: routed to an agency or sent to triage, deadlines stamped, trail opened."""
+    jur = _jurisdiction(session, jurisdiction)
+    cat = _category(session, category)
+    if not isinstance(description, str) or not description.strip():
+        raise ValidationFailed("description is required: say what happened", field="description")
+    description = description.strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise ValidationFailed(f"description is longer than {MAX_DESCRIPTION} characters", field="description")
+    if channel not in CHANNELS:
+        raise ValidationFailed(f"unknown channel {channel!r}; one of: {', '.join(CHANNELS)}", field="channel")
+    if address is not None and (not isinstance(address, str) or len(address) > 300):
+        raise ValidationFailed("address must be text of at most 300 characters", field="address")
+    lat_f, lon_f = _coordinate(lat, "lat", 90), _coordinate(lon, "lon", 180)
+    if (lat_f is None) != (lon_f is None):
+        raise ValidationFailed("give both lat and lon, or neither", field="lat")
+    for name, value in (("district", district), ("village", village)):
+        if value is not None and not isinstance(value, str):
+            raise ValidationFailed(f"{name} must be text (a name or a Kemendagri code)", field=name)
+
+    dist = None
+    if district:
+        dist = places.find_district(session, jur.id, district)
+        if dist is None:
+            raise ValidationFailed(f"unknown district {district!r} in {jur.name}", field="district")
+    vil = None
+    if village:
+        vil = places.find_village(session, jur.id, village, district_id=dist.id if dist else None)
+        if vil is None:
+            hint = ""
+            suggestions = places.suggest_villages(session, jur.id, village, limit=3)
+            if suggestions:
+                hint = "; did you mean " + ", ".join(v.name for v, _score in suggestions) + "?"
+            raise ValidationFailed(f"unknown village {village!r} in {jur.name}{hint}", field="village")
+        if dist is None:
+            namesakes = session.scalars(select(Village).join(District).where(
+                District.jurisdiction_id == jur.id, func.lower(Village.name) == vil.name.lower())).all()
+            if len(namesakes) > 1:
+                where = ", ".join(sorted(v.district.name for v in namesakes))
+                raise ValidationFailed(f"there is a {vil.name} in several districts ({where}); give the district too",
+                                       field="district")
+            dist = vil.district
+    if dist is None and lat_f is None and not address:
+        raise ValidationFailed("say where: a district, a village, lat/lon or an address", field="village")
+    if reporter is not None and not isinstance(reporter, dict):
+        raise ValidationFailed("reporter must be an object with name, phone, telegram_chat_id", field="reporter")
+    received = _received_at(received_at, now)
+    policy = policy_for(session, jur.id, cat.id, received)
+    deadlines = compute_deadlines(received, policy, calendar_for(policy, jur))
+    rep = None
+    if reporter:
+        rep = reporters.find_or_create(session, now, phone=reporter.get("phone"),
+                                       telegram_chat_id=reporter.get("telegram_chat_id"),
+                                       name=reporter.get("name"), language=reporter.get("language"))
+    agency = routing.route(session, jur.id, cat.id, dist.id if dist else None)
+
+    year = received.astimezone(ZoneInfo(jur.timezone)).year
+    seq, ticket = next_ticket(session, jur, year)
+    complaint = Complaint(
+        ticket=ticket, jurisdiction_id=jur.id, year=year, seq=seq, category_id=cat.id, description=description,
+        district_id=dist.id if dist else None, village_id=vil.id if vil else None, address=address,
+        lat=lat_f, lon=lon_f, channel=channel, external_ref=external_ref, submitted_by=actor.label,
+        reporter_id=rep.id if rep else None, agency_id=agency.id if agency else None,
+        status="assigned" if agency else "triage", sla_policy_id=policy.id, received_at=received,
+        triage_due_at=None if agency else deadlines.triage_due_at,
+        ack_due_at=deadlines.ack_due_at, handle_due_at=deadlines.handle_due_at,
+        created_at=now, updated_at=now,
+    )
+    session.add(complaint)
+    session.flush()
+    audit.start_chain(session, complaint)
+    events: list[Event] = [audit.record(session, complaint, "received", now, actor, data={
+        "channel": channel, "received_at": received.isoformat(), "category": cat.code,
+        "district": dist.code if dist else None, "village": vil.code if vil else None,
+        "sla_policy_id": policy.id, "ack_due_at": deadlines.ack_due_at.isoformat(),
+        "handle_due_at": deadlines.handle_due_at.isoformat(),
+    })]
+    if agency:
+        events.append(audit.record(session, complaint, "routed", now, SYSTEM, data={"agency": agency.code}))
+    else:
+        events.append(audit.record(session, complaint, "triaged", now, SYSTEM, data={
+            "reason": "no routing rule", "triage_due_at": deadlines.triage_due_at.isoformat()}))
+    sla_clock.reschedule(session, complaint, now)
+    for event in events:
+        notifications.on_event(session, complaint, event, now)
+    session.commit()
+    return complaint
+
+
+def get_by_ticket(session: Session, ticket: str, *, lock: bool = False) -> Complaint:
+    stmt = select(Complaint).where(Complaint.ticket == (ticket or "").strip().upper())
+    if lock:
+        stmt = stmt.with_for_update()
+    complaint = session.scalar(stmt)
+    if complaint is None:
+        raise NotFound(f"no complaint with ticket {ticket!r}")
+    return complaint

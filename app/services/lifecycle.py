@@ -1,0 +1,330 @@
+"""Lifecycle actions on a complaint: each checks who may act, moves the state machine, records an
+Event, keeps the SLA cursor and outbox in step, and commits once."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain import lifecycle as machine
+from app.domain.actor import SYSTEM, Actor
+from app.domain.sla import minutes_late
+from app.models import Agency, Breach, Complaint, User
+from app.services import audit, notifications, sla_clock
+from app.services.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
+from app.services.intake import get_by_ticket
+
+STAFF = ("officer", "agency_head", "supervisor", "admin")
+OVERSEERS = ("supervisor", "admin")
+# Who may take each action (system: the scheduler and nightly jobs; reporter: the citizen).
+PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "acknowledge": STAFF,
+    "handle": STAFF,
+    "resolve": STAFF,
+    "assign": STAFF,
+    "transfer": STAFF,
+    "link_repeat": STAFF,
+    "reopen": OVERSEERS + ("reporter",),
+    "reject": OVERSEERS,
+    "close": OVERSEERS + ("system",),
+}
+MAX_NOTE = 4000
+
+
+def can_see(actor: Actor, complaint: Complaint) -> bool:
+    """Agency roles see their agency's complaints; jurisdiction-bound roles their jurisdiction's."""
+    if actor.kind == "system" or actor.role == "admin":
+        return True
+    if actor.kind == "reporter":
+        return complaint.reporter_id == actor.id
+    if actor.is_agency_scoped:
+        return actor.agency_id is not None and complaint.agency_id == actor.agency_id
+    if actor.role == "partner":
+        return complaint.submitted_by == actor.label
+    if actor.jurisdiction_id is not None:
+        return complaint.jurisdiction_id == actor.jurisdiction_id
+    return actor.role in ("supervisor", "official")
+
+
+def load_for(session: Session, ticket: str, actor: Actor, *, lock: bool = False) -> Complaint:
+    """The complaint if the actor may see it; otherwise NotFound (its existence is not revealed)."""
+    complaint = get_by_ticket(session, ticket, lock=lock)
+    if not can_see(actor, complaint):
+        raise NotFound(f"no complaint with ticket {ticket!r}")
+    return complaint
+
+
+def _role_of(actor: Actor) -> str:
+    return actor.kind if actor.kind in ("system", "reporter") else (actor.role or "")
+
+
+def _authorise(action: str, actor: Actor) -> None:
+    if _role_of(actor) not in PERMISSIONS[action]:
+        raise Forbidden(f"a {_role_of(actor) or 'caller'} may not {machine.VERBS[action]} complaints")
+
+
+def _note(note, required: bool = False, what: str = "note") -> str | None:
+    if note is not None and not isinstance(note, str):
+        raise ValidationFailed(f"{what} must be text", field="note")
+    note = (note or "").strip() or None
+    if required and not note:
+        raise ValidationFailed(f"a {what} is required: say what was done", field="note")
+    if note and len(note) > MAX_NOTE:
+        raise ValidationFailed(f"{what} is longer than {MAX_NOTE} characters", field="note")
+    return note
+
+
+def _transition(complaint: Complaint, action: str) -> str:
+    try:
+        return machine.next_status(action, complaint.status)
+    except machine.IllegalTransitionError as exc:
+        raise IllegalTransition(str(exc)) from None
+
+
+def _begin(session: Session, ticket: str, actor: Actor, action: str) -> Complaint:
+    complaint = load_for(session, ticket, actor, lock=True)
+    _authorise(action, actor)
+    return complaint
+
+
+def _finish(session: Session, complaint: Complaint, now: datetime, events: list) -> Complaint:
+    complaint.updated_at = now
+    sla_clock.reschedule(session, complaint, now)
+    for event in events:
+        notifications.on_event(session, complaint, event, now)
+    session.commit()
+    return complaint
+
+
+def _meet_breaches(session: Session, complaint: Complaint, kinds: tuple[str, ...], now: datetime) -> None:
+    for breach in session.scalars(select(Breach).where(
+        Breach.complaint_id == complaint.id, Breach.kind.in_(kinds), Breach.met_at.is_(None)
+    )):
+        breach.met_at = now
+        breach.minutes_late = minutes_late(breach.due_at, now)
+
+
+def _agency(session: Session, code: str, complaint: Complaint) -> Agency:
+    if not isinstance(code, str) or not code:
+        raise ValidationFailed("agency must be an agency code", field="agency")
+    agency = session.scalar(select(Agency).where(Agency.code == code.strip().lower()))
+    if agency is None or agency.jurisdiction_id != complaint.jurisdiction_id:
+        raise ValidationFailed(f"unknown agency {code!r} in this jurisdiction", field="agency")
+    if agency.is_supervisor:
+        raise ValidationFailed(f"{agency.name} supervises; route complaints to a responsible agency", field="agency")
+    return agency
+
+
+def _user(session: Session, ref, agency_id: int | None) -> User:
+    query = select(User).where(User.active.is_(True))
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        query = query.where(User.id == int(ref))
+    elif isinstance(ref, str) and ref:
+        query = query.where(User.username == ref.strip())
+    else:
+        raise ValidationFailed("assignee must be a username or user id", field="assignee")
+    user = session.scalar(query)
+    if user is None:
+        raise ValidationFailed(f"unknown staff user {ref!r}", field="assignee")
+    if user.agency_id != agency_id:
+        raise ValidationFailed(f"{user.name} does not work for the complaint's agency", field="assignee")
+    return user
+
+
+def acknowledge(session: Session, now: datetime, ticket: str, actor: Actor, note: str | None = None) -> Complaint:
+    complaint = _begin(session, ticket, actor, "acknowledge")
+    note = _note(note)
+    complaint.status = _transition(complaint, "acknowledge")
+    complaint.acknowledged_at = now
+    _meet_breaches(session, complaint, ("acknowledge",), now)
+    event = audit.record(session, complaint, "acknowledged", now, actor, note=note)
+    return _finish(session, complaint, now, [event])
+
+
+def handle(session: Session, now: datetime, ticket: str, actor: Actor, note: str | None,
+           evidence: dict | None = None) -> Complaint:
+    """Concrete action taken: this stops the 4-hour/2-hour clock (proof required by the policy)."""
+    complaint = _begin(session, ticket, actor, "handle")
+    note = _note(note, required=True, what="handling note")
+    evidence = _evidence(evidence, complaint)
+    new_status = _transition(complaint, "handle")
+    events = []
+    if complaint.acknowledged_at is None:
+        complaint.acknowledged_at = now
+        _meet_breaches(session, complaint, ("acknowledge",), now)
+        events.append(audit.record(session, complaint, "acknowledged", now, actor, data={"implied_by": "handle"}))
+    complaint.status = new_status
+    complaint.handled_at = now
+    complaint.handle_evidence = evidence or None
+    _meet_breaches(session, complaint, ("handle",), now)
+    events.append(audit.record(session, complaint, "handled", now, actor, note=note, data={"evidence": evidence or {}}))
+    return _finish(session, complaint, now, events)
+
+
+def _evidence(evidence, complaint: Complaint) -> dict:
+    if evidence is None:
+        evidence = {}
+    if not isinstance(evidence, dict):
+        raise ValidationFailed("evidence must be an object (photo, lat, lon)", field="evidence")
+    policy = complaint.sla_policy
+    clean: dict = {}
+    photo = evidence.get("photo")
+    if photo is not None:
+        if not isinstance(photo, str) or not photo.strip() or len(photo) > 500:
+            raise ValidationFailed("evidence.photo must be a reference to the photo (at most 500 characters)",
+                                   field="evidence.photo")
+        clean["photo"] = photo.strip()
+    if evidence.get("lat") is not None or evidence.get("lon") is not None:
+        try:
+            lat, lon = float(evidence.get("lat")), float(evidence.get("lon"))
+        except (TypeError, ValueError):
+            raise ValidationFailed("evidence.lat and evidence.lon must both be numbers", field="evidence.lat") from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValidationFailed("evidence location is out of range", field="evidence.lat")
+        clean["lat"], clean["lon"] = lat, lon
+    if policy.evidence_photo and "photo" not in clean:
+        raise ValidationFailed("this policy requires a photo as proof of action", field="evidence.photo")
+    if policy.evidence_location and "lat" not in clean:
+        raise ValidationFailed("this policy requires a location check-in from the field", field="evidence.lat")
+    return clean
+
+
+def resolve(session: Session, now: datetime, ticket: str, actor: Actor, note: str | None = None) -> Complaint:
+    complaint = _begin(session, ticket, actor, "resolve")
+    note = _note(note)
+    complaint.status = _transition(complaint, "resolve")
+    complaint.resolved_at = now
+    event = audit.record(session, complaint, "resolved", now, actor, note=note)
+    return _finish(session, complaint, now, [event])
+
+
+def reopen(session: Session, now: datetime, ticket: str, actor: Actor, note: str | None = None) -> Complaint:
+    """The citizen (or a supervisor) says it was NOT handled: back to the agency, flagged."""
+    complaint = _begin(session, ticket, actor, "reopen")
+    note = _note(note)
+    complaint.status = _transition(complaint, "reopen")
+    previous = {"handled_at": complaint.handled_at.isoformat() if complaint.handled_at else None}
+    complaint.handled_at = None
+    complaint.resolved_at = None
+    complaint.reopened_count += 1
+    event = audit.record(session, complaint, "reopened", now, actor, note=note,
+                         data={**previous, "by_citizen": actor.kind == "reporter"})
+    return _finish(session, complaint, now, [event])
+
+
+def reject(session: Session, now: datetime, ticket: str, actor: Actor, reason: str,
+           duplicate_of: str | None = None, note: str | None = None) -> Complaint:
+    complaint = _begin(session, ticket, actor, "reject")
+    note = _note(note)
+    if reason not in machine.REJECT_REASONS:
+        raise ValidationFailed(f"reason must be one of: {', '.join(machine.REJECT_REASONS)}", field="reason")
+    original = None
+    if reason == "duplicate":
+        if not duplicate_of:
+            raise ValidationFailed("a duplicate needs duplicate_of: the ticket it repeats", field="duplicate_of")
+        original = load_for(session, duplicate_of, actor)
+        if original.id == complaint.id:
+            raise ValidationFailed("a complaint cannot duplicate itself", field="duplicate_of")
+    complaint.status = _transition(complaint, "reject")
+    complaint.rejected_at = now
+    complaint.reject_reason = reason
+    complaint.duplicate_of_id = original.id if original else None
+    event = audit.record(session, complaint, "rejected", now, actor, note=note,
+                         data={"reason": reason, "duplicate_of": original.ticket if original else None})
+    return _finish(session, complaint, now, [event])
+
+
+def assign(session: Session, now: datetime, ticket: str, actor: Actor, agency: str | None = None,
+           assignee=None, note: str | None = None) -> Complaint:
+    """Give the complaint an agency (from triage: supervisors) and/or an officer within it."""
+    complaint = _begin(session, ticket, actor, "assign")
+    note = _note(note)
+    if agency is None and assignee is None:
+        raise ValidationFailed("say whom to assign: agency and/or assignee", field="agency")
+    new_status = _transition(complaint, "assign")
+    data: dict = {}
+    if agency is not None:
+        target = _agency(session, agency, complaint)
+        if target.id != complaint.agency_id:
+            if actor.is_agency_scoped:
+                raise Forbidden("agency staff transfer a complaint to another agency with 'transfer'")
+            data["agency"] = {"from": complaint.agency.code if complaint.agency else None, "to": target.code}
+            complaint.agency_id = target.id
+            complaint.agency = target
+            complaint.assignee_id = None
+    if complaint.agency_id is None:
+        raise ValidationFailed("a complaint in triage needs an agency first", field="agency")
+    if assignee is not None:
+        user = _user(session, assignee, complaint.agency_id)
+        data["assignee"] = {"id": user.id, "name": user.name}
+        complaint.assignee_id = user.id
+    complaint.status = new_status
+    complaint.triage_due_at = None if new_status != "triage" else complaint.triage_due_at
+    event = audit.record(session, complaint, "assigned", now, actor, note=note, data=data)
+    return _finish(session, complaint, now, [event])
+
+
+def transfer(session: Session, now: datetime, ticket: str, actor: Actor, agency: str,
+             note: str | None = None) -> Complaint:
+    """"Not ours": hand to another agency. The clock keeps running (there is no wrong door)."""
+    complaint = _begin(session, ticket, actor, "transfer")
+    note = _note(note)
+    target = _agency(session, agency, complaint)
+    if target.id == complaint.agency_id:
+        raise ValidationFailed("the complaint is already with that agency", field="agency")
+    complaint.status = _transition(complaint, "transfer")
+    data = {"from": complaint.agency.code if complaint.agency else None, "to": target.code}
+    complaint.agency_id = target.id
+    complaint.agency = target
+    complaint.assignee_id = None
+    complaint.triage_due_at = None
+    event = audit.record(session, complaint, "transferred", now, actor, note=note, data=data)
+    return _finish(session, complaint, now, [event])
+
+
+def _root(complaint: Complaint) -> Complaint:
+    seen = set()
+    while complaint.repeat_of is not None and complaint.id not in seen:
+        seen.add(complaint.id)
+        complaint = complaint.repeat_of
+    return complaint
+
+
+def link_repeat(session: Session, now: datetime, ticket: str, actor: Actor, of_ticket: str,
+                note: str | None = None) -> Complaint:
+    """Mark a repeat report about the same person: the earliest report's deadlines apply."""
+    complaint = _begin(session, ticket, actor, "link_repeat")
+    note = _note(note)
+    _transition(complaint, "link_repeat")
+    if not of_ticket:
+        raise ValidationFailed("of_ticket is required: the earlier report about the same person", field="of_ticket")
+    original = _root(get_by_ticket(session, of_ticket))
+    # Repeats cross agencies (two agencies may each hold a report about one household), not jurisdictions.
+    if original.jurisdiction_id != complaint.jurisdiction_id:
+        raise NotFound(f"no complaint with ticket {of_ticket!r}")
+    if original.id == complaint.id:
+        raise ValidationFailed("a complaint cannot be a repeat of itself", field="of_ticket")
+    complaint.repeat_of_id = original.id
+    complaint.repeat_of = original
+    before = {"ack_due_at": complaint.ack_due_at.isoformat(), "handle_due_at": complaint.handle_due_at.isoformat()}
+    complaint.ack_due_at = min(complaint.ack_due_at, original.ack_due_at)
+    complaint.handle_due_at = min(complaint.handle_due_at, original.handle_due_at)
+    event = audit.record(session, complaint, "linked_repeat", now, actor, note=note, data={
+        "of": original.ticket, "before": before,
+        "ack_due_at": complaint.ack_due_at.isoformat(), "handle_due_at": complaint.handle_due_at.isoformat()})
+    return _finish(session, complaint, now, [event])
+
+
+def close(session: Session, now: datetime, ticket: str, actor: Actor = SYSTEM, note: str | None = None) -> Complaint:
+    complaint = _begin(session, ticket, actor, "close")
+    complaint.status = _transition(complaint, "close")
+    complaint.closed_at = now
+    event = audit.record(session, complaint, "closed", now, actor, note=_note(note))
+    return _finish(session, complaint, now, [event])
+
+
+ACTIONS = {
+    "acknowledge": acknowledge, "handle": handle, "resolve": resolve, "reopen": reopen, "reject": reject,
+    "assign": assign, "transfer": transfer, "link_repeat": link_repeat, "close": close,
+}

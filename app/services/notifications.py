@@ -1,0 +1,275 @@
+"""Turns complaint events into outbox messages (citizen receipts and updates, staff alerts), and
+finds who can be reached: the citizen on the channel they came by, staff by Telegram or SMS."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.i18n import normalise_language, t
+from app.models import Agency, Complaint, Event, User
+from app.models.sla_engine import EscalationContact
+from app.services import outbox, partner_webhooks
+
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+NOTE_IN_MESSAGE = 80
+# session.info key of a per-run cache of staff lookups (the SLA sweep sets and clears it).
+CACHE_KEY = "sigap_recipients"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A staff member or contact with a channel address."""
+
+    name: str
+    channel: str  # telegram | sms | whatsapp
+    address: str
+    language: str = "id"
+    user_id: int | None = None
+    contact_id: int | None = None
+
+
+def user_recipient(user: User | None) -> Recipient | None:
+    if user is None or not user.active:
+        return None
+    if user.telegram_chat_id:
+        return Recipient(user.name, "telegram", str(user.telegram_chat_id), normalise_language(user.language), user.id)
+    if user.phone:
+        return Recipient(user.name, "sms", user.phone, normalise_language(user.language), user.id)
+    return None
+
+
+def contact_recipient(contact: EscalationContact) -> Recipient | None:
+    if not contact.active:
+        return None
+    lang = normalise_language(contact.language)
+    if contact.channel == "whatsapp" and contact.phone:
+        return Recipient(contact.name, "whatsapp", f"whatsapp:{contact.phone}", lang, contact.user_id, contact.id)
+    if contact.telegram_chat_id and contact.channel in (None, "telegram"):
+        return Recipient(contact.name, "telegram", str(contact.telegram_chat_id), lang, contact.user_id, contact.id)
+    if contact.phone:
+        return Recipient(contact.name, "sms", contact.phone, lang, contact.user_id, contact.id)
+    if contact.telegram_chat_id:
+        return Recipient(contact.name, "telegram", str(contact.telegram_chat_id), lang, contact.user_id, contact.id)
+    found = user_recipient(contact.user)
+    return Recipient(contact.name, found.channel, found.address, lang, contact.user_id, contact.id) if found else None
+
+
+def unique(recipients) -> list[Recipient]:
+    seen, result = set(), []
+    for r in recipients:
+        if r is not None and (r.channel, r.address) not in seen:
+            seen.add((r.channel, r.address))
+            result.append(r)
+    return result
+
+
+def level_contacts(session: Session, complaint: Complaint, level: str) -> list[Recipient]:
+    """Who is reachable at a ladder level for this complaint: contacts for its village, district,
+    agency or whole jurisdiction (narrower columns left empty match all), plus the agency's head."""
+    contacts = session.scalars(
+        select(EscalationContact).where(
+            EscalationContact.jurisdiction_id == complaint.jurisdiction_id,
+            EscalationContact.level == level,
+            EscalationContact.active.is_(True),
+            or_(EscalationContact.village_id.is_(None), EscalationContact.village_id == complaint.village_id),
+            or_(EscalationContact.district_id.is_(None), EscalationContact.district_id == complaint.district_id),
+            or_(EscalationContact.agency_id.is_(None), EscalationContact.agency_id == complaint.agency_id),
+        ).order_by(EscalationContact.id)
+    ).all()
+    found = [contact_recipient(c) for c in contacts]
+    if level == "agency_head" and complaint.agency is not None:
+        found.insert(0, user_recipient(complaint.agency.head_user))
+        if not any(found):
+            heads = session.scalars(select(User).where(
+                User.agency_id == complaint.agency_id, User.role == "agency_head", User.active.is_(True)
+            ).order_by(User.id)).all()
+            found.extend(user_recipient(u) for u in heads)
+    return unique(found)
+
+
+def supervisors(session: Session, complaint: Complaint) -> list[Recipient]:
+    users = session.scalars(select(User).where(
+        User.role == "supervisor", User.active.is_(True), User.jurisdiction_id == complaint.jurisdiction_id
+    ).order_by(User.id)).all()
+    return unique([user_recipient(u) for u in users] + level_contacts(session, complaint, "supervisor"))
+
+
+def assignee_or_duty(session: Session, complaint: Complaint) -> list[Recipient]:
+    """The assigned officer; else the agency's duty contacts or duty phone; else its officers."""
+    if complaint.agency_id is None:
+        return supervisors(session, complaint)
+    found = user_recipient(complaint.assignee) if complaint.assignee_id else None
+    if found:
+        return [found]
+    duty = level_contacts(session, complaint, "agency_duty")
+    if duty:
+        return duty
+    agency: Agency | None = complaint.agency
+    if agency is not None and agency.duty_phone:
+        return [Recipient(agency.name, "sms", agency.duty_phone)]
+    officers = session.scalars(select(User).where(
+        User.agency_id == complaint.agency_id, User.role == "officer", User.active.is_(True)
+    ).order_by(User.id)).all()
+    return unique(user_recipient(u) for u in officers)
+
+
+def audience(session: Session, complaint: Complaint, who: str) -> list[Recipient]:
+    """The reachable people of an audience ("supervisors", "assignee_or_duty", "agency_head" or a
+    ladder level) for this complaint."""
+    cache = session.info.get(CACHE_KEY)
+    if cache is None:
+        return _audience(session, complaint, who)
+    key = (who, complaint.jurisdiction_id, complaint.agency_id, complaint.assignee_id, complaint.district_id,
+           complaint.village_id)
+    if key not in cache:
+        cache[key] = _audience(session, complaint, who)
+    return cache[key]
+
+
+def _audience(session: Session, complaint: Complaint, who: str) -> list[Recipient]:
+    if who == "supervisors":
+        return supervisors(session, complaint)
+    if who == "assignee_or_duty":
+        return assignee_or_duty(session, complaint)
+    if who == "agency_head":
+        return level_contacts(session, complaint, "agency_head") if complaint.agency_id else supervisors(session, complaint)
+    return level_contacts(session, complaint, who)
+
+
+def local_time(complaint: Complaint, at: datetime | None) -> str:
+    if at is None:
+        return "-"
+    tz = complaint.jurisdiction.timezone
+    zone = ZONE_NAMES.get(tz, tz)
+    return at.astimezone(ZoneInfo(tz)).strftime("%d/%m %H:%M ") + zone
+
+
+def facts(complaint: Complaint, lang: str) -> dict:
+    """The placeholders every message may use, in the reader's language."""
+    if complaint.village is not None:
+        place = complaint.village.name
+    elif complaint.district is not None:
+        place = complaint.district.name
+    elif complaint.address:
+        place = complaint.address[:40]
+    else:
+        place = t("core.unknown_place", lang)
+    agency = complaint.agency
+    return {
+        "ticket": complaint.ticket,
+        "category": complaint.category.name(lang),
+        "place": place,
+        "agency": agency.name if agency is not None else t("core.no_agency", lang),
+        "due": local_time(complaint, complaint.handle_due_at),
+        "ack_due": local_time(complaint, complaint.ack_due_at),
+        "triage_due": local_time(complaint, complaint.triage_due_at),
+    }
+
+
+def tell_staff(session: Session, complaint: Complaint, recipients: list[Recipient], template: str, now: datetime,
+               *, breach_id: int | None = None, extra: dict | None = None, **params) -> list:
+    messages = []
+    for r in recipients:
+        body = t(template, r.language, **{**facts(complaint, r.language), **_localised(params, r.language)})
+        messages.append(outbox.enqueue(
+            session, now, channel=r.channel, recipient=r.address, recipient_kind=outbox.STAFF, template=template,
+            language=r.language, body=body, complaint=complaint, user_id=r.user_id, breach_id=breach_id,
+            extra={**(extra or {}), "recipient_name": r.name, **({"contact_id": r.contact_id} if r.contact_id else {})},
+        ))
+    return messages
+
+
+def _localised(params: dict, lang: str) -> dict:
+    # A callable parameter is rendered in the reader's language (e.g. the ladder level's name).
+    return {k: (v(lang) if callable(v) else v) for k, v in params.items()}
+
+
+def reporter_address(complaint: Complaint) -> tuple[str, str] | None:
+    """(channel, address) for the citizen: the channel they came by first, then Telegram, then SMS."""
+    reporter = complaint.reporter
+    if reporter is None:
+        return None
+    if complaint.channel == "whatsapp" and reporter.phone:
+        return "whatsapp", f"whatsapp:{reporter.phone}"
+    if complaint.channel == "sms" and reporter.phone:
+        return "sms", reporter.phone
+    if reporter.telegram_chat_id:
+        return "telegram", str(reporter.telegram_chat_id)
+    if reporter.phone:
+        return "sms", reporter.phone
+    return None
+
+
+def tell_reporter(session: Session, complaint: Complaint, template: str, now: datetime, *,
+                  extra: dict | None = None, **params):
+    """Queue a message to the citizen; an opted-out or unreachable citizen gets a record of why
+    nothing was sent (a dead message) instead. Returns the message or None (no address at all)."""
+    address = reporter_address(complaint)
+    if address is None:
+        return None
+    reporter = complaint.reporter
+    lang = normalise_language(reporter.language)
+    body = t(template, lang, **{**facts(complaint, lang), **_localised(params, lang)})
+    skipped = None
+    if reporter.opted_out:
+        skipped = "not sent: the citizen opted out (STOP)"
+    elif reporter.unreachable:
+        skipped = "not sent: the citizen's address failed permanently before"
+    return outbox.enqueue(
+        session, now, channel=address[0], recipient=address[1], recipient_kind=outbox.REPORTER, template=template,
+        language=lang, body=body, complaint=complaint, reporter_id=reporter.id, extra=extra,
+        status="dead" if skipped else "pending", last_error=skipped,
+    )
+
+
+def _short(note: str | None, lang: str) -> str:
+    note = " ".join((note or "").split())
+    if len(note) > NOTE_IN_MESSAGE:
+        note = note[: NOTE_IN_MESSAGE - 3].rstrip() + "..."
+    return note or "-"
+
+
+def on_event(session: Session, complaint: Complaint, event: Event, now: datetime) -> None:
+    """Write, in the caller's transaction, the messages this event causes."""
+    kind, data = event.kind, event.data or {}
+    if kind == "received":
+        tell_reporter(session, complaint, "core.receipt" if complaint.agency_id else "core.receipt_triage", now)
+    elif kind == "routed":
+        tell_staff(session, complaint, assignee_or_duty(session, complaint), "core.staff.new", now)
+    elif kind == "triaged":
+        tell_staff(session, complaint, supervisors(session, complaint), "core.staff.triage", now)
+    elif kind == "assigned":
+        if "assignee" in data and complaint.assignee_id:
+            tell_staff(session, complaint, _listed(user_recipient(complaint.assignee)), "core.staff.assigned", now)
+        elif "agency" in data:
+            tell_staff(session, complaint, assignee_or_duty(session, complaint), "core.staff.new", now)
+    elif kind == "transferred":
+        tell_staff(session, complaint, assignee_or_duty(session, complaint), "core.staff.new", now)
+        tell_reporter(session, complaint, "core.transferred", now)
+    elif kind == "acknowledged":
+        if not data.get("implied_by"):
+            tell_reporter(session, complaint, "core.acknowledged", now)
+    elif kind == "handled":
+        tell_reporter(session, complaint, "core.handled", now, note=lambda lang: _short(event.note, lang),
+                      extra={"ask": "confirm_handled", "replies": ["YA", "TIDAK"]})
+    elif kind == "resolved":
+        tell_reporter(session, complaint, "core.resolved", now)
+    elif kind == "reopened":
+        tell_reporter(session, complaint, "core.reopened", now)
+        staff = assignee_or_duty(session, complaint) + level_contacts(session, complaint, "agency_head")
+        tell_staff(session, complaint, unique(staff), "core.staff.reopened", now)
+    elif kind == "rejected":
+        reason = data.get("reason") or "out_of_scope"
+        other = data.get("duplicate_of") or "-"
+        tell_reporter(session, complaint, "core.rejected", now,
+                      reason=lambda lang: t(f"core.reason.{reason}", lang, **({"other": other} if reason == "duplicate" else {})))
+    # The partner system that submitted the complaint hears of every status change too.
+    partner_webhooks.on_event(session, complaint, event, now)
+
+
+def _listed(recipient: Recipient | None) -> list[Recipient]:
+    return [recipient] if recipient else []

@@ -1,0 +1,208 @@
+"""The notification outbox: messages are written in the transaction that causes them, then a job
+claims them exactly once, sends each through its channel's sender, and retries with backoff."""
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.domain.actor import SYSTEM
+from app.models import Breach, Complaint, OutboxMessage, Reporter
+
+log = logging.getLogger("sigap.outbox")
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=1)
+# A message claimed but never settled (its worker died mid-send) is retried after this lease.
+SENDING_LEASE = timedelta(minutes=2)
+CLAIM_BATCH = 50
+STAFF, REPORTER = "staff", "reporter"
+
+
+@dataclass
+class SendResult:
+    ok: bool
+    provider_id: str | None = None
+    error: str | None = None
+    permanent: bool = False  # never retry this message
+    retry_after: float | None = None  # seconds, honour it (Telegram 429)
+    # What a permanent failure says of a citizen recipient: "unreachable" (blocked the bot, bad
+    # number), "opted_out" (sent STOP), or "message_only" (e.g. WhatsApp's 24-hour window closed).
+    reporter_state: str = "unreachable"
+
+
+class Sender(Protocol):
+    channel: str
+
+    def send(self, message: OutboxMessage) -> SendResult: ...
+
+
+class ConsoleSender:
+    """Logs the message instead of sending it: the default when a channel has no credentials."""
+
+    def __init__(self, channel: str = "console"):
+        self.channel = channel
+
+    def send(self, message: OutboxMessage) -> SendResult:
+        log.info("[%s -> %s] %s", message.channel, message.recipient, message.body)
+        return SendResult(ok=True, provider_id=f"console-{message.id}")
+
+
+CHANNELS = ("telegram", "sms", "whatsapp", "console")
+
+
+def build_senders(settings) -> dict[str, Sender]:
+    """The console sender for every channel. The real senders are chosen where the process is
+    put together (jobs.senders.build_senders), since services do not import channels."""
+    return {channel: ConsoleSender(channel) for channel in CHANNELS}
+
+
+def enqueue(session: Session, now: datetime, *, channel: str, recipient: str, recipient_kind: str,
+            template: str, language: str, body: str, complaint: Complaint | None = None,
+            reporter_id: int | None = None, user_id: int | None = None, breach_id: int | None = None,
+            extra: dict | None = None, status: str = "pending", last_error: str | None = None) -> OutboxMessage:
+    """Add a message in the caller's transaction (no commit); the delivery job sends it."""
+    message = OutboxMessage(
+        complaint_id=complaint.id if complaint is not None else None, channel=channel, recipient=str(recipient)[:64],
+        recipient_kind=recipient_kind, reporter_id=reporter_id, user_id=user_id, template=template,
+        language=language, body=body, extra=extra or {}, status=status, attempts=0,
+        next_attempt_at=now if status == "pending" else None, last_error=last_error, created_at=now,
+        breach_id=breach_id,
+    )
+    session.add(message)
+    return message
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Exponential backoff with full-range jitter (0.5x to 1.5x), capped."""
+    base = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    return base * (0.5 + (rng or random).random())
+
+
+def claim(session: Session, now: datetime, limit: int = CLAIM_BATCH) -> list[int]:
+    """Mark up to `limit` due messages as sending and return their ids (committed): each is taken
+    by exactly one worker (row locks skipped on PostgreSQL; SQLite serialises writers)."""
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status.in_(("pending", "failed", "sending")), OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()),
+               OutboxMessage.status.in_(("pending", "failed", "sending")), OutboxMessage.next_attempt_at <= now)
+        .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now + SENDING_LEASE)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ))
+    session.commit()
+    return sorted(ids)
+
+
+def deliver_due(session: Session, now: datetime, senders: dict[str, Sender], *, limit: int = CLAIM_BATCH,
+                rng: random.Random | None = None) -> int:
+    """Claim due messages, send each, settle each in its own transaction; returns how many were tried."""
+    ids = claim(session, now, limit)
+    for message_id in ids:
+        message = session.get(OutboxMessage, message_id, populate_existing=True)
+        if message is None:
+            continue
+        sender = senders.get(message.channel) or senders.get("console") or ConsoleSender()
+        try:
+            result = sender.send(message)
+        except Exception as exc:  # noqa: BLE001 - a sender bug must not stop the queue
+            log.exception("sender %s failed on message %s", message.channel, message.id)
+            result = SendResult(ok=False, error=f"{type(exc).__name__}: {exc}")
+        settle(session, now, message.id, message.attempts, result, rng=rng)
+    return len(ids)
+
+
+def settle(session: Session, now: datetime, message_id: int, attempts: int, result: SendResult,
+           rng: random.Random | None = None) -> str | None:
+    """Record a send result: sent, failed (retry later) or dead. Commits. Returns the new status,
+    or None when the claim had lapsed and another worker owns the message now."""
+    message = session.get(OutboxMessage, message_id, populate_existing=True, with_for_update=True)
+    if message is None or message.status != "sending" or message.attempts != attempts:
+        session.rollback()
+        return None
+    if result.ok:
+        message.status, message.sent_at, message.last_error = "sent", now, None
+        message.provider_id = result.provider_id
+        message.next_attempt_at = None
+    elif result.permanent or message.attempts >= MAX_ATTEMPTS:
+        message.status, message.next_attempt_at = "dead", None
+        message.last_error = (result.error or "unknown error")[:2000]
+        if result.permanent and message.recipient_kind == REPORTER and message.reporter_id:
+            _mark_reporter(session, now, message.reporter_id, result.reporter_state)
+    else:
+        message.status = "failed"
+        message.last_error = (result.error or "unknown error")[:2000]
+        wait = timedelta(seconds=result.retry_after) if result.retry_after else backoff(message.attempts, rng)
+        message.next_attempt_at = now + wait
+    session.flush()
+    if message.breach_id is not None and message.status in ("sent", "dead"):
+        refresh_breach_delivery(session, message.breach_id)
+    if message.status == "dead" and message.complaint_id is not None:
+        _record_failure(session, now, message)
+    session.commit()
+    return message.status
+
+
+def _mark_reporter(session: Session, now: datetime, reporter_id: int, state: str) -> None:
+    reporter = session.get(Reporter, reporter_id)
+    if reporter is None:
+        return
+    if state == "opted_out":
+        reporter.opted_out, reporter.opted_out_at = True, now
+    elif state == "unreachable":
+        reporter.unreachable = True
+
+
+def refresh_breach_delivery(session: Session, breach_id: int) -> None:
+    """A breach says whether its alerts reached the responsible staff: notified once any was
+    delivered, failed when one died, unknown while they are still on their way."""
+    breach = session.get(Breach, breach_id)
+    if breach is None:
+        return
+    counts = dict(session.execute(
+        select(OutboxMessage.status, func.count()).where(OutboxMessage.breach_id == breach_id)
+        .group_by(OutboxMessage.status)
+    ).all())
+    if counts.get("dead"):
+        breach.notify_failed = True
+    if counts.get("sent"):
+        breach.staff_notified = True
+    elif counts and set(counts) == {"dead"}:
+        breach.staff_notified = False
+
+
+def _record_failure(session: Session, now: datetime, message: OutboxMessage) -> None:
+    from app.services import audit
+
+    complaint = session.get(Complaint, message.complaint_id, with_for_update=True)
+    if complaint is None:
+        return
+    audit.record(session, complaint, "message_failed", now, SYSTEM, data={
+        "message_id": message.id, "template": message.template, "channel": message.channel,
+        "recipient_kind": message.recipient_kind, "attempts": message.attempts, "error": message.last_error,
+    })
+
+
+def next_due_at(session: Session) -> datetime | None:
+    """When the next message is due (for the delivery loop to sleep until then)."""
+    return session.scalar(
+        select(func.min(OutboxMessage.next_attempt_at))
+        .where(OutboxMessage.status.in_(("pending", "failed", "sending")))
+    )
+
+
+def counts(session: Session) -> dict[str, int]:
+    return dict(session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())

@@ -1,0 +1,78 @@
+"""Looks up a jurisdiction's districts and villages by Kemendagri code or name, and suggests near names."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import District, Village
+from app.services.gazetteer import normalise_name
+
+# Words people put before a place name that the dataset leaves out.
+PLACE_WORDS = ("kecamatan", "kec", "desa", "kelurahan", "kel", "dusun")
+
+
+def _strip_place_word(text: str) -> str:
+    words = normalise_name(text).split()
+    while len(words) > 1 and words[0] in PLACE_WORDS:
+        words = words[1:]
+    return " ".join(words)
+
+
+def find_district(session: Session, jurisdiction_id: int, name_or_code: str | None) -> District | None:
+    """Exact Kemendagri code, else a case/space-insensitive name; None when nothing matches."""
+    if not name_or_code or not str(name_or_code).strip():
+        return None
+    text = str(name_or_code).strip()
+    district = session.scalar(select(District).where(District.jurisdiction_id == jurisdiction_id,
+                                                     District.code == text))
+    if district is not None:
+        return district
+    wanted = {normalise_name(text), _strip_place_word(text)}
+    for candidate in session.scalars(select(District).where(District.jurisdiction_id == jurisdiction_id)
+                                     .order_by(District.code)):
+        if normalise_name(candidate.name) in wanted:
+            return candidate
+    return None
+
+
+def _villages(jurisdiction_id: int, district_id: int | None):
+    query = select(Village).join(District).where(District.jurisdiction_id == jurisdiction_id)
+    if district_id is not None:
+        query = query.where(Village.district_id == district_id)
+    return query.order_by(Village.code)
+
+
+def find_village(session: Session, jurisdiction_id: int, name_or_code: str | None,
+                 district_id: int | None = None) -> Village | None:
+    """Exact code, else a case/space-insensitive name (first by code when a name repeats); else None."""
+    if not name_or_code or not str(name_or_code).strip():
+        return None
+    text = str(name_or_code).strip()
+    village = session.scalar(_villages(jurisdiction_id, district_id).where(Village.code == text))
+    if village is not None:
+        return village
+    # The usual case, a name typed as the dataset spells it, is one query; only other spellings
+    # ("desa  kemiren", extra spaces) need the whole list normalised.
+    village = session.scalar(_villages(jurisdiction_id, district_id)
+                             .where(func.lower(Village.name) == text.lower()).limit(1))
+    if village is not None:
+        return village
+    wanted = {normalise_name(text), _strip_place_word(text)}
+    for candidate in session.scalars(_villages(jurisdiction_id, district_id)):
+        if normalise_name(candidate.name) in wanted:
+            return candidate
+    return None
+
+
+def suggest_villages(session: Session, jurisdiction_id: int, text: str, limit: int = 3,
+                     district_id: int | None = None, min_score: float = 60.0) -> list[tuple[Village, float]]:
+    """The closest village names to `text` (rapidfuzz WRatio 0-100), best first, for "did you mean"."""
+    from rapidfuzz import fuzz, process, utils
+
+    query = _strip_place_word(text or "")
+    if not query:
+        return []
+    villages = list(session.scalars(_villages(jurisdiction_id, district_id)))
+    matches = process.extract(query, [v.name for v in villages], scorer=fuzz.WRatio,
+                              processor=utils.default_process, limit=limit, score_cutoff=min_score)
+    return [(villages[index], float(score)) for _name, score, index in matches]

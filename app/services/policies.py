@@ -1,0 +1,112 @@
+"""Changing SLA targets by adding a policy version (e.g. the 2-hour rule from a date); open complaints
+keep the deadlines they were given."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import OPEN_STATUSES, Category, Complaint, Jurisdiction, SlaPolicy
+from app.services.errors import NotFound, ValidationFailed
+
+# Columns a new version copies from the one before it.
+COPIED = ("acknowledge_minutes", "handle_minutes", "triage_minutes", "reminder_fractions", "escalation_ladder",
+          "repeat_minutes", "evidence_photo", "evidence_location", "calendar", "business_hours", "may_pause")
+MAX_MINUTES = 60 * 24 * 366
+
+
+def _jurisdiction(session: Session, code: str) -> Jurisdiction:
+    jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+    if jurisdiction is None:
+        known = ", ".join(session.scalars(select(Jurisdiction.code).order_by(Jurisdiction.code)))
+        raise NotFound(f"no jurisdiction {code!r} (known: {known or 'none'})", field="jurisdiction")
+    return jurisdiction
+
+
+def _category(session: Session, code: str) -> Category:
+    category = session.scalar(select(Category).where(Category.code == code))
+    if category is None:
+        known = ", ".join(session.scalars(select(Category.code).order_by(Category.code)))
+        raise NotFound(f"no category {code!r} (known: {known or 'none'})", field="category")
+    return category
+
+
+def latest_version(session: Session, jurisdiction_id: int, category_id: int | None) -> SlaPolicy | None:
+    """The scope's version with the latest effective_from (ties: the newest row)."""
+    scope = SlaPolicy.category_id.is_(None) if category_id is None else SlaPolicy.category_id == category_id
+    return session.scalar(select(SlaPolicy).where(SlaPolicy.jurisdiction_id == jurisdiction_id, scope)
+                          .order_by(SlaPolicy.effective_from.desc(), SlaPolicy.id.desc()).limit(1))
+
+
+def _minutes(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed(f"{name} must be a whole number of minutes", field=name)
+    if not 0 < value <= MAX_MINUTES:
+        raise ValidationFailed(f"{name} must be between 1 and {MAX_MINUTES} minutes, got {value}", field=name)
+    return value
+
+
+def set_target(session: Session, now: datetime, *, jurisdiction_code: str, handle_minutes: int,
+               effective_from: datetime, acknowledge_minutes: int | None = None, category_code: str | None = None,
+               note: str | None = None) -> SlaPolicy:
+    """Adds a policy version for the jurisdiction (default scope, or one category) from `effective_from`,
+    copying everything but the targets from the scope's latest version. Commits."""
+    if effective_from.tzinfo is None:
+        raise ValidationFailed("effective_from needs a time zone", field="effective_from")
+    jurisdiction = _jurisdiction(session, jurisdiction_code)
+    category = _category(session, category_code) if category_code else None
+    handle_minutes = _minutes(handle_minutes, "handle_minutes")
+    if acknowledge_minutes is not None:
+        acknowledge_minutes = _minutes(acknowledge_minutes, "acknowledge_minutes")
+
+    previous = latest_version(session, jurisdiction.id, category.id if category else None)
+    if previous is not None and effective_from < previous.effective_from:
+        raise ValidationFailed(
+            f"effective_from must not be earlier than the latest version of this policy "
+            f"(#{previous.id}, effective {previous.effective_from.astimezone(ZoneInfo(jurisdiction.timezone)):%Y-%m-%d %H:%M} "
+            f"{jurisdiction.timezone})", field="effective_from")
+    # A category's first own version starts from the jurisdiction's default.
+    base = previous or (latest_version(session, jurisdiction.id, None) if category else None)
+    values = {name: getattr(base, name) for name in COPIED} if base else {
+        "triage_minutes": 30, "reminder_fractions": [0.5, 0.75], "escalation_ladder": [], "repeat_minutes": 60,
+        "evidence_photo": False, "evidence_location": False, "calendar": "24x7", "business_hours": None,
+        "may_pause": False}
+    values = {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
+              for k, v in values.items()}
+    values["handle_minutes"] = handle_minutes
+    if acknowledge_minutes is not None:
+        values["acknowledge_minutes"] = acknowledge_minutes
+    elif values.get("acknowledge_minutes") is None:
+        values["acknowledge_minutes"] = min(30, handle_minutes)
+    if values["acknowledge_minutes"] > handle_minutes:
+        raise ValidationFailed(
+            f"the acknowledge target ({values['acknowledge_minutes']} min) cannot be longer than the handle "
+            f"target ({handle_minutes} min): give a shorter acknowledge target", field="acknowledge_minutes")
+
+    policy = SlaPolicy(jurisdiction_id=jurisdiction.id, category_id=category.id if category else None,
+                       effective_from=effective_from, note=note, created_at=now, **values)
+    session.add(policy)
+    session.commit()
+    return policy
+
+
+@dataclass
+class AffectedSummary:
+    open_complaints: int  # open complaints in the scope: all keep the deadlines they have
+    categories_with_own_policy: list[str]  # untouched by a change to the default scope
+
+
+def affected_summary(session: Session, jurisdiction: Jurisdiction, effective_from: datetime,
+                     category: Category | None = None) -> AffectedSummary:
+    """What a new version changes for complaints already in the system: nothing, and how many that is."""
+    query = select(func.count(Complaint.id)).where(Complaint.jurisdiction_id == jurisdiction.id,
+                                                   Complaint.status.in_(OPEN_STATUSES))
+    if category is not None:
+        query = query.where(Complaint.category_id == category.id)
+    own = [] if category is not None else list(session.scalars(
+        select(Category.code).join(SlaPolicy, SlaPolicy.category_id == Category.id)
+        .where(SlaPolicy.jurisdiction_id == jurisdiction.id).distinct().order_by(Category.code)))
+    return AffectedSummary(open_complaints=session.scalar(query) or 0, categories_with_own_policy=own)

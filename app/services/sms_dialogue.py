@@ -1,0 +1,523 @@
+"""The SMS/WhatsApp text protocol as a use case: one inbound message in, the reply texts out.
+
+Shared by the Twilio webhook and the /demo/citizen page. Idempotent on the message id; rate limits
+count the inbound log, so they hold across workers."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.domain import sms_parser
+from app.domain.actor import Actor
+from app.domain.phone import to_e164
+from app.i18n import normalise_language, t
+from app.models import Category, Complaint, Jurisdiction, OutboxMessage, Reporter, Village
+from app.models.sms import SmsDialogue, SmsInboundMessage, SmsNumber
+from app.services import audit, intake, lifecycle, places, reporters
+from app.services.errors import NotFound, ServiceError, ValidationFailed
+
+log = logging.getLogger("sigap.sms")
+
+DIALOGUE_TIMEOUT = timedelta(minutes=30)
+MESSAGES_PER_MINUTE = 6
+MESSAGES_PER_HOUR = 60
+COMPLAINTS_PER_HOUR = 5
+MAX_VILLAGE_WORDS = 3  # a report without ':' may name a village of up to this many words
+
+
+@dataclass
+class DialogueResult:
+    replies: list[str]
+    outcome: str
+    channel: str
+    address: str  # where replies go: "+62..." or "whatsapp:+62..."
+    ticket: str | None = None
+    duplicate: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def channel_of(address: str | None) -> str:
+    return "whatsapp" if (address or "").strip().lower().startswith("whatsapp:") else "sms"
+
+
+def reply_address(channel: str, phone: str) -> str:
+    return f"whatsapp:{phone}" if channel == "whatsapp" else phone
+
+
+def jurisdiction_for(session: Session, to_address: str | None) -> Jurisdiction:
+    """The jurisdiction a Twilio number serves (sms_numbers); unmapped numbers serve the first jurisdiction."""
+    number = to_e164(to_address) if to_address else None
+    if number:
+        mapped = session.scalar(select(SmsNumber).where(SmsNumber.number == number))
+        if mapped is not None:
+            return session.get(Jurisdiction, mapped.jurisdiction_id)
+    return session.scalar(select(Jurisdiction).order_by(Jurisdiction.id).limit(1))
+
+
+def handle_message(session: Session, now: datetime, *, message_sid: str, from_address: str,
+                   to_address: str | None, body: str | None, num_media: int = 0,
+                   opt_out_type: str | None = None) -> DialogueResult:
+    """Answer one inbound message. A repeated message_sid returns the first answer and changes nothing."""
+    # PostgreSQL text cannot hold NUL; nothing a citizen means is lost by dropping it.
+    message_sid, from_address, to_address, body = (
+        (value or "").replace("\x00", "") if value is not None else None
+        for value in (message_sid, from_address, to_address, body))
+    message_sid = (message_sid or "").strip()[:64]
+    channel = channel_of(from_address)
+    phone = to_e164(from_address) or (from_address or "").strip()[:40] or "unknown"
+    address = reply_address(channel, phone)
+    existing = session.scalar(select(SmsInboundMessage).where(SmsInboundMessage.message_sid == message_sid))
+    if existing is not None:
+        return _replay(session, existing, address)
+
+    inbound = SmsInboundMessage(message_sid=message_sid, channel=channel, phone=phone,
+                                to_number=(to_address or "")[:40] or None, body=(body or "")[:sms_parser.MAX_BODY_CHARS],
+                                received_at=now, outcome="pending", replies=[])
+    try:
+        session.add(inbound)
+        session.flush()  # a concurrent delivery of the same message waits here, then fails
+    except IntegrityError:
+        session.rollback()
+        existing = session.scalar(select(SmsInboundMessage).where(SmsInboundMessage.message_sid == message_sid))
+        if existing is None:
+            raise
+        return _replay(session, existing, address)
+
+    if to_e164(from_address) is None:
+        # Not a phone number we could answer or file a reporter under (short code, alphanumeric sender).
+        return _finish(session, inbound, "dropped", [], address)
+
+    limited = _rate_limited(session, now, phone, inbound.id)
+    reporter = session.scalar(select(Reporter).where(Reporter.phone == phone))
+    if reporter is not None and reporter.unreachable and not reporter.opted_out:
+        reporter.unreachable = False  # they just wrote from this number (and reopened WhatsApp's 24-hour window)
+    language = normalise_language(reporter.language if reporter else None)
+    if limited is not None:
+        notice = [t("sms.rate_limited", language)] if limited == "notice" else []
+        return _finish(session, inbound, "rate_limited" if notice else "dropped", notice, address)
+
+    parsed = sms_parser.parse(body)
+    if parsed.language:
+        language = parsed.language
+    conversation = _Conversation(session, now, inbound, phone, channel, address, to_address, reporter, language)
+    try:
+        return conversation.answer(parsed, num_media, (opt_out_type or "").strip().upper())
+    except Exception as exc:  # noqa: BLE001 - a citizen gets an apology, never a 500 that Twilio would retry
+        # Nothing half-done stays: the message is logged with an apology and can be sent again.
+        if isinstance(exc, ServiceError):
+            log.warning("sms message %s not processed: %s", message_sid, exc.message)
+        else:
+            log.exception("sms message %s failed", message_sid)
+        session.rollback()
+        inbound = SmsInboundMessage(message_sid=message_sid, channel=channel, phone=phone,
+                                    to_number=(to_address or "")[:40] or None,
+                                    body=(body or "")[:sms_parser.MAX_BODY_CHARS], received_at=now,
+                                    outcome="failed", replies=[])
+        session.add(inbound)
+        return _finish(session, inbound, "failed", [t("sms.submit_failed", language)], address)
+
+
+def _replay(session: Session, inbound: SmsInboundMessage, address: str) -> DialogueResult:
+    ticket = None
+    replies = list(inbound.replies or [])
+    if inbound.complaint_id:
+        ticket = session.scalar(select(Complaint.ticket).where(Complaint.id == inbound.complaint_id))
+    elif inbound.outcome == "pending":
+        # The first delivery created the complaint but its answer was not recorded (yet): answer from the complaint.
+        complaint = session.scalar(select(Complaint).where(Complaint.external_ref == f"twilio:{inbound.message_sid}"))
+        if complaint is not None:
+            ticket = complaint.ticket
+            replies = [receipt_text(complaint, normalise_language(complaint.reporter.language
+                                                                  if complaint.reporter else None), complaint.received_at)]
+    result = DialogueResult(replies=replies, outcome=inbound.outcome, channel=inbound.channel,
+                            address=address, ticket=ticket, duplicate=True)
+    session.rollback()
+    return result
+
+
+def _finish(session: Session, inbound: SmsInboundMessage, outcome: str, replies: list[str], address: str,
+            complaint: Complaint | None = None) -> DialogueResult:
+    inbound.outcome = outcome
+    inbound.replies = replies
+    if complaint is not None:
+        inbound.complaint_id = complaint.id
+    session.commit()
+    return DialogueResult(replies=replies, outcome=outcome, channel=inbound.channel, address=address,
+                          ticket=complaint.ticket if complaint is not None else None)
+
+
+def _count(session: Session, phone: str, since: datetime, exclude_id: int, outcomes=None) -> int:
+    stmt = select(func.count()).select_from(SmsInboundMessage).where(
+        SmsInboundMessage.phone == phone, SmsInboundMessage.received_at > since, SmsInboundMessage.id != exclude_id)
+    if outcomes:
+        stmt = stmt.where(SmsInboundMessage.outcome.in_(outcomes))
+    return session.scalar(stmt) or 0
+
+
+def _rate_limited(session: Session, now: datetime, phone: str, inbound_id: int) -> str | None:
+    """None when the message may be answered; "notice" for the first one past a limit; "drop" after that."""
+    for window, limit in ((timedelta(minutes=1), MESSAGES_PER_MINUTE), (timedelta(hours=1), MESSAGES_PER_HOUR)):
+        since = now - window
+        answered = _count(session, phone, since, inbound_id, outcomes=None) - _count(
+            session, phone, since, inbound_id, outcomes=("rate_limited", "dropped"))
+        if answered >= limit:
+            return "drop" if _count(session, phone, since, inbound_id, outcomes=("rate_limited",)) else "notice"
+    return None
+
+
+def local_time(at: datetime, zone: str, now: datetime) -> str:
+    """'13:00 WIB' today, '24/11 13:00 WIB' on another day, in the jurisdiction's zone."""
+    tz = ZoneInfo(zone)
+    local = at.astimezone(tz)
+    fmt = "%H:%M %Z" if local.date() == now.astimezone(tz).date() else "%d/%m %H:%M %Z"
+    return local.strftime(fmt)
+
+
+def receipt_text(complaint: Complaint, language: str, now: datetime) -> str:
+    """The ticket reply: ticket, where it went, the handling deadline in local time."""
+    if complaint.agency is not None:
+        routing = t("sms.routed", language, agency=complaint.agency.name[:60])
+    else:
+        routing = t("sms.triaged", language)
+    due = local_time(complaint.handle_due_at, complaint.jurisdiction.timezone, now)
+    return t("sms.received", language, ticket=complaint.ticket, routing=routing, due=due)
+
+
+def map_number(session: Session, number: str, jurisdiction_code: str, note: str | None = None) -> SmsNumber:
+    """Make the Twilio number `number` (a message's `To`) serve `jurisdiction_code`; commits."""
+    e164 = to_e164(number)
+    if e164 is None:
+        raise ValidationFailed(f"{number!r} is not a valid phone number", field="number")
+    jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == (jurisdiction_code or "").strip().lower()))
+    if jurisdiction is None:
+        raise NotFound(f"no jurisdiction {jurisdiction_code!r}")
+    mapping = session.scalar(select(SmsNumber).where(SmsNumber.number == e164))
+    if mapping is None:
+        mapping = SmsNumber(number=e164, jurisdiction_id=jurisdiction.id, note=note)
+        session.add(mapping)
+    else:
+        mapping.jurisdiction_id, mapping.note = jurisdiction.id, note or mapping.note
+    session.commit()
+    return mapping
+
+
+class _Conversation:
+    """One message's handling: reads and writes the dialogue row, calls intake/lifecycle, builds replies."""
+
+    def __init__(self, session, now, inbound, phone, channel, address, to_address, reporter, language):
+        self.session, self.now, self.inbound = session, now, inbound
+        self.phone, self.channel, self.address, self.to_address = phone, channel, address, to_address
+        self.reporter: Reporter | None = reporter
+        self.language = language
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def t(self, key: str, **params) -> str:
+        return t(key, self.language, **params)
+
+    def done(self, outcome: str, replies: list[str], complaint: Complaint | None = None) -> DialogueResult:
+        if self.reporter is not None and self.reporter.language != self.language:
+            self.reporter.language = self.language
+        return _finish(self.session, self.inbound, outcome, replies, self.address, complaint)
+
+    def ensure_reporter(self) -> Reporter:
+        if self.reporter is None:
+            self.reporter = reporters.find_or_create(self.session, self.now, phone=self.phone, language=self.language)
+        self.inbound.reporter_id = self.reporter.id
+        return self.reporter
+
+    def dialogue(self) -> SmsDialogue | None:
+        found = self.session.get(SmsDialogue, self.phone)
+        if found is not None and found.expires_at <= self.now:
+            self.session.delete(found)
+            self.session.flush()
+            return None
+        return found
+
+    def end_dialogue(self) -> None:
+        found = self.session.get(SmsDialogue, self.phone)
+        if found is not None:
+            self.session.delete(found)
+            self.session.flush()
+
+    def save_dialogue(self, step: str, draft: dict, jurisdiction_id: int) -> None:
+        found = self.session.get(SmsDialogue, self.phone)
+        if found is None:
+            found = SmsDialogue(phone=self.phone, channel=self.channel, jurisdiction_id=jurisdiction_id,
+                                step=step, draft=draft, language=self.language, updated_at=self.now,
+                                expires_at=self.now + DIALOGUE_TIMEOUT)
+            self.session.add(found)
+        else:
+            found.step, found.draft, found.channel = step, dict(draft), self.channel
+            found.jurisdiction_id, found.language = jurisdiction_id, self.language
+            found.updated_at, found.expires_at = self.now, self.now + DIALOGUE_TIMEOUT
+        self.session.flush()
+
+    # -- dispatch ----------------------------------------------------------------------------------
+    def answer(self, parsed: sms_parser.ParsedMessage, num_media: int, opt_out_type: str) -> DialogueResult:
+        if opt_out_type == "STOP" or parsed.kind == "stop":
+            return self.opt_out(twilio_confirms=opt_out_type == "STOP")
+        if opt_out_type == "START" or parsed.kind == "start":
+            if self.reporter is not None and self.reporter.opted_out or parsed.kind == "start":
+                return self.opt_in(twilio_confirms=opt_out_type == "START")
+        if self.reporter is not None and self.reporter.opted_out:
+            return self.done("opted_out", [])  # they said STOP: no messages until START
+        if opt_out_type == "HELP" or parsed.kind == "help":
+            return self.done("reply", [self.t("sms.help")])
+
+        dialogue = self.dialogue()
+        if dialogue is not None and not parsed.language:
+            self.language = dialogue.language
+        if parsed.kind == "cancel":
+            if dialogue is None:
+                return self.done("reply", [self.t("sms.nothing_to_cancel")])
+            self.end_dialogue()
+            return self.done("reply", [self.t("sms.cancelled")])
+        if parsed.kind == "report":
+            return self.report(parsed)
+        if dialogue is not None:
+            # While describing, every word is the description ("tidak ada makanan" is not an answer).
+            if dialogue.step == "description" and parsed.kind not in ("empty", "stop", "start"):
+                return self.continue_dialogue(dialogue, parsed)
+            if dialogue.step != "description" and parsed.kind in ("number", "text"):
+                return self.continue_dialogue(dialogue, parsed)
+        if parsed.kind == "status":
+            return self.status(parsed.ticket)
+        if parsed.kind in ("yes", "no"):
+            return self.confirm(parsed.kind == "yes", parsed.ticket)
+        if parsed.kind == "empty":
+            return self.done("reply", [self.t("sms.media_only" if num_media else "sms.help")])
+        if parsed.kind == "unreadable":
+            return self.done("reply", [self.t("sms.unreadable")])
+        return self.done("reply", [self.t("sms.unknown")])
+
+    # -- opt-out -----------------------------------------------------------------------------------
+    def opt_out(self, twilio_confirms: bool) -> DialogueResult:
+        reporter = self.ensure_reporter()
+        if not reporter.opted_out:
+            reporter.opted_out, reporter.opted_out_at = True, self.now
+        self.end_dialogue()
+        # On SMS, Twilio confirms a STOP itself and blocks any reply of ours.
+        return self.done("opt_out", [] if twilio_confirms else [self.t("sms.opted_out")])
+
+    def opt_in(self, twilio_confirms: bool) -> DialogueResult:
+        reporter = self.ensure_reporter()
+        reporter.opted_out, reporter.opted_out_at, reporter.unreachable = False, None, False
+        return self.done("opt_in", [] if twilio_confirms else [self.t("sms.opted_in")])
+
+    # -- reporting -----------------------------------------------------------------------------------
+    def jurisdiction(self, dialogue: SmsDialogue | None = None) -> Jurisdiction:
+        if dialogue is not None:
+            return self.session.get(Jurisdiction, dialogue.jurisdiction_id)
+        return jurisdiction_for(self.session, self.to_address)
+
+    def report(self, parsed: sms_parser.ParsedMessage) -> DialogueResult:
+        self.end_dialogue()
+        draft = {"category": parsed.category, "village_text": parsed.village, "description": parsed.description,
+                 "rest": parsed.rest}
+        return self.advance(self.jurisdiction(), {k: v for k, v in draft.items() if v})
+
+    def continue_dialogue(self, dialogue: SmsDialogue, parsed: sms_parser.ParsedMessage) -> DialogueResult:
+        draft = dict(dialogue.draft or {})
+        jurisdiction = self.jurisdiction(dialogue)
+        if dialogue.step == "category":
+            category = None
+            if parsed.kind == "number" and 1 <= parsed.number <= len(sms_parser.MENU):
+                category = sms_parser.MENU[parsed.number - 1]
+            elif parsed.text:
+                first = parsed.text.split()[0]
+                matched = sms_parser.match_category(first, self.keywords())
+                category = matched[0] if matched else None
+            if category is None:
+                return self.done("dialogue", [self.t("sms.menu")])
+            draft["category"] = category
+        elif dialogue.step == "village":
+            suggestions = draft.pop("suggestions", [])
+            if parsed.kind == "number" and 1 <= parsed.number <= len(suggestions):
+                draft["village_id"] = suggestions[parsed.number - 1]
+            else:
+                draft["village_text"] = parsed.text
+        elif dialogue.step == "description":
+            draft["description"] = parsed.text
+        return self.advance(jurisdiction, draft)
+
+    def keywords(self) -> dict[str, tuple[str, str]]:
+        """The parser's keywords plus any a category lists in the database (read as Indonesian)."""
+        merged = dict(sms_parser.CATEGORY_KEYWORDS)
+        for code, words in self.session.execute(select(Category.code, Category.keywords).where(Category.active.is_(True))):
+            for word in words or []:
+                merged.setdefault(str(word).upper(), (code, "id"))
+        return merged
+
+    def find_village(self, jurisdiction: Jurisdiction, text: str) -> Village | None:
+        return places.find_village(self.session, jurisdiction.id, text)
+
+    def advance(self, jurisdiction: Jurisdiction, draft: dict) -> DialogueResult:
+        """Ask for the first missing piece (category, village, description); submit once all are there."""
+        if not draft.get("village_id") and draft.get("rest"):
+            words = draft.pop("rest").split()
+            for size in range(min(MAX_VILLAGE_WORDS, len(words)), 0, -1):
+                village = self.find_village(jurisdiction, " ".join(words[:size]))
+                if village is not None:
+                    draft["village_id"] = village.id
+                    if words[size:]:
+                        draft.setdefault("description", " ".join(words[size:]))
+                    break
+            else:
+                draft.setdefault("description", " ".join(words))
+        if not draft.get("category"):
+            self.save_dialogue("category", draft, jurisdiction.id)
+            return self.done("dialogue", [self.t("sms.menu")])
+        if not draft.get("village_id"):
+            text = (draft.pop("village_text", None) or "").strip()
+            if not text:
+                self.save_dialogue("village", draft, jurisdiction.id)
+                return self.done("dialogue", [self.t("sms.ask_village")])
+            village = self.find_village(jurisdiction, text)
+            if village is None:
+                shown = text[:30]
+                suggestions = places.suggest_villages(self.session, jurisdiction.id, text[:100], limit=3)
+                if suggestions:
+                    draft["suggestions"] = [v.id for v, _score in suggestions]
+                    options = ", ".join(f"{i} {v.name.title()}" for i, (v, _s) in enumerate(suggestions, 1))
+                    reply = self.t("sms.did_you_mean", text=shown, options=options)
+                else:
+                    reply = self.t("sms.village_not_found", text=shown, jurisdiction=jurisdiction.name)
+                self.save_dialogue("village", draft, jurisdiction.id)
+                return self.done("dialogue", [reply])
+            draft["village_id"] = village.id
+        if not (draft.get("description") or "").strip():
+            self.save_dialogue("description", draft, jurisdiction.id)
+            return self.done("dialogue", [self.t("sms.ask_description")])
+        return self.submit(jurisdiction, draft)
+
+    def submit(self, jurisdiction: Jurisdiction, draft: dict) -> DialogueResult:
+        if _count(self.session, self.phone, self.now - timedelta(hours=1), self.inbound.id,
+                  outcomes=("complaint",)) >= COMPLAINTS_PER_HOUR:
+            self.end_dialogue()
+            already = _count(self.session, self.phone, self.now - timedelta(hours=1), self.inbound.id,
+                             outcomes=("complaint_limited",))
+            return self.done("complaint_limited" if not already else "dropped",
+                             [] if already else [self.t("sms.complaint_limit")])
+        village = self.session.get(Village, draft["village_id"])
+        reporter = self.ensure_reporter()
+        self.end_dialogue()
+        description = draft["description"].strip()[:intake.MAX_DESCRIPTION]
+        complaint = intake.submit(
+            self.session, self.now, jurisdiction=jurisdiction.code, category=draft["category"],
+            description=description, district=village.district.code, village=village.code,
+            reporter={"phone": self.phone, "language": self.language}, channel=self.channel,
+            external_ref=f"twilio:{self.inbound.message_sid}"[:100],
+            actor=Actor(kind="reporter", id=reporter.id, jurisdiction_id=jurisdiction.id),
+        )
+        self.inbound.reporter_id = reporter.id
+        text = receipt_text(complaint, self.language, self.now)
+        return self.done("complaint", self.instead_of_outbox(complaint, ("core.receipt", "core.receipt_triage"),
+                                                             "sms.received", text), complaint)
+
+    def instead_of_outbox(self, complaint: Complaint, templates: tuple[str, ...], key: str, text: str) -> list[str]:
+        """The TwiML reply replaces the message notifications just queued for the citizen (one text, not two).
+
+        Returns the replies to give: none when the delivery job has already taken the queued message."""
+        queued = (OutboxMessage.complaint_id == complaint.id, OutboxMessage.recipient_kind == "reporter",
+                  OutboxMessage.template.in_(templates), OutboxMessage.created_at == self.now)
+        if self.session.scalar(select(func.count()).select_from(OutboxMessage).where(*queued)) == 0:
+            return [text]
+        taken = self.session.execute(
+            update(OutboxMessage).where(*queued, OutboxMessage.status == "pending")
+            .values(status="sent", sent_at=self.now, next_attempt_at=None, body=text, template=key,
+                    language=self.language, provider_id=f"twiml:{self.inbound.message_sid}"[:64])
+            .execution_options(synchronize_session=False))
+        return [text] if taken.rowcount else []
+
+    # -- status and confirmation ---------------------------------------------------------------------
+    def own_complaint(self, ticket: str | None, statuses: tuple[str, ...] | None = None) -> Complaint | None:
+        if self.reporter is None:
+            return None
+        stmt = select(Complaint).where(Complaint.reporter_id == self.reporter.id)
+        if ticket:
+            stmt = stmt.where(Complaint.ticket == ticket)
+        if statuses:
+            stmt = stmt.where(Complaint.status.in_(statuses))
+        return self.session.scalar(stmt.order_by(Complaint.received_at.desc(), Complaint.id.desc()).limit(1))
+
+    def status(self, ticket: str | None) -> DialogueResult:
+        complaint = self.own_complaint(ticket)
+        if complaint is None:
+            key = "sms.status_not_found" if ticket else "sms.status_none"
+            return self.done("reply", [self.t(key, ticket=ticket or "")])
+        zone = complaint.jurisdiction.timezone
+        agency = complaint.agency.name[:60] if complaint.agency else "-"
+        when = local_time(complaint.handled_at, zone, self.now) if complaint.handled_at else ""
+        status = self.t(f"sms.status_name.{complaint.status}", agency=agency, when=when).strip()
+        place = complaint.village.name.title() if complaint.village else (complaint.district.name.title()
+                                                                          if complaint.district else "-")
+        reply = self.t("sms.status", ticket=complaint.ticket, category=complaint.category.name(self.language)[:40],
+                       place=place[:40], status=status, received=local_time(complaint.received_at, zone, self.now))
+        return self.done("reply", [reply])
+
+    def confirm(self, handled: bool, ticket: str | None) -> DialogueResult:
+        complaint = self.own_complaint(ticket, statuses=("handled",))
+        if complaint is None:
+            return self.done("reply", [self.t("sms.nothing_to_confirm")])
+        actor = Actor(kind="reporter", id=self.reporter.id, jurisdiction_id=complaint.jurisdiction_id)
+        if handled:
+            audit.record(self.session, complaint, "reporter_confirmed", self.now, actor,
+                         data={"channel": self.channel, "answer": "yes"})
+            return self.done("reply", [self.t("sms.confirm_thanks", ticket=complaint.ticket)], complaint)
+        note = "Pelapor menjawab TIDAK: belum ditangani" if self.language == "id" else "Reporter answered NO: not handled"
+        complaint = lifecycle.reopen(self.session, self.now, complaint.ticket, actor, note=note)
+        text = self.t("sms.reopened", ticket=complaint.ticket)
+        return self.done("reply", self.instead_of_outbox(complaint, ("core.reopened",), "sms.reopened", text),
+                         complaint)
+
+
+# Twilio delivery statuses, ranked: a callback never moves a message backwards.
+STATUS_RANK = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4,
+               "undelivered": 4, "failed": 4, "read": 5, "canceled": 4}
+# Error codes that say the number will never receive: stop trying it.
+UNREACHABLE_CODES = {"21211", "21614", "30005", "30006"}
+OPTED_OUT_CODES = {"21610"}
+
+
+def record_delivery_status(session: Session, now: datetime, *, provider_id: str, status: str,
+                           error_code: str | None = None) -> OutboxMessage | None:
+    """Record a Twilio status callback on the outbox message it belongs to (forward-only); None if unknown."""
+    message = session.scalar(select(OutboxMessage).where(OutboxMessage.provider_id == provider_id[:64]))
+    if message is None or status not in STATUS_RANK:
+        session.rollback()
+        return None
+    if STATUS_RANK[status] > STATUS_RANK.get(message.delivery_status or "", -1):
+        message.delivery_status = status
+        if status in ("undelivered", "failed"):
+            message.last_error = f"twilio {status}" + (f" (error {error_code})" if error_code else "")
+            code = str(error_code or "").strip()
+            reporter = session.get(Reporter, message.reporter_id) if message.reporter_id else None
+            if reporter is not None and code in OPTED_OUT_CODES and not reporter.opted_out:
+                reporter.opted_out, reporter.opted_out_at = True, now
+            if reporter is not None and code in UNREACHABLE_CODES:
+                reporter.unreachable = True
+            _tell_outbox_of_failure(session, message, now)
+    session.commit()
+    return message
+
+
+def _tell_outbox_of_failure(session: Session, message: OutboxMessage, now: datetime) -> None:
+    """The carrier says it never arrived: the message is dead, and a breach alert that failed says so."""
+    from app.services import outbox
+
+    if message.status == "sent":
+        message.status = "dead"
+    hook = getattr(outbox, "on_delivery_failed", None)
+    if hook is not None:
+        hook(session, message, now)
+        return
+    breach_id = getattr(message, "breach_id", None)
+    if breach_id is not None:
+        session.flush()
+        outbox.refresh_breach_delivery(session, breach_id)

@@ -1,0 +1,696 @@
+"""The Telegram conversation: one inbound update (already parsed into plain values) in, replies out.
+
+Replies are written to the outbox in the same transaction as the state change; the outbox job delivers them."""
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.domain.actor import Actor
+from app.i18n import normalise_language, t
+from app.models import (
+    OPEN_STATUSES, Category, Complaint, District, Jurisdiction, OutboxMessage, Reporter, User, Village,
+)
+from app.models.telegram import TelegramAttachment, TelegramConversation, TelegramLinkCode, TelegramUpdate
+from app.services import audit, intake, lifecycle, outbox, places
+from app.services.errors import NotFound, ServiceError, ValidationFailed
+
+DEFAULT_JURISDICTION = "banyuwangi"
+MIN_DESCRIPTION = 10
+MAX_DESCRIPTION = 2000
+MAX_PHOTOS = 3
+# Bot API getFile downloads at most 20 MB; anything above 10 MB is refused before that.
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+# A shared location is matched to a village only when one with known coordinates is this close.
+NEAREST_VILLAGE_KM = 10.0
+LINK_CODE_TTL = timedelta(hours=24)
+DRAFT_TTL = timedelta(hours=24)
+LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+DAYS = {"id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+        "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+MONTHS = {"id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+          "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")}
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """What the dialogue needs from one Telegram update, in plain values.
+
+    kind: command | text | callback | location | photo | edited | unsupported | other"""
+
+    update_id: int
+    kind: str
+    chat_id: int | None = None
+    chat_type: str | None = None  # private | group | supergroup | channel
+    user_id: int | None = None
+    user_name: str | None = None
+    language_code: str | None = None
+    text: str | None = None
+    command: str | None = None  # "lapor" (no slash, no @botname)
+    args: str = ""
+    callback_id: str | None = None
+    callback_data: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    photo: dict | None = None  # file_id, file_unique_id, file_size, width, height, mime_type
+
+
+@dataclass
+class Reply:
+    chat_id: int
+    text: str
+    buttons: list[list[dict]] | None = None
+
+
+@dataclass
+class Outcome:
+    duplicate: bool = False
+    replies: list[Reply] = field(default_factory=list)
+    # Answer to a pressed inline button (stops its spinner); sent as the webhook's reply.
+    callback_answer: dict | None = None
+
+
+class _Turn:
+    """One update being handled: the conversation row, the language, and the replies queued so far."""
+
+    def __init__(self, session: Session, now: datetime, inbound: Inbound, conversation: TelegramConversation):
+        self.session, self.now, self.inbound, self.conv = session, now, inbound, conversation
+        self.outcome = Outcome()
+        self._reporter: Reporter | None = None
+
+    @property
+    def lang(self) -> str:
+        return self.conv.language
+
+    @property
+    def reporter(self) -> Reporter | None:
+        if self.inbound.chat_type not in (None, "private"):
+            return None  # a group is never a reporter
+        if self._reporter is None:
+            self._reporter = self.session.scalar(
+                select(Reporter).where(Reporter.telegram_chat_id == self.inbound.chat_id))
+        return self._reporter
+
+    def say(self, key: str, *, buttons=None, extra: dict | None = None, complaint: Complaint | None = None,
+            staff: User | None = None, **params) -> None:
+        self.send(t(key, self.lang, **params), template=key, buttons=buttons, extra=extra,
+                  complaint=complaint, staff=staff)
+
+    def send(self, text: str, *, template: str, buttons=None, extra: dict | None = None,
+             complaint: Complaint | None = None, staff: User | None = None) -> None:
+        chat_id = self.inbound.chat_id
+        payload = dict(extra or {})
+        if buttons:
+            payload["buttons"] = buttons
+        outbox.enqueue(
+            self.session, self.now, channel="telegram", recipient=str(chat_id),
+            recipient_kind=outbox.STAFF if staff else outbox.REPORTER, template=template, language=self.lang,
+            body=text, complaint=complaint, reporter_id=None if staff else (self.reporter.id if self.reporter else None),
+            user_id=staff.id if staff else None, extra=payload,
+        )
+        self.outcome.replies.append(Reply(chat_id=chat_id, text=text, buttons=buttons))
+
+    def answer(self, text: str | None = None) -> None:
+        if self.inbound.callback_id:
+            answer = {"callback_query_id": self.inbound.callback_id}
+            if text:
+                answer["text"] = text[:200]
+            self.outcome.callback_answer = answer
+
+    def reset(self, step: str | None = None, draft: dict | None = None) -> None:
+        self.conv.step = step
+        self.conv.draft = draft or {}
+
+    def update_draft(self, **values) -> None:
+        # A new dict so the JSON column is seen as changed.
+        self.conv.draft = {**(self.conv.draft or {}), **values}
+
+
+def handle(session: Session, now: datetime, inbound: Inbound, *,
+           default_jurisdiction: str = DEFAULT_JURISDICTION) -> Outcome:
+    """Handle one update exactly once: a re-delivered update_id changes nothing (Outcome.duplicate)."""
+    if session.get(TelegramUpdate, inbound.update_id) is not None:
+        return Outcome(duplicate=True)
+    session.add(TelegramUpdate(update_id=inbound.update_id, chat_id=inbound.chat_id, kind=inbound.kind,
+                               received_at=now))
+    # Claim the update_id now: a concurrent copy fails here (IntegrityError), before anything else is written.
+    session.flush()
+    if inbound.chat_id is None or inbound.kind == "other":
+        session.commit()
+        return Outcome()
+    conv = session.get(TelegramConversation, inbound.chat_id)
+    if conv is None:
+        conv = TelegramConversation(chat_id=inbound.chat_id, language=_first_language(inbound), step=None,
+                                    draft={}, updated_at=now)
+        session.add(conv)
+    elif conv.step and now - conv.updated_at > DRAFT_TTL:
+        conv.step, conv.draft = None, {}  # a draft abandoned for a day is dropped; its buttons expire
+    conv.updated_at = now
+    turn = _Turn(session, now, inbound, conv)
+    _dispatch(turn, default_jurisdiction)
+    session.commit()
+    return turn.outcome
+
+
+def _first_language(inbound: Inbound) -> str:
+    # Indonesian by default; English only for a Telegram client set to English.
+    return "en" if (inbound.language_code or "").lower().startswith("en") else "id"
+
+
+def _dispatch(turn: _Turn, default_jurisdiction: str) -> None:
+    inbound = turn.inbound
+    if inbound.chat_type not in (None, "private"):
+        # Reports carry personal details: groups get one pointer to the private chat, and only when addressed.
+        if inbound.kind == "command":
+            turn.say("telegram.private_only")
+        elif inbound.kind == "callback":
+            turn.answer(t("telegram.private_only", turn.lang))
+        return
+    if inbound.kind == "edited":
+        return
+    if turn.reporter is not None and turn.reporter.unreachable:
+        # They write to us, so they have unblocked the bot: messages may flow again.
+        turn.reporter.unreachable = False
+    if inbound.kind == "command":
+        _command(turn, default_jurisdiction)
+    elif inbound.kind == "callback":
+        _callback(turn, default_jurisdiction)
+    elif inbound.kind == "location":
+        _location(turn, default_jurisdiction)
+    elif inbound.kind == "photo":
+        _photo(turn)
+    elif inbound.kind == "text":
+        _text(turn, default_jurisdiction)
+    else:
+        turn.say("telegram.unsupported_message")
+
+
+# --- commands -------------------------------------------------------------------------------------
+
+def _command(turn: _Turn, default_jurisdiction: str) -> None:
+    name, args = turn.inbound.command, turn.inbound.args.strip()
+    if name == "start":
+        _start(turn, args, default_jurisdiction)
+    elif name in ("lapor", "report"):
+        _ask_category(turn)
+    elif name in ("batal", "cancel"):
+        if turn.conv.step:
+            turn.reset()
+            turn.say("telegram.cancelled", extra={"remove_keyboard": True})
+        else:
+            turn.say("telegram.nothing_to_cancel")
+    elif name in ("bahasa", "language"):
+        turn.conv.language = "en" if turn.lang == "id" else "id"
+        if turn.reporter is not None:
+            turn.reporter.language = turn.conv.language
+        turn.say("telegram.language_set")
+    elif name in ("status", "cek"):
+        _status(turn, args)
+    elif name == "link":
+        _link(turn, args)
+    elif name == "help" or name == "bantuan":
+        _start(turn, "", default_jurisdiction)
+    else:
+        turn.say("telegram.unknown_command")
+
+
+def _start(turn: _Turn, param: str, default_jurisdiction: str) -> None:
+    # A deep link t.me/<bot>?start=<jurisdiction code> picks the regency for this chat.
+    if param:
+        chosen = turn.session.scalar(select(Jurisdiction).where(Jurisdiction.code == param.strip().lower()))
+        if chosen is not None:
+            turn.conv.jurisdiction_code = chosen.code
+    jurisdiction = _jurisdiction(turn, default_jurisdiction)
+    turn.say("telegram.start", jurisdiction=jurisdiction.name if jurisdiction else "Sigap")
+    if turn.conv.step:
+        turn.say("telegram.draft_in_progress")
+
+
+def _jurisdiction(turn: _Turn, default_jurisdiction: str) -> Jurisdiction | None:
+    session = turn.session
+    for code in (turn.conv.jurisdiction_code, default_jurisdiction):
+        if code:
+            found = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+            if found is not None:
+                return found
+    return session.scalar(select(Jurisdiction).order_by(Jurisdiction.id).limit(1))
+
+
+def _ask_category(turn: _Turn) -> None:
+    categories = turn.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.id))
+    buttons = [[{"text": c.name(turn.lang), "callback_data": f"cat:{c.code}"}] for c in categories]
+    buttons.append([{"text": t("telegram.cancel_button", turn.lang), "callback_data": "rep:cancel"}])
+    turn.reset("category")
+    turn.say("telegram.ask_category", buttons=buttons)
+
+
+# --- the guided report ----------------------------------------------------------------------------
+
+def _ask_location(turn: _Turn) -> None:
+    turn.say("telegram.ask_location",
+             extra={"request_location": t("telegram.share_location_button", turn.lang)})
+
+
+def _text(turn: _Turn, default_jurisdiction: str) -> None:
+    step, text = turn.conv.step, (turn.inbound.text or "").strip()
+    if step == "category":
+        turn.say("telegram.choose_category_first")
+    elif step == "location":
+        _village_typed(turn, text, default_jurisdiction)
+    elif step == "description":
+        _description(turn, text)
+    elif step == "confirm":
+        turn.say("telegram.use_buttons")
+    elif _typed_handled_answer(turn, text):
+        return
+    elif text.split(" ", 1)[0].lower() in ("status", "cek"):
+        # The shared notices say "Cek: STATUS <ticket>" (worded for SMS); typed here it works too.
+        _status(turn, text.partition(" ")[2].strip())
+    else:
+        turn.say("telegram.idle_hint")
+
+
+YES_WORDS = frozenset({"ya", "iya", "sudah", "yes", "y"})
+NO_WORDS = frozenset({"tidak", "tdk", "belum", "no", "n"})
+
+
+def _typed_handled_answer(turn: _Turn, text: str) -> bool:
+    """The handled notice says "Balas YA atau TIDAK": a typed answer counts like the buttons,
+    for the reporter's most recently handled complaint."""
+    word = text.strip().strip(".!").lower()
+    if word not in YES_WORDS | NO_WORDS or turn.reporter is None:
+        return False
+    complaint = turn.session.scalar(
+        select(Complaint).where(Complaint.reporter_id == turn.reporter.id,
+                                Complaint.status.in_(("handled", "resolved")))
+        .order_by(Complaint.updated_at.desc(), Complaint.id.desc()).limit(1))
+    if complaint is None:
+        return False
+    _handled_answer(turn, f"{'yes' if word in YES_WORDS else 'no'}:{complaint.ticket}")
+    return True
+
+
+def _village_typed(turn: _Turn, text: str, default_jurisdiction: str) -> None:
+    jurisdiction = _jurisdiction(turn, default_jurisdiction)
+    if jurisdiction is None or not text:
+        turn.say("telegram.type_village_again")
+        return
+    village = places.find_village(turn.session, jurisdiction.id, text)
+    if village is not None:
+        _village_chosen(turn, village)
+        return
+    suggestions = places.suggest_villages(turn.session, jurisdiction.id, text, limit=3)
+    if not suggestions:
+        turn.say("telegram.village_not_found", text=text[:60], jurisdiction=jurisdiction.name)
+        return
+    buttons = [[{"text": f"{v.name} (Kec. {v.district.name})", "callback_data": f"vil:{v.id}"}]
+               for v, _score in suggestions]
+    buttons.append([{"text": t("telegram.none_of_these", turn.lang), "callback_data": "loc:retry"}])
+    turn.say("telegram.did_you_mean", buttons=buttons, text=text[:60])
+
+
+def _village_chosen(turn: _Turn, village: Village) -> None:
+    turn.update_draft(village_id=village.id, village_code=village.code, village_name=village.name,
+                      district_name=village.district.name)
+    turn.conv.step = "description"
+    turn.send(t("telegram.location_matched", turn.lang, village=village.name, district=village.district.name)
+              + "\n\n" + t("telegram.ask_description", turn.lang),
+              template="telegram.ask_description", extra={"remove_keyboard": True})
+
+
+def _location(turn: _Turn, default_jurisdiction: str) -> None:
+    if turn.conv.step != "location":
+        hints = {None: "telegram.idle_hint", "category": "telegram.choose_category_first",
+                 "description": "telegram.ask_description", "confirm": "telegram.use_buttons"}
+        turn.say(hints.get(turn.conv.step, "telegram.idle_hint"))
+        return
+    lat, lon = turn.inbound.lat, turn.inbound.lon
+    turn.update_draft(lat=lat, lon=lon)
+    jurisdiction = _jurisdiction(turn, default_jurisdiction)
+    village = nearest_village(turn.session, jurisdiction.id, lat, lon) if jurisdiction else None
+    if village is not None:
+        _village_chosen(turn, village)
+        return
+    # The gazetteer has no coordinates for most villages: keep the point and ask for the name as well.
+    turn.say("telegram.location_saved_ask_village", extra={"remove_keyboard": True},
+             buttons=[[{"text": t("telegram.skip", turn.lang), "callback_data": "loc:skip"}]])
+
+
+def nearest_village(session: Session, jurisdiction_id: int, lat: float, lon: float,
+                    within_km: float = NEAREST_VILLAGE_KM) -> Village | None:
+    """The village whose known centre is nearest to (lat, lon), if one is within `within_km`."""
+    rows = session.execute(
+        select(Village, Village.lat, Village.lon).join(District)
+        .where(District.jurisdiction_id == jurisdiction_id, Village.lat.is_not(None), Village.lon.is_not(None))
+    ).all()
+    best, best_km = None, within_km
+    for village, vlat, vlon in rows:
+        km = _haversine_km(lat, lon, vlat, vlon)
+        if km <= best_km:
+            best, best_km = village, km
+    return best
+
+
+def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _description(turn: _Turn, text: str) -> None:
+    if len(text) < MIN_DESCRIPTION:
+        turn.say("telegram.description_too_short")
+        return
+    if len(text) > MAX_DESCRIPTION:
+        turn.say("telegram.description_too_long", limit=MAX_DESCRIPTION)
+        return
+    turn.update_draft(description=text)
+    _ask_confirmation(turn)
+
+
+def _photo(turn: _Turn) -> None:
+    photo = turn.inbound.photo or {}
+    if turn.conv.step not in ("description", "confirm"):
+        turn.say("telegram.photo_not_now" if not turn.conv.step else "telegram.unsupported_message")
+        return
+    size = photo.get("file_size") or 0
+    if size > MAX_PHOTO_BYTES or photo.get("oversize"):
+        turn.say("telegram.photo_too_large", limit_mb=MAX_PHOTO_BYTES // (1024 * 1024))
+        return
+    photos = list((turn.conv.draft or {}).get("photos", []))
+    if len(photos) >= MAX_PHOTOS:
+        turn.say("telegram.photo_limit", count=len(photos))
+    else:
+        photos.append({k: photo.get(k) for k in ("file_id", "file_unique_id", "file_size", "width", "height",
+                                                 "mime_type")})
+        turn.update_draft(photos=photos)
+    caption = (turn.inbound.text or "").strip()
+    if turn.conv.step == "description":
+        if caption:
+            _description(turn, caption)
+        elif not turn.conv.draft.get("description"):
+            turn.say("telegram.photo_saved_ask_text")
+        else:
+            _ask_confirmation(turn)
+    else:
+        _ask_confirmation(turn)
+
+
+def _location_text(turn: _Turn) -> str:
+    draft = turn.conv.draft or {}
+    if draft.get("village_name"):
+        return t("telegram.location_matched", turn.lang, village=draft["village_name"],
+                 district=draft["district_name"]).split(": ", 1)[1].rstrip(".")
+    if draft.get("lat") is not None:
+        return t("telegram.location_coordinates", turn.lang, lat=draft["lat"], lon=draft["lon"])
+    return t("telegram.location_unknown", turn.lang)
+
+
+def _ask_confirmation(turn: _Turn) -> None:
+    draft = turn.conv.draft or {}
+    category = turn.session.scalar(select(Category).where(Category.code == draft.get("category")))
+    turn.conv.step = "confirm"
+    turn.say("telegram.summary",
+             category=category.name(turn.lang) if category else draft.get("category"),
+             location=_location_text(turn), description=draft.get("description", ""),
+             photos=len(draft.get("photos", [])),
+             buttons=[[{"text": t("telegram.send_button", turn.lang), "callback_data": "rep:send"},
+                       {"text": t("telegram.cancel_button", turn.lang), "callback_data": "rep:cancel"}]])
+
+
+def _submit(turn: _Turn, default_jurisdiction: str) -> None:
+    draft = dict(turn.conv.draft or {})
+    jurisdiction = _jurisdiction(turn, default_jurisdiction)
+    inbound = turn.inbound
+    # Clear the draft first: intake commits, and this update, the conversation and the complaint
+    # then land in one transaction (a re-delivered "Send" cannot file the report twice).
+    turn.reset()
+    try:
+        complaint = intake.submit(
+            turn.session, turn.now, jurisdiction=jurisdiction.code if jurisdiction else "",
+            category=draft.get("category") or "", description=draft.get("description") or "",
+            village=draft.get("village_code"), lat=draft.get("lat"), lon=draft.get("lon"),
+            reporter={"name": inbound.user_name, "telegram_chat_id": inbound.chat_id, "language": turn.lang},
+            channel="telegram", external_ref=f"tg:{inbound.update_id}",
+        )
+    except ServiceError as exc:
+        turn.session.rollback()
+        _rerecord(turn)
+        turn.reset()
+        turn.say("telegram.submit_failed", reason=exc.message)
+        return
+    turn._reporter = complaint.reporter
+    for photo in draft.get("photos", []):
+        turn.session.add(TelegramAttachment(
+            complaint_id=complaint.id, file_id=photo["file_id"], file_unique_id=photo.get("file_unique_id"),
+            file_size=photo.get("file_size"), mime_type=photo.get("mime_type"), width=photo.get("width"),
+            height=photo.get("height"), download_attempts=0, created_at=turn.now,
+        ))
+    text = t("telegram.submitted", turn.lang, ticket=complaint.ticket,
+             deadline=local_time(complaint.handle_due_at, complaint.jurisdiction.timezone, turn.lang))
+    # Intake already queued the generic receipt (worded for SMS): turn it into this chat's answer
+    # rather than sending two, unless the delivery job has taken it already.
+    receipt = turn.session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.complaint_id == complaint.id, OutboxMessage.channel == "telegram",
+        OutboxMessage.recipient_kind == "reporter", OutboxMessage.template.like("core.receipt%")))
+    if receipt is None:
+        turn.send(text, template="telegram.submitted", complaint=complaint)
+        return
+    rewritten = turn.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == receipt, OutboxMessage.status == "pending")
+        .values(body=text, template="telegram.submitted", language=turn.lang)
+        .execution_options(synchronize_session=False))
+    if rewritten.rowcount:
+        turn.outcome.replies.append(Reply(chat_id=inbound.chat_id, text=text))
+
+
+# --- buttons --------------------------------------------------------------------------------------
+
+def _callback(turn: _Turn, default_jurisdiction: str) -> None:
+    data = turn.inbound.callback_data or ""
+    kind, _, rest = data.partition(":")
+    step = turn.conv.step
+    if kind == "cat" and step == "category":
+        category = turn.session.scalar(select(Category).where(Category.code == rest, Category.active.is_(True)))
+        if category is None:
+            turn.answer(t("telegram.expired_button", turn.lang))
+            return
+        turn.answer(category.name(turn.lang))
+        turn.update_draft(category=category.code)
+        turn.conv.step = "location"
+        _ask_location(turn)
+    elif kind == "vil" and step == "location" and rest.isdigit():
+        village = turn.session.get(Village, int(rest))
+        jurisdiction = _jurisdiction(turn, default_jurisdiction)
+        if village is None or jurisdiction is None or village.district.jurisdiction_id != jurisdiction.id:
+            turn.answer(t("telegram.expired_button", turn.lang))
+            return
+        turn.answer(village.name)
+        _village_chosen(turn, village)
+    elif kind == "loc" and step == "location":
+        turn.answer()
+        if rest == "skip" and (turn.conv.draft or {}).get("lat") is not None:
+            turn.conv.step = "description"
+            turn.say("telegram.ask_description")
+        else:
+            turn.say("telegram.type_village_again")
+    elif kind == "rep" and rest == "cancel" and step:
+        turn.answer()
+        turn.reset()
+        turn.say("telegram.cancelled", extra={"remove_keyboard": True})
+    elif kind == "rep" and rest == "send" and step == "confirm":
+        turn.answer()
+        _submit(turn, default_jurisdiction)
+    elif kind == "confirm":
+        _handled_answer(turn, rest)
+    elif kind == "ack":
+        _acknowledge(turn, rest)
+    else:
+        turn.answer(t("telegram.expired_button", turn.lang))
+
+
+def _handled_answer(turn: _Turn, rest: str) -> None:
+    """The reporter's answer to "Sudah ditangani?": yes is recorded, no reopens and flags the complaint."""
+    answer, _, ticket = rest.partition(":")
+    ticket = _ticket_ref(turn.session, ticket)
+    reporter = turn.reporter
+    if reporter is None or answer not in ("yes", "no") or not ticket:
+        turn.answer(t("telegram.expired_button", turn.lang))
+        return
+    actor = Actor(kind="reporter", id=reporter.id, name=reporter.name)
+    session = turn.session
+    try:
+        if answer == "no":
+            complaint = lifecycle.reopen(session, turn.now, ticket, actor, note="Pelapor: belum ditangani")
+            key = "telegram.handled_disputed"
+        else:
+            complaint = lifecycle.load_for(session, ticket, actor)
+            if complaint.status not in ("handled", "resolved", "closed"):
+                raise ValidationFailed(t(f"telegram.status.{complaint.status}", turn.lang))
+            audit.record(session, complaint, "citizen_confirmed", turn.now, actor)
+            key = "telegram.handled_confirmed"
+    except NotFound:
+        turn.answer(t("telegram.status_not_found", turn.lang, ticket=ticket))
+        return
+    except ServiceError as exc:
+        session.rollback()
+        _rerecord(turn)
+        turn.answer()
+        turn.say("telegram.answer_not_possible", ticket=ticket, reason=exc.message)
+        return
+    turn.answer()
+    turn.say(key, ticket=complaint.ticket, complaint=complaint)
+
+
+def _rerecord(turn: _Turn) -> None:
+    """After a rollback, put this update's own rows back so it stays handled exactly once."""
+    inbound, session = turn.inbound, turn.session
+    session.add(TelegramUpdate(update_id=inbound.update_id, chat_id=inbound.chat_id, kind=inbound.kind,
+                               received_at=turn.now))
+    conv = session.get(TelegramConversation, inbound.chat_id)
+    if conv is None:
+        conv = TelegramConversation(chat_id=inbound.chat_id, language=turn.conv.language,
+                                    jurisdiction_code=turn.conv.jurisdiction_code, step=turn.conv.step,
+                                    draft=turn.conv.draft or {}, updated_at=turn.now)
+        session.add(conv)
+    turn.conv = conv
+    turn._reporter = None
+
+
+def staff_actor(user: User) -> Actor:
+    return Actor(kind="user", id=user.id, role=user.role, agency_id=user.agency_id,
+                 jurisdiction_id=user.jurisdiction_id, name=user.name)
+
+
+def _ticket_ref(session: Session, ref: str) -> str:
+    """Buttons name a complaint by ticket or, when the sender only knew its row, by "#<id>"."""
+    if ref.startswith("#") and ref[1:].isdigit():
+        complaint = session.get(Complaint, int(ref[1:]))
+        return complaint.ticket if complaint is not None else ref
+    return ref
+
+
+def _acknowledge(turn: _Turn, ticket: str) -> None:
+    """A staff member pressed "Acknowledge" under an alert."""
+    ticket = _ticket_ref(turn.session, ticket)
+    user = turn.session.scalar(select(User).where(User.telegram_chat_id == turn.inbound.chat_id,
+                                                  User.active.is_(True)))
+    if user is None:
+        turn.answer(t("telegram.ack_not_staff", turn.lang))
+        return
+    try:
+        complaint = lifecycle.acknowledge(turn.session, turn.now, ticket, staff_actor(user),
+                                          note="via Telegram")
+    except ServiceError as exc:
+        turn.session.rollback()
+        _rerecord(turn)
+        turn.answer()
+        turn.say("telegram.ack_refused", ticket=ticket, reason=exc.message, staff=user)
+        return
+    turn.answer()
+    turn.say("telegram.ack_done", ticket=complaint.ticket, name=user.name, staff=user, complaint=complaint)
+
+
+# --- status ---------------------------------------------------------------------------------------
+
+def _status(turn: _Turn, args: str) -> None:
+    reporter, lang = turn.reporter, turn.lang
+    session = turn.session
+    if args:
+        ticket = args.split()[0].strip().upper()
+        complaint = None
+        if reporter is not None:
+            complaint = session.scalar(select(Complaint).where(Complaint.ticket == ticket,
+                                                               Complaint.reporter_id == reporter.id))
+        if complaint is None:
+            turn.say("telegram.status_not_found", ticket=ticket[:40])
+            return
+        zone = complaint.jurisdiction.timezone
+        late = complaint.handle_breached or (complaint.handled_at is None and complaint.is_open
+                                             and complaint.handle_due_at < turn.now)
+        handled = (t("telegram.status_handled_line", lang, at=local_time(complaint.handled_at, zone, lang))
+                   if complaint.handled_at else "")
+        turn.say("telegram.status_detail", complaint=complaint, ticket=complaint.ticket,
+                 category=complaint.category.name(lang), status=_status_name(complaint.status, lang),
+                 agency=complaint.agency.name if complaint.agency else t("telegram.agency_pending", lang),
+                 received=local_time(complaint.received_at, zone, lang),
+                 deadline=local_time(complaint.handle_due_at, zone, lang)
+                 + (t("telegram.status_late", lang) if late else ""),
+                 handled=handled)
+        return
+    complaints = [] if reporter is None else list(session.scalars(
+        select(Complaint).where(Complaint.reporter_id == reporter.id, Complaint.status.in_(OPEN_STATUSES))
+        .order_by(Complaint.received_at.desc()).limit(10)))
+    if not complaints:
+        turn.say("telegram.status_none")
+        return
+    lines = [t("telegram.status_list_head", lang)]
+    for c in complaints:
+        lines.append(t("telegram.status_list_item", lang, ticket=c.ticket, category=c.category.name(lang),
+                       status=_status_name(c.status, lang),
+                       deadline=local_time(c.handle_due_at, c.jurisdiction.timezone, lang)))
+    turn.send("\n".join(lines), template="telegram.status_list_head")
+
+
+def _status_name(status: str, lang: str) -> str:
+    return t(f"telegram.status.{status}", lang)
+
+
+def local_time(at: datetime | None, zone: str, lang: str = "id") -> str:
+    """E.g. "Senin 23 Nov 2026 13:00 WIB": the jurisdiction's wall clock, with its zone's name."""
+    if at is None:
+        return "-"
+    lang = normalise_language(lang)
+    local = at.astimezone(ZoneInfo(zone))
+    label = ZONE_NAMES.get(zone) or local.strftime("%Z")
+    return (f"{DAYS[lang][local.weekday()]} {local.day} {MONTHS[lang][local.month - 1]} {local.year} "
+            f"{local:%H:%M} {label}")
+
+
+# --- staff linking --------------------------------------------------------------------------------
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def create_link_code(session: Session, now: datetime, username: str, ttl: timedelta = LINK_CODE_TTL) -> str:
+    """A one-time code (shown once) that links a staff user's Telegram chat when sent as `/link CODE`."""
+    user = session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None or not user.active:
+        raise NotFound(f"no active staff user {username!r}")
+    code = "".join(secrets.choice(LINK_ALPHABET) for _ in range(8))
+    session.add(TelegramLinkCode(code_hash=_code_hash(code), user_id=user.id, created_at=now,
+                                 expires_at=now + ttl))
+    session.commit()
+    return code
+
+
+def _link(turn: _Turn, args: str) -> None:
+    if not args:
+        turn.say("telegram.link_usage")
+        return
+    session = turn.session
+    link = session.scalar(select(TelegramLinkCode).where(TelegramLinkCode.code_hash == _code_hash(args.split()[0])))
+    if link is None or link.used_at is not None or link.expires_at <= turn.now:
+        turn.say("telegram.link_invalid")
+        return
+    user = session.get(User, link.user_id)
+    if user is None or not user.active:
+        turn.say("telegram.link_invalid")
+        return
+    for other in session.scalars(select(User).where(User.telegram_chat_id == turn.inbound.chat_id,
+                                                    User.id != user.id)):
+        other.telegram_chat_id = None
+    user.telegram_chat_id = turn.inbound.chat_id
+    link.used_at, link.used_by_chat_id = turn.now, turn.inbound.chat_id
+    turn.conv.language = normalise_language(user.language)
+    turn.say("telegram.link_done", name=user.name, username=user.username, staff=user)

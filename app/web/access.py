@@ -1,0 +1,119 @@
+"""Who is signed in, what their role lets them see, and the Actor their actions are recorded as."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import abort, jsonify, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from app.domain.actor import Actor
+from app.extensions import db_session
+from app.models import Agency, Jurisdiction, User
+
+# What each role's navigation holds; pages check the same sets.
+DASHBOARD_ROLES = ("supervisor", "admin", "official")
+TRIAGE_ROLES = ("supervisor", "admin")
+QUEUE_ROLES = ("officer", "agency_head")
+INTAKE_ROLES = ("officer", "agency_head", "supervisor", "admin")
+ACTING_ROLES = ("officer", "agency_head", "supervisor", "admin")
+SETTINGS_ROLES = ("admin",)
+WEB_ROLES = ("officer", "agency_head", "supervisor", "official", "admin")
+
+
+@dataclass
+class StaffUser:
+    """The signed-in staff member, detached from the database session."""
+
+    id: int
+    username: str
+    name: str
+    role: str
+    agency_id: int | None
+    agency_name: str | None
+    jurisdiction_id: int | None
+    timezone: str
+    language: str
+    is_authenticated: bool = True
+    is_active: bool = True
+    is_anonymous: bool = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(kind="user", id=self.id, role=self.role, agency_id=self.agency_id,
+                     jurisdiction_id=self.jurisdiction_id, name=self.name)
+
+    def can(self, roles: tuple[str, ...]) -> bool:
+        return self.role in roles
+
+
+def _staff_user_query():
+    agency_jurisdiction = aliased(Jurisdiction)
+    return (select(User, Agency.name, func.coalesce(Jurisdiction.id, agency_jurisdiction.id),
+                   func.coalesce(Jurisdiction.timezone, agency_jurisdiction.timezone))
+            .outerjoin(Agency, Agency.id == User.agency_id)
+            .outerjoin(Jurisdiction, Jurisdiction.id == User.jurisdiction_id)
+            .outerjoin(agency_jurisdiction, agency_jurisdiction.id == Agency.jurisdiction_id))
+
+
+def _staff_user(row) -> StaffUser:
+    user, agency_name, jurisdiction_id, timezone = row
+    return StaffUser(id=user.id, username=user.username, name=user.name, role=user.role, agency_id=user.agency_id,
+                     agency_name=agency_name, jurisdiction_id=jurisdiction_id, timezone=timezone or "Asia/Jakarta",
+                     language=user.language if user.language in ("id", "en") else "id")
+
+
+def staff_user(session, user: User) -> StaffUser:
+    return _staff_user(session.execute(_staff_user_query().where(User.id == user.id)).one())
+
+
+def load_user(user_id: str) -> StaffUser | None:
+    """One query per request: the user with their agency's name and their jurisdiction's zone."""
+    if not user_id or not user_id.isdigit():
+        return None
+    row = db_session().execute(_staff_user_query().where(User.id == int(user_id))).first()
+    if row is None or not row[0].active or row[0].role not in WEB_ROLES:
+        return None
+    return _staff_user(row)
+
+
+def unauthorized():
+    if request.accept_mimetypes.best == "application/json" or request.path.endswith(".json"):
+        response = jsonify({"error": {"code": "unauthorized", "message": "Sign in first"}})
+        response.status_code = 401
+        return response
+    return redirect(url_for("auth.signin", next=request.full_path if request.query_string else request.path))
+
+
+def roles_required(*roles: str):
+    """Signed in with one of `roles`, or 403 (404 would hide nothing: the page itself is not secret)."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def sees_reporter_phone(user: StaffUser, complaint) -> bool:
+    """The reporter's phone: the assigned officer and supervisors only."""
+    if user.role in ("supervisor", "admin"):
+        return True
+    return complaint.assignee_id is not None and complaint.assignee_id == user.id
+
+
+def mask_phone(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    if len(phone) <= 6:
+        return "•" * len(phone)
+    return phone[:4] + "•" * (len(phone) - 7) + phone[-3:]

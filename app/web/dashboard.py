@@ -1,0 +1,105 @@
+"""Supervisor dashboard (open complaints by time left, counts, map, live updates) and the triage queue."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.clock import isoformat_z
+from app.extensions import db_session, now
+from app.services import dashboard as queries
+from app.web.access import DASHBOARD_ROLES, TRIAGE_ROLES, roles_required
+from app.web.views import install_error_pages
+
+bp = Blueprint("dashboard", __name__)
+POLL_SECONDS = 15  # app.config["SIGAP_DASHBOARD_POLL_SECONDS"] overrides (the browser tests poll faster)
+
+
+def poll_seconds() -> int:
+    return int(current_app.config.get("SIGAP_DASHBOARD_POLL_SECONDS", POLL_SECONDS))
+
+
+def scope_for(user) -> queries.Scope:
+    if user.role in ("officer", "agency_head"):
+        return queries.Scope(jurisdiction_id=user.jurisdiction_id, agency_id=user.agency_id)
+    if user.role == "admin" and user.jurisdiction_id is None:
+        return queries.Scope()
+    return queries.Scope(jurisdiction_id=user.jurisdiction_id or -1)
+
+
+def filters_from(args, *, agency_fixed: bool = False) -> queries.Filters:
+    district = args.get("district", "")
+    return queries.Filters(
+        agency=None if agency_fixed else (args.get("agency") or None),
+        category=args.get("category") or None,
+        district_id=int(district) if district.isdigit() else None,
+        state=args.get("state") if args.get("state") in queries.STATES else None,
+        status=args.get("status") if args.get("status") in ("received", "triage", "assigned", "acknowledged") else None,
+    )
+
+
+def _lang() -> str:
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "id"
+
+
+def row_json(row: queries.BoardRow, lang: str) -> dict:
+    return {
+        "ticket": row.ticket, "status": row.status, "state": row.state, "category": row.category_code,
+        "category_name": row.category_name(lang), "agency": row.agency_code, "agency_name": row.agency_name,
+        "assignee": row.assignee_name, "district": row.district_name, "village": row.village_name,
+        "received_at": isoformat_z(row.received_at), "ack_due_at": isoformat_z(row.ack_due_at),
+        "handle_due_at": isoformat_z(row.handle_due_at), "triage_due_at": isoformat_z(row.triage_due_at),
+        "acknowledged_at": isoformat_z(row.acknowledged_at), "timezone": row.timezone,
+        "reopened": row.reopened_count > 0, "repeat": row.repeat_of_id is not None,
+    }
+
+
+@bp.get("/dashboard")
+@roles_required(*DASHBOARD_ROLES)
+def dashboard():
+    session = db_session()
+    filters = filters_from(request.args)
+    scope = scope_for(current_user)
+    board = queries.board(session, now(), scope, filters)
+    return render_template(
+        "dashboard.html", board=board, filters=filters, poll_seconds=poll_seconds(),
+        agencies=queries.agencies_in(session, scope.jurisdiction_id),
+        districts=queries.districts_in(session, scope.jurisdiction_id),
+        categories=queries.categories(session), states=queries.STATES, lang=_lang(),
+        data_url=request.full_path.replace("/dashboard", "/dashboard/data.json", 1),
+    )
+
+
+@bp.get("/dashboard/data.json")
+@roles_required(*DASHBOARD_ROLES, "officer", "agency_head")
+def data():
+    """What the dashboard polls: the same rows and counts, plus map points when asked."""
+    session = db_session()
+    at = now()
+    scope = scope_for(current_user)
+    filters = filters_from(request.args, agency_fixed=scope.agency_id is not None)
+    board = queries.board(session, at, scope, filters)
+    lang = _lang()
+    body = {
+        "now": isoformat_z(at), "counts": board.counts, "truncated": board.truncated,
+        "complaints": [row_json(row, lang) for row in board.rows],
+    }
+    if request.args.get("map") == "1":
+        body["points"] = queries.map_points(session, at, scope, filters)
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/triage")
+@roles_required(*TRIAGE_ROLES)
+def triage():
+    session = db_session()
+    scope = scope_for(current_user)
+    rows = queries.triage_queue(session, now(), scope.jurisdiction_id)
+    return render_template("triage.html", rows=rows, agencies=queries.agencies_in(session, scope.jurisdiction_id),
+                           lang=_lang())
+
+
+install_error_pages(bp)

@@ -1,0 +1,51 @@
+"""Template filters: times in the jurisdiction's local zone, durations, ISO instants for the countdown."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_babel import get_locale, gettext as _
+
+from app.clock import isoformat_z
+
+MONTHS = {
+    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+def _lang() -> str:
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "id"
+
+
+def local_time(dt: datetime | None, tz: str, with_date: bool = True) -> str:
+    """'23 Nov 2026 13:00 WIB' in the jurisdiction's zone."""
+    if dt is None:
+        return "—"
+    local = dt.astimezone(ZoneInfo(tz))
+    clock = f"{local:%H:%M} {local.tzname()}"
+    if not with_date:
+        return clock
+    return f"{local.day} {MONTHS[_lang()][local.month - 1]} {local.year} {clock}"
+
+
+def duration(delta: timedelta | None) -> str:
+    """'2 h 05 min' (negative deltas read as their size; callers say 'late' or 'left')."""
+    if delta is None:
+        return "—"
+    minutes = int(abs(delta.total_seconds()) // 60)
+    days, minutes = divmod(minutes, 1440)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return _("%(d)s d %(h)s h", d=days, h=hours)
+    if hours:
+        return _("%(h)s h %(m)02d min", h=hours, m=minutes)
+    return _("%(m)s min", m=minutes)
+
+
+def register_filters(app: Flask) -> None:
+    app.add_template_filter(local_time, "local")
+    app.add_template_filter(duration, "duration")
+    app.add_template_filter(isoformat_z, "isoz")

@@ -1,0 +1,294 @@
+"""Admin settings: agencies, routing rules, SLA policy versions (with a preview of what a new
+version will and will not touch), staff users and API tokens."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db_session, now
+from app.models import OPEN_STATUSES, ROLES, Agency, ApiToken, Category, Complaint, Jurisdiction, SlaPolicy, User
+from app.services import agencies as agency_service, policies, routing, web_auth
+from app.services.errors import ServiceError
+from app.web.access import SETTINGS_ROLES, roles_required
+from app.web.views import install_error_pages
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+PREVIEW_ROWS = 50
+
+
+def _jurisdictions(session) -> list[Jurisdiction]:
+    return list(session.scalars(select(Jurisdiction).order_by(Jurisdiction.name)))
+
+
+@bp.get("/")
+@roles_required(*SETTINGS_ROLES)
+def index():
+    return redirect(url_for("settings.policies_page"))
+
+
+# Supervisors may look at agencies and routing (their own regency); only admins change them.
+AGENCY_VIEW_ROLES = SETTINGS_ROLES + ("supervisor",)
+
+
+def service_error_text(exc: ServiceError) -> str:
+    """A service's refusal in the user's language (the service speaks English to machines)."""
+    texts = {
+        "forbidden": _("Only an administrator may change agencies and routing rules."),
+        "unknown_jurisdiction": _("Choose a regency from the list."),
+        "unknown_category": _("Unknown category: choose one from the list."),
+        "unknown_district": _("That district is not in this regency: choose one from the list."),
+        "unknown_agency": _("Unknown agency: choose one from the list."),
+        "unknown_rule": _("That routing rule no longer exists: reload the page."),
+        "agency_elsewhere": _("That agency belongs to another regency: a rule sends complaints only to an agency "
+                              "of its own regency."),
+        "supervisor_agency": _("A supervisors' office cannot receive routed complaints. To send a category to the "
+                               "supervisors' triage, remove its rule."),
+        "duplicate_rule": _("There is already a rule for this category and district in this regency: change or "
+                            "remove that rule instead."),
+        "bad_code": _("The code takes 2 to 40 lower-case letters, digits and hyphens, e.g. bwi-dinsos."),
+        "duplicate_code": _("Another agency already has this code."),
+        "bad_name": _("Give the agency's name (at most 200 characters)."),
+        "duplicate_name": _("Another agency in this regency already has this name."),
+        "bad_head": _("The accountable head must be an active agency head of this agency."),
+        "bad_head_name": _("The head's name is at most 200 characters."),
+        "bad_head_title": _("The head's title is at most 200 characters."),
+        "bad_duty_phone": _("The duty phone is not a valid phone number (e.g. 0333 424242 or +62 812 3456 7890)."),
+    }
+    return texts.get(exc.code, exc.message)
+
+
+def _agencies_page(error: str | None = None, form=None, form_for: str | None = None, status: int = 422):
+    session = db_session()
+    jurisdictions = _jurisdictions(session)
+    if current_user.role != "admin":
+        jurisdictions = [j for j in jurisdictions if j.id == current_user.jurisdiction_id]
+    ids = [j.id for j in jurisdictions]
+    rows = list(session.scalars(select(Agency).options(selectinload(Agency.jurisdiction), selectinload(Agency.head_user))
+                                .where(Agency.jurisdiction_id.in_(ids)).order_by(Agency.jurisdiction_id, Agency.name)))
+    tables = [routing.table(session, j) for j in jurisdictions]
+    return render_template(
+        "settings/agencies.html", agencies=rows, tables=tables, jurisdictions=jurisdictions,
+        heads=agency_service.heads_by_agency(session), can_edit=current_user.role in SETTINGS_ROLES,
+        error=error, form=form or {}, form_for=form_for), (status if error else 200)
+
+
+@bp.get("/agencies")
+@roles_required(*AGENCY_VIEW_ROLES)
+def agencies():
+    return _agencies_page()
+
+
+def _agency_change(form_for: str, change):
+    """Runs one admin change; on success back to the page with a message, else the page with the reason."""
+    session = db_session()
+    try:
+        message = change(session)
+    except ServiceError as exc:
+        session.rollback()
+        return _agencies_page(error=service_error_text(exc), form=request.form, form_for=form_for, status=exc.status)
+    flash(message, "success")
+    return redirect(url_for("settings.agencies") + "#" + form_for, 303)
+
+
+@bp.post("/agencies")
+@roles_required(*SETTINGS_ROLES)
+def create_agency():
+    form = request.form
+
+    def change(session):
+        agency = agency_service.create_agency(
+            session, now(), current_user.actor, jurisdiction_code=form.get("jurisdiction", ""),
+            code=form.get("code", ""), name=form.get("name", ""), is_supervisor=form.get("is_supervisor") == "1",
+            head_name=form.get("head_name"), head_title=form.get("head_title"), duty_phone=form.get("duty_phone"))
+        return _("Agency %(name)s (%(code)s) added.", name=agency.name, code=agency.code)
+    return _agency_change("new-agency", change)
+
+
+@bp.post("/agencies/<code>")
+@roles_required(*SETTINGS_ROLES)
+def update_agency(code: str):
+    form = request.form
+
+    def change(session):
+        agency = agency_service.update_agency(
+            session, now(), current_user.actor, code, name=form.get("name", ""),
+            head_username=form.get("head_user") or None, head_name=form.get("head_name"),
+            head_title=form.get("head_title"), duty_phone=form.get("duty_phone"))
+        return _("Agency %(name)s saved.", name=agency.name)
+    return _agency_change(f"agency-{code}", change)
+
+
+@bp.post("/routing")
+@roles_required(*SETTINGS_ROLES)
+def add_rule():
+    form = request.form
+
+    def change(session):
+        routing.add_rule(session, now(), current_user.actor, jurisdiction_code=form.get("jurisdiction", ""),
+                         category_code=form.get("category", ""), agency_code=form.get("agency", ""),
+                         district=form.get("district") or None)
+        return _("Rule added. It applies to complaints received from now on; complaints already received keep "
+                 "their agency.")
+    return _agency_change(f"new-rule-{form.get('jurisdiction', '')}", change)
+
+
+@bp.post("/routing/<int:rule_id>")
+@roles_required(*SETTINGS_ROLES)
+def change_rule(rule_id: int):
+    form = request.form
+
+    def change(session):
+        if form.get("remove"):
+            routing.remove_rule(session, now(), current_user.actor, rule_id)
+            return _("Rule removed. New complaints it covered now follow the regency-wide rule, or go to triage "
+                     "when there is none; complaints already received keep their agency.")
+        routing.change_rule(session, now(), current_user.actor, rule_id, agency_code=form.get("agency", ""))
+        return _("Rule changed. It applies to complaints received from now on; complaints already received keep "
+                 "their agency.")
+    return _agency_change(f"rule-{rule_id}", change)
+
+
+def _parse_effective(form, tz: str) -> datetime:
+    local = datetime.strptime(f"{form.get('effective_date', '').strip()} {form.get('effective_time', '00:00').strip()}",
+                              "%Y-%m-%d %H:%M")
+    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
+
+
+def _int_or_none(value):
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+@bp.route("/policies", methods=["GET", "POST"])
+@roles_required(*SETTINGS_ROLES)
+def policies_page():
+    """Policy versions; POST with `preview` shows what a new version changes, with `save` adds it."""
+    session = db_session()
+    jurisdictions = _jurisdictions(session)
+    categories = list(session.scalars(select(Category).order_by(Category.code)))
+    form = request.form if request.method == "POST" else {}
+    preview = None
+    error = None
+    if request.method == "POST":
+        jurisdiction = next((j for j in jurisdictions if j.code == form.get("jurisdiction")), None)
+        category = next((c for c in categories if c.code == form.get("category")), None)
+        try:
+            if jurisdiction is None:
+                raise ValueError(_("Choose the regency."))
+            try:
+                effective_from = _parse_effective(form, jurisdiction.timezone)
+            except ValueError:
+                raise ValueError(_("Give the date and time from which the new target applies.")) from None
+            handle_minutes = _int_or_none(form.get("handle_minutes"))
+            if handle_minutes is None:
+                raise ValueError(_("Give the handle target in minutes (120 for the 2-hour rule)."))
+            ack_minutes = _int_or_none(form.get("acknowledge_minutes"))
+            if "save" in form:
+                policy = policies.set_target(
+                    session, now(), jurisdiction_code=jurisdiction.code, handle_minutes=handle_minutes,
+                    acknowledge_minutes=ack_minutes, effective_from=effective_from,
+                    category_code=category.code if category else None, note=form.get("note") or None)
+                flash(_("Policy version #%(id)s added: complaints received from %(when)s get %(minutes)s minutes.",
+                        id=policy.id, when=form.get("effective_date") + " " + form.get("effective_time", "00:00"),
+                        minutes=handle_minutes), "success")
+                return redirect(url_for("settings.policies_page"), 303)
+            preview = _preview(session, jurisdiction, category, effective_from, handle_minutes)
+        except ValueError as exc:
+            error = str(exc)
+        except ServiceError as exc:
+            session.rollback()
+            error = exc.message
+    versions = list(session.scalars(select(SlaPolicy).options(
+        selectinload(SlaPolicy.jurisdiction), selectinload(SlaPolicy.category))
+        .order_by(SlaPolicy.jurisdiction_id, SlaPolicy.category_id.is_not(None), SlaPolicy.category_id,
+                  SlaPolicy.effective_from.desc())))
+    at = now()
+    in_force = set()
+    seen = set()
+    for v in versions:
+        scope = (v.jurisdiction_id, v.category_id)
+        if scope not in seen and v.effective_from <= at:
+            in_force.add(v.id)
+            seen.add(scope)
+    return render_template("settings/policies.html", versions=versions, in_force=in_force, jurisdictions=jurisdictions,
+                           categories=categories, form=form, preview=preview, error=error), (422 if error else 200)
+
+
+def _preview(session, jurisdiction: Jurisdiction, category: Category | None, effective_from: datetime,
+             handle_minutes: int) -> dict:
+    summary = policies.affected_summary(session, jurisdiction, effective_from, category)
+    query = (select(Complaint).options(selectinload(Complaint.sla_policy), selectinload(Complaint.category))
+             .where(Complaint.jurisdiction_id == jurisdiction.id, Complaint.status.in_(OPEN_STATUSES))
+             .order_by(Complaint.handle_due_at).limit(PREVIEW_ROWS))
+    if category is not None:
+        query = query.where(Complaint.category_id == category.id)
+    current = policies.latest_version(session, jurisdiction.id, category.id if category else None)
+    return {
+        "jurisdiction": jurisdiction, "category": category, "effective_from": effective_from,
+        "handle_minutes": handle_minutes, "summary": summary, "unaffected": list(session.scalars(query)),
+        "current": current, "past": effective_from < now(),
+    }
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@roles_required(*SETTINGS_ROLES)
+def users():
+    session = db_session()
+    error = None
+    form = request.form if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            if form.get("unlock"):
+                user = web_auth.unlock(session, now(), int(form["unlock"]))
+                flash(_("%(name)s can sign in again.", name=user.name), "success")
+            else:
+                user = web_auth.create_staff_user(
+                    session, now(), username=form.get("username", ""), name=form.get("name", ""),
+                    role=form.get("role", ""), password=form.get("password", ""),
+                    agency_code=form.get("agency") or None, jurisdiction_code=form.get("jurisdiction") or None,
+                    email=form.get("email") or None, phone=form.get("phone") or None)
+                flash(_("User %(username)s created.", username=user.username), "success")
+            return redirect(url_for("settings.users"), 303)
+        except (ServiceError, ValueError) as exc:
+            session.rollback()
+            error = getattr(exc, "message", str(exc))
+    rows = list(session.scalars(select(User).options(selectinload(User.agency)).order_by(User.role, User.username)))
+    return render_template("settings/users.html", users=rows, roles=[r for r in ROLES if r != "partner"],
+                           agencies=list(session.scalars(select(Agency).order_by(Agency.code))),
+                           jurisdictions=_jurisdictions(session), form=form, error=error, now_at=now()), \
+        (422 if error else 200)
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@roles_required(*SETTINGS_ROLES)
+def tokens():
+    session = db_session()
+    error = None
+    secret = None
+    form = request.form if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            if form.get("revoke"):
+                token = web_auth.revoke_api_token(session, now(), form["revoke"])
+                flash(_("Token %(prefix)s revoked.", prefix=token.prefix), "success")
+                return redirect(url_for("settings.tokens"), 303)
+            token, secret = web_auth.create_api_token(
+                session, now(), role=form.get("role", ""), name=form.get("name") or None,
+                agency_code=form.get("agency") or None, jurisdiction_code=form.get("jurisdiction") or None)
+        except ServiceError as exc:
+            session.rollback()
+            error = exc.message
+    rows = list(session.scalars(select(ApiToken).options(selectinload(ApiToken.agency)).order_by(ApiToken.id.desc())))
+    response = render_template("settings/tokens.html", tokens=rows, roles=ROLES, secret=secret, error=error,
+                               agencies=list(session.scalars(select(Agency).order_by(Agency.code))),
+                               jurisdictions=_jurisdictions(session), form=form)
+    return response, (422 if error else 200)
+
+
+install_error_pages(bp)

@@ -1,0 +1,134 @@
+"""The staff web's frame: home per role, sign-out, language switch, static files and HTML error pages."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, session as cookie, url_for
+from flask_babel import get_locale, gettext as _
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db_session, now
+from app.services import web_auth
+from app.services.errors import ServiceError
+
+bp = Blueprint("web", __name__, static_folder="static", static_url_path="/web/static",
+               template_folder="templates")
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only same-site relative paths: never an open redirect."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    return target
+
+
+def has_performance_pages() -> bool:
+    return "performance" in current_app.blueprints
+
+
+def home_for(role: str) -> str:
+    if role in ("officer", "agency_head"):
+        return url_for("workspace.queue")
+    if role == "official" and has_performance_pages():
+        return url_for("performance.report_page")
+    return url_for("dashboard.dashboard")
+
+
+@bp.get("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.signin"))
+    return redirect(home_for(current_user.role))
+
+
+@bp.post("/signout")
+def signout():
+    logout_user()
+    cookie.clear()
+    return redirect(url_for("auth.signin"))
+
+
+@bp.post("/language")
+def language():
+    lang = request.form.get("lang", "")
+    if lang in ("id", "en"):
+        if current_user.is_authenticated:
+            web_auth.set_language(db_session(), now(), current_user.id, lang)
+        cookie["lang"] = lang
+    return redirect(safe_next(request.form.get("next"), url_for("web.home")))
+
+
+def render_error(status: int, title: str, message: str):
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def labels() -> dict:
+    """Translated names of roles, SLA states and statuses, for every staff template."""
+    return {
+        "role_names": {"officer": _("Officer"), "agency_head": _("Agency head"), "supervisor": _("Supervisor"),
+                       "official": _("Official"), "admin": _("Administrator"), "partner": _("Partner")},
+        "state_names": {"on_track": _("On track"), "reminder": _("Reminder sent"), "warned": _("Warned"),
+                        "breached": _("Breached"), "stopped": _("Clock stopped")},
+        "status_names": {"received": _("Received"), "triage": _("Triage"), "assigned": _("Assigned"),
+                         "acknowledged": _("Acknowledged"), "handled": _("Handled"), "resolved": _("Resolved"),
+                         "closed": _("Closed"), "rejected": _("Rejected")},
+        "reason_names": {"spam": _("Spam"), "duplicate": _("Duplicate of another ticket"),
+                         "out_of_scope": _("Out of scope")},
+        "event_names": {"received": _("Received"), "routed": _("Routed"), "triaged": _("Sent to triage"),
+                        "assigned": _("Assigned"), "transferred": _("Transferred"), "acknowledged": _("Acknowledged"),
+                        "handled": _("Handled"), "resolved": _("Resolved"), "reopened": _("Reopened"),
+                        "rejected": _("Rejected"), "closed": _("Closed"), "linked_repeat": _("Linked as a repeat"),
+                        "reminded": _("Reminder sent"), "warned": _("Warning sent"), "breached": _("Deadline missed"),
+                        "escalated": _("Escalated"), "message_sent": _("Message sent"),
+                        "message_failed": _("Message failed"), "viewed": _("Viewed")},
+        "channel_names": {"api": "API", "telegram": "Telegram", "sms": "SMS", "whatsapp": "WhatsApp",
+                          "web": "Web", "counter": _("Walk-in counter"), "phone": _("Phone call"),
+                          "open311": "Open311"},
+    }
+
+
+def _page_context() -> dict:
+    locale = get_locale()
+    return {"lang": "en" if locale is not None and locale.language == "en" else "id", "server_now": now(),
+            "has_performance": has_performance_pages(), **labels()}
+
+
+def install_error_pages(blueprint: Blueprint) -> None:
+    """HTML error pages and the shared template context for a staff blueprint (the app-wide
+    handlers answer JSON for machines)."""
+    blueprint.context_processor(_page_context)
+
+    @blueprint.errorhandler(CSRFError)
+    def _csrf(exc):
+        return render_error(400, _("This form has expired"),
+                            _("The page was open too long or came from elsewhere. Go back, reload it and try again."))
+
+    @blueprint.errorhandler(ServiceError)
+    def _service(exc: ServiceError):
+        status = exc.status if exc.status in (403, 404, 409, 422) else 400
+        if status == 404:
+            return render_error(404, _("Not found"), _("There is no such page or complaint, or it is not yours to see."))
+        return render_error(status, _("That did not work"), exc.message)
+
+    @blueprint.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        if status == 404:
+            return render_error(404, _("Not found"), _("There is no such page or complaint, or it is not yours to see."))
+        if status == 403:
+            return render_error(403, _("Not for your role"), _("Your role does not open this page."))
+        if status == 429:
+            return render_error(429, _("Too many attempts"), _("Wait a minute, then try again."))
+        if status == 413:
+            return render_error(413, _("Too large"), _("The file is too large: send a photo of at most 8 MB."))
+        if status == 405:
+            return render_error(405, _("Not allowed"), _("This page cannot be used that way."))
+        return render_error(status, _("Something is wrong with the request"), exc.description or exc.name)
+
+
+install_error_pages(bp)

@@ -1,0 +1,315 @@
+"""Officer workspace: my agency's queue, a complaint's page with its trail and SLA timeline, the
+actions on it, and the counter form for walk-in and phone reports."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.domain import lifecycle as machine
+from app.extensions import db_session, now
+from app.models import Jurisdiction, User
+from app.models.telegram import TelegramAttachment
+from app.services import audit, intake, lifecycle
+from app.services import dashboard as queries
+from app.services.errors import ServiceError, ValidationFailed
+from app.web.access import ACTING_ROLES, INTAKE_ROLES, QUEUE_ROLES, WEB_ROLES, mask_phone, roles_required, \
+    sees_reporter_phone
+from app.web.dashboard import _lang, filters_from, poll_seconds, scope_for
+from app.web.formatting import local_time
+from app.web.views import install_error_pages
+
+bp = Blueprint("workspace", __name__)
+PHOTO_TYPES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
+EVIDENCE_DIR = "evidence"
+MAX_PHOTO_BYTES = 8 * 1024 * 1024  # a phone camera's photo; the app-wide body limit is smaller
+# What each form action needs beyond a note; supervisors' extra actions are checked by the service too.
+ACTIONS = ("acknowledge", "handle", "resolve", "assign", "transfer", "link_repeat", "reject", "reopen")
+
+
+@bp.get("/queue")
+@roles_required(*QUEUE_ROLES)
+def queue():
+    session = db_session()
+    scope = scope_for(current_user)
+    filters = filters_from(request.args, agency_fixed=True)
+    board = queries.board(session, now(), scope, filters)
+    return render_template("queue.html", board=board, filters=filters, states=queries.STATES,
+                           categories=queries.categories(session), lang=_lang(), poll_seconds=poll_seconds())
+
+
+def _names(session, events) -> dict[str, str]:
+    ids = {int(e.actor.split(":")[1]) for e in events if e.actor.startswith("user:") and e.actor[5:].isdigit()}
+    names = {f"user:{uid}": name for uid, name in session.execute(select(User.id, User.name).where(User.id.in_(ids)))}
+    names["system"] = "Sigap"
+    return names
+
+
+HIDDEN_EVENT_KEYS = ("sla_policy_id", "received_at")
+
+
+def detail_names() -> dict[str, str]:
+    return {"channel": _("channel"), "category": _("category"), "district": _("district"), "village": _("village"),
+            "ack_due_at": _("acknowledge by"), "handle_due_at": _("handle by"), "triage_due_at": _("triage by"),
+            "agency": _("agency"), "assignee": _("officer"), "reason": _("reason"), "duplicate_of": _("duplicate of"),
+            "from": _("from"), "to": _("to"), "of": _("repeat of"), "evidence": _("evidence"), "before": _("before")}
+
+
+def event_details(data: dict | None, tz: str) -> list[tuple[str, str]]:
+    """An event's data as (label, text) pairs, times shown in the jurisdiction's local time."""
+    details = []
+    names = detail_names()
+    for key, value in (data or {}).items():
+        if key in HIDDEN_EVENT_KEYS or value in (None, "", {}, []):
+            continue
+        if isinstance(value, str) and key.endswith("_at"):
+            try:
+                value = local_time(datetime.fromisoformat(value.replace("Z", "+00:00")), tz)
+            except ValueError:
+                pass
+        elif isinstance(value, dict) and "name" in value:
+            value = value["name"]
+        elif isinstance(value, dict) and set(value) == {"from", "to"}:
+            value = f"{value['from'] or '—'} → {value['to']}"
+        elif isinstance(value, dict):
+            value = ", ".join(f"{names.get(k, k.replace('_', ' '))}: {v}" for k, v in value.items() if v not in (None, ""))
+        elif isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        details.append((names.get(key, key.replace("_", " ")), str(value)))
+    return details
+
+
+FIRED_KINDS = ("reminded", "warned", "escalated")
+
+
+def sla_timeline(complaint, at: datetime, events=()) -> list[dict]:
+    """The complaint's deadlines and milestones in time order, each marked past or due, with the
+    reminders, warnings and escalations the SLA engine actually sent."""
+    policy = complaint.sla_policy
+    span = complaint.handle_due_at - complaint.received_at
+    fractions = sorted(policy.reminder_fractions or [0.5, 0.75])
+    items = [{"key": "received", "label": _("Received"), "at": complaint.received_at, "done": True}]
+    if complaint.triage_due_at:
+        items.append({"key": "triage_due", "label": _("Triage due"), "at": complaint.triage_due_at,
+                      "done": complaint.status != "triage"})
+    items.append({"key": "ack_due", "label": _("Acknowledge due"), "at": complaint.ack_due_at,
+                  "done": complaint.acknowledged_at is not None})
+    if complaint.acknowledged_at:
+        items.append({"key": "acknowledged", "label": _("Acknowledged"), "at": complaint.acknowledged_at, "done": True,
+                      "late": complaint.acknowledged_at > complaint.ack_due_at})
+    for i, fraction in enumerate(fractions):
+        label = _("Reminder to the officer") if i == 0 else _("Warning to the agency head")
+        items.append({"key": f"reminder_{i}", "label": f"{label} ({int(fraction * 100)} %)",
+                      "at": complaint.received_at + span * fraction, "done": complaint.handled_at is not None})
+    items.append({"key": "handle_due", "label": _("Handle due"), "at": complaint.handle_due_at,
+                  "done": complaint.handled_at is not None})
+    if complaint.handled_at:
+        items.append({"key": "handled", "label": _("Handled"), "at": complaint.handled_at, "done": True,
+                      "late": complaint.handled_at > complaint.handle_due_at})
+    if complaint.resolved_at:
+        items.append({"key": "resolved", "label": _("Resolved"), "at": complaint.resolved_at, "done": True})
+    for breach in complaint.breaches:
+        items.append({"key": "breach", "label": _("Deadline missed: %(kind)s", kind=breach.kind), "at": breach.due_at,
+                      "done": True, "late": True})
+    for event in events:
+        if event.kind in FIRED_KINDS:
+            level = (event.data or {}).get("level") or (event.data or {}).get("audience")
+            label = {"reminded": _("Reminder sent"), "warned": _("Warning sent"), "escalated": _("Escalated")}[event.kind]
+            items.append({"key": f"fired-{event.kind}", "label": f"{label}: {level}" if level else label,
+                          "at": event.at, "done": True})
+    for item in items:
+        item["past"] = item["at"] <= at
+    return sorted(items, key=lambda item: item["at"])
+
+
+@bp.get("/complaints/<ticket>")
+@roles_required(*WEB_ROLES)
+def complaint(ticket: str):
+    session = db_session()
+    at = now()
+    item = lifecycle.load_for(session, ticket, current_user.actor)
+    audit.record_view(session, item, at, current_user.actor)  # "viewed by whom", once an hour per user
+    events = audit.events_of(session, item.id)
+    tz = item.jurisdiction.timezone
+    phone = item.reporter.phone if item.reporter else None
+    phone_shown = phone if sees_reporter_phone(current_user, item) else mask_phone(phone)
+    photos = list(session.scalars(select(TelegramAttachment).where(
+        TelegramAttachment.complaint_id == item.id, TelegramAttachment.stored_path.is_not(None))))
+    allowed = set(machine.allowed_actions(item.status)) & set(lifecycle_actions_for(current_user.role))
+    agencies = [a for a in queries.agencies_in(session, item.jurisdiction_id) if a.id != item.agency_id]
+    officers = queries.officers_of(session, item.agency_id) if item.agency_id else []
+    return render_template(
+        "complaint.html", c=item, events=events, names=_names(session, events), tz=tz, phone=phone_shown,
+        state=queries.state_of(item, at), timeline=sla_timeline(item, at, events), allowed=allowed, now_at=at,
+        photos=photos, agencies=agencies, officers=officers, lang=_lang(), reasons=machine.REJECT_REASONS,
+        details={e.id: event_details(e.data, tz) for e in events},
+        evidence_needed={"photo": item.sla_policy.evidence_photo, "location": item.sla_policy.evidence_location},
+    )
+
+
+def lifecycle_actions_for(role: str) -> tuple[str, ...]:
+    return tuple(name for name, roles in lifecycle.PERMISSIONS.items() if role in roles and name in ACTIONS)
+
+
+def _save_photo(upload) -> str | None:
+    """Stores an uploaded JPEG/PNG under the instance folder; returns its name (the evidence reference)."""
+    if upload is None or not upload.filename:
+        return None
+    head = upload.stream.read(8)
+    ext = next((e for magic, e in PHOTO_TYPES.items() if head.startswith(magic)), None)
+    if ext is None:
+        raise ValidationFailed(_("The photo must be a JPEG or PNG image."), field="photo")
+    folder = Path(current_app.instance_path) / EVIDENCE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    name = secrets.token_hex(12) + ext
+    with open(folder / name, "wb") as out:
+        out.write(head)
+        out.write(upload.stream.read())
+    return f"{EVIDENCE_DIR}/{name}"
+
+
+@bp.post("/complaints/<ticket>/actions")
+@roles_required(*ACTING_ROLES)
+def act(ticket: str):
+    session = db_session()
+    actor = current_user.actor
+    lifecycle.load_for(session, ticket, actor)  # 404 before anything else for complaints not ours
+    action = request.form.get("action", "")
+    note = request.form.get("note") or None
+    try:
+        if action == "acknowledge":
+            lifecycle.acknowledge(session, now(), ticket, actor, note=note)
+        elif action == "handle":
+            evidence = {}
+            photo = _save_photo(request.files.get("photo"))
+            if photo:
+                evidence["photo"] = photo
+            if request.form.get("lat") or request.form.get("lon"):
+                evidence["lat"], evidence["lon"] = request.form.get("lat"), request.form.get("lon")
+            lifecycle.handle(session, now(), ticket, actor, note=note, evidence=evidence)
+        elif action == "resolve":
+            lifecycle.resolve(session, now(), ticket, actor, note=note)
+        elif action == "assign":
+            lifecycle.assign(session, now(), ticket, actor, agency=request.form.get("agency") or None,
+                             assignee=request.form.get("assignee") or None, note=note)
+        elif action == "transfer":
+            lifecycle.transfer(session, now(), ticket, actor, agency=request.form.get("agency", ""), note=note)
+        elif action == "link_repeat":
+            lifecycle.link_repeat(session, now(), ticket, actor, of_ticket=request.form.get("of_ticket", "").strip(),
+                                  note=note)
+        elif action == "reject":
+            lifecycle.reject(session, now(), ticket, actor, reason=request.form.get("reason", ""),
+                             duplicate_of=request.form.get("duplicate_of", "").strip() or None, note=note)
+        elif action == "reopen":
+            lifecycle.reopen(session, now(), ticket, actor, note=note)
+        else:
+            abort(400)
+    except ServiceError as exc:
+        # The complaint itself was found above: a NotFound here names another ticket (a typo in "duplicate of").
+        session.rollback()
+        flash(exc.message, "error")
+        return redirect(_back(ticket), 303)
+    flash(_("Done: %(action)s recorded.", action=action_label(action)), "success")
+    return redirect(_back(ticket), 303)
+
+
+def _back(ticket: str) -> str:
+    target = request.form.get("back")
+    if target in ("triage",) and current_user.role in ("supervisor", "admin"):
+        return url_for("dashboard.triage")
+    return url_for("workspace.complaint", ticket=ticket)
+
+
+def action_label(action: str) -> str:
+    return {
+        "acknowledge": _("acknowledgement"), "handle": _("handling"), "resolve": _("resolution"),
+        "assign": _("assignment"), "transfer": _("transfer"), "link_repeat": _("link to the earlier report"),
+        "reject": _("rejection"), "reopen": _("reopening"),
+    }.get(action, action)
+
+
+@bp.get("/complaints/<ticket>/files/<path:name>")
+@roles_required(*WEB_ROLES)
+def complaint_file(ticket: str, name: str):
+    """A photo of this complaint (reporter's or evidence), only to staff who may see the complaint."""
+    session = db_session()
+    item = lifecycle.load_for(session, ticket, current_user.actor)
+    known = {a.stored_path for a in session.scalars(select(TelegramAttachment).where(
+        TelegramAttachment.complaint_id == item.id)) if a.stored_path}
+    if item.handle_evidence and item.handle_evidence.get("photo"):
+        known.add(item.handle_evidence["photo"])
+    if name not in known:
+        abort(404)
+    response = send_from_directory(current_app.instance_path, name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/intake", methods=["GET", "POST"])
+@roles_required(*INTAKE_ROLES)
+def counter():
+    """Walk-in and phone reports, entered by staff with the real time of receipt."""
+    session = db_session()
+    jurisdictions = _jurisdictions_for(session)
+    form = request.form if request.method == "POST" else {}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        jurisdiction = next((j for j in jurisdictions if j.code == form.get("jurisdiction")), None)
+        if jurisdiction is None:
+            errors["jurisdiction"] = _("Choose the regency.")
+        received_at = None
+        try:
+            received_at = _parse_local(form.get("received_date", ""), form.get("received_time", ""),
+                                       jurisdiction.timezone if jurisdiction else "Asia/Jakarta")
+        except ValueError:
+            errors["received_at"] = _("Give the date and time the report was received.")
+        if received_at and received_at > now():
+            errors["received_at"] = _("The time of receipt cannot be in the future.")
+        if not errors:
+            try:
+                created = intake.submit(
+                    session, now(), jurisdiction=jurisdiction.code, category=form.get("category", ""),
+                    description=form.get("description", ""), district=form.get("district") or None,
+                    village=form.get("village") or None, address=form.get("address") or None,
+                    lat=form.get("lat") or None, lon=form.get("lon") or None,
+                    reporter={"name": form.get("reporter_name") or None, "phone": form.get("reporter_phone") or None,
+                              "language": form.get("reporter_language") or "id"}
+                    if (form.get("reporter_name") or form.get("reporter_phone")) else None,
+                    channel=form.get("channel") if form.get("channel") in ("counter", "phone") else "counter",
+                    received_at=received_at, actor=current_user.actor)
+            except ServiceError as exc:
+                session.rollback()
+                errors[exc.field or "form"] = exc.message
+            else:
+                flash(_("Complaint %(ticket)s recorded.", ticket=created.ticket), "success")
+                return redirect(url_for("workspace.complaint", ticket=created.ticket), 303)
+    tz = jurisdictions[0].timezone if jurisdictions else "Asia/Jakarta"
+    local_now = now().astimezone(ZoneInfo(tz))
+    return render_template(
+        "intake.html", jurisdictions=jurisdictions, categories=queries.categories(session), form=form,
+        errors=errors, districts=queries.districts_in(session, jurisdictions[0].id if len(jurisdictions) == 1 else None),
+        villages=queries.village_names(session, jurisdictions[0].id) if len(jurisdictions) == 1 else [],
+        default_date=local_now.strftime("%Y-%m-%d"), default_time=local_now.strftime("%H:%M"), lang=_lang(),
+    ), (422 if errors else 200)
+
+
+def _jurisdictions_for(session) -> list[Jurisdiction]:
+    query = select(Jurisdiction).order_by(Jurisdiction.name)
+    if current_user.jurisdiction_id is not None:
+        query = query.where(Jurisdiction.id == current_user.jurisdiction_id)
+    return list(session.scalars(query))
+
+
+def _parse_local(date_text: str, time_text: str, tz: str) -> datetime:
+    local = datetime.strptime(f"{date_text.strip()} {time_text.strip()}", "%Y-%m-%d %H:%M")
+    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
+
+
+install_error_pages(bp)

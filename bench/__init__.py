@@ -1,0 +1,1 @@
+"""Benchmarks that print numbers (never timed assertions); see docs/benchmarks.md."""

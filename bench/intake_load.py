@@ -1,0 +1,259 @@
+"""Sustained complaint intake through gunicorn (2 workers) on PostgreSQL, against the ceiling.
+
+In one run, on 127.0.0.1 only, with bounded request counts and time:
+  ceiling  POST /complaints to bench/ceiling_app.py (bare Flask + SQLAlchemy, one INSERT)
+  api      POST /api/v1/complaints to Sigap (token auth, routing, deadlines, audit event, outbox)
+  sms      POST /webhooks/twilio/sms, validly signed, one complaint per message (LAPOR MAKAN ...)
+  telegram POST /webhooks/telegram with the secret header, each update a new chat's /lapor
+Prints throughput and p50/p90/p99 latency per target and Sigap's share of the ceiling.
+
+    python -m bench.intake_load --requests 2000 --concurrency 16 --max-seconds 50
+It makes its own database sigap_bench_<random> on the local server and drops it after."""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+PUBLIC_BASE_URL = "https://sigap.bench.invalid"
+TWILIO_TOKEN = "bench-auth-token-" + "0" * 16
+TELEGRAM_SECRET = "bench-webhook-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def admin(pg_url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def run(cmd: list[str], env: dict) -> str:
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def wait_until_up(port: int, path: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path)
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"nothing answered on 127.0.0.1:{port} within {seconds}s")
+
+
+def load(port: int, requests: list[tuple[str, bytes, dict]], concurrency: int, max_seconds: float) -> dict:
+    """Send the prepared requests with `concurrency` keep-alive connections; stop early at max_seconds."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    cursor = iter(range(len(requests)))
+    stop_at = time.monotonic() + max_seconds
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, codes = [], {}
+        while time.monotonic() < stop_at:
+            with lock:
+                index = next(cursor, None)
+            if index is None:
+                break
+            path, body, headers = requests[index]
+            started = time.perf_counter()
+            try:
+                conn.request("POST", path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                code = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                code = 0
+            mine.append(time.perf_counter() - started)
+            codes[code] = codes.get(code, 0) + 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            for code, count in codes.items():
+                statuses[code] = statuses.get(code, 0) + count
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    ordered = sorted(latencies)
+
+    def pct(p):
+        return ordered[min(int(len(ordered) * p), len(ordered) - 1)] * 1000 if ordered else float("nan")
+
+    return {"requests": len(latencies), "seconds": round(elapsed, 2), "per_second": round(len(latencies) / elapsed, 1),
+            "p50_ms": round(pct(0.50), 1), "p90_ms": round(pct(0.90), 1), "p99_ms": round(pct(0.99), 1),
+            "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else None, "statuses": statuses}
+
+
+def api_requests(n: int, token: str, offset: int) -> list:
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    categories = ("hunger", "school_dropout", "uninhabitable_house", "lone_elderly", "medical_care")
+    villages = ("Kemiren", "Genteng Kulon", "Kampunganyar", "Olehsari")
+    out = []
+    for i in range(offset, offset + n):
+        body = {"jurisdiction": "banyuwangi", "category": categories[i % 5], "village": villages[i % 4],
+                "description": f"Beban uji {i}: warga lansia tidak makan sejak kemarin",
+                "reporter": {"name": f"Pelapor {i}", "phone": f"+62813{i:08d}"}}
+        out.append(("/api/v1/complaints", json.dumps(body).encode(), headers))
+    return out
+
+
+def ceiling_requests(n: int, offset: int) -> list:
+    return [("/complaints", body, {"Content-Type": "application/json"}) for _p, body, _h in api_requests(n, "", offset)]
+
+
+def sms_requests(n: int, offset: int) -> list:
+    from urllib.parse import urlencode
+
+    from twilio.request_validator import RequestValidator
+
+    validator = RequestValidator(TWILIO_TOKEN)
+    out = []
+    for i in range(offset, offset + n):
+        form = {"MessageSid": f"SM{i:032d}", "AccountSid": "AC" + "0" * 32, "From": f"+62814{i:08d}",
+                "To": "+6281100001111", "Body": f"LAPOR MAKAN Kemiren: beban uji {i}, nenek tidak makan",
+                "NumMedia": "0"}
+        signature = validator.compute_signature(PUBLIC_BASE_URL + "/webhooks/twilio/sms", form)
+        out.append(("/webhooks/twilio/sms", urlencode(form).encode(),
+                    {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}))
+    return out
+
+
+def telegram_requests(n: int, offset: int) -> list:
+    out = []
+    for i in range(offset, offset + n):
+        chat = 900_000_000 + i
+        update = {"update_id": 700_000_000 + i, "message": {
+            "message_id": 1, "date": 1795000000, "text": "/lapor",
+            "entities": [{"offset": 0, "length": 6, "type": "bot_command"}],
+            "from": {"id": chat, "is_bot": False, "first_name": "Warga", "language_code": "id"},
+            "chat": {"id": chat, "type": "private", "first_name": "Warga"}}}
+        out.append(("/webhooks/telegram", json.dumps(update).encode(),
+                    {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}))
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.intake_load", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=2000, help="per target (default 2000)")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--max-seconds", type=float, default=50, help="per target; stops early (default 50)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--pg-url", default=os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--only", default="ceiling,api,sms,telegram")
+    parser.add_argument("--experiment", choices=["ticket"], help="ticket: intake takes its ticket number in a "
+                        "transaction of its own (measures a proposed change; see bench/sigap_wsgi.py)")
+    args = parser.parse_args(argv)
+    if urlparse(args.pg_url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("the benchmark runs against a PostgreSQL on this machine only")
+    name = "sigap_bench_" + secrets.token_hex(4)
+    db_url = args.pg_url.rsplit("/", 1)[0] + "/" + name
+    sigap_port, ceiling_port = free_port(), free_port()
+    env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": secrets.token_urlsafe(32), "SIGAP_PRODUCTION": "1",
+           "SIGAP_RUN_SCHEDULER": "0", "WEB_CONCURRENCY": str(args.workers), "GUNICORN_THREADS": str(args.threads),
+           "TELEGRAM_BOT_TOKEN": "123456:BENCH", "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+           "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+           "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_FROM_NUMBER": "+6281100001111",
+           "TWILIO_API_BASE_URL": "http://127.0.0.1:9", "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+           "GUNICORN_MAX_REQUESTS": "0"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    if args.experiment == "ticket":
+        env["BENCH_TICKET_OWN_TRANSACTION"] = "1"
+    servers: list[subprocess.Popen] = []
+    admin(args.pg_url, f"CREATE DATABASE {name}")
+    try:
+        print(f"database {name}; migrating and seeding ...", flush=True)
+        run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], env)
+        run([str(BIN / "flask"), "--app", "wsgi", "seed", "demo"], env)
+        token = run([str(BIN / "flask"), "--app", "wsgi", "tokens", "create", "--role", "supervisor",
+                     "--jurisdiction", "banyuwangi", "--name", "bench"], env).strip().splitlines()[-1]
+        logs = open(os.devnull, "w")
+        servers.append(subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--preload", "bench.ceiling_app:app"], cwd=ROOT,
+            env={**env, "GUNICORN_BIND": f"127.0.0.1:{ceiling_port}"}, stdout=logs, stderr=logs))
+        servers.append(subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "bench.sigap_wsgi:app"], cwd=ROOT,
+            env={**env, "GUNICORN_BIND": f"127.0.0.1:{sigap_port}"}, stdout=logs, stderr=logs))
+        wait_until_up(ceiling_port, "/")
+        wait_until_up(sigap_port, "/healthz")
+        n, warm = args.requests, min(100, args.requests)
+        plans = {
+            "ceiling": (ceiling_port, lambda k, o: ceiling_requests(k, o)),
+            "api": (sigap_port, lambda k, o: api_requests(k, token, o)),
+            "sms": (sigap_port, lambda k, o: sms_requests(k, o)),
+            "telegram": (sigap_port, lambda k, o: telegram_requests(k, o)),
+        }
+        results, warmed = {}, {}
+        print(f"{args.workers} gunicorn workers x {args.threads} threads each side; {n} requests per target, "
+              f"{args.concurrency} concurrent connections, at most {args.max_seconds:.0f} s each", flush=True)
+        for target in [t.strip() for t in args.only.split(",") if t.strip()]:
+            port, make = plans[target]
+            warmed[target] = load(port, make(warm, 10_000_000), min(args.concurrency, 4), 20)  # not counted
+            results[target] = load(port, make(n, 0), args.concurrency, args.max_seconds)
+            r = results[target]
+            print(f"  {target:9s} {r['requests']:6d} req in {r['seconds']:6.2f} s  {r['per_second']:8.1f} req/s  "
+                  f"p50 {r['p50_ms']:7.1f} ms  p90 {r['p90_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms  {r['statuses']}",
+                  flush=True)
+        if "ceiling" in results and "api" in results:
+            share = results["api"]["per_second"] / results["ceiling"]["per_second"]
+            results["api_share_of_ceiling"] = round(share, 3)
+            print(f"Sigap API intake reaches {share:.0%} of the ceiling's throughput (target: at least 50%)")
+        import psycopg
+
+        with psycopg.connect(db_url) as conn:
+            stored = conn.execute("SELECT channel, count(*) FROM complaints GROUP BY channel ORDER BY 1").fetchall()
+        if "api" in results:
+            answered = results["api"]["statuses"].get(201, 0) + warmed["api"]["statuses"].get(201, 0)
+            print(f"complaints stored by channel: {dict(stored)}; API 201 answers (with warm-up): {answered}; "
+                  f"missing: {answered - dict(stored).get('api', 0)}")
+        results["stored"] = dict(stored)
+        print(json.dumps(results))
+        return 0
+    finally:
+        for server in servers:
+            server.send_signal(signal.SIGTERM)
+        for server in servers:
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        admin(args.pg_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""Settings for Sigap: the only module that reads the environment (and `.env`)."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+def _load_dotenv() -> None:
+    env_file = BASE_DIR / ".env"
+    if env_file.exists():
+        from dotenv import load_dotenv
+
+        load_dotenv(env_file, override=False)
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the plain `postgresql://` form and pick the psycopg 3 driver."""
+    url = url.strip()
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _check_database_url(url: str) -> str:
+    parsed = urlparse(url)
+    scheme = parsed.scheme.split("+")[0]
+    if scheme not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"DATABASE_URL must start with sqlite:/// or postgresql:// (got {url.split(':')[0]!r})"
+        )
+    return url
+
+
+def _int(env: dict, name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _bool(env: dict, name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1/0, true/false, yes/no or on/off, got {raw!r}")
+
+
+def _url(env: dict, name: str, default: str | None) -> str | None:
+    raw = env.get(name) or default
+    if raw is None:
+        return None
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _storage(uri: str) -> str:
+    if not uri.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
+        raise ConfigError(f"RATELIMIT_STORAGE_URI must be memory:// or a redis:// URL, got {uri!r}")
+    return uri
+
+
+def _choice(env: dict, name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _rate(env: dict, name: str) -> str | None:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    from limits import parse_many
+
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate such as '120/minute' or '10/second;1000/hour', got {raw!r}") from None
+    return raw
+
+
+@dataclass
+class Settings:
+    database_url: str
+    secret_key: str
+    port: int = 5000
+    run_scheduler: bool = False
+    production: bool = False
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from_number: str | None = None
+    twilio_api_base_url: str = "https://api.twilio.com"
+    public_base_url: str | None = None
+    gazetteer_dir: Path = BASE_DIR / "node_modules" / "idn-area-data" / "data"
+    api_rate_limit: str | None = None  # per API token, e.g. "120/minute"
+    open311_default_jurisdiction: str | None = None
+    webhook_allow_private_hosts: bool | None = None  # partner webhook URLs into our own network
+    ratelimit_storage_uri: str = "memory://"  # redis://... shares the counters between workers
+    webhook_rate_limit: str | None = None  # per source address on each webhook (default 1200/minute)
+    proxy_count: int = 0  # proxies in front that set X-Forwarded-*
+    log_format: str = "text"  # "json" in production
+    max_content_length: int = 1_000_000
+    extra: dict = field(default_factory=dict)
+
+    def flask_config(self) -> dict:
+        return {
+            "SECRET_KEY": self.secret_key,
+            "MAX_CONTENT_LENGTH": self.max_content_length,
+            "SIGAP_SETTINGS": self,
+            "JSON_SORT_KEYS": False,
+        }
+
+
+def load_settings(env: dict | None = None, **overrides) -> Settings:
+    """Build settings from the environment; raises ConfigError with one clear line."""
+    if env is None:
+        _load_dotenv()
+        env = dict(os.environ)
+    production = _bool(env, "SIGAP_PRODUCTION", False)
+    default_db = f"sqlite:///{BASE_DIR / 'instance' / 'sigap.db'}"
+    database_url = _check_database_url(normalise_database_url(env.get("DATABASE_URL") or default_db))
+    secret_key = env.get("SECRET_KEY") or ""
+    if not secret_key:
+        if production:
+            raise ConfigError("SECRET_KEY is required when SIGAP_PRODUCTION=1")
+        secret_key = "dev-" + secrets.token_hex(16)
+    elif production and len(secret_key) < 16:
+        raise ConfigError("SECRET_KEY must be at least 16 characters in production")
+    twilio = [env.get(k) for k in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")]
+    if any(twilio) and not all(twilio):
+        raise ConfigError("TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER go together: set all three or none")
+    if env.get("TELEGRAM_BOT_TOKEN") and production and not env.get("TELEGRAM_WEBHOOK_SECRET"):
+        raise ConfigError("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_BOT_TOKEN in production")
+    gazetteer_dir = env.get("SIGAP_GAZETTEER_DIR")
+    settings = Settings(
+        database_url=database_url,
+        secret_key=secret_key,
+        port=_int(env, "PORT", 5000, 1, 65535),
+        run_scheduler=_bool(env, "SIGAP_RUN_SCHEDULER", False),
+        production=production,
+        telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+        telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+        telegram_api_base_url=_url(env, "TELEGRAM_API_BASE_URL", "https://api.telegram.org"),
+        twilio_account_sid=twilio[0] or None,
+        twilio_auth_token=twilio[1] or None,
+        twilio_from_number=twilio[2] or None,
+        twilio_api_base_url=_url(env, "TWILIO_API_BASE_URL", "https://api.twilio.com"),
+        public_base_url=_url(env, "PUBLIC_BASE_URL", None),
+        gazetteer_dir=Path(gazetteer_dir) if gazetteer_dir else BASE_DIR / "node_modules" / "idn-area-data" / "data",
+        api_rate_limit=_rate(env, "SIGAP_API_RATE_LIMIT"),
+        ratelimit_storage_uri=_storage(env.get("RATELIMIT_STORAGE_URI") or "memory://"),
+        webhook_rate_limit=_rate(env, "SIGAP_WEBHOOK_RATE_LIMIT"),
+        proxy_count=_int(env, "SIGAP_PROXY_COUNT", 0, 0, 5),
+        log_format=_choice(env, "SIGAP_LOG_FORMAT", "json" if production else "text", ("json", "text")),
+        open311_default_jurisdiction=env.get("OPEN311_DEFAULT_JURISDICTION") or None,
+        # Unset: allowed in development, refused in production (decided where it is used).
+        webhook_allow_private_hosts=(_bool(env, "SIGAP_WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
+                                     if env.get("SIGAP_WEBHOOK_ALLOW_PRIVATE_HOSTS") else None),
+    )
+    for key, value in overrides.items():
+        setattr(settings, key, value)
+    return settings

@@ -1,0 +1,23 @@
+"""The sender of each channel for the delivery job: Telegram and Twilio (SMS and WhatsApp) where
+credentials are configured, the console (logs the message) everywhere else."""
+from __future__ import annotations
+
+from app.services.outbox import Sender, build_senders as console_senders
+
+
+def build_senders(settings) -> dict[str, Sender]:
+    from app.channels.api.webhook_sender import WebhookSender
+
+    senders = console_senders(settings)
+    senders["webhook"] = WebhookSender(settings)  # partner systems: plain HTTPS, no credentials needed
+    if getattr(settings, "telegram_bot_token", None):
+        from app.channels.telegram.sender import TelegramSender
+
+        senders["telegram"] = TelegramSender(settings)
+    if getattr(settings, "twilio_account_sid", None):
+        from app.channels.sms.sender import TwilioSender
+
+        twilio = TwilioSender(settings)
+        senders["sms"] = twilio
+        senders["whatsapp"] = twilio
+    return senders

@@ -1,0 +1,155 @@
+"""The /api/v1 complaint routes as a partner or staff system uses them."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.models import Complaint
+
+BODY = {"jurisdiction": "banyuwangi", "category": "hunger", "village": "Genteng Kulon",
+        "description": "Seorang lansia tidak makan sejak kemarin", "reporter": {"name": "Siti", "phone": "081234567890"}}
+
+
+def count(session):
+    return session.scalar(select(func.count(Complaint.id)))
+
+
+def test_partner_submits_and_reads_back_a_complaint(client, auth):
+    headers = auth("partner")
+    created = client.post("/api/v1/complaints", json=BODY, headers=headers)
+    assert created.status_code == 201, created.json
+    body = created.json
+    assert body["ticket"].startswith("BWI-2026-")
+    assert body["agency"] == {"code": "bwi-dinsos", "name": body["agency"]["name"]}
+    assert body["received_at"] == "2026-11-23T02:00:00Z"
+    assert body["handle_due_at"] == "2026-11-23T06:00:00Z"
+    assert body["sla_policy"]["handle_minutes"] == 240
+    assert created.headers["Location"].endswith(f"/api/v1/complaints/{body['ticket']}")
+    # The partner sees its own submission, with the reporter's phone masked.
+    got = client.get(f"/api/v1/complaints/{body['ticket']}", headers=headers).json
+    assert got["status"] == "assigned" and got["reporter"]["phone"] == "+62812*****890"
+
+
+def test_staff_of_the_agency_see_the_reporter_in_full(client, auth):
+    ticket = client.post("/api/v1/complaints", json=BODY, headers=auth("partner")).json["ticket"]
+    got = client.get(f"/api/v1/complaints/{ticket}", headers=auth("officer", agency="bwi-dinsos")).json
+    assert got["reporter"]["phone"] == "+6281234567890"
+
+
+def test_an_officer_acknowledges_and_handles_through_actions(client, auth, clock):
+    ticket = client.post("/api/v1/complaints", json=BODY, headers=auth("partner")).json["ticket"]
+    officer = auth("officer", agency="bwi-dinsos")
+    clock.advance(minutes=12)
+    r = client.post(f"/api/v1/complaints/{ticket}/actions", json={"action": "acknowledge"}, headers=officer)
+    assert r.status_code == 200 and r.json["acknowledged_at"] == "2026-11-23T02:12:00Z"
+    r = client.post(f"/api/v1/complaints/{ticket}/actions", json={"action": "handle", "note": "Sembako diantar"},
+                    headers=officer)
+    assert r.status_code == 200 and r.json["status"] == "handled"
+    r = client.post(f"/api/v1/complaints/{ticket}/actions", json={"action": "acknowledge"}, headers=officer)
+    assert r.status_code == 409
+    assert r.json["error"]["code"] == "illegal_transition"
+    assert "handled" in r.json["error"]["message"]
+
+
+def test_another_agencys_officer_gets_404_on_every_route(client, auth):
+    ticket = client.post("/api/v1/complaints", json=BODY, headers=auth("partner")).json["ticket"]
+    stranger = auth("officer", agency="bwi-dispendik")
+    assert client.get(f"/api/v1/complaints/{ticket}", headers=stranger).status_code == 404
+    assert client.get(f"/api/v1/complaints/{ticket}/events", headers=stranger).status_code == 404
+    r = client.post(f"/api/v1/complaints/{ticket}/actions", json={"action": "acknowledge"}, headers=stranger)
+    assert r.status_code == 404
+    listed = client.get("/api/v1/complaints", headers=stranger).json["items"]
+    assert ticket not in [c["ticket"] for c in listed]
+
+
+def test_the_events_show_a_verified_hash_chain(client, auth):
+    ticket = client.post("/api/v1/complaints", json=BODY, headers=auth("partner")).json["ticket"]
+    trail = client.get(f"/api/v1/complaints/{ticket}/events", headers=auth("supervisor")).json
+    assert trail["chain_valid"] is True
+    assert [e["kind"] for e in trail["items"]] == ["received", "routed"]
+    assert trail["items"][1]["prev_hash"] == trail["items"][0]["hash"]
+
+
+def test_list_filters_and_paginates_with_a_stable_cursor(client, auth, clock):
+    partner = auth("partner")
+    tickets = [client.post("/api/v1/complaints", json=BODY, headers=partner).json["ticket"] for _ in range(5)]
+    school = client.post("/api/v1/complaints", json={**BODY, "category": "school_dropout"}, headers=partner).json
+    admin = auth("admin")
+    page1 = client.get("/api/v1/complaints?category=hunger&limit=3", headers=admin).json
+    page2 = client.get(f"/api/v1/complaints?category=hunger&limit=3&cursor={page1['next_cursor']}", headers=admin).json
+    seen = [c["ticket"] for c in page1["items"] + page2["items"]]
+    assert set(tickets) <= set(seen) and school["ticket"] not in seen
+    assert len(seen) == len(set(seen))
+    by_agency = client.get("/api/v1/complaints?agency=bwi-dispendik", headers=admin).json["items"]
+    assert [c["ticket"] for c in by_agency] == [school["ticket"]]
+    soon = (clock.now() + timedelta(hours=5)).isoformat()
+    due = client.get("/api/v1/complaints", query_string={"due_before": soon, "breached": "false"}, headers=admin)
+    assert due.status_code == 200 and len(due.json["items"]) >= 6
+
+
+@pytest.mark.parametrize("query", ["status=nonsense", "limit=0", "limit=abc", "cursor=%%%", "breached=maybe",
+                                   "due_before=tomorrow", "agency=nope"])
+def test_bad_list_parameters_are_clear_4xx(client, auth, query):
+    r = client.get(f"/api/v1/complaints?{query}", headers=auth("admin"))
+    assert 400 <= r.status_code < 500 and "error" in r.json
+
+
+@pytest.mark.parametrize("change,status,code", [
+    ({"category": "flood"}, 422, "validation_failed"),
+    ({"village": "Atlantis"}, 422, "validation_failed"),
+    ({"received_at": "2026-11-23T12:00:00+07:00"}, 422, "validation_failed"),  # 05:00Z, three hours ahead
+    ({"received_at": "2026-11-23T09:00:00"}, 422, "validation_failed"),  # no time zone
+    ({"reporter": "Siti"}, 422, "validation_failed"),
+    ({"lat": "north"}, 422, "validation_failed"),
+])
+def test_bad_submissions_are_refused_and_store_nothing(client, auth, session, change, status, code):
+    before = count(session)
+    r = client.post("/api/v1/complaints", json={**BODY, **change}, headers=auth("partner"))
+    assert r.status_code == status and r.json["error"]["code"] == code, r.json
+    assert count(session) == before
+
+
+def test_malformed_json_and_wrong_content_type_are_400_and_415(client, auth):
+    headers = auth("partner")
+    r = client.post("/api/v1/complaints", data="{not json", headers={**headers, "Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json["error"]["code"] == "bad_request"
+    r = client.post("/api/v1/complaints", data="category=hunger", headers=headers,
+                    content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 415
+
+
+def test_an_oversize_body_is_413_in_the_error_shape(client, auth):
+    r = client.post("/api/v1/complaints", json={**BODY, "description": "x" * 2_000_000}, headers=auth("partner"))
+    assert r.status_code == 413 and r.json["error"]["code"] == "payload_too_large"
+
+
+def test_tokens_missing_bad_or_with_the_wrong_role_are_refused(client, auth):
+    assert client.get("/api/v1/complaints").status_code == 401
+    r = client.get("/api/v1/complaints", headers={"Authorization": "Bearer sgp_not-a-token"})
+    assert r.status_code == 401 and r.json["error"]["code"] == "unauthorized"
+    r = client.post("/api/v1/complaints/BWI-2026-000001/actions", json={"action": "acknowledge"},
+                    headers=auth("partner"))
+    assert r.status_code == 403
+
+
+def test_an_unknown_path_is_a_json_404_not_html(client):
+    r = client.get("/api/v1/nothing-here")
+    assert r.status_code == 404 and r.json["error"]["code"] == "not_found"
+
+
+def test_health_reports_the_database(client):
+    r = client.get("/healthz")
+    assert r.json["database"] == "ok"
+
+
+def test_the_openapi_document_lists_every_api_route(app, client):
+    doc = client.get("/api/v1/openapi.json").json
+    assert doc["openapi"].startswith("3.")
+    documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        path = rule.rule[len("/api/v1"):].replace("<", "{").replace(">", "}")
+        path = path.replace("{int:", "{").replace("{path:", "{")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (path, method.lower()) in documented, f"{method} {rule.rule} is not in openapi.json"

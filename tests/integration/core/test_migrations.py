@@ -1,0 +1,59 @@
+"""Migrations: an empty database goes to head and back, and models never drift from them."""
+import uuid
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from app import migrate
+from app.db import make_engine
+from app.models import Base
+from tests.conftest import BACKEND, PG_URL
+from config import normalise_database_url
+
+
+def _fresh_engine(tmp_path):
+    if BACKEND == "postgresql":
+        schema = f"mig_{uuid.uuid4().hex[:10]}"
+        admin = make_engine(normalise_database_url(PG_URL))
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in PG_URL else "?"
+        engine = make_engine(normalise_database_url(PG_URL) + f"{sep}options=-csearch_path%3D{schema}")
+
+        def cleanup():
+            engine.dispose()
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+        return engine, cleanup
+    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    return engine, engine.dispose
+
+
+def test_an_empty_database_upgrades_to_head_and_downgrades_to_nothing(tmp_path):
+    engine, cleanup = _fresh_engine(tmp_path)
+    try:
+        with engine.begin() as conn:
+            migrate.upgrade(connection=conn)
+        tables = set(inspect(engine).get_table_names())
+        assert set(Base.metadata.tables) <= tables
+        with engine.begin() as conn:
+            migrate.downgrade(revision="base", connection=conn)
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        with engine.begin() as conn:
+            migrate.upgrade(connection=conn)
+    finally:
+        cleanup()
+
+
+def test_models_and_migrations_do_not_drift(engine):
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert diff == [], f"models differ from migrations; write a migration: {diff}"
+
+
+def test_the_revision_chain_has_a_single_head():
+    heads = ScriptDirectory.from_config(migrate.alembic_config()).get_heads()
+    assert len(heads) == 1, heads

@@ -1,0 +1,169 @@
+"""A partner system that retries, races and hurries: Idempotency-Key on POSTs and per-token rate limits."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from app.models import ApiToken, Complaint
+from app.models.partner import IdempotencyKey
+from app.services import accounts, idempotency
+from tests.conftest import requires_postgresql
+
+BODY = {"jurisdiction": "banyuwangi", "category": "hunger", "village": "Genteng Kulon",
+        "description": "Seorang lansia tidak makan sejak kemarin", "reporter": {"name": "Siti", "phone": "081234567890"}}
+
+
+def count(session):
+    return session.scalar(select(func.count(Complaint.id)))
+
+
+def test_a_retried_submission_creates_one_complaint_and_gets_the_same_response(client, bearer, session):
+    headers = {**bearer("partner"), "Idempotency-Key": "c0ffee-1"}
+    before = count(session)
+    first = client.post("/api/v1/complaints", json=BODY, headers=headers)
+    again = client.post("/api/v1/complaints", json=dict(reversed(list(BODY.items()))), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json == first.json and again.headers["Location"] == first.headers["Location"]
+    assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
+    assert count(session) == before + 1
+
+
+def test_the_same_key_with_a_different_body_is_422(client, bearer, session):
+    headers = {**bearer("partner"), "Idempotency-Key": "c0ffee-2"}
+    client.post("/api/v1/complaints", json=BODY, headers=headers)
+    before = count(session)
+    r = client.post("/api/v1/complaints", json={**BODY, "category": "school_dropout"}, headers=headers)
+    assert r.status_code == 422 and r.json["error"]["code"] == "idempotency_key_reused"
+    assert count(session) == before
+
+
+def test_keys_belong_to_one_token_and_a_failed_request_frees_its_key(client, bearer, session):
+    key = {"Idempotency-Key": "shared-key"}
+    a, b = bearer("partner"), bearer("partner")
+    assert client.post("/api/v1/complaints", json={**BODY, "category": "flood"}, headers={**a, **key}).status_code == 422
+    first = client.post("/api/v1/complaints", json=BODY, headers={**a, **key})
+    other = client.post("/api/v1/complaints", json=BODY, headers={**b, **key})
+    assert first.status_code == other.status_code == 201
+    assert first.json["ticket"] != other.json["ticket"]
+
+
+def test_a_key_is_forgotten_after_24_hours(client, bearer, clock):
+    headers = {**bearer("partner"), "Idempotency-Key": "day-old"}
+    first = client.post("/api/v1/complaints", json=BODY, headers=headers).json["ticket"]
+    clock.advance(hours=24, minutes=1)
+    later = client.post("/api/v1/complaints", json=BODY, headers=headers)
+    assert later.status_code == 201 and later.json["ticket"] != first
+
+
+def test_actions_are_idempotent_too(client, bearer):
+    ticket = client.post("/api/v1/complaints", json=BODY, headers=bearer("partner")).json["ticket"]
+    officer = {**bearer("officer", agency="bwi-dinsos"), "Idempotency-Key": "ack-1"}
+    first = client.post(f"/api/v1/complaints/{ticket}/actions", json={"action": "acknowledge"}, headers=officer)
+    again = client.post(f"/api/v1/complaints/{ticket}/actions", json={"action": "acknowledge"}, headers=officer)
+    assert first.status_code == again.status_code == 200  # not 409: the retry is answered, not re-done
+    assert again.json == first.json
+
+
+@pytest.mark.parametrize("key", ["", "x" * 201, "has space", "ünïcode"])
+def test_a_malformed_key_is_422(client, bearer, key):
+    r = client.post("/api/v1/complaints", json=BODY, headers={**bearer("partner"), "Idempotency-Key": key})
+    assert r.status_code == 422 and "Idempotency-Key" in r.json["error"]["message"]
+
+
+def test_a_key_still_in_progress_is_409_and_an_abandoned_one_is_taken_over(session, clock, make_token):
+    token, _secret = make_token("partner")
+    assert idempotency.begin(session, clock.now(), token_id=token.id, key="k", fingerprint="f") is None
+    with pytest.raises(idempotency.KeyInProgress):
+        idempotency.begin(session, clock.now(), token_id=token.id, key="k", fingerprint="f")
+    clock.advance(minutes=3)
+    assert idempotency.begin(session, clock.now(), token_id=token.id, key="k", fingerprint="f") is None
+
+
+def test_old_keys_are_purged(session, clock, make_token):
+    token, _secret = make_token("partner")
+    idempotency.begin(session, clock.now(), token_id=token.id, key="old", fingerprint="f")
+    clock.advance(days=2)
+    assert idempotency.purge(session, clock.now()) >= 1
+
+
+def _race(committed_app, secret: str, n: int) -> list:
+    barrier = threading.Barrier(n)
+    results = []
+
+    def post():
+        with committed_app.test_client() as c:
+            barrier.wait()
+            r = c.post("/api/v1/complaints", json=BODY,
+                       headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": "race-1"})
+            results.append((r.status_code, r.json))
+
+    threads = [threading.Thread(target=post) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+@pytest.fixture
+def committed_partner(committed_app, committed_sessionmaker, clock):
+    with committed_sessionmaker() as s:
+        token, secret = accounts.create_token(s, clock.now(), role="partner", name="race")
+        s.commit()
+        token_id = token.id
+    yield secret
+    with committed_sessionmaker() as s:
+        s.execute(delete(IdempotencyKey).where(IdempotencyKey.token_id == token_id))
+        s.execute(delete(ApiToken).where(ApiToken.id == token_id))
+        s.commit()
+
+
+def _check_race(results, committed_sessionmaker):
+    statuses = sorted(code for code, _body in results)
+    created = [body for code, body in results if code == 201]
+    assert set(statuses) <= {201, 409}, results
+    assert len({b["ticket"] for b in created}) == 1  # every 201 is the same complaint
+    with committed_sessionmaker() as s:
+        assert s.scalar(select(func.count(Complaint.id)).where(Complaint.ticket == created[0]["ticket"])) == 1
+        assert s.scalar(select(func.count(Complaint.id))) == 1
+
+
+def test_concurrent_duplicates_make_one_complaint_on_sqlite(committed_app, committed_partner,
+                                                            committed_sessionmaker):
+    _check_race(_race(committed_app, committed_partner, 4), committed_sessionmaker)
+
+
+@requires_postgresql()
+def test_concurrent_duplicates_make_one_complaint_on_postgresql(committed_app, committed_partner,
+                                                                committed_sessionmaker):
+    _check_race(_race(committed_app, committed_partner, 6), committed_sessionmaker)
+
+
+def test_each_token_has_its_own_rate_limit_with_retry_after(app, client, bearer):
+    app.config["SIGAP_API_RATE_LIMIT"] = "2/minute"
+    mine, other = bearer("admin"), bearer("admin")
+    assert [client.get("/api/v1/complaints", headers=mine).status_code for _ in range(3)] == [200, 200, 429]
+    r = client.get("/api/v1/complaints", headers=mine)
+    assert r.status_code == 429 and r.json["error"]["code"] == "rate_limited"
+    assert 1 <= int(r.headers["Retry-After"]) <= 60
+    assert client.get("/api/v1/complaints", headers=other).status_code == 200
+
+
+def test_several_limits_and_off_are_understood(app, client, bearer):
+    app.config["SIGAP_API_RATE_LIMIT"] = "100/minute;1/hour"
+    headers = bearer("admin")
+    assert [client.get("/api/v1/complaints", headers=headers).status_code for _ in range(2)] == [200, 429]
+    app.config["SIGAP_API_RATE_LIMIT"] = "off"
+    assert client.get("/api/v1/complaints", headers=headers).status_code == 200
+
+
+
+def test_nul_characters_in_the_api_are_dropped_or_refused_never_a_500(client, bearer):
+    r = client.post("/api/v1/complaints", json={**BODY, "description": "Tolong\u0000 segera"}, headers=bearer("partner"))
+    assert r.status_code == 201 and r.json["description"] == "Tolong segera"
+    admin = bearer("admin")
+    for query in ("agency=dinsos\x00", "category=hun\x00ger", "jurisdiction=\x00"):
+        assert client.get(f"/api/v1/complaints?{query}", headers=admin).status_code == 400
+    assert client.get("/api/v1/complaints/BWI\x00", headers=admin).status_code in (400, 404)

@@ -1,0 +1,151 @@
+"""Partner webhooks: a partner registers a URL, and each status change of a complaint it submitted
+reaches it as a signed POST through the outbox, retried until the partner answers."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from app.channels.api.webhook_sender import WebhookSender
+from app.domain.actor import Actor
+from app.models import Complaint, Event, OutboxMessage
+from app.services import audit, lifecycle, outbox, partner_webhooks
+
+BODY = {"jurisdiction": "banyuwangi", "category": "hunger", "village": "Genteng Kulon",
+        "description": "Seorang lansia tidak makan sejak kemarin"}
+
+
+def _officer(session, ticket):
+    agency_id = session.scalar(select(Complaint.agency_id).where(Complaint.ticket == ticket))
+    return Actor(kind="user", id=None, role="officer", agency_id=agency_id, name="Petugas")
+
+
+def _after(session, clock, ticket):
+    """The webhook message queued for the complaint's last event, if any. Calls the hook itself, as
+    intake and lifecycle do once it is wired in (on_event is safe to call twice for one event)."""
+    complaint = session.scalar(select(Complaint).where(Complaint.ticket == ticket))
+    event = audit.events_of(session, complaint.id)[-1]
+    partner_webhooks.on_event(session, complaint, event, clock.now())
+    session.commit()
+    return session.scalar(select(OutboxMessage).where(OutboxMessage.channel == "webhook",
+                                                      OutboxMessage.recipient.endswith(f":{event.id}")))
+
+
+def _webhook_messages(session):
+    return list(session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "webhook")
+                                .order_by(OutboxMessage.id)))
+
+
+def test_a_partner_sets_reads_rotates_and_removes_its_webhook(client, bearer, receiver):
+    partner = bearer("partner")
+    assert client.get("/api/v1/webhook", headers=partner).status_code == 404
+    created = client.put("/api/v1/webhook", json={"url": receiver.url}, headers=partner)
+    assert created.status_code == 200 and created.json["secret"].startswith("whsec_")
+    shown = client.get("/api/v1/webhook", headers=partner).json
+    assert shown["url"] == receiver.url and "secret" not in shown and shown["active"] is True
+    moved = client.put("/api/v1/webhook", json={"url": receiver.url + "/v2"}, headers=partner).json
+    assert "secret" not in moved and moved["url"].endswith("/v2")
+    rotated = client.put("/api/v1/webhook", json={"url": receiver.url, "rotate_secret": True}, headers=partner).json
+    assert rotated["secret"] != created.json["secret"]
+    assert client.delete("/api/v1/webhook", headers=partner).status_code == 204
+    assert client.get("/api/v1/webhook", headers=partner).status_code == 404
+
+
+def test_only_partner_tokens_have_webhooks_and_urls_are_checked(client, bearer):
+    assert client.put("/api/v1/webhook", json={"url": "https://x.example"}, headers=bearer("admin")).status_code == 403
+    partner = bearer("partner")
+    for url in ("ftp://x.example/hook", "not a url", "", None, "https://" + "x" * 600 + ".example"):
+        r = client.put("/api/v1/webhook", json={"url": url}, headers=partner)
+        assert r.status_code == 422 and r.json["error"]["code"] == "validation_failed", url
+    r = client.put("/api/v1/webhook", json={"url": "https://x.example", "active": "yes"}, headers=partner)
+    assert r.status_code == 422
+
+
+def test_a_status_change_reaches_the_partner_signed_and_only_once(client, bearer, receiver, session, clock):
+    partner = bearer("partner")
+    secret = client.put("/api/v1/webhook", json={"url": receiver.url}, headers=partner).json["secret"]
+    ticket = client.post("/api/v1/complaints", json=BODY, headers=partner).json["ticket"]
+    assert _after(session, clock, ticket) is None  # "routed" is not a status change the partner needs
+    clock.advance(minutes=10)
+    lifecycle.acknowledge(session, clock.now(), ticket, _officer(session, ticket), note="Segera dikunjungi")
+    message = _after(session, clock, ticket)
+    assert message is not None
+    assert _after(session, clock, ticket).id == message.id  # the same event twice: still one message
+    assert len(_webhook_messages(session)) == 1
+    assert outbox.deliver_due(session, clock.now(), {"webhook": WebhookSender()}) >= 1
+    (hit,) = receiver.received
+    assert partner_webhooks.verify(secret, hit["body"], hit["headers"]["X-Sigap-Signature"])
+    assert not partner_webhooks.verify("whsec_wrong", hit["body"], hit["headers"]["X-Sigap-Signature"])
+    assert hit["headers"]["Content-Type"].startswith("application/json")
+    payload = hit["json"]
+    assert payload["type"] == "complaint.status_changed" and payload["event"] == "acknowledged"
+    assert payload["id"] == hit["headers"]["X-Sigap-Event-Id"] == f"{ticket}:3"
+    assert payload["complaint"]["ticket"] == ticket and payload["complaint"]["status"] == "acknowledged"
+    assert payload["complaint"]["open311_status"] == "open" and payload["complaint"]["note"] == "Segera dikunjungi"
+    assert payload["occurred_at"] == "2026-11-23T02:10:00Z"
+    assert session.get(OutboxMessage, message.id).status == "sent"
+
+
+def test_a_failing_partner_is_retried_with_backoff_and_a_gone_one_is_given_up(client, bearer, receiver, session,
+                                                                              clock):
+    partner = bearer("partner")
+    client.put("/api/v1/webhook", json={"url": receiver.url}, headers=partner)
+    ticket = client.post("/api/v1/complaints", json=BODY, headers=partner).json["ticket"]
+    officer = _officer(session, ticket)
+    lifecycle.handle(session, clock.now(), ticket, officer, note="Sembako diantar")
+    message = _after(session, clock, ticket)
+    sender = {"webhook": WebhookSender()}
+    receiver.answers = [500, 429]
+    outbox.deliver_due(session, clock.now(), sender)
+    failed = session.get(OutboxMessage, message.id, populate_existing=True)
+    assert failed.status == "failed" and "HTTP 500" in failed.last_error and failed.next_attempt_at > clock.now()
+    clock.set(failed.next_attempt_at)
+    outbox.deliver_due(session, clock.now(), sender)
+    throttled = session.get(OutboxMessage, message.id, populate_existing=True)
+    assert throttled.status == "failed" and (throttled.next_attempt_at - clock.now()).total_seconds() == 7
+    clock.set(throttled.next_attempt_at)
+    outbox.deliver_due(session, clock.now(), sender)
+    assert session.get(OutboxMessage, message.id, populate_existing=True).status == "sent"
+    assert len(receiver.received) == 3
+    assert len({r["headers"]["X-Sigap-Signature"] for r in receiver.received}) == 1  # the same signed body
+
+    supervisor = Actor(kind="user", id=None, role="supervisor", name="Supervisor")
+    lifecycle.close(session, clock.now(), ticket, supervisor)
+    gone = _after(session, clock, ticket)
+    receiver.answers = [410]
+    outbox.deliver_due(session, clock.now(), sender)
+    dead = session.get(OutboxMessage, gone.id, populate_existing=True)
+    assert dead.status == "dead" and "HTTP 410" in dead.last_error
+    kinds = [e.kind for e in session.scalars(select(Event).join(Complaint).where(Complaint.ticket == ticket))]
+    assert "message_failed" in kinds  # the trail says the partner was not told
+
+
+def test_no_webhook_for_others_submissions_inactive_hooks_or_unreachable_hosts(client, bearer, receiver, session,
+                                                                              clock):
+    partner = bearer("partner")
+    client.put("/api/v1/webhook", json={"url": receiver.url, "active": False}, headers=partner)
+    mine = client.post("/api/v1/complaints", json=BODY, headers=partner).json["ticket"]
+    staff = client.post("/api/v1/complaints", json=BODY, headers=bearer("supervisor")).json["ticket"]
+    for ticket in (mine, staff):
+        lifecycle.acknowledge(session, clock.now(), ticket, _officer(session, ticket))
+        assert _after(session, clock, ticket) is None
+    assert _webhook_messages(session) == []
+    client.put("/api/v1/webhook", json={"url": "http://127.0.0.1:9/closed-port"}, headers=partner)
+    lifecycle.handle(session, clock.now(), mine, _officer(session, mine), note="Sudah")
+    message = _after(session, clock, mine)
+    outbox.deliver_due(session, clock.now(), {"webhook": WebhookSender()})
+    failed = session.get(OutboxMessage, message.id, populate_existing=True)
+    assert failed.status == "failed" and "ConnectionError" in failed.last_error
+    assert json.loads(failed.body)["complaint"]["status"] == "handled"
+
+
+def test_in_production_a_webhook_into_our_own_network_is_refused(client, bearer, receiver, session, clock, settings):
+    partner = bearer("partner")
+    client.put("/api/v1/webhook", json={"url": receiver.url}, headers=partner)
+    ticket = client.post("/api/v1/complaints", json=BODY, headers=partner).json["ticket"]
+    lifecycle.acknowledge(session, clock.now(), ticket, _officer(session, ticket))
+    message = _after(session, clock, ticket)
+    settings.production = True
+    outbox.deliver_due(session, clock.now(), {"webhook": WebhookSender(settings)})
+    refused = session.get(OutboxMessage, message.id, populate_existing=True)
+    assert refused.status == "dead" and "127.0.0.1" in refused.last_error and receiver.received == []

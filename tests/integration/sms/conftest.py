@@ -1,0 +1,164 @@
+"""A fake Twilio REST API on 127.0.0.1 (records what the real twilio Client sent, can answer with
+Twilio error codes) and helpers that post inbound webhooks signed exactly as Twilio signs them."""
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlparse
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from app import create_app
+from config import load_settings
+
+ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+FROM_NUMBER = "+6281100001111"
+PUBLIC_BASE_URL = "https://sigap.example.go.id"
+CITIZEN = "+6281234500001"
+
+
+class FakeTwilio:
+    """Answers POST /2010-04-01/Accounts/{sid}/Messages.json like Twilio; `fail_next` scripts an error."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self._failures: list[tuple[int, dict]] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail_next(self, code: int, status: int = 400, message: str = "error") -> None:
+        self._failures.append((status, {"code": code, "message": message, "status": status,
+                                        "more_info": f"https://www.twilio.com/docs/errors/{code}"}))
+
+    @property
+    def sent(self) -> list[dict]:
+        return [r["form"] for r in self.requests if r["path"].endswith("/Messages.json")]
+
+    def _answer(self, path: str, form: dict):
+        with self._lock:
+            if self._failures:
+                return self._failures.pop(0)
+        if not path.startswith(f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"):
+            return 404, {"code": 20404, "message": "The requested resource was not found", "status": 404}
+        sid = f"SM{next(self._ids):032x}"
+        return 201, {"sid": sid, "account_sid": ACCOUNT_SID, "to": form.get("To"), "from": form.get("From"),
+                     "body": form.get("Body"), "status": "queued", "num_segments": "1", "direction": "outbound-api",
+                     "api_version": "2010-04-01", "date_created": "Mon, 23 Nov 2026 02:00:00 +0000",
+                     "error_code": None, "error_message": None, "price": None,
+                     "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json"}
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                form = dict(parse_qsl(self.rfile.read(length).decode()))
+                path = urlparse(self.path).path
+                fake.requests.append({"path": path, "form": form, "authorization": self.headers.get("Authorization")})
+                status, body = fake._answer(path, form)
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        return Handler
+
+
+@pytest.fixture
+def twilio_api():
+    fake = FakeTwilio().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def settings(settings, twilio_api):
+    settings.twilio_account_sid = ACCOUNT_SID
+    settings.twilio_auth_token = AUTH_TOKEN
+    settings.twilio_from_number = FROM_NUMBER
+    settings.twilio_api_base_url = twilio_api.url
+    settings.public_base_url = PUBLIC_BASE_URL
+    return settings
+
+
+@pytest.fixture
+def console_app(engine, connection, clock, database_url):
+    """The app as `make run` starts it: no Twilio credentials (console mode), demo page registered."""
+    plain = load_settings(env={"DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key-0123456789"})
+    application = create_app(settings=plain, clock=clock, engine=engine)
+    application.config["TESTING"] = True
+    application.extensions["sigap"].sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+    if "sms_demo" not in application.blueprints:
+        from app.channels.sms.demo import demo_bp
+
+        application.register_blueprint(demo_bp, url_prefix="/demo")
+    return application
+
+
+class Twilio:
+    """Posts webhooks the way Twilio does: form-encoded, signed over PUBLIC_BASE_URL + path + params."""
+
+    def __init__(self, client, token: str = AUTH_TOKEN):
+        self.client, self.validator = client, RequestValidator(token)
+        self._sids = itertools.count(1)
+
+    def sign(self, path: str, form: dict) -> str:
+        return self.validator.compute_signature(PUBLIC_BASE_URL + path, form)
+
+    def post(self, path: str, form: dict, signature: str | None = None):
+        signature = self.sign(path, form) if signature is None else signature
+        return self.client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+
+    def inbound_form(self, body: str, sender: str = CITIZEN, sid: str | None = None, whatsapp: bool = False,
+                     **extra) -> dict:
+        prefix = "whatsapp:" if whatsapp else ""
+        sid = sid or f"SM{next(self._sids):032d}"
+        form = {"MessageSid": sid, "SmsSid": sid, "AccountSid": ACCOUNT_SID, "From": prefix + sender,
+                "To": prefix + FROM_NUMBER, "Body": body, "NumMedia": "0", "NumSegments": "1",
+                "ApiVersion": "2010-04-01", "FromCountry": "ID", "ToCountry": "ID"}
+        form.update(extra)
+        return form
+
+    def send(self, body: str, **kwargs):
+        """Deliver one inbound message; returns the response."""
+        return self.post("/webhooks/twilio/sms", self.inbound_form(body, **kwargs))
+
+    def replies(self, body: str, **kwargs) -> list[str]:
+        """Deliver one inbound message and return the texts of the TwiML reply."""
+        response = self.send(body, **kwargs)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return twiml_messages(response.get_data(as_text=True))
+
+
+def twiml_messages(xml: str) -> list[str]:
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(xml)
+    assert root.tag == "Response"
+    return [element.text or "" for element in root.findall("Message")]
+
+
+@pytest.fixture
+def twilio(client):
+    return Twilio(client)

@@ -1,0 +1,106 @@
+"""The outbox's Telegram sender: the real PTB Bot against the fake Bot API, its buttons, and how it
+reports flood control (429), a blocked bot (403) and network failures to the outbox."""
+from __future__ import annotations
+
+import socket
+
+
+from app.channels.telegram.sender import TelegramSender
+from app.models import Reporter
+from app.services import outbox
+
+CHAT_ID = 700100200
+
+
+def _message(session, clock, **fields):
+    values = dict(channel="telegram", recipient=str(CHAT_ID), recipient_kind="reporter", template="test",
+                  language="id", body="Halo dari Sigap", extra={})
+    values.update(fields)
+    message = outbox.enqueue(session, clock.now(), **values)
+    session.flush()
+    return message
+
+
+def test_a_message_reaches_the_bot_api_with_its_inline_buttons(session, clock, settings, telegram_api):
+    buttons = [[{"text": "Ya", "callback_data": "confirm:yes:BWI-2026-000001"},
+                {"text": "Tidak", "callback_data": "confirm:no:BWI-2026-000001"}]]
+    message = _message(session, clock, extra={"buttons": buttons})
+    result = TelegramSender(settings).send(message)
+    assert result.ok and result.provider_id
+    sent = telegram_api.calls("sendMessage")
+    assert len(sent) == 1
+    assert sent[0]["chat_id"] == str(CHAT_ID) and sent[0]["text"] == "Halo dari Sigap"
+    assert sent[0]["reply_markup"] == {"inline_keyboard": [
+        [{"text": "Ya", "callback_data": "confirm:yes:BWI-2026-000001"},
+         {"text": "Tidak", "callback_data": "confirm:no:BWI-2026-000001"}]]}
+    assert telegram_api.calls("getMe") == []  # no extra round trip per message
+
+
+def test_a_handled_question_to_a_citizen_gets_yes_and_no_buttons(session, clock, settings, telegram_api,
+                                                                   telegram_complaint):
+    complaint = telegram_complaint()
+    message = _message(session, clock, complaint=complaint, extra={"ask": "confirm_handled", "replies": ["YA", "TIDAK"]})
+    TelegramSender(settings).send(message)
+    keyboard = telegram_api.calls("sendMessage")[0]["reply_markup"]["inline_keyboard"]
+    assert [b["callback_data"] for b in keyboard[0]] == [f"confirm:yes:#{complaint.id}", f"confirm:no:#{complaint.id}"]
+
+
+def test_an_alert_to_staff_carries_an_acknowledge_button(session, clock, settings, telegram_api, telegram_complaint):
+    complaint = telegram_complaint()
+    message = _message(session, clock, complaint=complaint, recipient_kind="staff", template="core.staff.new")
+    TelegramSender(settings).send(message)
+    keyboard = telegram_api.calls("sendMessage")[0]["reply_markup"]["inline_keyboard"]
+    assert keyboard == [[{"text": "👍 Terima laporan", "callback_data": f"ack:#{complaint.id}"}]]
+
+
+def test_location_step_offers_a_share_location_keyboard(session, clock, settings, telegram_api):
+    message = _message(session, clock, extra={"request_location": "Kirim lokasi"})
+    TelegramSender(settings).send(message)
+    markup = telegram_api.calls("sendMessage")[0]["reply_markup"]
+    assert markup["keyboard"] == [[{"text": "Kirim lokasi", "request_location": True}]]
+
+
+def test_flood_control_429_is_a_retry_after_the_seconds_telegram_asked(session, clock, settings, telegram_api):
+    telegram_api.fail_next("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
+    result = TelegramSender(settings).send(_message(session, clock))
+    assert not result.ok and not result.permanent
+    assert result.retry_after == 7
+
+
+def test_a_blocked_bot_403_is_permanent(session, clock, settings, telegram_api):
+    telegram_api.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    result = TelegramSender(settings).send(_message(session, clock))
+    assert not result.ok and result.permanent
+    assert "blocked" in result.error
+
+
+def test_a_network_failure_is_temporary(session, clock, settings):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.telegram_api_base_url = f"http://127.0.0.1:{port}"  # nothing listens here
+    result = TelegramSender(settings).send(_message(session, clock))
+    assert not result.ok and not result.permanent and result.retry_after is None
+
+
+def test_the_outbox_honours_retry_after_and_marks_a_blocked_reporter_unreachable(session, clock, settings,
+                                                                                 telegram_api):
+    reporter = Reporter(telegram_chat_id=CHAT_ID, language="id", created_at=clock.now())
+    session.add(reporter)
+    session.flush()
+    first = _message(session, clock, reporter_id=reporter.id)
+    session.commit()
+    senders = {"telegram": TelegramSender(settings)}
+    telegram_api.fail_next("sendMessage", 429, "Too Many Requests: retry after 20", retry_after=20)
+    outbox.deliver_due(session, clock.now(), senders)
+    session.refresh(first)
+    assert first.status == "failed"
+    assert (first.next_attempt_at - clock.now()).total_seconds() == 20
+
+    clock.advance(seconds=20)
+    telegram_api.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    outbox.deliver_due(session, clock.now(), senders)
+    session.refresh(first)
+    session.refresh(reporter)
+    assert first.status == "dead"
+    assert reporter.unreachable is True

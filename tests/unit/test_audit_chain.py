@@ -1,0 +1,50 @@
+"""Hash chaining: any edit, deletion or reordering of an event is detected."""
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+
+from app.domain.audit_chain import GENESIS, event_hash, verify_chain
+
+T = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+
+
+@dataclass
+class Ev:
+    seq: int
+    kind: str
+    at: datetime
+    actor: str
+    note: str | None
+    data: dict
+    prev_hash: str
+    hash: str
+
+
+def chain(n=3):
+    events, prev = [], GENESIS
+    for i in range(1, n + 1):
+        fields = dict(seq=i, kind=f"k{i}", at=T + timedelta(minutes=i), actor="system", note=None, data={"i": i})
+        h = event_hash(ticket="BWI-2026-000001", prev_hash=prev, **fields)
+        events.append(Ev(prev_hash=prev, hash=h, **fields))
+        prev = h
+    return events
+
+
+def test_an_untouched_chain_verifies():
+    assert verify_chain("BWI-2026-000001", chain()) == []
+
+
+def test_an_edited_note_is_caught():
+    events = chain()
+    events[1] = replace(events[1], note="sudah ditangani")
+    problems = verify_chain("BWI-2026-000001", events)
+    assert any("event 2" in p and "edited" in p for p in problems)
+
+
+def test_a_deleted_event_is_caught():
+    events = chain()
+    del events[1]
+    assert verify_chain("BWI-2026-000001", events)
+
+
+def test_moving_an_event_to_another_complaint_breaks_it():
+    assert verify_chain("BWI-2026-000002", chain())

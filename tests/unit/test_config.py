@@ -1,0 +1,45 @@
+"""Settings: defaults that work, and one clear line for anything missing or malformed."""
+import subprocess
+import sys
+
+import pytest
+
+from config import ConfigError, load_settings
+from tests.conftest import ROOT
+
+
+def test_defaults_need_nothing_set():
+    settings = load_settings(env={})
+    assert settings.database_url.startswith("sqlite:///") and settings.database_url.endswith("instance/sigap.db")
+    assert settings.port == 5000 and settings.run_scheduler is False
+    assert settings.telegram_api_base_url == "https://api.telegram.org"
+
+
+def test_the_plain_postgresql_url_form_works():
+    settings = load_settings(env={"DATABASE_URL": "postgresql://sigap@127.0.0.1:5432/sigap"})
+    assert settings.database_url == "postgresql+psycopg://sigap@127.0.0.1:5432/sigap"
+
+
+@pytest.mark.parametrize("env,message", [
+    ({"PORT": "eighty"}, "PORT must be a whole number"),
+    ({"PORT": "70000"}, "PORT must be between"),
+    ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL must start with"),
+    ({"SIGAP_RUN_SCHEDULER": "perhaps"}, "SIGAP_RUN_SCHEDULER must be"),
+    ({"TWILIO_ACCOUNT_SID": "AC123"}, "go together"),
+    ({"TELEGRAM_API_BASE_URL": "localhost:9999"}, "TELEGRAM_API_BASE_URL must be an http(s) URL"),
+    ({"SIGAP_PRODUCTION": "1"}, "SECRET_KEY is required"),
+])
+def test_malformed_settings_fail_with_one_clear_line(env, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")) as exc:
+        load_settings(env=env)
+    assert "\n" not in str(exc.value)
+
+
+def test_the_flask_command_prints_one_line_not_a_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "routes"], cwd=ROOT, capture_output=True, text=True,
+        env={"PATH": "/usr/bin:/bin", "PORT": "eighty", "HOME": str(tmp_path)}, timeout=60,
+    )
+    assert result.returncode != 0
+    assert "PORT must be a whole number" in result.stderr
+    assert "Traceback" not in result.stderr

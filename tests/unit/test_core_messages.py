@@ -1,0 +1,33 @@
+"""Citizen and staff message texts: both languages, same placeholders, short enough for SMS."""
+from __future__ import annotations
+
+import string
+
+from app.domain.sms_parser import sms_segments
+from app.i18n.catalogues.core import MESSAGES
+
+# Long but realistic values: the longest agency name, a long village, a full ticket.
+LONG = {
+    "ticket": "BWI-2026-000123", "agency": "Dinas Perumahan dan Kawasan Permukiman",
+    "category": "Rumah tidak layak huni", "place": "Kampunganyar", "due": "23/11 13:00 WITA",
+    "ack_due": "23/11 09:30 WITA", "triage_due": "23/11 09:30 WITA", "left": 120, "late": 180,
+    "what": "ditetapkan instansinya", "level": "Kantor Bupati", "official": "Ipuk Fiestiandani",
+    "reason": "di luar layanan Sigap", "other": "BWI-2026-000122", "note": "x" * 80,
+}
+
+
+def placeholders(text):
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_message_exists_in_indonesian_and_english_with_the_same_placeholders():
+    for key, texts in MESSAGES.items():
+        assert set(texts) == {"id", "en"}, key
+        assert placeholders(texts["id"]) == placeholders(texts["en"]), key
+
+
+def test_every_message_fits_two_sms_segments_even_with_long_names():
+    for key, texts in MESSAGES.items():
+        for lang, text in texts.items():
+            rendered = text.format(**LONG)
+            assert sms_segments(rendered) <= 2, f"{key}/{lang} is {len(rendered)} characters"

@@ -1,0 +1,134 @@
+"""The SLA step plan: which step comes next and when, who is told, which ladder level is next."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import given, strategies as st
+
+from app.domain import ladder
+from app.domain.ladder import ComplaintClock, LadderPolicy
+
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+LEVELS = ("village_head", "camat", "agency_head", "regional_secretary", "regent_office")
+
+
+def wall(start, target, fraction):
+    return start + timedelta(minutes=target * fraction)
+
+
+def policy(handle=240, ack=30, fractions=(0.5, 0.75), levels=LEVELS, repeat=60):
+    return LadderPolicy(fractions=fractions, levels=levels, repeat_minutes=repeat, ack_minutes=ack,
+                        handle_minutes=handle, triage_minutes=30)
+
+
+def clock(handle=240, ack=30, **kw):
+    values = dict(status="assigned", received_at=T0, ack_due_at=T0 + timedelta(minutes=ack),
+                  handle_due_at=T0 + timedelta(minutes=handle))
+    values.update(kw)
+    return ComplaintClock(**values)
+
+
+def minutes(step):
+    return (step.due_at - T0).total_seconds() / 60
+
+
+def run_all(c, p, fire_level=lambda c: c.level + 1):
+    """Fire every step in order as a scheduler would, returning (action, deadline, minute)."""
+    fired, out = [], []
+    while True:
+        step = ladder.next_step(c, p, wall, fired)
+        if step is None:
+            return out
+        fired.append(step.key)
+        out.append((step.deadline, step.action, minutes(step)))
+        if step.action == ladder.ESCALATE:
+            c = ComplaintClock(**{**c.__dict__, "level": fire_level(c)})
+
+
+def test_four_hour_rule_reminds_at_half_warns_at_three_quarters_breaches_at_four_hours_then_climbs_hourly():
+    c = clock(acknowledged_at=T0 + timedelta(minutes=5))
+    assert run_all(c, policy()) == [
+        ("handle", "remind", 120), ("handle", "warn", 180), ("handle", "breach", 240),
+        ("handle", "escalate", 300), ("handle", "escalate", 360), ("handle", "escalate", 420),
+        ("handle", "escalate", 480), ("handle", "escalate", 540),
+    ]
+
+
+def test_two_hour_rule_moves_every_checkpoint_earlier():
+    c = clock(handle=120, acknowledged_at=T0 + timedelta(minutes=5))
+    assert run_all(c, policy(handle=120))[:4] == [
+        ("handle", "remind", 60), ("handle", "warn", 90), ("handle", "breach", 120), ("handle", "escalate", 180)]
+
+
+def test_an_unacknowledged_complaint_runs_the_acknowledge_clock_and_shares_one_ladder():
+    steps = run_all(clock(), policy())
+    assert steps[:6] == [
+        ("acknowledge", "remind", 15), ("acknowledge", "warn", 22.5), ("acknowledge", "breach", 30),
+        ("acknowledge", "escalate", 90), ("handle", "remind", 120), ("acknowledge", "escalate", 150),
+    ]
+    # Five levels in all, whichever deadline climbs them.
+    assert sum(1 for s in steps if s[1] == "escalate") == len(LEVELS)
+    assert ("handle", "breach", 240) in steps
+
+
+def test_nothing_is_next_once_handled_or_closed():
+    assert ladder.next_step(clock(status="handled", handled_at=T0), policy(), wall, []) is None
+    assert ladder.next_step(clock(status="rejected"), policy(), wall, []) is None
+
+
+def test_acknowledging_skips_the_rest_of_the_acknowledge_clock():
+    c = clock(status="acknowledged", acknowledged_at=T0 + timedelta(minutes=20))
+    step = ladder.next_step(c, policy(), wall, [])
+    assert (step.deadline, step.action, minutes(step)) == ("handle", "remind", 120)
+
+
+def test_triage_steps_only_matter_while_in_triage():
+    c = clock(status="triage", triage_due_at=T0 + timedelta(minutes=30))
+    first = ladder.next_step(c, policy(), wall, [])
+    assert first.deadline == "triage" and ladder.audiences(first, has_agency=False) == ("supervisors",)
+    moved = ComplaintClock(**{**c.__dict__, "status": "assigned"})
+    assert ladder.next_step(moved, policy(), wall, []).deadline == "acknowledge"
+
+
+def test_a_moved_deadline_gets_fresh_step_keys():
+    a = ladder.next_step(clock(acknowledged_at=T0), policy(), wall, [])
+    b = ladder.next_step(clock(handle=200, acknowledged_at=T0), policy(), wall, [])
+    assert a.key != b.key and a.key.startswith("h.remind.0@")
+
+
+def test_an_unreachable_level_is_skipped_at_once():
+    reachable = {"agency_head", "regent_office"}
+    choice = ladder.choose_level(LEVELS, 0, lambda level: level in reachable)
+    assert (choice.level, choice.skipped) == ("agency_head", ("village_head", "camat"))
+    choice = ladder.choose_level(LEVELS, 3, lambda level: level in reachable)
+    assert (choice.level, choice.skipped) == ("regent_office", ("regional_secretary",))
+    assert ladder.choose_level(LEVELS, 0, lambda level: False).level is None
+
+
+def test_who_is_told_at_each_step():
+    c = clock()
+    by_action = {s.action: s for s in ladder.plan(c, policy(), wall) if s.deadline == "handle"}
+    assert ladder.audiences(by_action["remind"], True) == ("assignee_or_duty",)
+    assert ladder.audiences(by_action["warn"], True) == ("agency_head",)
+    assert ladder.audiences(by_action["breach"], True) == ("supervisors", "agency_head", "reporter")
+    assert ladder.audiences(by_action["escalate"], True) == ("ladder",)
+
+
+def test_a_reminder_caught_up_after_its_deadline_is_not_sent():
+    remind = next(s for s in ladder.plan(clock(), policy(), wall) if s.action == "remind")
+    assert ladder.message_still_useful(remind, remind.due_at + timedelta(minutes=1))
+    assert not ladder.message_still_useful(remind, remind.deadline_at)
+    assert ladder.is_late(remind, remind.due_at + timedelta(minutes=5))
+    assert not ladder.is_late(remind, remind.due_at + timedelta(seconds=2))
+
+
+@given(handle=st.integers(min_value=10, max_value=10_000), ack=st.integers(min_value=1, max_value=600),
+       f1=st.floats(min_value=0.05, max_value=0.95), repeat=st.integers(min_value=1, max_value=600))
+def test_steps_always_fire_in_time_order_each_once_and_end(handle, ack, f1, repeat):
+    c = clock(handle=handle, ack=ack)
+    p = policy(handle=handle, ack=ack, fractions=(f1, min(f1 + 0.04, 0.99)), repeat=repeat)
+    steps = run_all(c, p)
+    times = [s[2] for s in steps]
+    assert times == sorted(times)
+    assert len(steps) == len(set(steps))
+    assert steps.count(("handle", "breach", handle)) == 1
