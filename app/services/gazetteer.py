@@ -1,12 +1,17 @@
-"""Loads a regency's kecamatan and villages from the idn-area-data CSVs (official Kemendagri codes).
+"""Loads a regency's kecamatan and villages from the idn-area-data CSVs (official Kemendagri codes),
+with village centres from the geografis package, and centres an operator supplies (CSV or GeoJSON).
 
 The CSVs are streamed and filtered by code prefix: villages.csv has ~84k rows.
 """
 from __future__ import annotations
 
 import csv
+import json
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
 from typing import Iterator
@@ -38,11 +43,13 @@ class ImportResult:
     districts_updated: int = 0
     villages_created: int = 0
     villages_updated: int = 0
+    villages_located: int = 0  # centres filled in from the geografis dataset
 
     @property
     def changed(self) -> bool:
         return bool(self.jurisdiction_created or self.jurisdiction_updated or self.districts_created
-                    or self.districts_updated or self.villages_created or self.villages_updated)
+                    or self.districts_updated or self.villages_created or self.villages_updated
+                    or self.villages_located)
 
     def summary(self) -> str:
         j = self.jurisdiction
@@ -50,8 +57,11 @@ class ImportResult:
         if not self.changed:
             return f"{head}: already up to date"
         verb = "created" if self.jurisdiction_created else "updated"
-        return (f"{head} {verb}: districts {self.districts_created} new, {self.districts_updated} updated; "
+        text = (f"{head} {verb}: districts {self.districts_created} new, {self.districts_updated} updated; "
                 f"villages {self.villages_created} new, {self.villages_updated} updated")
+        if self.villages_located:
+            text += f"; {self.villages_located} village centres from geografis"
+        return text
 
 
 @dataclass(frozen=True)
@@ -256,4 +266,275 @@ def import_regency(session: Session, regency_code: str, jurisdiction_code: str |
             village.name, village.district_id = row["name"], district.id
             result.villages_updated += 1
     session.flush()
+    result.villages_located = _fill_centres(villages.values(), centres_file(gazetteer_dir))
+    session.flush()
     return result
+
+
+# --- village centres ------------------------------------------------------------------------------
+
+# Everything Indonesian lies inside this box; a point outside it is a typo or swapped lat/lon.
+INDONESIA_LAT = (-11.5, 6.5)
+INDONESIA_LON = (94.5, 141.5)
+
+
+def centres_file(gazetteer_dir: Path | str) -> Path:
+    """geografis's village list, installed by npm beside idn-area-data (node_modules/<pkg>/data)."""
+    return Path(gazetteer_dir).parent.parent / "geografis" / "data" / "json" / "data.json"
+
+
+@lru_cache(maxsize=2)
+def _centres_index(path: str, _mtime_ns: int) -> dict[str, tuple[str, float, float]]:
+    with open(path, encoding="utf-8") as handle:
+        entries = json.load(handle)
+    index = {}
+    for entry in entries:
+        try:
+            code, name = entry["code"], entry["village"] or ""
+            lat, lon = float(entry["latitude"]), float(entry["longitude"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if _in_indonesia(lat, lon):
+            index[code] = (name, lat, lon)
+    return index
+
+
+def _in_indonesia(lat: float, lon: float) -> bool:
+    return (math.isfinite(lat) and math.isfinite(lon) and INDONESIA_LAT[0] <= lat <= INDONESIA_LAT[1]
+            and INDONESIA_LON[0] <= lon <= INDONESIA_LON[1])
+
+
+def same_place_name(a: str, b: str) -> bool:
+    """'Genteng Wetan' ~ 'Gentengwetan', 'Sumberasri' ~ 'Sumbersari'; 'Lapadindi' !~ 'Oeno Kandoli'.
+
+    geografis follows the 2019/2020 code lists: where Kemendagri later gave a code to another
+    village, the names differ and that centre is not used."""
+    x, y = re.sub(r"[^a-z0-9]", "", a.lower()), re.sub(r"[^a-z0-9]", "", b.lower())
+    if not x or not y:
+        return False
+    return x == y or x in y or y in x or SequenceMatcher(None, x, y).ratio() >= 0.75
+
+
+def _fill_centres(villages, path: Path) -> int:
+    """Gives villages without a centre the geografis one; never overwrites a centre already set."""
+    missing = [v for v in villages if v.lat is None or v.lon is None]
+    if not missing or not path.is_file():
+        return 0
+    index = _centres_index(str(path), path.stat().st_mtime_ns)
+    filled = 0
+    for village in missing:
+        known = index.get(village.code)
+        if known is not None and same_place_name(village.name, known[0]):
+            village.lat, village.lon = known[1], known[2]
+            filled += 1
+    return filled
+
+
+# --- centres an operator supplies -----------------------------------------------------------------
+
+COLUMN_ALIASES = {
+    "code": ("code", "kode", "village_code", "kode_desa"),
+    "village": ("village", "desa", "kelurahan", "name", "nama"),
+    "district": ("district", "kecamatan", "district_name"),
+    "lat": ("lat", "latitude", "lintang"),
+    "lon": ("lon", "lng", "long", "longitude", "bujur"),
+}
+MAX_REPORTED_ERRORS = 20
+
+
+@dataclass
+class CentresResult:
+    jurisdiction: Jurisdiction
+    rows: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    without_centre: int = 0
+    villages: int = 0
+
+    def summary(self) -> str:
+        return (f"{self.jurisdiction.name} ({self.jurisdiction.code}): {self.rows} rows read; "
+                f"{self.updated} village centres set, {self.unchanged} unchanged; "
+                f"{self.without_centre} of {self.villages} villages still without a centre")
+
+
+@dataclass
+class _Row:
+    where: str  # "line 7" or "feature 3"
+    values: dict = field(default_factory=dict)
+
+
+def load_centres(session: Session, jurisdiction_code: str, path: Path | str) -> CentresResult:
+    """Sets village centres from a CSV (code,lat,lon or village,district,lat,lon) or GeoJSON points.
+
+    All or nothing: any bad row raises ValidationFailed listing each problem by line (or feature)
+    and nothing is changed. Idempotent; flushes but does not commit."""
+    jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code))
+    if jurisdiction is None:
+        raise NotFound(f"no jurisdiction {jurisdiction_code!r}", field="jurisdiction")
+    path = Path(path)
+    rows = _read_centres_file(path)
+    villages = list(session.scalars(select(Village).join(District)
+                                    .where(District.jurisdiction_id == jurisdiction.id)))
+    if not villages:
+        raise ValidationFailed(f"jurisdiction {jurisdiction.code} has no villages: run `gazetteer import` first",
+                               field="jurisdiction")
+    by_code = {v.code: v for v in villages}
+    by_name: dict[str, list[Village]] = {}
+    for village in villages:
+        by_name.setdefault(normalise_name(village.name), []).append(village)
+
+    errors: list[str] = []
+    chosen: dict[int, tuple[Village, float, float, str]] = {}
+    for row in rows:
+        if "_shape" in row.values:  # a short CSV line or a non-Point feature: nothing else to say
+            errors.append(f"{row.where}: {row.values['_shape']}")
+            continue
+        problems: list[str] = []
+        lat = _coordinate(row.values.get("lat"), "lat", problems)
+        lon = _coordinate(row.values.get("lon"), "lon", problems)
+        if lat is not None and lon is not None and not _in_indonesia(lat, lon):
+            hint = " (lat and lon swapped?)" if _in_indonesia(lon, lat) else ""
+            problems.append(f"{lat}, {lon} is outside Indonesia{hint}")
+        village = _village_for(row.values, by_code, by_name, jurisdiction, problems)
+        if village is not None and village.id in chosen:
+            problems.append(f"{village.name} ({village.code}) is already given at {chosen[village.id][3]}")
+        errors.extend(f"{row.where}: {p}" for p in problems)
+        if not problems:
+            chosen[village.id] = (village, lat, lon, row.where)
+    if errors:
+        shown = errors[:MAX_REPORTED_ERRORS]
+        more = len(errors) - len(shown)
+        raise ValidationFailed(
+            f"{path.name}: {len(errors)} problem(s), nothing stored\n" + "\n".join(shown)
+            + (f"\n... and {more} more" if more else ""), code="bad_centres_file")
+
+    result = CentresResult(jurisdiction=jurisdiction, rows=len(rows), villages=len(villages))
+    for village, lat, lon, _where in chosen.values():
+        if (village.lat, village.lon) == (lat, lon):
+            result.unchanged += 1
+        else:
+            village.lat, village.lon = lat, lon
+            result.updated += 1
+    session.flush()
+    result.without_centre = sum(1 for v in villages if v.lat is None or v.lon is None)
+    return result
+
+
+def _read_centres_file(path: Path) -> list[_Row]:
+    if not path.is_file():
+        raise ValidationFailed(f"no file at {path}", field="file")
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".geojson", ".json"):
+        raise ValidationFailed(f"{path.name}: expected a .csv, .geojson or .json file", field="file")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(f"{path.name}: not UTF-8 text (byte {exc.start}); save it as UTF-8",
+                               field="file") from None
+    rows = _geojson_rows(path, text) if suffix in (".geojson", ".json") else _csv_rows(path, text)
+    if not rows:
+        raise ValidationFailed(f"{path.name}: no rows with village centres", field="file")
+    return rows
+
+
+def _canonical_column(name: str) -> str | None:
+    key = (name or "").strip().lower()
+    for canonical, aliases in COLUMN_ALIASES.items():
+        if key in aliases:
+            return canonical
+    return None
+
+
+def _csv_rows(path: Path, text: str) -> list[_Row]:
+    lines = text.splitlines()
+    sample = next((line for line in lines if line.strip()), "")
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","  # spreadsheets in id-ID save with ;
+    reader = csv.reader(lines, delimiter=delimiter)
+    header = next(reader, None)
+    columns = [_canonical_column(name) for name in header or []]
+    if "lat" not in columns or "lon" not in columns or not ({"code", "village"} & set(columns)):
+        raise ValidationFailed(
+            f"{path.name}, line 1: the header needs lat and lon columns and code (or village, with district "
+            f"if names repeat); got {', '.join(h.strip() for h in header or []) or 'nothing'}", field="file")
+    rows = []
+    for cells in reader:
+        if not any(cell.strip() for cell in cells):
+            continue
+        values = {column: cell.strip() for column, cell in zip(columns, cells) if column}
+        if len(cells) != len(columns):
+            values["_shape"] = f"{len(cells)} cells where the header has {len(columns)}"
+        rows.append(_Row(where=f"line {reader.line_num}", values=values))
+    return rows
+
+
+def _geojson_rows(path: Path, text: str) -> list[_Row]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationFailed(f"{path.name}, line {exc.lineno}: not valid JSON ({exc.msg})", field="file") from None
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection" \
+            or not isinstance(document.get("features"), list):
+        raise ValidationFailed(f"{path.name}: expected a GeoJSON FeatureCollection", field="file")
+    rows = []
+    for number, feature in enumerate(document["features"], start=1):
+        feature = feature if isinstance(feature, dict) else {}
+        props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
+        values = {}
+        for key, value in props.items():
+            column = _canonical_column(key)
+            if column in ("code", "village", "district") and value is not None:
+                values[column] = str(value).strip()
+        geometry = feature.get("geometry") if isinstance(feature.get("geometry"), dict) else {}
+        coordinates = geometry.get("coordinates")
+        if geometry.get("type") != "Point" or not isinstance(coordinates, list) or len(coordinates) < 2:
+            values["_shape"] = f"geometry must be a Point (got {geometry.get('type') or 'none'})"
+        else:
+            values["lon"], values["lat"] = coordinates[0], coordinates[1]  # GeoJSON order is lon, lat
+        rows.append(_Row(where=f"feature {number}", values=values))
+    return rows
+
+
+def _coordinate(raw, name: str, problems: list[str]) -> float | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        problems.append(f"{name} is missing")
+        return None
+    if isinstance(raw, bool):
+        raw = str(raw)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        hint = " (use a dot for decimals)" if isinstance(raw, str) and "," in raw else ""
+        problems.append(f"{name} {raw!r} is not a number{hint}")
+        return None
+    if not math.isfinite(value):
+        problems.append(f"{name} {raw!r} is not a number")
+        return None
+    return value
+
+
+def _village_for(values: dict, by_code: dict, by_name: dict, jurisdiction: Jurisdiction,
+                 problems: list[str]) -> Village | None:
+    code, name, district = values.get("code"), values.get("village"), values.get("district")
+    if code:
+        village = by_code.get(code)
+        if village is None:
+            problems.append(f"no village with code {code} in {jurisdiction.code}")
+        elif name and normalise_name(name) != normalise_name(village.name):
+            problems.append(f"code {code} is {village.name}, not {name}")
+        return village
+    if not name:
+        problems.append("neither a village code nor a village name")
+        return None
+    candidates = by_name.get(normalise_name(name), [])
+    if district:
+        candidates = [v for v in candidates if normalise_name(v.district.name) == normalise_name(district)]
+    if not candidates:
+        where = f" in kecamatan {district}" if district else ""
+        problems.append(f"no village {name!r}{where} in {jurisdiction.code}")
+        return None
+    if len(candidates) > 1:
+        districts = ", ".join(sorted(v.district.name for v in candidates))
+        problems.append(f"{len(candidates)} villages are called {name!r} (kecamatan {districts}): "
+                        "add a district column or use codes")
+        return None
+    return candidates[0]

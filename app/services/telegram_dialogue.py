@@ -339,7 +339,7 @@ def _location(turn: _Turn, default_jurisdiction: str) -> None:
     if village is not None:
         _village_chosen(turn, village)
         return
-    # The gazetteer has no coordinates for most villages: keep the point and ask for the name as well.
+    # No village centre within reach (none loaded, or the point is far out): keep it, ask for the name too.
     turn.say("telegram.location_saved_ask_village", extra={"remove_keyboard": True},
              buttons=[[{"text": t("telegram.skip", turn.lang), "callback_data": "loc:skip"}]])
 
