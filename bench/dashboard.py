@@ -17,33 +17,15 @@ from datetime import datetime, timezone
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from bench._schema import drop_schema, migrate_and_seed, scratch_schema
+
 SCHEMA = "bench_dashboard"
 
 
-def _engine(url: str):
-    from app.db import make_engine
-    from config import normalise_database_url
-
-    base = normalise_database_url(url)
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    sep = "&" if "?" in base else "?"
-    return admin, make_engine(base + f"{sep}options=-csearch_path%3D{SCHEMA}"), base + f"{sep}options=-csearch_path%3D{SCHEMA}"
-
-
 def _prepare(engine, now: datetime) -> dict:
-    from app import migrate
     from app.models import Agency, Category, District, Jurisdiction, SlaPolicy
-    from app.services import seed
-    from config import load_settings
 
-    with engine.begin() as conn:
-        migrate.upgrade(connection=conn)
-    with Session(engine) as session:
-        seed.seed_demo(session, now=now, gazetteer_dir=load_settings().gazetteer_dir)
-        session.commit()
+    with migrate_and_seed(engine, now) as session:
         jur = session.scalar(select(Jurisdiction).where(Jurisdiction.code == "banyuwangi"))
         return {
             "jur": jur.id,
@@ -120,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
     from config import load_settings
 
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    admin, engine, url = _engine(args.database_url)
+    admin, engine, url = scratch_schema(args.database_url, SCHEMA)
     try:
         ids = _prepare(engine, now)
         settings = load_settings(env={"DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-0123456789"})
@@ -158,8 +140,7 @@ def main(argv: list[str] | None = None) -> None:
                   f"   (load {os.getloadavg()[0]:.1f})", flush=True)
     finally:
         engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        drop_schema(admin, SCHEMA)
         admin.dispose()
 
 

@@ -25,34 +25,16 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from bench._schema import drop_schema, migrate_and_seed, scratch_schema
+
 SCHEMA = "bench_sla"
 OPEN_SHARE = 0.1  # one complaint in ten still open, the rest closed (no next step)
 
 
-def _engine(url: str):
-    from app.db import make_engine
-    from config import normalise_database_url
-
-    base = normalise_database_url(url)
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    sep = "&" if "?" in base else "?"
-    return admin, make_engine(base + f"{sep}options=-csearch_path%3D{SCHEMA}")
-
-
 def _prepare(engine, now: datetime) -> dict:
-    from app import migrate
     from app.models import Agency, Category, Jurisdiction, SlaPolicy
-    from app.services import seed
-    from config import load_settings
 
-    with engine.begin() as conn:
-        migrate.upgrade(connection=conn)
-    with Session(engine) as session:
-        seed.seed_demo(session, now=now, gazetteer_dir=load_settings().gazetteer_dir)
-        session.commit()
+    with migrate_and_seed(engine, now) as session:
         jur = session.scalar(select(Jurisdiction).where(Jurisdiction.code == "banyuwangi"))
         return {
             "jur": jur.id,
@@ -191,7 +173,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    admin, engine = _engine(args.database_url)
+    admin, engine, _ = scratch_schema(args.database_url, SCHEMA)
     try:
         ids = _prepare(engine, now)
         print(f"SLA tick on PostgreSQL ({OPEN_SHARE:.0%} of complaints open), {args.due} steps in the busy tick")
@@ -212,8 +194,7 @@ def main(argv: list[str] | None = None) -> None:
                   f"median {median:.3f} s, p99 {p99:.3f} s, max {worst:.3f} s")
     finally:
         engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        drop_schema(admin, SCHEMA)
         admin.dispose()
 
 
