@@ -43,3 +43,5 @@ class PerformanceContract(Base):
 # The reports pick complaints by handle deadline and agency changes out of the trail.
 Index("ix_complaints_handle_due_at", Complaint.handle_due_at)
 Index("ix_events_kind_complaint", Event.kind, Event.complaint_id)
+
+from . import performance_rollup  # noqa: E402,F401  (its tables join the metadata)

@@ -15,6 +15,7 @@ from app.domain import performance as rules
 from app.domain.actor import Actor
 from app.models import Agency, Breach, Category, Complaint, District, Event, Jurisdiction, User
 from app.models.performance import PerformanceContract
+from app.services import performance_rollup
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed  # noqa: F401 (re-exported)
 
 OPEN = ("received", "triage", "assigned", "acknowledged")
@@ -112,28 +113,34 @@ def counted(session: Session, jurisdictions: list[Jurisdiction], period: rules.P
     """The complaints a report counts, one row each, with the agency and official accountable
     when the handle deadline fell. Rejected complaints and linked repeats are left out; a
     complaint belongs to the period holding its handle deadline (local time)."""
-    dialect = session.get_bind().dialect.name
-    changes = _agency_changes()
-    if dialect == "postgresql":
-        base = _attributed_pg(changes, jurisdictions, period)
-    else:
-        base = _attributed_windows(changes, jurisdictions, period, dialect)
-    handle_breach = (select(Breach.complaint_id, Breach.agency_id, func.max(Breach.official_id).label("official_id"))
-                     .where(Breach.kind == "handle").group_by(Breach.complaint_id, Breach.agency_id)
-                     .subquery("handle_breach"))
-    official = case((handle_breach.c.complaint_id.is_not(None), handle_breach.c.official_id),
-                    else_=Agency.head_user_id)
-    rows = (select(*base.c, official.label("official_id"))
-            .outerjoin(Agency, Agency.id == base.c.agency_id)
-            .outerjoin(handle_breach, and_(handle_breach.c.complaint_id == base.c.id,
-                                           handle_breach.c.agency_id == base.c.agency_id)))
-    outer = rows.subquery("attributed")
-    query = select(outer)
+    outer = attributed(session, _period_filter(jurisdictions, period))
+    query = select(*[c for c in outer.c if c.name != "has_handle_breach"])
     for column, value in (("agency_id", agency_id), ("official_id", official_id), ("category_id", category_id),
                           ("district_id", district_id)):
         if value is not None:
             query = query.where(outer.c[column] == value)
     return query.cte("counted")
+
+
+def attributed(session: Session, where):
+    """The complaints matching `where`, one row each, attributed as `counted` describes, with
+    has_handle_breach (the official comes from that breach, not from the agency's head)."""
+    dialect = session.get_bind().dialect.name
+    changes = _agency_changes()
+    if dialect == "postgresql":
+        base = _attributed_pg(changes, where)
+    else:
+        base = _attributed_windows(changes, where, dialect)
+    handle_breach = (select(Breach.complaint_id, Breach.agency_id, func.max(Breach.official_id).label("official_id"))
+                     .where(Breach.kind == "handle").group_by(Breach.complaint_id, Breach.agency_id)
+                     .subquery("handle_breach"))
+    has_breach = handle_breach.c.complaint_id.is_not(None)
+    official = case((has_breach, handle_breach.c.official_id), else_=Agency.head_user_id)
+    rows = (select(*base.c, official.label("official_id"), has_breach.label("has_handle_breach"))
+            .outerjoin(Agency, Agency.id == base.c.agency_id)
+            .outerjoin(handle_breach, and_(handle_breach.c.complaint_id == base.c.id,
+                                           handle_breach.c.agency_id == base.c.agency_id)))
+    return rows.subquery("attributed")
 
 
 def _complaint_facts(accountable, dialect: str):
@@ -147,7 +154,7 @@ def _complaint_facts(accountable, dialect: str):
             _epoch(C.handle_due_at, dialect).label("due_s"))
 
 
-def _attributed_windows(changes, jurisdictions: list[Jurisdiction], period: rules.Period, dialect: str):
+def _attributed_windows(changes, where, dialect: str):
     """Attribution with window functions (SQLite): the last agency change at or before the handle
     deadline gives its new agency; failing that, the first one after gives its old agency."""
     C = Complaint
@@ -164,11 +171,11 @@ def _attributed_windows(changes, jurisdictions: list[Jurisdiction], period: rule
     return (select(*_complaint_facts(accountable, dialect))
             .outerjoin(before, and_(before.c.cid == C.id, before.c.rn == 1))
             .outerjoin(after, and_(after.c.cid == C.id, after.c.rn == 1))
-            .where(_period_filter(jurisdictions, period))
+            .where(where)
             .subquery("base"))
 
 
-def _attributed_pg(changes, jurisdictions: list[Jurisdiction], period: rules.Period):
+def _attributed_pg(changes, where):
     """The same attribution in one pass (PostgreSQL): each changed complaint's agency changes as
     arrays in (at, event) order, a small hash the year's scan joins; a plain expression picks the
     agency (no sub-select per row, so the scan and the grouping can run in parallel workers)."""
@@ -185,7 +192,7 @@ def _attributed_pg(changes, jurisdictions: list[Jurisdiction], period: rules.Per
     accountable = case((per.c.cid.is_(None), C.agency_id), else_=searched)
     return (select(*_complaint_facts(accountable, "postgresql"))
             .outerjoin(per, per.c.cid == C.id)
-            .where(_period_filter(jurisdictions, period))
+            .where(where)
             .subquery("base"))
 
 
@@ -432,18 +439,26 @@ def scope_filters(actor: Actor) -> dict:
 
 
 def report(session: Session, now: datetime, actor: Actor, *, period: str, group_by: str = "agency",
-           jurisdiction: str | None = None, min_sample: int = rules.MIN_SAMPLE) -> dict:
-    """The performance table of a period: one row per group, and the total."""
+           jurisdiction: str | None = None, min_sample: int = rules.MIN_SAMPLE, live: bool = False) -> dict:
+    """The performance table of a period: one row per group, and the total. Unscoped reports read
+    the rollups of closed complaints (performance_rollup); `live` computes everything afresh
+    (the same figures: the tests compare them)."""
     per = parse_period(period)
     if group_by not in GROUP_BY:
         raise ValidationFailed(f"group_by must be one of: {', '.join(GROUP_BY)}", field="group_by")
     jurs = jurisdictions_in_scope(session, actor, jurisdiction)
     scope = scope_filters(actor)
     _sort_in_memory(session)
-    rows = counted(session, jurs, per, **scope)
-    every = in_period(jurs, per)
-    grouped = aggregate(session, rows, now, group_by=group_by, min_sample=min_sample, only=scope, breach_rows=every,
-                        with_total=True)
+    if scope or live:
+        rows = counted(session, jurs, per, **scope)
+        every = in_period(jurs, per)
+        grouped = aggregate(session, rows, now, group_by=group_by, min_sample=min_sample, only=scope,
+                            breach_rows=every, with_total=True)
+    else:
+        counts, pcts, breaches = performance_rollup.report_figures(session, jurs, per, group_by, now)
+        grouped = {key: _figures({**ZERO_COUNTS, **{k: v for k, v in counts.get(key, {}).items() if k in ZERO_COUNTS}},
+                                 pcts.get(key, {}), breaches.get(key, _no_breaches()), min_sample)
+                   for key in set(counts) | set(breaches) | {TOTAL}}
     total = grouped.pop(TOTAL)
     labels = _labels(session, group_by, [k[0] for k in grouped])
     items = []

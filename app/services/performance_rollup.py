@@ -1,0 +1,365 @@
+"""The report's fast path: figures of closed complaints read from monthly rollups of frozen facts,
+everything else computed live, with identical results (docs/performance.md, "How it is computed").
+
+Closed is terminal, so a closed complaint's figures never change unless its row, breaches or
+agency changes are edited: database triggers (migration 0008) then queue it in
+performance_pending, and a queued complaint counts live (its old facts are subtracted) until
+`refresh` has rebuilt its facts and the rollups of the months they touch."""
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, and_, case, cast, delete, false, func, insert, literal, null, or_, select, text, union_all
+from sqlalchemy.engine import Engine
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.orm import Session
+
+from app.domain import performance as rules
+from app.models import Agency, Breach, Complaint, Jurisdiction
+from app.models.performance_rollup import (PerformanceBreachFact, PerformanceFact, PerformancePending,
+                                           PerformanceRollup)
+
+# Statuses whose figures may still change (rejected never counts).
+LIVE_STATUSES = ("received", "triage", "assigned", "acknowledged", "handled", "resolved")
+DIMS = ("agency", "official", "category", "district", "jurisdiction")
+COUNTS = ("handled", "handled_on_time", "handled_late", "ack_on_time", "ack_late", "reopened")
+FRACTIONS = (0.5, 0.9)
+MISSING = -1  # the group key of "no agency" / "no district" in joins (ids are positive)
+LOCK_KEY = 7_300_008  # pg advisory lock: one refresh at a time
+
+
+def _int(cond):
+    return func.sum(case((cond, 1), else_=0))
+
+
+# ---- keeping facts and rollups ---------------------------------------------------------------
+
+def refresh(session: Session, limit: int = 20_000) -> int:
+    """Take up to `limit` queued complaints: rebuild their facts and the rollups of the months those
+    touch, in one transaction. Returns how many queue entries were taken (0: nothing to do, or
+    another process is refreshing). Commits."""
+    from app.services import performance as live
+
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        if isinstance(session.get_bind(), Engine) and not session.in_transaction():
+            # One snapshot for the whole rebuild: a change committed meanwhile stays queued.
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}):
+            session.rollback()
+            return 0
+    P, F, B = PerformancePending, PerformanceFact, PerformanceBreachFact
+    batch = select(P.id).order_by(P.id).limit(limit).subquery()
+    taken = session.execute(select(func.count(), func.max(batch.c.id))).one()
+    if not taken[0]:
+        session.rollback()
+        return 0
+    upto = taken[1]
+    queued = select(P.complaint_id).where(P.id <= upto)
+    touched = set(session.execute(select(F.jurisdiction_id, F.handle_due_at).where(F.complaint_id.in_(queued))))
+    session.execute(delete(B).where(B.complaint_id.in_(queued)))
+    session.execute(delete(F).where(F.complaint_id.in_(queued)))
+    C = Complaint
+    rows = live.attributed(session, and_(C.id.in_(queued), C.status == "closed", C.repeat_of_id.is_(None)))
+    ack_s = rows.c.ack_s - rows.c.received_s
+    handle_s = rows.c.handled_s - rows.c.received_s
+    facts = select(
+        rows.c.id, rows.c.jurisdiction_id, rows.c.handle_due_at, rows.c.agency_id,
+        case((rows.c.has_handle_breach, rows.c.official_id), else_=null()), ~rows.c.has_handle_breach,
+        rows.c.category_id, rows.c.district_id, ack_s, handle_s, ack_s // 60, handle_s // 60,
+        rows.c.handled_at.is_not(None), func.coalesce(rows.c.handled_at <= rows.c.handle_due_at, false()),
+        func.coalesce(rows.c.handled_at > rows.c.handle_due_at, false()),
+        func.coalesce(rows.c.acknowledged_at <= rows.c.ack_due_at, false()),
+        func.coalesce(rows.c.acknowledged_at > rows.c.ack_due_at, false()), rows.c.reopened_count > 0)
+    session.execute(insert(F).from_select(
+        ["complaint_id", "jurisdiction_id", "handle_due_at", "agency_id", "official_id", "official_from_head",
+         "category_id", "district_id", "ack_s", "handle_s", "ack_bucket", "handle_bucket", "handled",
+         "handled_on_time", "handled_late", "ack_on_time", "ack_late", "reopened"], facts))
+    session.execute(insert(B).from_select(
+        ["breach_id", "complaint_id", "jurisdiction_id", "handle_due_at", "kind", "notify_failed", "agency_id",
+         "official_id", "category_id", "district_id"],
+        select(Breach.id, Breach.complaint_id, F.jurisdiction_id, F.handle_due_at, Breach.kind, Breach.notify_failed,
+               Breach.agency_id, Breach.official_id, F.category_id, F.district_id)
+        .join(F, F.complaint_id == Breach.complaint_id)
+        .where(F.complaint_id.in_(queued), Breach.kind.in_(("acknowledge", "handle")))))
+    touched |= set(session.execute(select(F.jurisdiction_id, F.handle_due_at).where(F.complaint_id.in_(queued))))
+    zones = dict(session.execute(select(Jurisdiction.id, Jurisdiction.timezone)).all())
+    months = {(jur, due.astimezone(ZoneInfo(zones[jur])).date().replace(day=1)) for jur, due in touched}
+    for jur, month in sorted(months):
+        _rebuild_month(session, jur, month, zones[jur])
+    session.execute(delete(P).where(P.id <= upto))
+    session.commit()
+    return taken[0]
+
+
+def refresh_all(session: Session, limit: int = 20_000) -> int:
+    """Drain the queue (the job, the bench, tests)."""
+    total = 0
+    while (n := refresh(session, limit)):
+        total += n
+    return total
+
+
+def _fact_keys(dim: str) -> list:
+    F = PerformanceFact
+    if dim == "official":
+        return [F.agency_id, F.official_id, F.official_from_head]
+    return [{"agency": F.agency_id, "category": F.category_id, "district": F.district_id,
+             "jurisdiction": F.jurisdiction_id}[dim]]
+
+
+def _breach_keys(dim: str) -> list:
+    B = PerformanceBreachFact
+    if dim == "official":
+        return [B.agency_id, B.official_id, literal(False)]
+    return [{"agency": B.agency_id, "category": B.category_id, "district": B.district_id,
+             "jurisdiction": B.jurisdiction_id}[dim]]
+
+
+def _rebuild_month(session: Session, jur: int, month: date, tz: str) -> None:
+    F, B, R = PerformanceFact, PerformanceBreachFact, PerformanceRollup
+    nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    start, end = rules.local_midnight(month, tz), rules.local_midnight(nxt, tz)
+    session.execute(delete(R).where(R.jurisdiction_id == jur, R.month == month))
+    columns = ["jurisdiction_id", "month", "dim", "key_a", "key_b", "key_c", "kind", "bucket", "n", *COUNTS]
+    in_month = and_(F.jurisdiction_id == jur, F.handle_due_at >= start, F.handle_due_at < end)
+    zeros = [literal(0)] * len(COUNTS)
+    for dim in DIMS:
+        keys = _fact_keys(dim)
+        padded = keys + [null()] * (3 - len(keys))
+        head = [literal(jur), literal(month), literal(dim), *padded]
+        session.execute(insert(R).from_select(columns, select(
+            *head, literal("count"), literal(0), func.count(), *[_int(getattr(F, c)) for c in COUNTS])
+            .where(in_month).group_by(*keys)))
+        for kind, bucket in (("ack", F.ack_bucket), ("handle", F.handle_bucket)):
+            session.execute(insert(R).from_select(columns, select(
+                *head, literal(kind), bucket, func.count(), *zeros)
+                .where(in_month, bucket.is_not(None)).group_by(*keys, bucket)))
+        bkeys = _breach_keys(dim)
+        bpadded = bkeys + [null()] * (3 - len(bkeys))
+        bkind = case((B.kind == "handle", "breach_handle"), else_="breach_acknowledge")
+        session.execute(insert(R).from_select(columns, select(
+            literal(jur), literal(month), literal(dim), *bpadded, bkind, case((B.notify_failed, 1), else_=0),
+            func.count(), *zeros)
+            .where(B.jurisdiction_id == jur, B.handle_due_at >= start, B.handle_due_at < end)
+            .group_by(*[k for k in bkeys if not isinstance(k, BindParameter)], B.kind, B.notify_failed)))
+
+
+# ---- the fast report -------------------------------------------------------------------------
+
+def _group_of_rollup(dim: str):
+    R = PerformanceRollup
+    if dim == "official":
+        return case((R.key_c, Agency.head_user_id), else_=R.key_b)
+    return R.key_a
+
+
+def _group_of_fact(dim: str):
+    F = PerformanceFact
+    if dim == "official":
+        return case((F.official_from_head, Agency.head_user_id), else_=F.official_id)
+    return {"agency": F.agency_id, "category": F.category_id, "district": F.district_id,
+            "jurisdiction": F.jurisdiction_id}[dim]
+
+
+def _heads(query, dim: str, on):
+    """The agency's head, for the official grouping only."""
+    return query.outerjoin(Agency, Agency.id == on) if dim == "official" else query
+
+
+def _key(expr):
+    return func.coalesce(expr, MISSING)
+
+
+def report_figures(session: Session, jurisdictions: list[Jurisdiction], period: rules.Period, group_by: str,
+                   as_of: datetime) -> tuple[dict, dict, dict]:
+    """(counts, percentiles, breaches) per group key (None: no group) and for "total", in the
+    shapes `performance.aggregate` builds its figures from; equal to the live computation."""
+    from app.services import performance as live
+
+    dialect = session.get_bind().dialect.name
+    as_of_s = int(as_of.timestamp())
+    F, B, P, R = PerformanceFact, PerformanceBreachFact, PerformancePending, PerformanceRollup
+    C = Complaint
+    queued = select(P.complaint_id)
+    months = [and_(R.jurisdiction_id == j.id, R.month.in_([m for m, _s, _e in period.months(j.timezone)]))
+              for j in jurisdictions]
+    rollup_in = and_(or_(*months) if months else false(), R.dim == group_by)
+    fact_period = or_(false(), *[and_(F.jurisdiction_id == j.id, F.handle_due_at >= s, F.handle_due_at < e)
+                                 for j in jurisdictions for s, e in [period.bounds(j.timezone)]])
+    breach_period = or_(false(), *[and_(B.jurisdiction_id == j.id, B.handle_due_at >= s, B.handle_due_at < e)
+                                   for j in jurisdictions for s, e in [period.bounds(j.timezone)]])
+    complaint_period = [and_(C.jurisdiction_id == j.id, C.handle_due_at >= s, C.handle_due_at < e)
+                        for j in jurisdictions for s, e in [period.bounds(j.timezone)]]
+    # Live: what may still change, and closed complaints queued since their facts were made.
+    live_ids = union_all(select(C.id).where(C.status.in_(LIVE_STATUSES), or_(false(), *complaint_period)),
+                         queued)
+    live_where = and_(live._period_filter(jurisdictions, period), C.id.in_(live_ids))
+    stale = and_(fact_period, F.complaint_id.in_(queued))  # facts replaced by the live rows
+
+    def live_rows():
+        rows = live.attributed(session, live_where)
+        return rows, _key(rows.c[f"{group_by}_id"])
+
+    # Counts.
+    rows, g = live_rows()
+    measures = live._measures(rows, as_of, as_of_s)
+    names = [m.name for m in measures]
+    live_counts = select(g.label("g"), *measures).group_by(g)
+    fg = _key(_group_of_fact(group_by))
+    stale_counts = _heads(select(fg.label("g"), (-func.count()).label("received"),
+                                  *[(-_int(getattr(F, c))).label(c) for c in COUNTS]), group_by, F.agency_id
+                           ).where(stale).group_by(fg)
+    rg = _key(_group_of_rollup(group_by))
+    rollup_counts = _heads(select(rg.label("g"), func.sum(R.n).label("received"),
+                                  *[func.sum(getattr(R, c)).label(c) for c in COUNTS]), group_by, R.key_a
+                           ).where(rollup_in, R.kind == "count").group_by(rg)
+    parts = union_all(
+        select(live_counts.subquery()),
+        *[select(q.c.g, *[(q.c[n] if n in q.c else literal(0)).label(n) for n in names])
+          for q in (stale_counts.subquery(), rollup_counts.subquery())]).subquery("parts")
+    counts: dict = {}
+    for r in session.execute(select(parts.c.g, *[func.sum(parts.c[n]).label(n) for n in names]).group_by(parts.c.g)):
+        key = None if r.g == MISSING else r.g
+        counts[(key,)] = {n: int(r._mapping[n] or 0) for n in names}
+    counts = {k: v for k, v in counts.items() if v["received"]}
+    counts["total"] = {n: sum(v[n] for v in counts.values()) for n in names}
+
+    pcts = _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_of, as_of_s, live_rows)
+    breaches = _breaches(session, group_by, rollup_in, breach_period, queued, live_where, dialect)
+    return counts, pcts, breaches
+
+
+def _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_of, as_of_s, live_rows) -> dict:
+    """Exact percentile_cont from per-minute histograms: the histograms (rollups, minus stale
+    facts, plus live rows) locate the minute holding each needed rank; only the values of that
+    minute are read and ranked. One statement, so one snapshot."""
+    from app.services import performance as live
+
+    F, R = PerformanceFact, PerformanceRollup
+    rows, g = live_rows()
+    xs = {w: live._seconds(rows, w, as_of, as_of_s) for w in ("ack", "handle")}
+    fg = _key(_group_of_fact(group_by))
+    rg = _key(_group_of_rollup(group_by))
+    hist_parts = []
+    for w in ("ack", "handle"):
+        x = xs[w]
+        xs[w] = select(g.label("g"), x.label("x"), (x // 60).label("b")).where(x.is_not(None)).subquery(f"live_{w}")
+        lx = xs[w]
+        hist_parts.append(select(lx.c.g, literal(w).label("w"), lx.c.b, func.count().label("n"))
+                          .group_by(lx.c.g, lx.c.b))
+        fb = F.ack_bucket if w == "ack" else F.handle_bucket
+        hist_parts.append(_heads(select(fg.label("g"), literal(w).label("w"), fb.label("b"),
+                                        (-func.count()).label("n")), group_by, F.agency_id)
+                          .where(stale, fb.is_not(None)).group_by(fg, fb))
+    hist_parts.append(_heads(select(rg.label("g"), R.kind.label("w"), R.bucket.label("b"),
+                                    func.sum(R.n).label("n")), group_by, R.key_a)
+                      .where(rollup_in, R.kind.in_(("ack", "handle"))).group_by(rg, R.kind, R.bucket))
+    raw = union_all(*hist_parts).subquery("raw")
+    per_group = (select(raw.c.g, raw.c.w, raw.c.b, func.sum(raw.c.n).label("n"))
+                 .group_by(raw.c.g, raw.c.w, raw.c.b).subquery("per_group"))
+    hist = union_all(
+        select(literal(0).label("t"), per_group.c.g, per_group.c.w, per_group.c.b, per_group.c.n)
+        .where(per_group.c.n != 0),
+        select(literal(1), literal(MISSING), per_group.c.w, per_group.c.b, func.sum(per_group.c.n))
+        .group_by(per_group.c.w, per_group.c.b).having(func.sum(per_group.c.n) != 0)).cte("hist")
+    part = (hist.c.t, hist.c.g, hist.c.w)
+    cum = select(*hist.c, func.sum(hist.c.n).over(partition_by=part, order_by=hist.c.b,
+                                                  rows=(None, 0)).label("upto"),
+                 func.sum(hist.c.n).over(partition_by=part).label("total")).cte("cum")
+    rank_cols = []
+    for i, p in enumerate(FRACTIONS):
+        pos = (cum.c.total - 1) * literal(p)
+        lo = func.floor(pos) if session.get_bind().dialect.name == "postgresql" else pos
+        rank_cols += [cast(lo, Integer).label(f"lo{i}"),
+                      (cast(lo, Integer) + case((pos > cast(lo, Integer), 1), else_=0)).label(f"hi{i}")]
+    ranks = select(cum.c.t, cum.c.g, cum.c.w, cum.c.total, *rank_cols).distinct().cte("ranks")
+    wanted_parts = []
+    for i in range(len(FRACTIONS)):
+        for side in ("lo", "hi"):
+            r = ranks.c[f"{side}{i}"]
+            wanted_parts.append(select(cum.c.t, cum.c.g, cum.c.w, cum.c.b, (r - (cum.c.upto - cum.c.n)).label("off"),
+                                       r.label("r"))
+                                .join(ranks, and_(ranks.c.t == cum.c.t, ranks.c.g == cum.c.g, ranks.c.w == cum.c.w))
+                                .where(cum.c.upto - cum.c.n <= r, r < cum.c.upto))
+    wanted = union_all(*wanted_parts).cte("wanted")
+    buckets = select(wanted.c.w, wanted.c.b).distinct().cte("buckets")
+    vals_parts = []
+    for w in ("ack", "handle"):
+        lx = xs[w]
+        vals_parts.append(select(lx.c.g, literal(w).label("w"), lx.c.b, lx.c.x.label("v"))
+                          .where(lx.c.b.in_(select(buckets.c.b).where(buckets.c.w == w))))
+        fb, fs = (F.ack_bucket, F.ack_s) if w == "ack" else (F.handle_bucket, F.handle_s)
+        vals_parts.append(_heads(select(fg.label("g"), literal(w), fb, fs), group_by, F.agency_id)
+                          .where(fact_period, ~F.complaint_id.in_(select(PerformancePending.complaint_id)),
+                                 fb.in_(select(buckets.c.b).where(buckets.c.w == w))))
+    vals = union_all(*vals_parts).cte("vals")
+    ranked = union_all(
+        select(literal(0).label("t"), vals.c.g, vals.c.w, vals.c.b, vals.c.v,
+               (func.row_number().over(partition_by=(vals.c.g, vals.c.w, vals.c.b), order_by=vals.c.v) - 1)
+               .label("off")),
+        select(literal(1), literal(MISSING), vals.c.w, vals.c.b, vals.c.v,
+               func.row_number().over(partition_by=(vals.c.w, vals.c.b), order_by=vals.c.v) - 1)).subquery("ranked")
+    picks = (select(wanted.c.t, wanted.c.g, wanted.c.w, wanted.c.r, ranked.c.v)
+             .join(ranked, and_(ranked.c.t == wanted.c.t, ranked.c.g == wanted.c.g, ranked.c.w == wanted.c.w,
+                                ranked.c.b == wanted.c.b, ranked.c.off == wanted.c.off)))
+    query = union_all(
+        select(ranks.c.t, ranks.c.g, ranks.c.w, ranks.c.total.label("r"), literal(None).label("v")),
+        select(picks.subquery()))
+    totals: dict = {}
+    values: dict = {}
+    for t, grp, w, r, v in session.execute(query):
+        key = "total" if t == 1 else (None if grp == MISSING else grp,)
+        if v is None:
+            totals[(key, w)] = int(r)
+        else:
+            values[(key, w, int(r))] = float(v)
+    out: dict = {}
+    for (key, w), n in totals.items():
+        picked = []
+        for p in FRACTIONS:
+            # percentile_cont: floor and ceil of p(n-1), interpolated in doubles.
+            pos = p * (n - 1)
+            lo = math.floor(pos)
+            hi = lo + (1 if pos > lo else 0)
+            a, b = values[(key, w, lo)], values[(key, w, hi)]
+            picked.append(a if hi == lo else a + (b - a) * (pos - lo))
+        out.setdefault(key, {})[w] = (n, *picked)
+    return out
+
+
+def _breaches(session, group_by, rollup_in, breach_period, queued, live_where, dialect) -> dict:
+    from app.services import performance as live
+
+    B, R = PerformanceBreachFact, PerformanceRollup
+    rows = live.attributed(session, live_where)
+    if group_by in ("agency", "official"):
+        lg = Breach.agency_id if group_by == "agency" else Breach.official_id
+        bg = B.agency_id if group_by == "agency" else B.official_id
+    else:
+        lg, bg = rows.c[f"{group_by}_id"], getattr(B, f"{group_by}_id")
+    lg, bg = _key(lg), _key(bg)
+    rg = _key(_group_of_rollup(group_by))
+    parts = union_all(
+        select(lg.label("g"), Breach.kind.label("kind"), Breach.notify_failed.label("failed"), func.count().label("n"))
+        .join(rows, rows.c.id == Breach.complaint_id).where(Breach.kind.in_(("acknowledge", "handle")))
+        .group_by(lg, Breach.kind, Breach.notify_failed),
+        select(bg, B.kind, B.notify_failed, -func.count())
+        .where(breach_period, B.complaint_id.in_(queued)).group_by(bg, B.kind, B.notify_failed),
+        _heads(select(rg, case((R.kind == "breach_handle", "handle"), else_="acknowledge"), R.bucket == 1,
+                      func.sum(R.n)), group_by, R.key_a)
+        .where(rollup_in, R.kind.in_(("breach_handle", "breach_acknowledge"))).group_by(rg, R.kind, R.bucket),
+    ).subquery("parts")
+    failed = case((parts.c.failed, 1), else_=0)
+    query = (select(parts.c.g, parts.c.kind, failed.label("failed"), func.sum(parts.c.n).label("n"))
+             .group_by(parts.c.g, parts.c.kind, failed))
+    out: dict = {}
+    for r in session.execute(query):
+        if not r.n:
+            continue
+        for key in ((None if r.g == MISSING else r.g,), "total"):
+            slot = out.setdefault(key, live._no_breaches())[r.kind]
+            slot["notify_failed" if r.failed else "staff_told"] += int(r.n)
+    return out
