@@ -20,8 +20,9 @@ def _json_safe(data: dict | None) -> dict:
 
 
 def record(session: Session, complaint: Complaint, kind: str, now: datetime, actor: Actor | str,
-           note: str | None = None, data: dict | None = None) -> Event:
-    """Append an event to the complaint's chain (in the caller's transaction; no commit)."""
+           note: str | None = None, data: dict | None = None, *, flush: bool = True) -> Event:
+    """Append an event to the complaint's chain (in the caller's transaction; no commit).
+    flush=False leaves the INSERT to the next flush, so that several events go in one statement."""
     if complaint.id is None:
         session.flush()
     tails = _tails(session)
@@ -41,7 +42,8 @@ def record(session: Session, complaint: Complaint, kind: str, now: datetime, act
                         data=clean, prev_hash=prev),
     )
     session.add(event)
-    session.flush()
+    if flush:
+        session.flush()
     tails[complaint.id] = (seq + 1, event.hash)
     return event
 

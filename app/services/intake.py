@@ -5,15 +5,16 @@ import math
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain.actor import SYSTEM, Actor
 from app.domain.calendar import make_calendar
 from app.domain.sla import compute_deadlines, select_policy
-from app.models import Category, Complaint, District, Event, Jurisdiction, SlaPolicy, TicketCounter, Village
-from app.services import audit, notifications, places, reporters, routing, sla_clock
+from app.models import Category, Complaint, Event, Jurisdiction, SlaPolicy, TicketCounter
+from app.services import audit, notifications, places, reference_cache, reporters, sla_clock
 from app.services.errors import NotFound, ValidationFailed
 
 CHANNELS = ("api", "telegram", "sms", "whatsapp", "web", "counter", "phone", "open311")
@@ -26,9 +27,9 @@ MAX_BACKDATE = timedelta(days=30)
 def _jurisdiction(session: Session, code: str | None) -> Jurisdiction:
     if not code or not isinstance(code, str):
         raise ValidationFailed("jurisdiction is required (e.g. 'banyuwangi')", field="jurisdiction")
-    found = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code.strip().lower()))
+    found = reference_cache.jurisdiction_by_code(session, code.strip().lower())
     if found is None:
-        known = ", ".join(session.scalars(select(Jurisdiction.code).order_by(Jurisdiction.code)))
+        known = ", ".join(reference_cache.jurisdiction_codes(session))
         raise ValidationFailed(f"unknown jurisdiction {code!r}; known: {known}", field="jurisdiction")
     return found
 
@@ -36,9 +37,10 @@ def _jurisdiction(session: Session, code: str | None) -> Jurisdiction:
 def _category(session: Session, code: str | None) -> Category:
     if not code or not isinstance(code, str):
         raise ValidationFailed("category is required", field="category")
-    found = session.scalar(select(Category).where(Category.code == code.strip().lower(), Category.active.is_(True)))
+    active = reference_cache.active_categories(session)
+    found = active.get(code.strip().lower())
     if found is None:
-        known = ", ".join(session.scalars(select(Category.code).where(Category.active.is_(True)).order_by(Category.code)))
+        known = ", ".join(sorted(active))
         raise ValidationFailed(f"unknown category {code!r}; one of: {known}", field="category")
     return found
 
@@ -70,13 +72,9 @@ def _received_at(value: datetime | None, now: datetime) -> datetime:
 
 
 def policy_for(session: Session, jurisdiction_id: int, category_id: int, received_at: datetime) -> SlaPolicy:
-    candidates = session.scalars(
-        select(SlaPolicy).where(
-            SlaPolicy.jurisdiction_id == jurisdiction_id,
-            (SlaPolicy.category_id == category_id) | (SlaPolicy.category_id.is_(None)),
-            SlaPolicy.effective_from <= received_at,
-        )
-    ).all()
+    """The version in force at `received_at` (a cached, detached instance: attach it to write with it)."""
+    candidates = [p for p in reference_cache.places(session, jurisdiction_id).policies
+                  if p.category_id in (None, category_id)]
     policy = select_policy(candidates, category_id, received_at)
     if policy is None:
         raise ValidationFailed("no SLA policy is in force for this jurisdiction at the time of receipt",
@@ -91,16 +89,17 @@ def calendar_for(policy: SlaPolicy, jurisdiction: Jurisdiction):
 def next_ticket(session: Session, jurisdiction: Jurisdiction, year: int) -> tuple[int, str]:
     """Take the next number for (jurisdiction, year).
 
-    PostgreSQL: in a short transaction of its own, so concurrent intakes wait on the counter row
-    for one statement rather than until the whole complaint commits; a number is never reused,
-    and one is skipped only if saving the complaint fails after taking it. SQLite has a single
-    writer anyway (BEGIN IMMEDIATE), so the number is taken inside the complaint's transaction."""
+    PostgreSQL: one autocommitted statement on a connection of its own, so concurrent intakes
+    wait on the counter row for that statement only, never until a complaint commits; a number
+    is never reused, and one is skipped only if saving the complaint fails after taking it.
+    SQLite has a single writer anyway (BEGIN IMMEDIATE), so the number is taken inside the
+    complaint's transaction."""
     bind = session.get_bind()
     if bind.dialect.name != "postgresql":
         return _take_number(session, jurisdiction, year, sqlite.insert)
     with bind.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
         seq = _take_number(conn, jurisdiction, year, postgresql.insert)[0]
-        conn.commit()
     return seq, _ticket(jurisdiction, year, seq)
 
 
@@ -157,13 +156,13 @@ def submit(session: Session, now: datetime, *, jurisdiction: str, category: str,
                 hint = "; did you mean " + ", ".join(v.name for v, _score in suggestions) + "?"
             raise ValidationFailed(f"unknown village {village!r} in {jur.name}{hint}", field="village")
         if dist is None:
-            namesakes = session.scalars(select(Village).join(District).where(
-                District.jurisdiction_id == jur.id, func.lower(Village.name) == vil.name.lower())).all()
+            namesakes = places.namesakes(session, jur.id, vil.name)
             if len(namesakes) > 1:
-                where = ", ".join(sorted(v.district.name for v in namesakes))
+                known = reference_cache.places(session, jur.id)
+                where = ", ".join(sorted(known.district_by_id[v.district_id].name for v in namesakes))
                 raise ValidationFailed(f"there is a {vil.name} in several districts ({where}); give the district too",
                                        field="district")
-            dist = vil.district
+            dist = reference_cache.attach(session, reference_cache.places(session, jur.id).district_by_id[vil.district_id])
     if dist is None and lat_f is None and not address:
         raise ValidationFailed("say where: a district, a village, lat/lon or an address", field="village")
     if reporter is not None and not isinstance(reporter, dict):
@@ -176,10 +175,13 @@ def submit(session: Session, now: datetime, *, jurisdiction: str, category: str,
         rep = reporters.find_or_create(session, now, phone=reporter.get("phone"),
                                        telegram_chat_id=reporter.get("telegram_chat_id"),
                                        name=reporter.get("name"), language=reporter.get("language"))
-    agency = routing.route(session, jur.id, cat.id, dist.id if dist else None)
+    agency = reference_cache.places(session, jur.id).route(cat.id, dist.id if dist else None)
 
     year = received.astimezone(ZoneInfo(jur.timezone)).year
     seq, ticket = next_ticket(session, jur, year)
+    # Session copies of the cached reference rows (no SQL), so that what follows (deadlines,
+    # messages, the answer) reads them without a query.
+    jur, cat, policy, agency = (reference_cache.attach(session, o) for o in (jur, cat, policy, agency))
     complaint = Complaint(
         ticket=ticket, jurisdiction_id=jur.id, year=year, seq=seq, category_id=cat.id, description=description,
         district_id=dist.id if dist else None, village_id=vil.id if vil else None, address=address,
@@ -189,25 +191,28 @@ def submit(session: Session, now: datetime, *, jurisdiction: str, category: str,
         triage_due_at=None if agency else deadlines.triage_due_at,
         ack_due_at=deadlines.ack_due_at, handle_due_at=deadlines.handle_due_at,
         created_at=now, updated_at=now,
+        jurisdiction=jur, category=cat, district=dist, village=vil, reporter=rep, agency=agency, sla_policy=policy,
     )
+    sla_clock.reschedule(session, complaint, now)  # before the INSERT: its cursor goes in with it
     session.add(complaint)
     session.flush()
+    set_committed_value(complaint, "breaches", [])  # new: none yet, no need to ask
     audit.start_chain(session, complaint)
-    events: list[Event] = [audit.record(session, complaint, "received", now, actor, data={
+    events: list[Event] = [audit.record(session, complaint, "received", now, actor, flush=False, data={
         "channel": channel, "received_at": received.isoformat(), "category": cat.code,
         "district": dist.code if dist else None, "village": vil.code if vil else None,
         "sla_policy_id": policy.id, "ack_due_at": deadlines.ack_due_at.isoformat(),
         "handle_due_at": deadlines.handle_due_at.isoformat(),
     })]
     if agency:
-        events.append(audit.record(session, complaint, "routed", now, SYSTEM, data={"agency": agency.code}))
+        events.append(audit.record(session, complaint, "routed", now, SYSTEM, flush=False,
+                                   data={"agency": agency.code}))
     else:
-        events.append(audit.record(session, complaint, "triaged", now, SYSTEM, data={
+        events.append(audit.record(session, complaint, "triaged", now, SYSTEM, flush=False, data={
             "reason": "no routing rule", "triage_due_at": deadlines.triage_due_at.isoformat()}))
-    sla_clock.reschedule(session, complaint, now)
     for event in events:
         notifications.on_event(session, complaint, event, now)
-    session.commit()
+    session.commit()  # events and messages go in with one INSERT per table
     return complaint
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.i18n import normalise_language, t
 from app.models import Agency, Complaint, Event, User
 from app.models.sla_engine import EscalationContact
-from app.services import outbox, partner_webhooks
+from app.services import outbox, partner_webhooks, reference_cache
 
 ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 NOTE_IN_MESSAGE = 80
@@ -130,6 +130,14 @@ def audience(session: Session, complaint: Complaint, who: str) -> list[Recipient
     return cache[key]
 
 
+def _known_audience(session: Session, complaint: Complaint, who: str) -> list[Recipient]:
+    """audience(), remembered per process until staff, contacts or agencies change (every new
+    complaint of a place and agency alerts the same people): see app/services/reference_cache.py."""
+    key = (who, complaint.jurisdiction_id, complaint.agency_id, complaint.assignee_id, complaint.district_id,
+           complaint.village_id)
+    return reference_cache.audience(session, key, lambda: _audience(session, complaint, who))
+
+
 def _audience(session: Session, complaint: Complaint, who: str) -> list[Recipient]:
     if who == "supervisors":
         return supervisors(session, complaint)
@@ -239,9 +247,9 @@ def on_event(session: Session, complaint: Complaint, event: Event, now: datetime
     if kind == "received":
         tell_reporter(session, complaint, "core.receipt" if complaint.agency_id else "core.receipt_triage", now)
     elif kind == "routed":
-        tell_staff(session, complaint, assignee_or_duty(session, complaint), "core.staff.new", now)
+        tell_staff(session, complaint, _known_audience(session, complaint, "assignee_or_duty"), "core.staff.new", now)
     elif kind == "triaged":
-        tell_staff(session, complaint, supervisors(session, complaint), "core.staff.triage", now)
+        tell_staff(session, complaint, _known_audience(session, complaint, "supervisors"), "core.staff.triage", now)
     elif kind == "assigned":
         if "assignee" in data and complaint.assignee_id:
             tell_staff(session, complaint, _listed(user_recipient(complaint.assignee)), "core.staff.assigned", now)

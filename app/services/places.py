@@ -1,10 +1,11 @@
 """Looks up a jurisdiction's districts and villages by Kemendagri code or name, and suggests near names."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import District, Village
+from app.services import reference_cache
 from app.services.gazetteer import normalise_name
 
 # Words people put before a place name that the dataset leaves out.
@@ -23,16 +24,9 @@ def find_district(session: Session, jurisdiction_id: int, name_or_code: str | No
     if not name_or_code or not str(name_or_code).strip():
         return None
     text = str(name_or_code).strip()
-    district = session.scalar(select(District).where(District.jurisdiction_id == jurisdiction_id,
-                                                     District.code == text))
-    if district is not None:
-        return district
-    wanted = {normalise_name(text), _strip_place_word(text)}
-    for candidate in session.scalars(select(District).where(District.jurisdiction_id == jurisdiction_id)
-                                     .order_by(District.code)):
-        if normalise_name(candidate.name) in wanted:
-            return candidate
-    return None
+    known = reference_cache.places(session, jurisdiction_id)
+    district = known.district_by_code(text) or known.district_named({normalise_name(text), _strip_place_word(text)})
+    return reference_cache.attach(session, district)
 
 
 def _villages(jurisdiction_id: int, district_id: int | None):
@@ -44,24 +38,20 @@ def _villages(jurisdiction_id: int, district_id: int | None):
 
 def find_village(session: Session, jurisdiction_id: int, name_or_code: str | None,
                  district_id: int | None = None) -> Village | None:
-    """Exact code, else a case/space-insensitive name (first by code when a name repeats); else None."""
+    """Exact code, else a case/space-insensitive name (first by code when a name repeats); else None.
+    Read from the per-process reference cache (app/services/reference_cache.py)."""
     if not name_or_code or not str(name_or_code).strip():
         return None
     text = str(name_or_code).strip()
-    village = session.scalar(_villages(jurisdiction_id, district_id).where(Village.code == text))
-    if village is not None:
-        return village
-    # The usual case, a name typed as the dataset spells it, is one query; only other spellings
-    # ("desa  kemiren", extra spaces) need the whole list normalised.
-    village = session.scalar(_villages(jurisdiction_id, district_id)
-                             .where(func.lower(Village.name) == text.lower()).limit(1))
-    if village is not None:
-        return village
-    wanted = {normalise_name(text), _strip_place_word(text)}
-    for candidate in session.scalars(_villages(jurisdiction_id, district_id)):
-        if normalise_name(candidate.name) in wanted:
-            return candidate
-    return None
+    known = reference_cache.places(session, jurisdiction_id)
+    village = (known.village_by_code(text, district_id) or known.village_lower(text, district_id)
+               or known.village_named({normalise_name(text), _strip_place_word(text)}, district_id))
+    return reference_cache.attach(session, village)
+
+
+def namesakes(session: Session, jurisdiction_id: int, name: str) -> list[Village]:
+    """The jurisdiction's villages called `name` (case-insensitive), in every district."""
+    return [reference_cache.attach(session, v) for v in reference_cache.places(session, jurisdiction_id).namesakes(name)]
 
 
 def suggest_villages(session: Session, jurisdiction_id: int, text: str, limit: int = 3,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.domain.phone import to_e164
@@ -36,24 +36,16 @@ def find_or_create(session: Session, now: datetime, *, phone: str | None = None,
             session.flush()
             return reporter
         return None
-    reporter = None
+    reporter = _insert_new(session, now, e164, chat_id, name, language)
+    if reporter is not None:
+        return reporter
     if e164:
         reporter = session.scalar(select(Reporter).where(Reporter.phone == e164))
     if reporter is None and chat_id is not None:
         reporter = session.scalar(select(Reporter).where(Reporter.telegram_chat_id == chat_id))
-    if reporter is None:
-        reporter = Reporter(phone=e164, telegram_chat_id=chat_id, name=(str(name).strip() if name else None),
-                            language=normalise_language(language), created_at=now)
-        try:
-            with session.begin_nested():
-                session.add(reporter)
-                session.flush()
-        except IntegrityError:
-            # Another request created the same reporter a moment ago.
-            session.expunge(reporter) if reporter in session else None
-            return find_or_create(session, now, phone=phone, telegram_chat_id=telegram_chat_id, name=name,
-                                  language=language)
-        return reporter
+    if reporter is None:  # the one that conflicted has gone again (its transaction rolled back)
+        return find_or_create(session, now, phone=phone, telegram_chat_id=telegram_chat_id, name=name,
+                              language=language)
     if name and not reporter.name:
         reporter.name = str(name).strip()
     if e164 and not reporter.phone:
@@ -63,3 +55,17 @@ def find_or_create(session: Session, now: datetime, *, phone: str | None = None,
     if language:
         reporter.language = normalise_language(language)
     return reporter
+
+
+def _insert_new(session: Session, now: datetime, e164: str | None, chat_id: int | None, name, language):
+    """The reporter, inserted when neither address is known yet: one statement, and None (no error,
+    no savepoint) when one is known already or another request is inserting it right now
+    (INSERT ... ON CONFLICT DO NOTHING waits for that request to end)."""
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is None:  # pragma: no cover - Sigap runs on PostgreSQL and SQLite
+        return None
+    stmt = insert(Reporter).values(phone=e164, telegram_chat_id=chat_id, name=(str(name).strip() if name else None),
+                                   language=normalise_language(language), opted_out=False, unreachable=False,
+                                   created_at=now)
+    return session.scalars(stmt.on_conflict_do_nothing().returning(Reporter)).first()

@@ -37,7 +37,8 @@ def token_required(*roles: str):
                 jurisdiction_id = session.get(Agency, token.agency_id).jurisdiction_id
             g.api_actor = Actor(kind="token", id=token.id, role=token.role, agency_id=token.agency_id,
                                 jurisdiction_id=jurisdiction_id, name=token.name)
-            session.commit()  # last_used_at
+            if session.dirty:
+                session.commit()  # last_used_at (at most once a minute); else the read goes on in the view's transaction
             if roles and token.role not in roles:
                 raise ApiError(403, "forbidden", f"a {token.role} token may not use this endpoint")
             return view(*args, **kwargs)

@@ -15,7 +15,7 @@ from app.domain.lifecycle import STATUSES
 from app.errors import ApiError, error_response
 from app.extensions import db_session, now
 from app.models import Agency, Category, Complaint, Jurisdiction
-from app.services import audit, intake, lifecycle
+from app.services import audit, intake, lifecycle, reference_cache
 
 READERS = ("officer", "agency_head", "supervisor", "official", "admin", "partner")
 ACTORS = ("officer", "agency_head", "supervisor", "admin")
@@ -100,11 +100,11 @@ def _create_complaint():
     session = db_session()
     jurisdiction = body.get("jurisdiction")
     if actor.jurisdiction_id is not None and jurisdiction is not None:
-        own = session.get(Jurisdiction, actor.jurisdiction_id)
+        own = reference_cache.jurisdiction_by_id(session, actor.jurisdiction_id)
         if own and isinstance(jurisdiction, str) and jurisdiction.strip().lower() != own.code:
             raise ApiError(403, "forbidden", f"this token submits for {own.code} only")
     elif actor.jurisdiction_id is not None and jurisdiction is None:
-        jurisdiction = session.get(Jurisdiction, actor.jurisdiction_id).code
+        jurisdiction = reference_cache.jurisdiction_by_id(session, actor.jurisdiction_id).code
     complaint = intake.submit(
         session, now(),
         jurisdiction=jurisdiction, category=body.get("category"), description=body.get("description"),
