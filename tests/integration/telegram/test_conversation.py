@@ -91,14 +91,14 @@ def test_a_shared_location_without_a_known_village_keeps_the_point_and_may_skip_
         post_update, updates, session):
     post_update(updates.message("/lapor"))
     post_update(updates.callback("cat:lone_elderly"))
-    post_update(updates.location(-8.2150, 114.3301))
+    post_update(updates.location(-8.95, 114.30))  # at sea, 38 km from the nearest village centre
     asked = _last(session)
     assert "Lokasi tersimpan" in asked.body
     post_update(updates.callback("loc:skip"))
     post_update(updates.message("Kakek Darmo hidup sendirian di gubuk di tepi sawah."))
     post_update(updates.callback("rep:send"))
     complaint = session.scalars(select(Complaint).order_by(Complaint.id.desc()).limit(1)).one()
-    assert (complaint.lat, complaint.lon) == (-8.215, 114.3301)
+    assert (complaint.lat, complaint.lon) == (-8.95, 114.30)
     assert complaint.village_id is None
 
 
