@@ -15,7 +15,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from jobs.senders import build_senders
-from jobs import heartbeat, nightly_close, outbox_delivery, sla_steps, telegram_photos
+from jobs import heartbeat, nightly_close, outbox_delivery, performance_rollup, sla_steps, telegram_photos
 from jobs.runtime import Runtime
 
 log = logging.getLogger("sigap.jobs")
@@ -50,6 +50,8 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
     scheduler.add_job(_guarded(nightly_close, runtime), "cron", id="nightly_close", name="nightly_close", **nightly_close.CRON)
     scheduler.add_job(_guarded(telegram_photos, runtime), "interval", seconds=telegram_photos.INTERVAL_SECONDS,
                       id="telegram_photos", name="telegram_photos")
+    scheduler.add_job(_guarded(performance_rollup, runtime), "interval", seconds=performance_rollup.INTERVAL_SECONDS,
+                      id="performance_rollup", name="performance_rollup")
     return scheduler
 
 

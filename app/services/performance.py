@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
-from sqlalchemy import Float, Integer, and_, case, cast, false, func, literal, or_, select, text, tuple_
+from sqlalchemy import Float, Integer, and_, case, cast, false, func, literal, or_, select, text, true, tuple_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, aliased
 
@@ -70,7 +70,7 @@ def _epoch(col, dialect: str):
 
 # ---- the counted complaints, attributed --------------------------------------------------------
 
-def _agency_changes():
+def _agency_changes(among=None):
     """Agency changes out of the audit trail: (complaint, at, from agency, to agency)."""
     to_code = case((Event.kind == "transferred", Event.data["to"].as_string()),
                    else_=Event.data[("agency", "to")].as_string())
@@ -78,7 +78,8 @@ def _agency_changes():
                      else_=Event.data[("agency", "from")].as_string())
     raw = (select(Event.complaint_id.label("cid"), Event.at.label("at"), Event.id.label("eid"),
                   to_code.label("to_code"), from_code.label("from_code"))
-           .where(Event.kind.in_(("transferred", "assigned"))).subquery("raw_changes"))
+           .where(Event.kind.in_(("transferred", "assigned")),
+                  true() if among is None else Event.complaint_id.in_(among)).subquery("raw_changes"))
     to_agency, from_agency = aliased(Agency), aliased(Agency)
     return (select(raw.c.cid, raw.c.at, raw.c.eid, to_agency.id.label("to_id"), from_agency.id.label("from_id"))
             .join(to_agency, to_agency.code == raw.c.to_code)
@@ -122,17 +123,19 @@ def counted(session: Session, jurisdictions: list[Jurisdiction], period: rules.P
     return query.cte("counted")
 
 
-def attributed(session: Session, where):
+def attributed(session: Session, where, among=None):
     """The complaints matching `where`, one row each, attributed as `counted` describes, with
-    has_handle_breach (the official comes from that breach, not from the agency's head)."""
+    has_handle_breach (the official comes from that breach, not from the agency's head).
+    `among` (a select of complaint ids that `where` implies) narrows the events and breaches read."""
     dialect = session.get_bind().dialect.name
-    changes = _agency_changes()
+    changes = _agency_changes(among)
     if dialect == "postgresql":
         base = _attributed_pg(changes, where)
     else:
         base = _attributed_windows(changes, where, dialect)
     handle_breach = (select(Breach.complaint_id, Breach.agency_id, func.max(Breach.official_id).label("official_id"))
-                     .where(Breach.kind == "handle").group_by(Breach.complaint_id, Breach.agency_id)
+                     .where(Breach.kind == "handle", true() if among is None else Breach.complaint_id.in_(among))
+                     .group_by(Breach.complaint_id, Breach.agency_id)
                      .subquery("handle_breach"))
     has_breach = handle_breach.c.complaint_id.is_not(None)
     official = case((has_breach, handle_breach.c.official_id), else_=Agency.head_user_id)

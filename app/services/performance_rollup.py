@@ -200,7 +200,10 @@ def report_figures(session: Session, jurisdictions: list[Jurisdiction], period: 
     stale = and_(fact_period, F.complaint_id.in_(queued))  # facts replaced by the live rows
 
     def live_rows():
-        rows = live.attributed(session, live_where)
+        # Materialised once per statement (PostgreSQL would otherwise attribute them for each use).
+        rows = select(live.attributed(session, live_where, among=live_ids)).cte("live_rows")
+        if dialect == "postgresql":
+            rows = rows.prefix_with("MATERIALIZED")
         return rows, _key(rows.c[f"{group_by}_id"])
 
     # Counts.
@@ -228,7 +231,7 @@ def report_figures(session: Session, jurisdictions: list[Jurisdiction], period: 
     counts["total"] = {n: sum(v[n] for v in counts.values()) for n in names}
 
     pcts = _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_of, as_of_s, live_rows)
-    breaches = _breaches(session, group_by, rollup_in, breach_period, queued, live_where, dialect)
+    breaches = _breaches(session, group_by, rollup_in, breach_period, queued, live_where, live_ids)
     return counts, pcts, breaches
 
 
@@ -259,7 +262,7 @@ def _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_o
                       .where(rollup_in, R.kind.in_(("ack", "handle"))).group_by(rg, R.kind, R.bucket))
     raw = union_all(*hist_parts).subquery("raw")
     per_group = (select(raw.c.g, raw.c.w, raw.c.b, func.sum(raw.c.n).label("n"))
-                 .group_by(raw.c.g, raw.c.w, raw.c.b).subquery("per_group"))
+                 .group_by(raw.c.g, raw.c.w, raw.c.b).cte("per_group"))
     hist = union_all(
         select(literal(0).label("t"), per_group.c.g, per_group.c.w, per_group.c.b, per_group.c.n)
         .where(per_group.c.n != 0),
@@ -330,11 +333,11 @@ def _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_o
     return out
 
 
-def _breaches(session, group_by, rollup_in, breach_period, queued, live_where, dialect) -> dict:
+def _breaches(session, group_by, rollup_in, breach_period, queued, live_where, live_ids) -> dict:
     from app.services import performance as live
 
     B, R = PerformanceBreachFact, PerformanceRollup
-    rows = live.attributed(session, live_where)
+    rows = live.attributed(session, live_where, among=live_ids)
     if group_by in ("agency", "official"):
         lg = Breach.agency_id if group_by == "agency" else Breach.official_id
         bg = B.agency_id if group_by == "agency" else B.official_id
