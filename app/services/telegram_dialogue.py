@@ -338,6 +338,9 @@ def _location(turn: _Turn, default_jurisdiction: str) -> None:
     village = nearest_village(turn.session, jurisdiction.id, lat, lon) if jurisdiction else None
     if village is not None:
         _village_chosen(turn, village)
+        # The nearest centre may be the neighbouring village: let the reporter say so.
+        turn.say("telegram.not_this_village_hint",
+                 buttons=[[{"text": t("telegram.not_this_village", turn.lang), "callback_data": "loc:other"}]])
         return
     # No village centre within reach (none loaded, or the point is far out): keep it, ask for the name too.
     turn.say("telegram.location_saved_ask_village", extra={"remove_keyboard": True},
@@ -496,6 +499,12 @@ def _callback(turn: _Turn, default_jurisdiction: str) -> None:
             return
         turn.answer(village.name)
         _village_chosen(turn, village)
+    elif kind == "loc" and rest == "other" and step == "description" and (turn.conv.draft or {}).get("lat") is not None:
+        # Keep the shared point, forget the village it was matched to, ask for the name.
+        turn.answer()
+        turn.update_draft(village_id=None, village_code=None, village_name=None, district_name=None)
+        turn.conv.step = "location"
+        turn.say("telegram.type_village_name")
     elif kind == "loc" and step == "location":
         turn.answer()
         if rest == "skip" and (turn.conv.draft or {}).get("lat") is not None:

@@ -43,6 +43,15 @@ MESSAGES = {
         "id": "Lokasi: Desa/Kel. {village}, Kec. {district}.",
         "en": "Location: {village} village, {district} district.",
     },
+    "telegram.not_this_village_hint": {
+        "id": "Bukan desa itu? Tekan tombol ini lalu ketik nama desanya.",
+        "en": "Not that village? Press this button, then type the village name.",
+    },
+    "telegram.not_this_village": {"id": "Bukan desa ini", "en": "Not this village"},
+    "telegram.type_village_name": {
+        "id": "Lokasi tetap tersimpan. Ketik nama desa/kelurahannya.",
+        "en": "The location stays saved. Type the name of the village.",
+    },
     "telegram.did_you_mean": {
         "id": "Desa \"{text}\" tidak ditemukan persis. Maksud Anda:",
         "en": "No village is called exactly \"{text}\". Did you mean:",

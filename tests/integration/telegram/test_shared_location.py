@@ -10,9 +10,17 @@ from app.models.telegram import TelegramConversation
 CHAT_ID = 700100200  # the chat of the `updates` fixture
 
 
-def _last(session):
+def _last(session, back=0):
     return session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == str(CHAT_ID))
-                           .order_by(OutboxMessage.id.desc()).limit(1)).one()
+                           .order_by(OutboxMessage.id.desc()).offset(back).limit(1)).one()
+
+
+def _matched(session):
+    """The reply naming the matched village: just before the "not that village?" button."""
+    hint = _last(session)
+    assert hint.template == "telegram.not_this_village_hint"
+    assert hint.extra["buttons"] == [[{"text": "Bukan desa ini", "callback_data": "loc:other"}]]
+    return _last(session, back=1)
 
 
 def _share(post_update, updates, lat, lon, category="lone_elderly"):
@@ -30,7 +38,7 @@ def _send(post_update, updates, session, description):
 def test_a_location_in_town_is_matched_to_its_village_and_filed_there(post_update, updates, session):
     # 100 m from the centre of Kepatihan, in Banyuwangi town; Panderejo's centre is 700 m away.
     _share(post_update, updates, -8.2115, 114.3775)
-    reply = _last(session)
+    reply = _matched(session)
     assert reply.body.startswith("Lokasi: Desa/Kel. Kepatihan, Kec. Banyuwangi.")
     assert "Ceritakan apa yang terjadi" in reply.body
     complaint = _send(post_update, updates, session, "Mbah Karto tinggal sendiri dan sakit sejak kemarin.")
@@ -42,7 +50,7 @@ def test_centres_loaded_by_the_operator_decide_the_match(post_update, updates, s
     # With geografis's centres this point is nearest Banjarsari; the operator places Kemiren's
     # centre (e.g. its village office) right beside it.
     _share(post_update, updates, -8.2150, 114.3301)
-    assert "Banjarsari" in _last(session).body
+    assert "Banjarsari" in _matched(session).body
     post_update(updates.message("/batal"))
 
     centres = tmp_path / "kantor-desa.csv"
@@ -53,7 +61,7 @@ def test_centres_loaded_by_the_operator_decide_the_match(post_update, updates, s
     assert "1 village centres set" in loaded.output
 
     _share(post_update, updates, -8.2150, 114.3301)
-    assert _last(session).body.startswith("Lokasi: Desa/Kel. Kemiren, Kec. Glagah.")
+    assert _matched(session).body.startswith("Lokasi: Desa/Kel. Kemiren, Kec. Glagah.")
     complaint = _send(post_update, updates, session, "Nenek Sumi hidup sendirian, rumahnya bocor.")
     assert complaint.village.code == "35.10.15.2004"
 
@@ -68,3 +76,16 @@ def test_a_location_far_from_every_village_keeps_the_point_and_asks_for_the_name
     complaint = _send(post_update, updates, session, "Nelayan tua tinggal sendiri di gubuk dekat pantai.")
     assert complaint.village.name == "Kemiren"
     assert (complaint.lat, complaint.lon) == (-8.95, 114.30)
+
+
+def test_the_reporter_can_say_the_matched_village_is_not_theirs_and_type_it(post_update, updates, session):
+    # In town, matched to Kepatihan; the reporter is in fact reporting from Kemiren, up the hill.
+    _share(post_update, updates, -8.2115, 114.3775)
+    assert "Kepatihan" in _matched(session).body
+    post_update(updates.callback("loc:other"))
+    assert _last(session).body == "Lokasi tetap tersimpan. Ketik nama desa/kelurahannya."
+    post_update(updates.message("Kemiren"))
+    assert _last(session).body.startswith("Lokasi: Desa/Kel. Kemiren, Kec. Glagah.")
+    complaint = _send(post_update, updates, session, "Mbah Karto tinggal sendiri dan sakit sejak kemarin.")
+    assert complaint.village.name == "Kemiren"
+    assert (complaint.lat, complaint.lon) == (-8.2115, 114.3775)
