@@ -13,8 +13,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.domain.actor import SYSTEM, Actor
 from app.domain.calendar import make_calendar
 from app.domain.sla import compute_deadlines, select_policy
-from app.models import Category, Complaint, Event, Jurisdiction, SlaPolicy, TicketCounter
-from app.services import audit, notifications, places, reference_cache, reporters, sla_clock
+from app.models import Category, Complaint, Event, Jurisdiction, OutboxMessage, SlaPolicy, TicketCounter
+from app.services import audit, fast_insert, notifications, places, reference_cache, reporters, sla_clock
 from app.services.errors import NotFound, ValidationFailed
 
 CHANNELS = ("api", "telegram", "sms", "whatsapp", "web", "counter", "phone", "open311")
@@ -194,8 +194,7 @@ def submit(session: Session, now: datetime, *, jurisdiction: str, category: str,
         jurisdiction=jur, category=cat, district=dist, village=vil, reporter=rep, agency=agency, sla_policy=policy,
     )
     sla_clock.reschedule(session, complaint, now)  # before the INSERT: its cursor goes in with it
-    session.add(complaint)
-    session.flush()
+    fast_insert.insert_one(session, complaint)
     set_committed_value(complaint, "breaches", [])  # new: none yet, no need to ask
     audit.start_chain(session, complaint)
     events: list[Event] = [audit.record(session, complaint, "received", now, actor, flush=False, data={
@@ -212,7 +211,8 @@ def submit(session: Session, now: datetime, *, jurisdiction: str, category: str,
             "reason": "no routing rule", "triage_due_at": deadlines.triage_due_at.isoformat()}))
     for event in events:
         notifications.on_event(session, complaint, event, now)
-    session.commit()  # events and messages go in with one INSERT per table
+    fast_insert.insert_pending(session, Event, OutboxMessage)  # one INSERT per table
+    session.commit()
     return complaint
 
 
