@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlparse
 
 import pytest
@@ -13,6 +11,7 @@ from twilio.request_validator import RequestValidator
 
 from app import create_app
 from config import load_settings
+from tests.fakes import LocalHttpFake, QuietHandler
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -21,25 +20,14 @@ PUBLIC_BASE_URL = "https://sigap.example.go.id"
 CITIZEN = "+6281234500001"
 
 
-class FakeTwilio:
+class FakeTwilio(LocalHttpFake):
     """Answers POST /2010-04-01/Accounts/{sid}/Messages.json like Twilio; `fail_next` scripts an error."""
 
     def __init__(self):
         self.requests: list[dict] = []
         self._failures: list[tuple[int, dict]] = []
         self._ids = itertools.count(1)
-        self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__()
 
     def fail_next(self, code: int, status: int = 400, message: str = "error") -> None:
         self._failures.append((status, {"code": code, "message": message, "status": status,
@@ -65,22 +53,14 @@ class FakeTwilio:
     def _handler(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 form = dict(parse_qsl(self.rfile.read(length).decode()))
                 path = urlparse(self.path).path
                 fake.requests.append({"path": path, "form": form, "authorization": self.headers.get("Authorization")})
                 status, body = fake._answer(path, form)
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self.reply(status, json.dumps(body).encode())
 
         return Handler
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlparse
 
 import pytest
+
+from tests.fakes import LocalHttpFake, QuietHandler
 
 BOT_TOKEN = "123456:TEST-token"
 WEBHOOK_SECRET = "webhook-secret-for-tests"
@@ -19,7 +19,7 @@ BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Sigap", "username": "si
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
 
 
-class FakeBotApi:
+class FakeBotApi(LocalHttpFake):
     """Answers Bot API methods like Telegram does; `fail_next` scripts errors such as 429 or 403."""
 
     def __init__(self):
@@ -28,18 +28,7 @@ class FakeBotApi:
         self.pending_updates: list[dict] = []
         self._failures: dict[str, list[tuple[int, dict]]] = {}
         self._ids = itertools.count(1000)
-        self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__()
 
     def fail_next(self, method: str, status: int, description: str, **parameters) -> None:
         body = {"ok": False, "error_code": status, "description": description}
@@ -74,39 +63,29 @@ class FakeBotApi:
     def _handler(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _reply(self, status: int, payload: bytes, content_type: str = "application/json"):
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
+        class Handler(QuietHandler):
             def do_GET(self):
                 path = unquote(urlparse(self.path).path)
                 prefix = f"/file/bot{BOT_TOKEN}/photos/"
                 file_id = path[len(prefix):].removesuffix(".jpg") if path.startswith(prefix) else None
                 if file_id in fake.files:
                     fake.requests.append(("download", {"file_id": file_id}))
-                    self._reply(200, fake.files[file_id], "image/jpeg")
+                    self.reply(200, fake.files[file_id], "image/jpeg")
                 else:
-                    self._reply(404, b'{"ok":false,"error_code":404,"description":"Not Found"}')
+                    self.reply(404, b'{"ok":false,"error_code":404,"description":"Not Found"}')
 
             def do_POST(self):
                 path = urlparse(self.path).path
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 if not path.startswith(f"/bot{BOT_TOKEN}/"):
-                    self._reply(401, b'{"ok":false,"error_code":401,"description":"Unauthorized"}')
+                    self.reply(401, b'{"ok":false,"error_code":401,"description":"Unauthorized"}')
                     return
                 method = path.rsplit("/", 1)[1]
                 params = _parse_body(self.headers.get("Content-Type", ""), raw)
                 fake.requests.append((method, params))
                 status, body = fake._answer(method, params)
-                self._reply(status, json.dumps(body).encode())
+                self.reply(status, json.dumps(body).encode())
 
         return Handler
 
