@@ -11,7 +11,7 @@ import math
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, case, cast, delete, false, func, insert, literal, null, or_, select, text, union_all
+from sqlalchemy import BigInteger, Float, Integer, String, and_, case, cast, delete, false, func, insert, literal, null, or_, select, text, union_all
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.orm import Session
@@ -27,7 +27,7 @@ DIMS = ("agency", "official", "category", "district", "jurisdiction")
 COUNTS = ("handled", "handled_on_time", "handled_late", "ack_on_time", "ack_late", "reopened")
 FRACTIONS = (0.5, 0.9)
 MISSING = -1  # the group key of "no agency" / "no district" in joins (ids are positive)
-LOCK_KEY = 7_300_008  # pg advisory lock: one refresh at a time
+LOCK_KEY = 7_300_008  # pg advisory lock (with the schema: locks span the database): one refresh at a time
 
 
 def _int(cond):
@@ -47,7 +47,7 @@ def refresh(session: Session, limit: int = 20_000) -> int:
         if isinstance(session.get_bind(), Engine) and not session.in_transaction():
             # One snapshot for the whole rebuild: a change committed meanwhile stays queued.
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}):
+        if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:k, hashtext(current_schema()))"), {"k": LOCK_KEY}):
             session.rollback()
             return 0
     P, F, B = PerformancePending, PerformanceFact, PerformanceBreachFact
@@ -199,15 +199,14 @@ def report_figures(session: Session, jurisdictions: list[Jurisdiction], period: 
     live_where = and_(live._period_filter(jurisdictions, period), C.id.in_(live_ids))
     stale = and_(fact_period, F.complaint_id.in_(queued))  # facts replaced by the live rows
 
-    def live_rows():
-        # Materialised once per statement (PostgreSQL would otherwise attribute them for each use).
-        rows = select(live.attributed(session, live_where, among=live_ids)).cte("live_rows")
-        if dialect == "postgresql":
-            rows = rows.prefix_with("MATERIALIZED")
-        return rows, _key(rows.c[f"{group_by}_id"])
+    # The live rows, attributed once for the whole report: counts, percentiles and breaches are
+    # one statement (one snapshot), and PostgreSQL materialises the CTE once.
+    rows = select(live.attributed(session, live_where, among=live_ids)).cte("live_rows")
+    if dialect == "postgresql":
+        rows = rows.prefix_with("MATERIALIZED")
+    g = _key(rows.c[f"{group_by}_id"])
 
     # Counts.
-    rows, g = live_rows()
     measures = live._measures(rows, as_of, as_of_s)
     names = [m.name for m in measures]
     live_counts = select(g.label("g"), *measures).group_by(g)
@@ -223,26 +222,45 @@ def report_figures(session: Session, jurisdictions: list[Jurisdiction], period: 
         select(live_counts.subquery()),
         *[select(q.c.g, *[(q.c[n] if n in q.c else literal(0)).label(n) for n in names])
           for q in (stale_counts.subquery(), rollup_counts.subquery())]).subquery("parts")
+    count_q = select(parts.c.g, *[func.sum(parts.c[n]).label(n) for n in names]).group_by(parts.c.g).subquery("c")
+    pct_q = _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_of, as_of_s).subquery("p")
+    breach_q = _breaches(rows, group_by, rollup_in, breach_period, queued).subquery("b")
+
+    def none(type_):
+        return cast(null(), type_)
+
+    nones = [none(BigInteger).label(n) for n in names]
+    query = union_all(
+        select(literal("c").label("part"), count_q.c.g, none(Integer).label("sub"), none(String).label("w"),
+               none(BigInteger).label("r"), none(Float).label("v"),
+               *[cast(count_q.c[n], BigInteger).label(n) for n in names]),
+        select(literal("p"), pct_q.c.g, pct_q.c.t, pct_q.c.w, cast(pct_q.c.r, BigInteger),
+               cast(pct_q.c.v, Float), *nones),
+        select(literal("b"), breach_q.c.g, breach_q.c.failed, breach_q.c.kind, cast(breach_q.c.n, BigInteger),
+               none(Float), *nones))
     counts: dict = {}
-    for r in session.execute(select(parts.c.g, *[func.sum(parts.c[n]).label(n) for n in names]).group_by(parts.c.g)):
-        key = None if r.g == MISSING else r.g
-        counts[(key,)] = {n: int(r._mapping[n] or 0) for n in names}
+    pct_rows, breach_rows = [], []
+    for r in session.execute(query):
+        if r.part == "c":
+            key = None if r.g == MISSING else r.g
+            counts[(key,)] = {n: int(r._mapping[n] or 0) for n in names}
+        elif r.part == "p":
+            pct_rows.append((r.sub, r.g, r.w, r.r, r.v))
+        else:
+            breach_rows.append((r.g, r.w, r.sub, r.r))
     counts = {k: v for k, v in counts.items() if v["received"]}
     counts["total"] = {n: sum(v[n] for v in counts.values()) for n in names}
-
-    pcts = _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_of, as_of_s, live_rows)
-    breaches = _breaches(session, group_by, rollup_in, breach_period, queued, live_where, live_ids)
-    return counts, pcts, breaches
+    return counts, _picked_percentiles(pct_rows), _breach_figures(breach_rows)
 
 
-def _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_of, as_of_s, live_rows) -> dict:
+def _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_of, as_of_s):
     """Exact percentile_cont from per-minute histograms: the histograms (rollups, minus stale
     facts, plus live rows) locate the minute holding each needed rank; only the values of that
-    minute are read and ranked. One statement, so one snapshot."""
+    minute are read and ranked. Rows (t, g, w, r, v): each group's n (v null) and the ranked
+    values needed (`_picked_percentiles` interpolates)."""
     from app.services import performance as live
 
     F, R = PerformanceFact, PerformanceRollup
-    rows, g = live_rows()
     xs = {w: live._seconds(rows, w, as_of, as_of_s) for w in ("ack", "handle")}
     fg = _key(_group_of_fact(group_by))
     rg = _key(_group_of_rollup(group_by))
@@ -308,12 +326,15 @@ def _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_o
     picks = (select(wanted.c.t, wanted.c.g, wanted.c.w, wanted.c.r, ranked.c.v)
              .join(ranked, and_(ranked.c.t == wanted.c.t, ranked.c.g == wanted.c.g, ranked.c.w == wanted.c.w,
                                 ranked.c.b == wanted.c.b, ranked.c.off == wanted.c.off)))
-    query = union_all(
-        select(ranks.c.t, ranks.c.g, ranks.c.w, ranks.c.total.label("r"), literal(None).label("v")),
+    return union_all(
+        select(ranks.c.t, ranks.c.g, ranks.c.w, ranks.c.total.label("r"), cast(null(), Float).label("v")),
         select(picks.subquery()))
+
+
+def _picked_percentiles(result_rows) -> dict:
     totals: dict = {}
     values: dict = {}
-    for t, grp, w, r, v in session.execute(query):
+    for t, grp, w, r, v in result_rows:
         key = "total" if t == 1 else (None if grp == MISSING else grp,)
         if v is None:
             totals[(key, w)] = int(r)
@@ -333,11 +354,9 @@ def _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_o
     return out
 
 
-def _breaches(session, group_by, rollup_in, breach_period, queued, live_where, live_ids) -> dict:
-    from app.services import performance as live
-
+def _breaches(rows, group_by, rollup_in, breach_period, queued):
+    """Breach counts per (g, kind, failed): live rows' breaches, minus stale facts', plus rollups."""
     B, R = PerformanceBreachFact, PerformanceRollup
-    rows = live.attributed(session, live_where, among=live_ids)
     if group_by in ("agency", "official"):
         lg = Breach.agency_id if group_by == "agency" else Breach.official_id
         bg = B.agency_id if group_by == "agency" else B.official_id
@@ -356,13 +375,18 @@ def _breaches(session, group_by, rollup_in, breach_period, queued, live_where, l
         .where(rollup_in, R.kind.in_(("breach_handle", "breach_acknowledge"))).group_by(rg, R.kind, R.bucket),
     ).subquery("parts")
     failed = case((parts.c.failed, 1), else_=0)
-    query = (select(parts.c.g, parts.c.kind, failed.label("failed"), func.sum(parts.c.n).label("n"))
-             .group_by(parts.c.g, parts.c.kind, failed))
+    return (select(parts.c.g, parts.c.kind, failed.label("failed"), func.sum(parts.c.n).label("n"))
+            .group_by(parts.c.g, parts.c.kind, failed))
+
+
+def _breach_figures(result_rows) -> dict:
+    from app.services import performance as live
+
     out: dict = {}
-    for r in session.execute(query):
-        if not r.n:
+    for g, kind, failed, n in result_rows:
+        if not n:
             continue
-        for key in ((None if r.g == MISSING else r.g,), "total"):
-            slot = out.setdefault(key, live._no_breaches())[r.kind]
-            slot["notify_failed" if r.failed else "staff_told"] += int(r.n)
+        for key in ((None if g == MISSING else g,), "total"):
+            slot = out.setdefault(key, live._no_breaches())[kind]
+            slot["notify_failed" if failed else "staff_told"] += int(n)
     return out
