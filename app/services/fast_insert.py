@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from sqlalchemy import insert, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 
@@ -43,14 +44,28 @@ def _values(obj, fields) -> dict:
     return row
 
 
-def insert_one(session: Session, obj):
-    """INSERT a new (transient) instance; it becomes persistent and clean in `session`."""
+def insert_one(session: Session, obj, *, unless_conflict: bool = False):
+    """INSERT a new (transient) instance; it becomes persistent and clean in `session`.
+    unless_conflict: INSERT ... ON CONFLICT DO NOTHING; None (the instance left transient) when a
+    unique key is taken already (or being taken by a transaction still running: it waits for it)."""
     pk_key, fields, returning, _plain = _layout(type(obj))
+    if unless_conflict:
+        returning = _unless_conflict(type(obj), session.get_bind().dialect.name)
     row = _values(obj, fields)
-    setattr(obj, pk_key, session.execute(returning, row).scalar_one())
+    pk = session.execute(returning, row).scalar()
+    if pk is None:
+        return None
+    setattr(obj, pk_key, pk)
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
+
+
+@lru_cache(maxsize=None)
+def _unless_conflict(model, dialect: str):
+    table = inspect(model).local_table
+    dml = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    return dml(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
 
 
 def insert_pending(session: Session, *models) -> bool:

@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.domain.phone import to_e164
 from app.i18n import normalise_language
 from app.models import Reporter
+from app.services import fast_insert
 from app.services.errors import ValidationFailed
 
 
@@ -61,11 +61,7 @@ def _insert_new(session: Session, now: datetime, e164: str | None, chat_id: int 
     """The reporter, inserted when neither address is known yet: one statement, and None (no error,
     no savepoint) when one is known already or another request is inserting it right now
     (INSERT ... ON CONFLICT DO NOTHING waits for that request to end)."""
-    dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if insert is None:  # pragma: no cover - Sigap runs on PostgreSQL and SQLite
-        return None
-    stmt = insert(Reporter).values(phone=e164, telegram_chat_id=chat_id, name=(str(name).strip() if name else None),
-                                   language=normalise_language(language), opted_out=False, unreachable=False,
-                                   created_at=now)
-    return session.scalars(stmt.on_conflict_do_nothing().returning(Reporter)).first()
+    reporter = Reporter(phone=e164, telegram_chat_id=chat_id, name=(str(name).strip() if name else None),
+                        language=normalise_language(language), opted_out=False, opted_out_at=None,
+                        unreachable=False, created_at=now)
+    return fast_insert.insert_one(session, reporter, unless_conflict=True)
