@@ -42,7 +42,7 @@ class PerformanceFact(Base):
     district_id: Mapped[int | None] = mapped_column(Integer)
     ack_s: Mapped[int | None] = mapped_column(Integer)  # whole seconds from receipt
     handle_s: Mapped[int | None] = mapped_column(Integer)
-    ack_bucket: Mapped[int | None] = mapped_column(Integer)  # ack_s // 60 as the database divides
+    ack_bucket: Mapped[int | None] = mapped_column(Integer)  # performance_rollup.bucket_of(ack_s)
     handle_bucket: Mapped[int | None] = mapped_column(Integer)
     handled: Mapped[bool] = mapped_column(Boolean)
     handled_on_time: Mapped[bool] = mapped_column(Boolean)
@@ -72,7 +72,7 @@ class PerformanceBreachFact(Base):
 
 class PerformanceRollup(Base):
     """Sums of the facts of one local month per report grouping (`dim`): `kind` count rows hold
-    the counts, ack/handle rows a per-minute histogram (`bucket`), breach_* rows the breaches
+    the counts, ack/handle rows a histogram (`bucket`: performance_rollup.bucket_of), breach_* rows the breaches
     (`bucket` 1: the alert failed). Keys: agency, category, district, jurisdiction in key_a;
     official as (agency key_a, breach official key_b, key_c: take the agency's head)."""
 

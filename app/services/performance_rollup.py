@@ -30,6 +30,16 @@ MISSING = -1  # the group key of "no agency" / "no district" in joins (ids are p
 LOCK_KEY = 7_300_008  # pg advisory lock (with the schema: locks span the database): one refresh at a time
 
 
+def bucket_of(seconds):
+    """The histogram bucket of a time to acknowledge or handle (whole seconds): 10 s below an hour
+    (acknowledgements bunch there), minutes below two days, days beyond (open complaints' ages
+    would otherwise each make a bucket). Any non-decreasing function keeps the percentiles exact;
+    the same SQL computes facts and live rows."""
+    return case((seconds < 3600, seconds // 10),
+                (seconds < 172_800, 360 + (seconds - 3600) // 60),
+                else_=3180 + (seconds - 172_800) // 86_400)
+
+
 def _int(cond):
     return func.sum(case((cond, 1), else_=0))
 
@@ -68,7 +78,7 @@ def refresh(session: Session, limit: int = 20_000) -> int:
     facts = select(
         rows.c.id, rows.c.jurisdiction_id, rows.c.handle_due_at, rows.c.agency_id,
         case((rows.c.has_handle_breach, rows.c.official_id), else_=null()), ~rows.c.has_handle_breach,
-        rows.c.category_id, rows.c.district_id, ack_s, handle_s, ack_s // 60, handle_s // 60,
+        rows.c.category_id, rows.c.district_id, ack_s, handle_s, bucket_of(ack_s), bucket_of(handle_s),
         rows.c.handled_at.is_not(None), func.coalesce(rows.c.handled_at <= rows.c.handle_due_at, false()),
         func.coalesce(rows.c.handled_at > rows.c.handle_due_at, false()),
         func.coalesce(rows.c.acknowledged_at <= rows.c.ack_due_at, false()),
@@ -254,9 +264,9 @@ def report_figures(session: Session, jurisdictions: list[Jurisdiction], period: 
 
 
 def _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_of, as_of_s):
-    """Exact percentile_cont from per-minute histograms: the histograms (rollups, minus stale
-    facts, plus live rows) locate the minute holding each needed rank; only the values of that
-    minute are read and ranked. Rows (t, g, w, r, v): each group's n (v null) and the ranked
+    """Exact percentile_cont from histograms (`bucket_of`): the histograms (rollups, minus stale
+    facts, plus live rows) locate the bucket holding each needed rank; only the values of that
+    bucket are read and ranked. Rows (t, g, w, r, v): each group's n (v null) and the ranked
     values needed (`_picked_percentiles` interpolates)."""
     from app.services import performance as live
 
@@ -267,7 +277,7 @@ def _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_o
     hist_parts = []
     for w in ("ack", "handle"):
         x = xs[w]
-        xs[w] = select(g.label("g"), x.label("x"), (x // 60).label("b")).where(x.is_not(None)).subquery(f"live_{w}")
+        xs[w] = select(g.label("g"), x.label("x"), bucket_of(x).label("b")).where(x.is_not(None)).subquery(f"live_{w}")
         lx = xs[w]
         hist_parts.append(select(lx.c.g, literal(w).label("w"), lx.c.b, func.count().label("n"))
                           .group_by(lx.c.g, lx.c.b))
