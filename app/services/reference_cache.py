@@ -97,6 +97,11 @@ def _on_rollback(conn):
     conn.info.pop("sigap_reference_committing", None)
 
 
+@event.listens_for(Engine, "rollback_savepoint")
+def _on_rollback_savepoint(conn, _name, _context):
+    conn.info.pop(_PRIVATE, None)  # still changed in the transaction, but maybe not as read
+
+
 def _after_commit(info) -> None:
     # Called once the commit is done (next use of the connection, or its return to the pool).
     if info.pop("sigap_reference_committing", None):
