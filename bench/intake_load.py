@@ -176,8 +176,6 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--pg-url", default=os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--only", default="ceiling,api,sms,telegram")
-    parser.add_argument("--experiment", choices=["ticket"], help="ticket: intake takes its ticket number in a "
-                        "transaction of its own (measures a proposed change; see bench/sigap_wsgi.py)")
     args = parser.parse_args(argv)
     if urlparse(args.pg_url).hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("the benchmark runs against a PostgreSQL on this machine only")
@@ -192,8 +190,6 @@ def main(argv=None) -> int:
            "TWILIO_API_BASE_URL": "http://127.0.0.1:9", "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
            "GUNICORN_MAX_REQUESTS": "0"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    if args.experiment == "ticket":
-        env["BENCH_TICKET_OWN_TRANSACTION"] = "1"
     servers: list[subprocess.Popen] = []
     admin(args.pg_url, f"CREATE DATABASE {name}")
     try:
