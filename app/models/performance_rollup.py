@@ -42,7 +42,7 @@ class PerformanceFact(Base):
     district_id: Mapped[int | None] = mapped_column(Integer)
     ack_s: Mapped[int | None] = mapped_column(Integer)  # whole seconds from receipt
     handle_s: Mapped[int | None] = mapped_column(Integer)
-    ack_bucket: Mapped[int | None] = mapped_column(Integer)  # performance_rollup.bucket_of(ack_s)
+    ack_bucket: Mapped[int | None] = mapped_column(Integer)  # performance_rollup.bucket_of(ack_s, "ack")
     handle_bucket: Mapped[int | None] = mapped_column(Integer)
     handled: Mapped[bool] = mapped_column(Boolean)
     handled_on_time: Mapped[bool] = mapped_column(Boolean)

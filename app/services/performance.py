@@ -123,19 +123,25 @@ def counted(session: Session, jurisdictions: list[Jurisdiction], period: rules.P
     return query.cte("counted")
 
 
-def attributed(session: Session, where, among=None):
+def attributed(session: Session, where, among=None, breaches=None):
     """The complaints matching `where`, one row each, attributed as `counted` describes, with
     has_handle_breach (the official comes from that breach, not from the agency's head).
-    `among` (a select of complaint ids that `where` implies) narrows the events and breaches read."""
+    `among` (a select of complaint ids that `where` implies) narrows the events and breaches read;
+    `breaches` (complaint_id, kind, agency_id, official_id), if given, holds at least their breaches."""
     dialect = session.get_bind().dialect.name
     changes = _agency_changes(among)
     if dialect == "postgresql":
         base = _attributed_pg(changes, where)
     else:
         base = _attributed_windows(changes, where, dialect)
-    handle_breach = (select(Breach.complaint_id, Breach.agency_id, func.max(Breach.official_id).label("official_id"))
-                     .where(Breach.kind == "handle", true() if among is None else Breach.complaint_id.in_(among))
-                     .group_by(Breach.complaint_id, Breach.agency_id)
+    if breaches is None:
+        breaches = (select(Breach.complaint_id, Breach.kind, Breach.agency_id, Breach.official_id)
+                    .where(Breach.kind == "handle", true() if among is None else Breach.complaint_id.in_(among))
+                    .subquery("handle_breaches"))
+    handle_breach = (select(breaches.c.complaint_id, breaches.c.agency_id,
+                            func.max(breaches.c.official_id).label("official_id"))
+                     .where(breaches.c.kind == "handle")
+                     .group_by(breaches.c.complaint_id, breaches.c.agency_id)
                      .subquery("handle_breach"))
     has_breach = handle_breach.c.complaint_id.is_not(None)
     official = case((has_breach, handle_breach.c.official_id), else_=Agency.head_user_id)

@@ -30,14 +30,16 @@ MISSING = -1  # the group key of "no agency" / "no district" in joins (ids are p
 LOCK_KEY = 7_300_008  # pg advisory lock (with the schema: locks span the database): one refresh at a time
 
 
-def bucket_of(seconds):
-    """The histogram bucket of a time to acknowledge or handle (whole seconds): 10 s below an hour
-    (acknowledgements bunch there), minutes below two days, days beyond (open complaints' ages
-    would otherwise each make a bucket). Any non-decreasing function keeps the percentiles exact;
-    the same SQL computes facts and live rows."""
-    return case((seconds < 3600, seconds // 10),
-                (seconds < 172_800, 360 + (seconds - 3600) // 60),
-                else_=3180 + (seconds - 172_800) // 86_400)
+def bucket_of(seconds, which: str):
+    """The histogram bucket of a time to acknowledge or handle (whole seconds): minutes below two
+    days (acknowledgements, which bunch in the first hour: 10 s there), days beyond (open
+    complaints' ages would otherwise each make a bucket). Any non-decreasing function keeps the
+    percentiles exact; the same SQL computes facts and live rows."""
+    if which == "ack":
+        return case((seconds < 3600, seconds // 10),
+                    (seconds < 172_800, 360 + (seconds - 3600) // 60),
+                    else_=3180 + (seconds - 172_800) // 86_400)
+    return case((seconds < 172_800, seconds // 60), else_=2880 + (seconds - 172_800) // 86_400)
 
 
 def _int(cond):
@@ -78,7 +80,7 @@ def refresh(session: Session, limit: int = 20_000) -> int:
     facts = select(
         rows.c.id, rows.c.jurisdiction_id, rows.c.handle_due_at, rows.c.agency_id,
         case((rows.c.has_handle_breach, rows.c.official_id), else_=null()), ~rows.c.has_handle_breach,
-        rows.c.category_id, rows.c.district_id, ack_s, handle_s, bucket_of(ack_s), bucket_of(handle_s),
+        rows.c.category_id, rows.c.district_id, ack_s, handle_s, bucket_of(ack_s, "ack"), bucket_of(handle_s, "handle"),
         rows.c.handled_at.is_not(None), func.coalesce(rows.c.handled_at <= rows.c.handle_due_at, false()),
         func.coalesce(rows.c.handled_at > rows.c.handle_due_at, false()),
         func.coalesce(rows.c.acknowledged_at <= rows.c.ack_due_at, false()),
@@ -204,14 +206,22 @@ def report_figures(session: Session, jurisdictions: list[Jurisdiction], period: 
     complaint_period = [and_(C.jurisdiction_id == j.id, C.handle_due_at >= s, C.handle_due_at < e)
                         for j in jurisdictions for s, e in [period.bounds(j.timezone)]]
     # Live: what may still change, and closed complaints queued since their facts were made.
-    live_ids = union_all(select(C.id).where(C.status.in_(LIVE_STATUSES), or_(false(), *complaint_period)),
-                         queued)
+    ids = union_all(select(C.id).where(C.status.in_(LIVE_STATUSES), or_(false(), *complaint_period)),
+                    queued).cte("live_ids")
+    # The live complaints' breaches, read once: their attribution (the handle breach's official)
+    # and the breach counts both use them.
+    lb = (select(Breach.complaint_id, Breach.kind, Breach.agency_id, Breach.official_id, Breach.notify_failed)
+          .where(Breach.complaint_id.in_(select(ids.c.id)), Breach.kind.in_(("acknowledge", "handle")))
+          .cte("live_breaches"))
+    if dialect == "postgresql":  # each is read several times: compute once
+        ids, lb = ids.prefix_with("MATERIALIZED"), lb.prefix_with("MATERIALIZED")
+    live_ids = select(ids.c.id)
     live_where = and_(live._period_filter(jurisdictions, period), C.id.in_(live_ids))
     stale = and_(fact_period, F.complaint_id.in_(queued))  # facts replaced by the live rows
 
     # The live rows, attributed once for the whole report: counts, percentiles and breaches are
     # one statement (one snapshot), and PostgreSQL materialises the CTE once.
-    rows = select(live.attributed(session, live_where, among=live_ids)).cte("live_rows")
+    rows = select(live.attributed(session, live_where, among=live_ids, breaches=lb)).cte("live_rows")
     if dialect == "postgresql":
         rows = rows.prefix_with("MATERIALIZED")
     g = _key(rows.c[f"{group_by}_id"])
@@ -234,7 +244,7 @@ def report_figures(session: Session, jurisdictions: list[Jurisdiction], period: 
           for q in (stale_counts.subquery(), rollup_counts.subquery())]).subquery("parts")
     count_q = select(parts.c.g, *[func.sum(parts.c[n]).label(n) for n in names]).group_by(parts.c.g).subquery("c")
     pct_q = _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_of, as_of_s).subquery("p")
-    breach_q = _breaches(rows, group_by, rollup_in, breach_period, queued).subquery("b")
+    breach_q = _breaches(rows, lb, group_by, rollup_in, breach_period, queued).subquery("b")
 
     def none(type_):
         return cast(null(), type_)
@@ -277,7 +287,7 @@ def _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_o
     hist_parts = []
     for w in ("ack", "handle"):
         x = xs[w]
-        xs[w] = select(g.label("g"), x.label("x"), bucket_of(x).label("b")).where(x.is_not(None)).subquery(f"live_{w}")
+        xs[w] = select(g.label("g"), x.label("x"), bucket_of(x, w).label("b")).where(x.is_not(None)).subquery(f"live_{w}")
         lx = xs[w]
         hist_parts.append(select(lx.c.g, literal(w).label("w"), lx.c.b, func.count().label("n"))
                           .group_by(lx.c.g, lx.c.b))
@@ -364,20 +374,20 @@ def _picked_percentiles(result_rows) -> dict:
     return out
 
 
-def _breaches(rows, group_by, rollup_in, breach_period, queued):
-    """Breach counts per (g, kind, failed): live rows' breaches, minus stale facts', plus rollups."""
+def _breaches(rows, lb, group_by, rollup_in, breach_period, queued):
+    """Breach counts per (g, kind, failed): live rows' breaches (lb), minus stale facts', plus rollups."""
     B, R = PerformanceBreachFact, PerformanceRollup
     if group_by in ("agency", "official"):
-        lg = Breach.agency_id if group_by == "agency" else Breach.official_id
+        lg = lb.c.agency_id if group_by == "agency" else lb.c.official_id
         bg = B.agency_id if group_by == "agency" else B.official_id
     else:
         lg, bg = rows.c[f"{group_by}_id"], getattr(B, f"{group_by}_id")
     lg, bg = _key(lg), _key(bg)
     rg = _key(_group_of_rollup(group_by))
     parts = union_all(
-        select(lg.label("g"), Breach.kind.label("kind"), Breach.notify_failed.label("failed"), func.count().label("n"))
-        .join(rows, rows.c.id == Breach.complaint_id).where(Breach.kind.in_(("acknowledge", "handle")))
-        .group_by(lg, Breach.kind, Breach.notify_failed),
+        select(lg.label("g"), lb.c.kind.label("kind"), lb.c.notify_failed.label("failed"), func.count().label("n"))
+        .join(rows, rows.c.id == lb.c.complaint_id)
+        .group_by(lg, lb.c.kind, lb.c.notify_failed),
         select(bg, B.kind, B.notify_failed, -func.count())
         .where(breach_period, B.complaint_id.in_(queued)).group_by(bg, B.kind, B.notify_failed),
         _heads(select(rg, case((R.kind == "breach_handle", "handle"), else_="acknowledge"), R.bucket == 1,
