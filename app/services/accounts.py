@@ -4,11 +4,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import AGENCY_ROLES, ROLES, Agency, ApiToken, Jurisdiction, User
@@ -129,6 +130,48 @@ def authenticate_token(session: Session, secret: str | None, now: datetime) -> A
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
         token.last_used_at = now
     return token
+
+
+@dataclass(frozen=True, slots=True)
+class TokenIdentity:
+    """Who a live API token speaks for. jurisdiction_id is the token's own, else its agency's.
+    touched: last_used_at was just written in the session's transaction (commit it)."""
+
+    id: int
+    role: str
+    name: str | None
+    agency_id: int | None
+    jurisdiction_id: int | None
+    user_id: int | None
+    touched: bool
+
+
+_TOKENS, _AGENCIES = ApiToken.__table__, Agency.__table__
+_IDENTITY = (
+    select(_TOKENS.c.id, _TOKENS.c.role, _TOKENS.c.name, _TOKENS.c.agency_id,
+           func.coalesce(_TOKENS.c.jurisdiction_id, _AGENCIES.c.jurisdiction_id), _TOKENS.c.user_id,
+           _TOKENS.c.last_used_at)
+    .select_from(_TOKENS.outerjoin(_AGENCIES, _AGENCIES.c.id == _TOKENS.c.agency_id))
+    .where(_TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.revoked_at.is_(None))
+)
+_TOUCH = (update(_TOKENS).where(_TOKENS.c.id == bindparam("token_id"))
+          .values(last_used_at=bindparam("used_at")))
+
+
+def token_identity(session: Session, secret: str | None, now: datetime) -> TokenIdentity | None:
+    """authenticate_token for every request: one Core SELECT (token and its agency) in the session's
+    transaction, no ORM object. Read from the database each time, so a revocation applies at once."""
+    if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    connection = session.connection()
+    row = connection.execute(_IDENTITY, {"token_hash": _digest(secret)}).first()
+    if row is None:
+        return None
+    token_id, role, name, agency_id, jurisdiction_id, user_id, last_used_at = row
+    touched = last_used_at is None or now - last_used_at >= LAST_USED_GRANULARITY
+    if touched:
+        connection.execute(_TOUCH, {"token_id": token_id, "used_at": now})
+    return TokenIdentity(token_id, role, name, agency_id, jurisdiction_id, user_id, touched)
 
 
 def revoke_token(session: Session, now: datetime, prefix: str) -> ApiToken:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -161,13 +161,23 @@ def _count(session: Session, phone: str, since: datetime, exclude_id: int, outco
 
 
 def _rate_limited(session: Session, now: datetime, phone: str, inbound_id: int) -> str | None:
-    """None when the message may be answered; "notice" for the first one past a limit; "drop" after that."""
-    for window, limit in ((timedelta(minutes=1), MESSAGES_PER_MINUTE), (timedelta(hours=1), MESSAGES_PER_HOUR)):
-        since = now - window
-        answered = _count(session, phone, since, inbound_id, outcomes=None) - _count(
-            session, phone, since, inbound_id, outcomes=("rate_limited", "dropped"))
+    """None when the message may be answered; "notice" for the first one past a limit; "drop" after that.
+    One statement: the phone's other messages of the last hour, counted per window."""
+    m = SmsInboundMessage
+    windows = ((now - timedelta(minutes=1), MESSAGES_PER_MINUTE), (now - timedelta(hours=1), MESSAGES_PER_HOUR))
+    columns = []
+    for since, _limit in windows:
+        recent = m.received_at > since
+        # answered: anything but rate_limited/dropped (a NULL outcome counts as answered, as before)
+        columns.append(func.coalesce(func.sum(case((and_(recent, m.outcome.in_(("rate_limited", "dropped"))), 0),
+                                                   (recent, 1), else_=0)), 0))
+        columns.append(func.coalesce(func.sum(case((and_(recent, m.outcome == "rate_limited"), 1), else_=0)), 0))
+    counts = session.execute(select(*columns).where(
+        m.phone == phone, m.received_at > windows[-1][0], m.id != inbound_id)).one()
+    for position, (_since, limit) in enumerate(windows):
+        answered, notified = counts[2 * position], counts[2 * position + 1]
         if answered >= limit:
-            return "drop" if _count(session, phone, since, inbound_id, outcomes=("rate_limited",)) else "notice"
+            return "drop" if notified else "notice"
     return None
 
 

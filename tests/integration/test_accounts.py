@@ -37,6 +37,25 @@ def test_last_used_is_written_at_most_once_a_minute(session, clock):
     assert token.last_used_at == later
 
 
+def test_the_request_path_token_check_knows_the_agency_jurisdiction_and_sees_a_revocation_at_once(session, clock):
+    token, secret = accounts.create_token(session, clock.now(), role="officer", agency_code="bwi-dinsos", name="hp")
+    session.commit()
+    identity = accounts.token_identity(session, secret, clock.now())
+    assert (identity.id, identity.role, identity.name, identity.agency_id) == (token.id, "officer", "hp", token.agency_id)
+    assert identity.jurisdiction_id == token.agency.jurisdiction_id and identity.touched
+    session.commit()
+    assert not accounts.token_identity(session, secret, clock.advance(seconds=30)).touched
+    assert accounts.token_identity(session, secret, clock.advance(seconds=31)).touched
+    session.commit()
+    session.expire_all()
+    assert token.last_used_at == clock.now()
+    assert accounts.token_identity(session, secret + "x", clock.now()) is None
+    assert accounts.token_identity(session, "", clock.now()) is None
+    accounts.revoke_token(session, clock.now(), token.prefix)
+    session.commit()
+    assert accounts.token_identity(session, secret, clock.now()) is None
+
+
 def test_agency_roles_need_an_agency_and_unknown_codes_are_named(session, clock):
     with pytest.raises(ValidationFailed, match="role officer needs an agency"):
         accounts.create_token(session, clock.now(), role="officer")

@@ -8,7 +8,6 @@ from flask import g, request
 from app.domain.actor import Actor
 from app.errors import ApiError
 from app.extensions import db_session, now
-from app.models import Agency
 from app.services import accounts
 
 
@@ -28,16 +27,13 @@ def token_required(*roles: str):
                 raise ApiError(401, "unauthorized", "send an API token: 'Authorization: Bearer <token>'",
                                {"WWW-Authenticate": 'Bearer realm="sigap"'})
             session = db_session()
-            token = accounts.authenticate_token(session, secret.strip(), now())
+            token = accounts.token_identity(session, secret.strip(), now())
             if token is None:
                 raise ApiError(401, "unauthorized", "the API token is unknown or revoked",
                                {"WWW-Authenticate": 'Bearer realm="sigap", error="invalid_token"'})
-            jurisdiction_id = token.jurisdiction_id
-            if jurisdiction_id is None and token.agency_id is not None:
-                jurisdiction_id = session.get(Agency, token.agency_id).jurisdiction_id
             g.api_actor = Actor(kind="token", id=token.id, role=token.role, agency_id=token.agency_id,
-                                jurisdiction_id=jurisdiction_id, name=token.name)
-            if session.dirty:
+                                jurisdiction_id=token.jurisdiction_id, name=token.name)
+            if token.touched:
                 session.commit()  # last_used_at (at most once a minute); else the read goes on in the view's transaction
             if roles and token.role not in roles:
                 raise ApiError(403, "forbidden", f"a {token.role} token may not use this endpoint")

@@ -141,6 +141,25 @@ def test_a_flood_gets_one_notice_then_silence(twilio, session):
     assert answered[7:] == [[], [], []]
 
 
+def test_the_minute_limit_lifts_after_a_minute_and_the_hourly_one_after_an_hour(twilio, session, clock):
+    per_minute, per_hour = sms_dialogue.MESSAGES_PER_MINUTE, sms_dialogue.MESSAGES_PER_HOUR
+    for i in range(per_minute + 1):
+        twilio.replies(f"halo {i}")
+    clock.advance(seconds=61)
+    assert len(twilio.replies("halo lagi")) == 1  # the minute's flood no longer counts
+    clock.advance(hours=1)
+    answered = 0
+    while answered < per_hour:
+        for _ in range(min(per_minute, per_hour - answered)):
+            assert len(twilio.replies(f"halo {answered}")) == 1
+            answered += 1
+        clock.advance(seconds=61)
+    assert "Terlalu banyak" in twilio.replies("satu lagi")[0]  # past the hour's limit: one notice
+    assert twilio.replies("dan lagi") == []
+    clock.advance(hours=1)
+    assert len(twilio.replies("sudah sejam")) == 1
+
+
 def test_a_flood_of_reports_creates_at_most_the_hourly_limit(twilio, session, clock):
     for i in range(8):
         twilio.replies(f"LAPOR MAKAN Kemiren: laporan nomor {i}")
