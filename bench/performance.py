@@ -5,7 +5,8 @@
     .venv/bin/python bench/performance.py --schema bench_perf_xxxxxxxx  # time again on it (then --drop)
 
 Builds a throw-away schema (migrations + demo seed), bulk-inserts N complaints spread over 2026 with
-generate_series (95 % handled, 2 % open, 3 % rejected, 1 in 50 transferred once, breaches
+generate_series (95 % handled, 2 % open and never handled (--open-share), 3 % rejected, 1 in 50
+transferred once, breaches
 for every late one), VACUUM ANALYZEs (what autovacuum does to a settled table), then times the
 report per agency, per official, per district and for one month, each run several times, printing
 the load average next to each figure (the machine may be shared). The schema is dropped afterwards
@@ -52,13 +53,13 @@ INSERT INTO complaints (ticket, jurisdiction_id, year, seq, category_id, descrip
   created_at, updated_at)
 SELECT 'BENCH-' || s.g, :jur, 2026, 100000000 + s.g, ref.cats[1 + s.g % ref.k], 'bench', d.ids[1 + s.g % d.k], 'api',
   ref.agencies[1 + s.g % ref.k],
-  CASE WHEN s.u1 < 0.95 THEN 'closed' WHEN s.u1 < 0.96 THEN 'acknowledged' WHEN s.u1 < 0.99 THEN 'rejected'
+  CASE WHEN s.u1 < :c THEN 'closed' WHEN s.u1 < :a THEN 'acknowledged' WHEN s.u1 < :r THEN 'rejected'
        ELSE 'assigned' END,
   :policy, s.r, s.r + interval '30 minutes', s.r + interval '240 minutes',
-  CASE WHEN s.u1 < 0.96 THEN s.r + s.u3 * interval '40 minutes' END,
-  CASE WHEN s.u1 < 0.95 THEN s.r + (20 + s.u2 * 250) * interval '1 minute' END,
-  CASE WHEN s.u1 >= 0.96 AND s.u1 < 0.99 THEN s.r + interval '5 minutes' END,
-  CASE WHEN s.u1 >= 0.96 AND s.u1 < 0.99 THEN 'spam' END,
+  CASE WHEN s.u1 < :a THEN s.r + s.u3 * interval '40 minutes' END,
+  CASE WHEN s.u1 < :c THEN s.r + (20 + s.u2 * 250) * interval '1 minute' END,
+  CASE WHEN s.u1 >= :a AND s.u1 < :r THEN s.r + interval '5 minutes' END,
+  CASE WHEN s.u1 >= :a AND s.u1 < :r THEN 'spam' END,
   false, false, CASE WHEN s.u3 < 0.03 THEN 1 ELSE 0 END, 0, 0, s.r, s.r
 FROM s, ref, d
 """
@@ -97,6 +98,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the schema (its name is printed)")
     parser.add_argument("--schema", help="time the reports on a schema kept by an earlier run (nothing is built)")
     parser.add_argument("--drop", action="store_true", help="with --schema: drop that schema afterwards")
+    parser.add_argument("--open-share", type=float, default=0.02,
+                        help="share of complaints left open and never handled, half acknowledged (default 0.02)")
     parser.add_argument("--live", action="store_true", help="also time the live computation (no rollups)")
     args = parser.parse_args()
 
@@ -115,7 +118,7 @@ def main() -> None:
     keep = args.keep or (args.schema and not args.drop)
     try:
         if not args.schema:
-            build(engine, schema, args.rows)
+            build(engine, schema, args.rows, args.open_share)
         else:
             with engine.begin() as conn:
                 migrate.upgrade(connection=conn)  # a schema kept by an older revision
@@ -136,7 +139,7 @@ def load() -> str:
         return "load " + " ".join(f.read().split()[:3])
 
 
-def build(engine, schema: str, rows: int) -> None:
+def build(engine, schema: str, rows: int, open_share: float = 0.02) -> None:
     started = time.perf_counter()
     with engine.begin() as conn:
         migrate.upgrade(connection=conn)
@@ -152,7 +155,9 @@ def build(engine, schema: str, rows: int) -> None:
         policy = conn.execute(text("SELECT id FROM sla_policies WHERE jurisdiction_id = :j ORDER BY id LIMIT 1"),
                               {"j": jur}).scalar_one()
         conn.execute(text("SELECT setseed(0.42)"))
-        conn.execute(text(FILL), {"n": rows, "jur": jur, "policy": policy})
+        closed = 0.97 - open_share  # rejected stays 3 %
+        conn.execute(text(FILL), {"n": rows, "jur": jur, "policy": policy, "c": closed, "a": closed + open_share / 2,
+                                  "r": closed + open_share / 2 + 0.03})
         for statement in EVENTS.split(";"):
             if statement.strip():
                 conn.execute(text(statement))

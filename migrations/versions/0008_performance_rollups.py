@@ -44,23 +44,21 @@ TRIGGERS_SQLITE = [
         BEGIN {QUEUE} SELECT id FROM complaints WHERE status = 'closed' AND jurisdiction_id = NEW.id; END""",
 ]
 
-# PostgreSQL: statement-level triggers with transition tables for complaints (bulk loads queue in
-# one statement), row-level ones for the rest.
+# PostgreSQL: row-level triggers whose WHEN clause is tested before any call, so inserting or
+# updating a complaint that is not (and was not) closed does no work at all (intake, lifecycle).
 TRIGGERS_PG = [
-    f"""CREATE FUNCTION performance_queue_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN {QUEUE} SELECT id FROM new_rows WHERE status = 'closed'; RETURN NULL; END $$""",
-    f"""CREATE FUNCTION performance_queue_updated() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN {QUEUE} SELECT o.id FROM old_rows o JOIN new_rows n ON n.id = o.id
-              WHERE o.status = 'closed' OR n.status = 'closed'; RETURN NULL; END $$""",
-    f"""CREATE FUNCTION performance_queue_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN {QUEUE} SELECT id FROM old_rows WHERE status = 'closed'; RETURN NULL; END $$""",
-    """CREATE TRIGGER complaints_performance_insert AFTER INSERT ON complaints
-        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION performance_queue_inserted()""",
-    """CREATE TRIGGER complaints_performance_update AFTER UPDATE ON complaints
-        REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
-        EXECUTE FUNCTION performance_queue_updated()""",
-    """CREATE TRIGGER complaints_performance_delete AFTER DELETE ON complaints
-        REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION performance_queue_deleted()""",
+    f"""CREATE FUNCTION performance_queue_complaint() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF TG_OP <> 'INSERT' THEN {QUEUE} VALUES (OLD.id); END IF;
+          IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.id <> OLD.id) THEN {QUEUE} VALUES (NEW.id); END IF;
+          RETURN NULL;
+        END $$""",
+    """CREATE TRIGGER complaints_performance_insert AFTER INSERT ON complaints FOR EACH ROW
+        WHEN (NEW.status = 'closed') EXECUTE FUNCTION performance_queue_complaint()""",
+    """CREATE TRIGGER complaints_performance_update AFTER UPDATE ON complaints FOR EACH ROW
+        WHEN (NEW.status = 'closed' OR OLD.status = 'closed') EXECUTE FUNCTION performance_queue_complaint()""",
+    """CREATE TRIGGER complaints_performance_delete AFTER DELETE ON complaints FOR EACH ROW
+        WHEN (OLD.status = 'closed') EXECUTE FUNCTION performance_queue_complaint()""",
     f"""CREATE FUNCTION performance_queue_breach() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
           IF TG_OP <> 'INSERT' AND {CLOSED_OF.format('OLD.complaint_id')} THEN {QUEUE} VALUES (OLD.complaint_id); END IF;
@@ -86,9 +84,10 @@ TRIGGERS_PG = [
     """CREATE TRIGGER jurisdictions_performance_timezone AFTER UPDATE OF timezone ON jurisdictions FOR EACH ROW
         WHEN (OLD.timezone IS DISTINCT FROM NEW.timezone) EXECUTE FUNCTION performance_queue_jurisdiction()""",
 ]
+# (the first three: an unreleased draft of this revision used statement-level triggers)
 PG_FUNCTIONS = ("performance_queue_inserted", "performance_queue_updated", "performance_queue_deleted",
-                "performance_queue_breach", "performance_queue_event", "performance_queue_agency",
-                "performance_queue_jurisdiction")
+                "performance_queue_complaint", "performance_queue_breach", "performance_queue_event",
+                "performance_queue_agency", "performance_queue_jurisdiction")
 TRIGGERS = (("complaints", "complaints_performance_insert"), ("complaints", "complaints_performance_update"),
             ("complaints", "complaints_performance_delete"), ("breaches", "breaches_performance_insert"),
             ("breaches", "breaches_performance_update"), ("breaches", "breaches_performance_delete"),
