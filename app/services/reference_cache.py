@@ -153,9 +153,11 @@ class Places:
         self.district_by_id = {d.id: d for d in self.districts}
         self.village_by_id = {v.id: v for v in self.villages}
         self._district_names = [(normalise_name(d.name), d) for d in self.districts]
+        self._village_code: dict[str, list[Village]] = {}
         self._village_lower: dict[str, list[Village]] = {}
         self._village_norm: dict[str, list[Village]] = {}
         for v in self.villages:  # in code order: the first is the one a query ordered by code finds
+            self._village_code.setdefault(v.code, []).append(v)
             self._village_lower.setdefault(v.name.lower(), []).append(v)
             self._village_norm.setdefault(normalise_name(v.name), []).append(v)
 
@@ -166,8 +168,8 @@ class Places:
         return next((d for norm, d in self._district_names if norm in wanted), None)
 
     def village_by_code(self, code: str, district_id: int | None) -> Village | None:
-        return next((v for v in self.villages if v.code == code
-                     and (district_id is None or v.district_id == district_id)), None)
+        return next((v for v in self._village_code.get(code, ())
+                     if district_id is None or v.district_id == district_id), None)
 
     def village_lower(self, name: str, district_id: int | None) -> Village | None:
         return next((v for v in self._village_lower.get(name.lower(), ())
