@@ -276,7 +276,7 @@ def report_figures(session: Session, jurisdictions: list[Jurisdiction], period: 
 def _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_of, as_of_s):
     """Exact percentile_cont from histograms (`bucket_of`): the histograms (rollups, minus stale
     facts, plus live rows) locate the bucket holding each needed rank; only the values of that
-    bucket are read and ranked. Rows (t, g, w, r, v): each group's n (v null) and the ranked
+    bucket are read, counted per value and ranked. Rows (t, g, w, r, v): each group's n (v null) and the ranked
     values needed (`_picked_percentiles` interpolates)."""
     from app.services import performance as live
 
@@ -336,16 +336,22 @@ def _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_o
         vals_parts.append(_heads(select(fg.label("g"), literal(w), fb, fs), group_by, F.agency_id)
                           .where(fact_period, ~F.complaint_id.in_(select(PerformancePending.complaint_id)),
                                  fb.in_(select(buckets.c.b).where(buckets.c.w == w))))
-    vals = union_all(*vals_parts).cte("vals")
-    ranked = union_all(
-        select(literal(0).label("t"), vals.c.g, vals.c.w, vals.c.b, vals.c.v,
-               (func.row_number().over(partition_by=(vals.c.g, vals.c.w, vals.c.b), order_by=vals.c.v) - 1)
-               .label("off")),
-        select(literal(1), literal(MISSING), vals.c.w, vals.c.b, vals.c.v,
-               func.row_number().over(partition_by=(vals.c.w, vals.c.b), order_by=vals.c.v) - 1)).subquery("ranked")
+    vals = union_all(*vals_parts).subquery("vals")
+    # Below two days a bucket holds at most 60 distinct whole seconds: count each value rather than
+    # rank every row.
+    per_value = (select(vals.c.g, vals.c.w, vals.c.b, vals.c.v, func.count().label("n"))
+                 .group_by(vals.c.g, vals.c.w, vals.c.b, vals.c.v).cte("per_value"))
+    counted = union_all(
+        select(literal(0).label("t"), per_value.c.g, per_value.c.w, per_value.c.b, per_value.c.v, per_value.c.n),
+        select(literal(1), literal(MISSING), per_value.c.w, per_value.c.b, per_value.c.v, func.sum(per_value.c.n))
+        .group_by(per_value.c.w, per_value.c.b, per_value.c.v)).subquery("counted")
+    ranked = select(counted, func.sum(counted.c.n).over(
+        partition_by=(counted.c.t, counted.c.g, counted.c.w, counted.c.b), order_by=counted.c.v,
+        rows=(None, 0)).label("upto")).subquery("ranked")
     picks = (select(wanted.c.t, wanted.c.g, wanted.c.w, wanted.c.r, ranked.c.v)
              .join(ranked, and_(ranked.c.t == wanted.c.t, ranked.c.g == wanted.c.g, ranked.c.w == wanted.c.w,
-                                ranked.c.b == wanted.c.b, ranked.c.off == wanted.c.off)))
+                                ranked.c.b == wanted.c.b, ranked.c.upto - ranked.c.n <= wanted.c.off,
+                                wanted.c.off < ranked.c.upto)))
     return union_all(
         select(ranks.c.t, ranks.c.g, ranks.c.w, ranks.c.total.label("r"), cast(null(), Float).label("v")),
         select(picks.subquery()))
