@@ -70,17 +70,22 @@ def wait_until_up(port: int, path: str, seconds: float = 60) -> None:
 
 
 def load(port: int, requests: list[tuple[str, bytes, dict]], concurrency: int, max_seconds: float) -> dict:
-    """Send the prepared requests with `concurrency` keep-alive connections; stop early at max_seconds."""
+    """Send the prepared requests with `concurrency` keep-alive connections for max_seconds (or until
+    they run out). Throughput counts the requests that finished inside the phase, over the phase's
+    length: the requests still in flight when it ends finish afterwards (their latency is kept) and
+    are not counted, so a target with longer latencies is not charged for its slower drain."""
     latencies: list[float] = []
+    finished_at: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
     cursor = iter(range(len(requests)))
-    stop_at = time.monotonic() + max_seconds
+    began = time.perf_counter()
+    stop_at = began + max_seconds
 
     def worker():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine, codes = [], {}
-        while time.monotonic() < stop_at:
+        mine, ends, codes = [], [], {}
+        while time.perf_counter() < stop_at:
             with lock:
                 index = next(cursor, None)
             if index is None:
@@ -96,23 +101,27 @@ def load(port: int, requests: list[tuple[str, bytes, dict]], concurrency: int, m
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 code = 0
-            mine.append(time.perf_counter() - started)
+            ended = time.perf_counter()
+            mine.append(ended - started)
+            ends.append(ended)
             codes[code] = codes.get(code, 0) + 1
         conn.close()
         with lock:
             latencies.extend(mine)
+            finished_at.extend(ends)
             for code, count in codes.items():
                 statuses[code] = statuses.get(code, 0) + count
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    began = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - began
-    return {"seconds": elapsed, "latencies": latencies, "statuses": statuses,
-            "per_second": round(len(latencies) / elapsed, 1) if elapsed else 0.0}
+    last = max(finished_at, default=began)
+    window = min(stop_at, last) - began  # shorter when the prepared requests ran out first
+    inside = sum(1 for t in finished_at if t <= began + window)
+    return {"seconds": window, "latencies": latencies, "statuses": statuses, "counted": inside,
+            "per_second": round(inside / window, 1) if window > 0 else 0.0}
 
 
 def phase_order(round_index: int, targets: list[str]) -> list[str]:
@@ -122,7 +131,8 @@ def phase_order(round_index: int, targets: list[str]) -> list[str]:
 
 
 def summarise(phases: list[dict]) -> dict:
-    """A target's phases together: all its requests over its summed phase time, percentiles of every latency."""
+    """A target's phases together: requests finished inside its phases over their summed length;
+    percentiles of every latency (those that finished after a phase's end too); status codes of all."""
     latencies = sorted(x for p in phases for x in p["latencies"])
     seconds = sum(p["seconds"] for p in phases)
     statuses: dict[int, int] = {}
@@ -133,8 +143,9 @@ def summarise(phases: list[dict]) -> dict:
     def pct(q):
         return round(latencies[min(int(len(latencies) * q), len(latencies) - 1)] * 1000, 1) if latencies else None
 
-    return {"requests": len(latencies), "seconds": round(seconds, 2),
-            "per_second": round(len(latencies) / seconds, 1) if seconds else 0.0,
+    counted = sum(p["counted"] for p in phases)
+    return {"requests": len(latencies), "counted": counted, "seconds": round(seconds, 2),
+            "per_second": round(counted / seconds, 1) if seconds else 0.0,
             "p50_ms": pct(0.50), "p90_ms": pct(0.90), "p99_ms": pct(0.99), "statuses": statuses}
 
 
@@ -277,10 +288,10 @@ def main(argv=None) -> int:
                 line += f"  api share {rates['api'] / rates['ceiling']:4.0%}"
             print(f"  round {index + 1}: req/s  {line}   (load {loadavg()})", flush=True)
         results: dict = {"rounds": rounds}
-        print("all rounds together:")
+        print("all rounds together (req/s: requests finished inside the phases; latency and status codes: all):")
         for target in targets:
             r = results[target] = summarise(phases[target])
-            print(f"  {target:9s} {r['requests']:6d} req in {r['seconds']:6.2f} s  {r['per_second']:8.1f} req/s  "
+            print(f"  {target:9s} {r['counted']:6d} req in {r['seconds']:6.2f} s  {r['per_second']:8.1f} req/s  "
                   f"p50 {r['p50_ms']:7.1f} ms  p90 {r['p90_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms  {r['statuses']}",
                   flush=True)
         if "ceiling" in targets:
