@@ -6,9 +6,9 @@
 
 Builds a throw-away schema (migrations + demo seed), bulk-inserts N complaints spread over 2026 with
 generate_series (95 % handled, 2 % open and never handled (--open-share), 3 % rejected, 1 in 50
-transferred once, breaches for every late one), VACUUM ANALYZEs (what autovacuum does to a settled table), then times the
-report per agency, per official, per district and for one month, each run several times, printing
-the load average next to each figure (the machine may be shared). The schema is dropped afterwards
+transferred once, breaches for every late one), VACUUM ANALYZEs (what autovacuum does to a settled
+table), then times the report per agency, per official, per district and for one month, each run
+several times, printing the load average next to each figure (the machine may be shared). The schema is dropped afterwards
 unless --keep."""
 from __future__ import annotations
 

@@ -59,7 +59,8 @@ def refresh(session: Session, limit: int = 20_000) -> int:
         if isinstance(session.get_bind(), Engine) and not session.in_transaction():
             # One snapshot for the whole rebuild: a change committed meanwhile stays queued.
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:k, hashtext(current_schema()))"), {"k": LOCK_KEY}):
+        lock = text("SELECT pg_try_advisory_xact_lock(:k, hashtext(current_schema()))")
+        if not session.scalar(lock, {"k": LOCK_KEY}):
             session.rollback()
             return 0
     P, F, B = PerformancePending, PerformanceFact, PerformanceBreachFact
@@ -287,7 +288,8 @@ def _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_o
     hist_parts = []
     for w in ("ack", "handle"):
         x = xs[w]
-        xs[w] = select(g.label("g"), x.label("x"), bucket_of(x, w).label("b")).where(x.is_not(None)).subquery(f"live_{w}")
+        xs[w] = (select(g.label("g"), x.label("x"), bucket_of(x, w).label("b")).where(x.is_not(None))
+                 .subquery(f"live_{w}"))
         lx = xs[w]
         hist_parts.append(select(lx.c.g, literal(w).label("w"), lx.c.b, func.count().label("n"))
                           .group_by(lx.c.g, lx.c.b))
