@@ -89,16 +89,19 @@ def _choice(env: dict, name: str, default: str, allowed: tuple[str, ...]) -> str
     return value
 
 
-def _rate(env: dict, name: str) -> str | None:
+def _rate(env: dict, name: str, allow_off: bool = False) -> str | None:
     raw = (env.get(name) or "").strip()
     if not raw:
         return None
+    if allow_off and raw.lower() == "off":
+        return "off"
     from limits import parse_many
 
     try:
         parse_many(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a rate such as '120/minute' or '10/second;1000/hour', got {raw!r}") from None
+        also = " or 'off'" if allow_off else ""
+        raise ConfigError(f"{name} must be a rate such as '120/minute' or '10/second;1000/hour'{also}, got {raw!r}") from None
     return raw
 
 
@@ -173,7 +176,7 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
         twilio_api_base_url=_url(env, "TWILIO_API_BASE_URL", "https://api.twilio.com"),
         public_base_url=_url(env, "PUBLIC_BASE_URL", None),
         gazetteer_dir=Path(gazetteer_dir) if gazetteer_dir else BASE_DIR / "node_modules" / "idn-area-data" / "data",
-        api_rate_limit=_rate(env, "SIGAP_API_RATE_LIMIT"),
+        api_rate_limit=_rate(env, "SIGAP_API_RATE_LIMIT", allow_off=True),
         ratelimit_storage_uri=_storage(env.get("RATELIMIT_STORAGE_URI") or "memory://"),
         webhook_rate_limit=_rate(env, "SIGAP_WEBHOOK_RATE_LIMIT"),
         proxy_count=_int(env, "SIGAP_PROXY_COUNT", 0, 0, 5),

@@ -28,11 +28,18 @@ def test_the_plain_postgresql_url_form_works():
     ({"TWILIO_ACCOUNT_SID": "AC123"}, "go together"),
     ({"TELEGRAM_API_BASE_URL": "localhost:9999"}, "TELEGRAM_API_BASE_URL must be an http(s) URL"),
     ({"SIGAP_PRODUCTION": "1"}, "SECRET_KEY is required"),
+    ({"SIGAP_API_RATE_LIMIT": "lots"}, "SIGAP_API_RATE_LIMIT must be a rate such as '120/minute'"),
+    ({"SIGAP_WEBHOOK_RATE_LIMIT": "off"}, "SIGAP_WEBHOOK_RATE_LIMIT must be a rate"),
 ])
 def test_malformed_settings_fail_with_one_clear_line(env, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")) as exc:
         load_settings(env=env)
     assert "\n" not in str(exc.value)
+
+
+def test_the_api_limit_can_be_switched_off_for_a_gateway_in_front():
+    assert load_settings(env={"SIGAP_API_RATE_LIMIT": "OFF"}).api_rate_limit == "off"
+    assert load_settings(env={"SIGAP_API_RATE_LIMIT": "100/minute;5000/day"}).api_rate_limit == "100/minute;5000/day"
 
 
 def test_the_flask_command_prints_one_line_not_a_traceback(tmp_path):
