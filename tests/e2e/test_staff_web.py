@@ -15,7 +15,9 @@ SCREENSHOTS = (Path(__file__).resolve().parents[2] / "docs" / "screenshots" if o
                else Path(tempfile.gettempdir()) / "sigap-e2e-screenshots")
 
 
-def test_supervisor_sees_the_breached_complaint_first_and_assigns_one_from_triage(page, demo_data, sign_in):
+def test_supervisor_sees_the_breached_complaint_first_and_assigns_one_from_triage(page, demo_data, sign_in,
+                                                                                   submit_complaint):
+    page.clock.install()  # the page's poll timer is Playwright's to advance
     sign_in(page, "supervisor")
     expect(page).to_have_url(re.compile(r"/dashboard$"))
     first = page.locator("table[data-board] tbody tr").first
@@ -24,8 +26,15 @@ def test_supervisor_sees_the_breached_complaint_first_and_assigns_one_from_triag
     expect(first.locator("time.countdown")).to_have_class(re.compile(r"\blate\b"))
     expect(page.locator('[data-count="breached"]')).to_have_text("1")
     expect(page.locator("#map .leaflet-interactive")).to_have_count(4)
-    # Counts and rows keep coming from the JSON endpoint without a reload.
+    # A complaint received after the page loaded appears at the next poll, without a reload.
     page.wait_for_function("document.body.getAttribute('data-polling') === '1'")
+    arrived = submit_complaint(
+        1, jurisdiction="banyuwangi", category="uninhabitable_house", district="Kalipuro",
+        description="Rumah Mbah Sarni roboh sebagian setelah hujan deras semalam", lat=-8.1542, lon=114.3611)
+    expect(page.locator(f'table[data-board] tbody tr[data-ticket="{arrived}"]')).to_have_count(0)
+    page.clock.run_for(61_000)
+    expect(page.locator(f'table[data-board] tbody tr[data-ticket="{arrived}"]')).to_have_count(1)
+    expect(page.locator("#map .leaflet-interactive")).to_have_count(5)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
 
