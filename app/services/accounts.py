@@ -122,14 +122,23 @@ def create_token(session: Session, now: datetime, *, role: str, agency_code: str
 
 def authenticate_token(session: Session, secret: str | None, now: datetime) -> ApiToken | None:
     """The live token for this secret, or None. Looked up by hash, so timing reveals nothing of the secret."""
-    if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+    if not _plausible(secret):
         return None
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
     if token is None or token.revoked_at is not None:
         return None
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
+    if _touch_due(token.last_used_at, now):
         token.last_used_at = now
     return token
+
+
+def _plausible(secret: str | None) -> bool:
+    return bool(secret) and secret.startswith(TOKEN_PREFIX) and len(secret) <= 200
+
+
+def _touch_due(last_used_at: datetime | None, now: datetime) -> bool:
+    """last_used_at is written at most once per LAST_USED_GRANULARITY."""
+    return last_used_at is None or now - last_used_at >= LAST_USED_GRANULARITY
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,14 +170,14 @@ _TOUCH = (update(_TOKENS).where(_TOKENS.c.id == bindparam("token_id"))
 def token_identity(session: Session, secret: str | None, now: datetime) -> TokenIdentity | None:
     """authenticate_token for every request: one Core SELECT (token and its agency) in the session's
     transaction, no ORM object. Read from the database each time, so a revocation applies at once."""
-    if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+    if not _plausible(secret):
         return None
     connection = session.connection()
     row = connection.execute(_IDENTITY, {"token_hash": _digest(secret)}).first()
     if row is None:
         return None
     token_id, role, name, agency_id, jurisdiction_id, user_id, last_used_at = row
-    touched = last_used_at is None or now - last_used_at >= LAST_USED_GRANULARITY
+    touched = _touch_due(last_used_at, now)
     if touched:
         connection.execute(_TOUCH, {"token_id": token_id, "used_at": now})
     return TokenIdentity(token_id, role, name, agency_id, jurisdiction_id, user_id, touched)

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
 from app.models import Agency, Category, District, Jurisdiction, RoutingRule, SlaPolicy, Village
+from app.services import routing
 from app.services.gazetteer import normalise_name
 
 REFERENCE_TABLES = frozenset({"jurisdictions", "categories", "districts", "villages", "sla_policies",
@@ -185,11 +186,8 @@ class Places:
 
     def route(self, category_id: int, district_id: int | None) -> Agency | None:
         """routing.route over the cached rules: a district's rule beats the jurisdiction-wide one."""
-        rules = [r for r in self.rules if r.category_id == category_id and r.district_id in (None, district_id)]
-        if not rules:
-            return None
-        best = max(rules, key=lambda r: r.district_id is not None)
-        return self.agencies.get(best.agency_id)
+        best = routing.winning_rule(self.rules, category_id, district_id)
+        return self.agencies.get(best.agency_id) if best else None
 
 
 class Snapshot:

@@ -24,10 +24,8 @@ def route(session: Session, jurisdiction_id: int, category_id: int, district_id:
             (RoutingRule.district_id == district_id) | (RoutingRule.district_id.is_(None)),
         )
     ).all()
-    if not rules:
-        return None
-    best = max(rules, key=lambda r: r.district_id is not None)
-    return best.agency
+    best = winning_rule(rules, category_id, district_id)
+    return best.agency if best else None
 
 
 # ---- admin changes to the rules, and the table of who receives what ----------------------------
@@ -49,7 +47,7 @@ class Winner:
 
 
 def winning_rule(rules: list[RoutingRule], category_id: int, district_id: int | None) -> RoutingRule | None:
-    """The same choice as route(), over rules already loaded: a district's rule beats the wide one."""
+    """The choice of route() and of the reference cache, over loaded rules: a district's rule beats the wide one."""
     candidates = [r for r in rules if r.category_id == category_id and r.district_id in (None, district_id)]
     return max(candidates, key=lambda r: r.district_id is not None) if candidates else None
 
