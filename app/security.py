@@ -1,7 +1,8 @@
 """Security for every route (wired by create_app): response headers, request size limits, per-IP rate
 limits on the webhook, health and metrics paths, and the client address as seen through a trusted proxy.
 
-Staff sign-in limits live in app/web; per-token API limits with the API. Settings read here, all
+One Flask-Limiter for the app: app/web adds the staff sign-in limit to it; per-token API and
+Open311 limits live with the API. Settings read here, all
 optional: ratelimit_storage_uri ("memory://"; "redis://127.0.0.1:6379/0" to share counts between
 workers), webhook_rate_limit, proxy_count (how many proxies in front that set X-Forwarded-*)."""
 from __future__ import annotations
@@ -32,6 +33,7 @@ MAX_FORM_PARTS = 200
 DEFAULT_WEBHOOK_LIMIT = "1200 per minute"  # per source address: Telegram and Twilio post from few hosts
 HEALTH_LIMIT = "600 per minute"
 METRICS_LIMIT = "120 per minute"
+PER_TOKEN_BLUEPRINTS = frozenset({"api", "open311"})
 
 
 def _headers(response):
@@ -81,6 +83,9 @@ def init_app(app: Flask) -> None:
     app.config["RATELIMIT_STORAGE_URI"] = storage
     limiter = Limiter(get_remote_address, app=app, storage_uri=storage, default_limits=[], strategy="fixed-window",
                       headers_enabled=False, key_prefix="sigap-sec", swallow_errors=True)
+    # The partner paths count per token (app/channels/api/ratelimit.py), not per address: skip
+    # Flask-Limiter's per-request resolution of limits for them (a measurable part of an API call).
+    limiter.request_filter(lambda: request.blueprint in PER_TOKEN_BLUEPRINTS)
     webhook_limit = getattr(settings, "webhook_rate_limit", None) or DEFAULT_WEBHOOK_LIMIT
     from app.channels.sms import bp as sms_bp
     from app.channels.telegram import bp as telegram_bp

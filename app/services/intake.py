@@ -1,11 +1,13 @@
 """Intake: validate a report, find its reporter, route it, stamp its deadlines, open its trail."""
 from __future__ import annotations
 
+import logging
 import math
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -16,6 +18,8 @@ from app.domain.sla import compute_deadlines, select_policy
 from app.models import Category, Complaint, Event, Jurisdiction, OutboxMessage, SlaPolicy, TicketCounter
 from app.services import audit, fast_insert, notifications, places, reference_cache, reporters, sla_clock
 from app.services.errors import NotFound, ValidationFailed
+
+log = logging.getLogger(__name__)
 
 CHANNELS = ("api", "telegram", "sms", "whatsapp", "web", "counter", "phone", "open311")
 MAX_DESCRIPTION = 4000
@@ -89,28 +93,43 @@ def calendar_for(policy: SlaPolicy, jurisdiction: Jurisdiction):
 def next_ticket(session: Session, jurisdiction: Jurisdiction, year: int) -> tuple[int, str]:
     """Take the next number for (jurisdiction, year).
 
-    PostgreSQL: one autocommitted statement on a connection of its own, so concurrent intakes
-    wait on the counter row for that statement only, never until a complaint commits; a number
-    is never reused, and one is skipped only if saving the complaint fails after taking it.
-    SQLite has a single writer anyway (BEGIN IMMEDIATE), so the number is taken inside the
+    PostgreSQL: a sequence per jurisdiction and year (`ticket_seq_<jurisdiction id>_<year>`),
+    read in the complaint's own transaction: `nextval` never waits for another intake and is never
+    rolled back, so a number is never issued twice and is skipped only if saving the complaint
+    fails after taking it. The sequence is created on first use, starting after the highest
+    number already issued (the `ticket_counters` row kept before sequences, or stored complaints).
+    SQLite has a single writer anyway (BEGIN IMMEDIATE): the `ticket_counters` row, inside the
     complaint's transaction."""
-    bind = session.get_bind()
-    if bind.dialect.name != "postgresql":
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
         return _take_number(session, jurisdiction, year, sqlite.insert)
-    with bind.engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT")
-        seq = conn.execute(_NEXT_NUMBER_PG, {"jurisdiction_id": jurisdiction.id, "year": year}).scalar_one()
+    name = f"ticket_seq_{int(jurisdiction.id)}_{int(year)}"
+    # to_regclass: NULL rather than an error (which would abort the transaction) while it is missing
+    seq = connection.exec_driver_sql("SELECT nextval(to_regclass(%s))", (name,)).scalar()
+    if seq is None:
+        seq = _first_of_sequence(session.get_bind().engine, name, jurisdiction.id, year)
     return seq, _ticket(jurisdiction, year, seq)
 
 
-# The counter's commit need not wait for its WAL flush: the complaint's own (synchronous) commit
-# comes later in the WAL and flushes it too; a crash in between loses the number along with the
-# complaint that would have used it, so no ticket is ever issued twice.
-_NEXT_NUMBER_PG = text(
-    "INSERT INTO ticket_counters (jurisdiction_id, year, last_seq) "
-    "SELECT :jurisdiction_id, :year, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit "
-    "ON CONFLICT (jurisdiction_id, year) DO UPDATE SET last_seq = ticket_counters.last_seq + 1 "
-    "RETURNING last_seq")
+def _first_of_sequence(engine, name: str, jurisdiction_id: int, year: int) -> int:
+    """Create the sequence, starting after every number issued so far, and take a number from it;
+    on a connection of its own, committed at once (a transaction that has looked for the sequence
+    does not see it appear). Two processes may race to create it: IF NOT EXISTS, and the loser's
+    duplicate-catalogue error is harmless, the sequence exists either way."""
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        issued = conn.execute(_ISSUED_PG, {"jurisdiction_id": jurisdiction_id, "year": year}).scalar_one()
+        try:
+            conn.exec_driver_sql(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {int(issued) + 1}")
+        except DBAPIError as exc:
+            log.info("creating %s: %s", name, exc.orig)
+        return conn.exec_driver_sql(f"SELECT nextval('{name}')").scalar_one()
+
+
+_ISSUED_PG = text(
+    "SELECT GREATEST("
+    "(SELECT COALESCE(MAX(last_seq), 0) FROM ticket_counters WHERE jurisdiction_id = :jurisdiction_id AND year = :year), "
+    "(SELECT COALESCE(MAX(seq), 0) FROM complaints WHERE jurisdiction_id = :jurisdiction_id AND year = :year))")
 
 
 def _take_number(executor, jurisdiction: Jurisdiction, year: int, insert) -> tuple[int, str]:

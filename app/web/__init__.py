@@ -79,10 +79,13 @@ def register_web(app: Flask) -> None:
 
     Babel(app, locale_selector=_locale)
 
-    # Shared counts between workers when the deployment names a store (same setting as app/security.py).
-    storage = getattr(settings_obj, "ratelimit_storage_uri", None) or app.config["RATELIMIT_STORAGE_URI"]
-    limiter = Limiter(get_remote_address, app=app, storage_uri=storage,
-                      default_limits=[], strategy="fixed-window")
+    # The app's one Flask-Limiter (app/security.py: same store, shared between workers when the
+    # deployment names one); a second instance would cost every request its hooks again.
+    limiter = app.extensions.get("sigap_security_limiter")
+    if limiter is None:
+        storage = getattr(settings_obj, "ratelimit_storage_uri", None) or app.config["RATELIMIT_STORAGE_URI"]
+        limiter = Limiter(get_remote_address, app=app, storage_uri=storage,
+                          default_limits=[], strategy="fixed-window")
     limiter.limit(SIGN_IN_LIMIT, methods=["POST"])(auth.bp)
     app.extensions["sigap_web_limiter"] = limiter
 
