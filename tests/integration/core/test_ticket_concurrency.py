@@ -1,7 +1,7 @@
 """Concurrent submissions on PostgreSQL get distinct, consecutive ticket numbers."""
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.models import ApiToken
@@ -35,3 +35,32 @@ def test_fifty_concurrent_api_submissions_get_fifty_consecutive_tickets(committe
         with Session(engine) as session:
             session.execute(delete(ApiToken).where(ApiToken.id == token_id))
             session.commit()
+
+
+@requires_postgresql()
+def test_the_ticket_sequence_continues_after_numbers_issued_before_it(committed_sessionmaker, engine, clock):
+    """An upgraded database: numbers up to 41 were issued from ticket_counters; the sequence that
+    takes over starts at 42, and a transaction that first found no sequence still gets its number."""
+    from sqlalchemy import text
+
+    from app.models import Jurisdiction
+    from app.services import intake
+
+    with Session(engine) as session:
+        sabu = session.scalar(select(Jurisdiction).where(Jurisdiction.code == "sabu_raijua"))
+        name = f"ticket_seq_{sabu.id}_2026"
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SEQUENCE IF EXISTS {name}"))
+        conn.execute(text("INSERT INTO ticket_counters (jurisdiction_id, year, last_seq) VALUES (:j, 2026, 41)"),
+                     {"j": sabu.id})
+    try:
+        tickets = []
+        for _ in range(2):
+            with committed_sessionmaker() as session:
+                complaint = intake.submit(session, clock.now(), jurisdiction="sabu_raijua", category="hunger",
+                                          district="Sabu Barat", description="Lansia tinggal sendiri, tidak makan")
+                tickets.append(complaint.ticket)
+        assert tickets == ["SRJ-2026-000042", "SRJ-2026-000043"]
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SEQUENCE IF EXISTS {name}"))
