@@ -44,12 +44,14 @@ def _placeholder(dialect) -> str:
 
 
 @lru_cache(maxsize=None)
-def _insert_sql(model, dialect, rows: int, returning: bool = False, unless_conflict: bool = False) -> str:
+def _insert_sql(model, dialect, rows: int, returning: bool = False, unless_conflict: bool = False,
+                with_pk: bool = False) -> str:
     table, _pk_key, pk_name, fields = _layout(model)
     q = dialect.identifier_preparer.quote
     mark = _placeholder(dialect)
-    group = "(" + ", ".join(mark for _ in fields) + ")"
-    sql = (f"INSERT INTO {q(table.name)} ({', '.join(q(name) for _k, name, _d in fields)}) "
+    names = [name for _k, name, _d in fields] + ([pk_name] if with_pk else [])
+    group = "(" + ", ".join(mark for _ in names) + ")"
+    sql = (f"INSERT INTO {q(table.name)} ({', '.join(q(name) for name in names)}) "
            f"VALUES {', '.join(group for _ in range(rows))}")
     if unless_conflict:
         sql += " ON CONFLICT DO NOTHING"
@@ -92,24 +94,33 @@ def insert_one(session: Session, obj, *, unless_conflict: bool = False):
     return obj
 
 
-def insert_pending(session: Session, *models) -> bool:
-    """INSERT the session's pending instances of `models` (no RETURNING: their ids are not needed)
-    and take them out of the session: one statement in all on PostgreSQL (data-modifying WITH
-    clauses), one per model elsewhere. Returns False, doing nothing, when something else is
-    pending too (then the caller's flush writes everything)."""
+def insert_pending(session: Session, *models, keep=()) -> bool:
+    """INSERT the session's pending instances of `models`, in that order, and take them out of the
+    session, except those of the `keep` models (whose primary key the caller has set, e.g. from
+    the sequence): they stay in it as persistent, clean instances. One statement in all on
+    PostgreSQL (data-modifying WITH clauses; foreign keys are checked at its end), one per model
+    elsewhere. Returns False, doing nothing, when something else is pending too (then the
+    caller's flush writes everything)."""
     pending = list(session.new)
     if not pending or any(type(o) not in models for o in pending):
         return False
     connection = session.connection()
     dialect = connection.dialect
     statements = []
+    kept = []
     for model in models:
         objs = [o for o in pending if type(o) is model]
         if objs:
-            _table, _pk_key, _pk_name, fields = _layout(model)
+            _table, pk_key, _pk_name, fields = _layout(model)
             processors = _processors(model, dialect)
-            params = [value for o in objs for value in _values(o, fields, processors)]
-            statements.append((_insert_sql(model, dialect, len(objs)), params))
+            with_pk = model in keep
+            params = []
+            for o in objs:
+                params += _values(o, fields, processors)
+                if with_pk:
+                    params.append(o.__dict__[pk_key])
+                    kept.append(o)
+            statements.append((_insert_sql(model, dialect, len(objs), with_pk=with_pk), params))
     for o in pending:  # out of the session first: an autoflush must not write them as well
         session.expunge(o)
     if dialect.name == "postgresql" and len(statements) > 1:
@@ -120,4 +131,7 @@ def insert_pending(session: Session, *models) -> bool:
     else:
         for sql, params in statements:
             connection.exec_driver_sql(sql, tuple(params))
+    for o in kept:
+        make_transient_to_detached(o)
+        session.add(o)
     return True

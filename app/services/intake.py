@@ -90,8 +90,10 @@ def calendar_for(policy: SlaPolicy, jurisdiction: Jurisdiction):
     return make_calendar(policy.calendar, jurisdiction.timezone, policy.business_hours)
 
 
-def next_ticket(session: Session, jurisdiction: Jurisdiction, year: int) -> tuple[int, str]:
-    """Take the next number for (jurisdiction, year).
+def take_numbers(session: Session, jurisdiction: Jurisdiction, year: int) -> tuple[int, str, int | None]:
+    """The next ticket number for (jurisdiction, year) and, on PostgreSQL, the new complaint's id
+    too (taken from its sequence in the same statement, so that the complaint, its events and its
+    messages can go in together).
 
     PostgreSQL: a sequence per jurisdiction and year (`ticket_seq_<jurisdiction id>_<year>`),
     read in the complaint's own transaction: `nextval` never waits for another intake and is never
@@ -102,13 +104,14 @@ def next_ticket(session: Session, jurisdiction: Jurisdiction, year: int) -> tupl
     complaint's transaction."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        return _take_number(session, jurisdiction, year, sqlite.insert)
+        return *_take_number(session, jurisdiction, year, sqlite.insert), None
     name = f"ticket_seq_{int(jurisdiction.id)}_{int(year)}"
     # to_regclass: NULL rather than an error (which would abort the transaction) while it is missing
-    seq = connection.exec_driver_sql("SELECT nextval(to_regclass(%s))", (name,)).scalar()
+    seq, complaint_id = connection.exec_driver_sql(
+        "SELECT nextval(to_regclass(%s)), nextval(pg_get_serial_sequence('complaints', 'id'))", (name,)).one()
     if seq is None:
         seq = _first_of_sequence(session.get_bind().engine, name, jurisdiction.id, year)
-    return seq, _ticket(jurisdiction, year, seq)
+    return seq, _ticket(jurisdiction, year, seq), complaint_id
 
 
 def _first_of_sequence(engine, name: str, jurisdiction_id: int, year: int) -> int:
@@ -207,7 +210,7 @@ def submit(session: Session, now: datetime, *, jurisdiction: str, category: str,
     agency = reference_cache.places(session, jur.id).route(cat.id, dist.id if dist else None)
 
     year = received.astimezone(ZoneInfo(jur.timezone)).year
-    seq, ticket = next_ticket(session, jur, year)
+    seq, ticket, complaint_id = take_numbers(session, jur, year)
     # Session copies of the cached reference rows (no SQL), so that what follows (deadlines,
     # messages, the answer) reads them without a query.
     jur, cat, policy, agency = (reference_cache.attach(session, o) for o in (jur, cat, policy, agency))
@@ -223,24 +226,32 @@ def submit(session: Session, now: datetime, *, jurisdiction: str, category: str,
         jurisdiction=jur, category=cat, district=dist, village=vil, reporter=rep, agency=agency, sla_policy=policy,
     )
     sla_clock.reschedule(session, complaint, now)  # before the INSERT: its cursor goes in with it
-    fast_insert.insert_one(session, complaint)
-    set_committed_value(complaint, "breaches", [])  # new: none yet, no need to ask
-    audit.start_chain(session, complaint)
-    events: list[Event] = [audit.record(session, complaint, "received", now, actor, flush=False, data={
-        "channel": channel, "received_at": received.isoformat(), "category": cat.code,
-        "district": dist.code if dist else None, "village": vil.code if vil else None,
-        "sla_policy_id": policy.id, "ack_due_at": deadlines.ack_due_at.isoformat(),
-        "handle_due_at": deadlines.handle_due_at.isoformat(),
-    })]
-    if agency:
-        events.append(audit.record(session, complaint, "routed", now, SYSTEM, flush=False,
-                                   data={"agency": agency.code}))
-    else:
-        events.append(audit.record(session, complaint, "triaged", now, SYSTEM, flush=False, data={
-            "reason": "no routing rule", "triage_due_at": deadlines.triage_due_at.isoformat()}))
-    for event in events:
-        notifications.on_event(session, complaint, event, now)
-    fast_insert.insert_pending(session, Event, OutboxMessage)  # one INSERT per table
+    if complaint_id is None:
+        fast_insert.insert_one(session, complaint)
+    else:  # its id known already: it goes in with its events and messages, in one statement
+        complaint.id = complaint_id
+        session.add(complaint)
+    # Nothing below reads the new rows back, and they must go in the complaint first (events and
+    # messages refer to it by id only, so the ORM would not order them): no autoflush.
+    with session.no_autoflush:
+        set_committed_value(complaint, "breaches", [])  # new: none yet, no need to ask
+        audit.start_chain(session, complaint)
+        events: list[Event] = [audit.record(session, complaint, "received", now, actor, flush=False, data={
+            "channel": channel, "received_at": received.isoformat(), "category": cat.code,
+            "district": dist.code if dist else None, "village": vil.code if vil else None,
+            "sla_policy_id": policy.id, "ack_due_at": deadlines.ack_due_at.isoformat(),
+            "handle_due_at": deadlines.handle_due_at.isoformat(),
+        })]
+        if agency:
+            events.append(audit.record(session, complaint, "routed", now, SYSTEM, flush=False,
+                                       data={"agency": agency.code}))
+        else:
+            events.append(audit.record(session, complaint, "triaged", now, SYSTEM, flush=False, data={
+                "reason": "no routing rule", "triage_due_at": deadlines.triage_due_at.isoformat()}))
+        for event in events:
+            notifications.on_event(session, complaint, event, now)
+    if not fast_insert.insert_pending(session, Complaint, Event, OutboxMessage, keep=(Complaint,)):
+        session.flush([complaint])  # something else is pending: the ORM writes it all, the complaint first
     session.commit()
     return complaint
 
