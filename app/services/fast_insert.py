@@ -4,12 +4,18 @@ table and row count, with each column's own bind processing (time zones, JSON) a
 instances become ordinary persistent objects of the session, as if just loaded.
 
 Driver SQL rather than Core statements: for a 45-column INSERT, Core's per-execution work (cache
-key, parameter construction) costs about as much as the database round trip."""
+key, parameter construction) costs about as much as the database round trip. On PostgreSQL the
+pending rows of several tables go in as one statement taking one JSON document per table
+(`jsonb_populate_recordset`): a handful of parameters instead of a hundred, so the driver keeps
+the statement's parsed form and PostgreSQL its prepared plan (psycopg caches neither for a
+statement of more than 50 parameters)."""
 from __future__ import annotations
 
+import json
+from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import inspect
+from sqlalchemy import TypeDecorator, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 
@@ -39,17 +45,31 @@ def _processors(model, dialect):
     return tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for _key, name, _d in fields)
 
 
+@lru_cache(maxsize=None)
+def _decorators(model):
+    """Each column's TypeDecorator (UtcDateTime: aware UTC only), in _layout order, else None:
+    its checks apply on the JSON path too."""
+    table, _pk_key, _pk_name, fields = _layout(model)
+    return tuple(table.c[name].type if isinstance(table.c[name].type, TypeDecorator) else None
+                 for _key, name, _d in fields)
+
+
 def _placeholder(dialect) -> str:
     return "?" if dialect.paramstyle == "qmark" else "%s"
+
+
+def _column_names(model, with_pk: bool) -> list[str]:
+    _table, _pk_key, pk_name, fields = _layout(model)
+    return [name for _k, name, _d in fields] + ([pk_name] if with_pk else [])
 
 
 @lru_cache(maxsize=None)
 def _insert_sql(model, dialect, rows: int, returning: bool = False, unless_conflict: bool = False,
                 with_pk: bool = False) -> str:
-    table, _pk_key, pk_name, fields = _layout(model)
+    table, _pk_key, pk_name, _fields = _layout(model)
     q = dialect.identifier_preparer.quote
     mark = _placeholder(dialect)
-    names = [name for _k, name, _d in fields] + ([pk_name] if with_pk else [])
+    names = _column_names(model, with_pk)
     group = "(" + ", ".join(mark for _ in names) + ")"
     sql = (f"INSERT INTO {q(table.name)} ({', '.join(q(name) for name in names)}) "
            f"VALUES {', '.join(group for _ in range(rows))}")
@@ -60,19 +80,52 @@ def _insert_sql(model, dialect, rows: int, returning: bool = False, unless_confl
     return sql
 
 
-def _values(obj, fields, processors) -> list:
-    """Every column's value for a new instance (column defaults applied, also set on the
-    instance so that nothing is left to load afterwards), bind-processed for the driver."""
+@lru_cache(maxsize=None)
+def _insert_json_sql(model, dialect, with_pk: bool) -> str:
+    """INSERT of the rows of a JSON array of objects keyed by column name (PostgreSQL)."""
+    table, _pk_key, _pk_name, _fields = _layout(model)
+    q = dialect.identifier_preparer.quote
+    columns = ", ".join(q(name) for name in _column_names(model, with_pk))
+    return (f"INSERT INTO {q(table.name)} ({columns}) "
+            f"SELECT {columns} FROM jsonb_populate_recordset(NULL::{q(table.name)}, %s::jsonb)")
+
+
+def _fill(obj, fields) -> list:
+    """Every column's value for a new instance (column defaults applied), also set on the instance
+    so that nothing is left to load afterwards."""
     state = obj.__dict__
     row = []
-    for (key, _name, default), process in zip(fields, processors):
+    for key, _name, default in fields:
         value = state.get(key)
         if value is None and default is not None:  # as the ORM does: None lets the default apply
             value = default.arg if default.is_scalar else default.arg(None)
         if key not in state or state[key] is not value:
             state[key] = value  # a new instance has no history to keep; it is committed below
-        row.append(value if process is None else process(value))
+        row.append(value)
     return row
+
+
+def _bound(row: list, processors) -> list:
+    return [value if process is None else process(value) for value, process in zip(row, processors)]
+
+
+def _json_default(value):
+    if isinstance(value, date):  # datetimes too, aware UTC by then (UtcDateTime)
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot go into a JSON row")
+
+
+def _json_rows(model, objs, dialect, with_pk: bool) -> str:
+    _table, pk_key, _pk_name, fields = _layout(model)
+    names = _column_names(model, with_pk)
+    decorators = _decorators(model)
+    rows = []
+    for o in objs:
+        values = [v if d is None else d.process_bind_param(v, dialect) for v, d in zip(_fill(o, fields), decorators)]
+        if with_pk:
+            values.append(o.__dict__[pk_key])
+        rows.append(dict(zip(names, values)))
+    return json.dumps(rows, default=_json_default, ensure_ascii=False, separators=(",", ":"))
 
 
 def insert_one(session: Session, obj, *, unless_conflict: bool = False):
@@ -83,7 +136,7 @@ def insert_one(session: Session, obj, *, unless_conflict: bool = False):
     connection = session.connection()
     dialect = connection.dialect
     _table, pk_key, _pk_name, fields = _layout(model)
-    row = _values(obj, fields, _processors(model, dialect))
+    row = _bound(_fill(obj, fields), _processors(model, dialect))
     sql = _insert_sql(model, dialect, 1, returning=True, unless_conflict=unless_conflict)
     pk = connection.exec_driver_sql(sql, tuple(row)).scalar()
     if pk is None:
@@ -106,24 +159,28 @@ def insert_pending(session: Session, *models, keep=()) -> bool:
         return False
     connection = session.connection()
     dialect = connection.dialect
+    postgresql = dialect.name == "postgresql"
     statements = []
     kept = []
     for model in models:
         objs = [o for o in pending if type(o) is model]
-        if objs:
-            _table, pk_key, _pk_name, fields = _layout(model)
-            processors = _processors(model, dialect)
-            with_pk = model in keep
-            params = []
-            for o in objs:
-                params += _values(o, fields, processors)
-                if with_pk:
-                    params.append(o.__dict__[pk_key])
-                    kept.append(o)
-            statements.append((_insert_sql(model, dialect, len(objs), with_pk=with_pk), params))
+        if not objs:
+            continue
+        with_pk = model in keep
+        if with_pk:
+            kept += objs
+        if postgresql:
+            statements.append((_insert_json_sql(model, dialect, with_pk), [_json_rows(model, objs, dialect, with_pk)]))
+            continue
+        _table, pk_key, _pk_name, fields = _layout(model)
+        processors = _processors(model, dialect)
+        params = []
+        for o in objs:
+            params += _bound(_fill(o, fields), processors) + ([o.__dict__[pk_key]] if with_pk else [])
+        statements.append((_insert_sql(model, dialect, len(objs), with_pk=with_pk), params))
     for o in pending:  # out of the session first: an autoflush must not write them as well
         session.expunge(o)
-    if dialect.name == "postgresql" and len(statements) > 1:
+    if postgresql and len(statements) > 1:
         *first, (last_sql, last_params) = statements
         ctes = ", ".join(f"w{i} AS ({sql})" for i, (sql, _p) in enumerate(first))
         params = [value for _sql, p in first for value in p] + last_params
