@@ -16,10 +16,13 @@ from tests.integration.performance.conftest import actor_of, local
 
 GROUPINGS = ("agency", "official", "category", "district", "jurisdiction")
 PERIODS = ("2026-11", "2026-12", "2026-Q4", "2026")
+# After a change: the months its complaints fall in (every period was compared once before the
+# change; the quarter and the year add up the same monthly rollups).
+MONTHS = ("2026-11", "2026-12")
 
 
-def assert_fast_equals_live(session, now):
-    for period in PERIODS:
+def assert_fast_equals_live(session, now, periods=PERIODS):
+    for period in periods:
         for group_by in GROUPINGS:
             fast = performance.report(session, now, SYSTEM, period=period, group_by=group_by)
             live = performance.report(session, now, SYSTEM, period=period, group_by=group_by, live=True)
@@ -93,9 +96,9 @@ def test_closing_after_the_rollup_counts_live_until_the_next_refresh(session, cl
     month.do("close", "late", now + timedelta(hours=6), "supervisor")
     later = now + timedelta(hours=7)
     assert session.scalar(select(PerformancePending.id).limit(1)) is not None
-    assert_fast_equals_live(session, later)
+    assert_fast_equals_live(session, later, MONTHS)
     performance_rollup.refresh_all(session)
-    assert_fast_equals_live(session, later)
+    assert_fast_equals_live(session, later, MONTHS)
 
 
 def test_any_change_to_a_rolled_up_complaint_is_reflected(session, clock, settled):
@@ -112,14 +115,14 @@ def test_any_change_to_a_rolled_up_complaint_is_reflected(session, clock, settle
                     .values(handled_at=closed[2].handled_at + timedelta(minutes=90)))
     session.execute(update(Complaint).where(Complaint.id == closed[3].id).values(repeat_of_id=closed[4].id))
     session.flush()
-    assert_fast_equals_live(session, now)
+    assert_fast_equals_live(session, now, MONTHS)
     performance_rollup.refresh_all(session)
-    assert_fast_equals_live(session, now)
+    assert_fast_equals_live(session, now, MONTHS)
     # A new head of Dinas Sosial answers for its complaints without a handle breach at once.
     dinsos = session.scalar(select(Agency).where(Agency.code == "bwi-dinsos"))
     dinsos.head_user_id = actor_of(session, "supervisor").id
     session.flush()
-    assert_fast_equals_live(session, now)
+    assert_fast_equals_live(session, now, MONTHS)
 
 
 def test_a_reopened_complaint_leaves_its_rolled_up_day(session, clock, month):
@@ -130,10 +133,10 @@ def test_a_reopened_complaint_leaves_its_rolled_up_day(session, clock, month):
     performance_rollup.refresh_all(session)
     assert_fast_equals_live(session, now)
     month.do("reopen", "B4", now, "supervisor", note="not handled")
-    assert_fast_equals_live(session, now)
+    assert_fast_equals_live(session, now, MONTHS)
     month.do("transfer", "B4", now + timedelta(minutes=5), "supervisor", agency="bwi-dispendik")
     month.do("handle", "B4", now + timedelta(minutes=50), "officer.dispendik", note="done")
     month.do("close", "B4", now + timedelta(hours=1), "supervisor")
-    assert_fast_equals_live(session, now + timedelta(hours=2))
+    assert_fast_equals_live(session, now + timedelta(hours=2), MONTHS)
     performance_rollup.refresh_all(session)
-    assert_fast_equals_live(session, now + timedelta(hours=2))
+    assert_fast_equals_live(session, now + timedelta(hours=2), MONTHS)
