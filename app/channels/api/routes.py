@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from datetime import datetime
 
 from flask import request, url_for
@@ -23,10 +24,16 @@ CREATORS = ("officer", "agency_head", "supervisor", "admin", "partner")
 MAX_PAGE = 200
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def without_nul(value):
-    """The value with NUL characters removed from every string (PostgreSQL cannot store them)."""
+    """The value with NUL characters removed from every string and lone UTF-16 surrogates (JSON
+    escapes such as \\ud800 that encode no character) replaced by U+FFFD: PostgreSQL cannot store
+    either, and UTF-8 cannot even encode the second."""
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        value = value.replace("\x00", "")
+        return _LONE_SURROGATE.sub("\ufffd", value) if _LONE_SURROGATE.search(value) else value
     if isinstance(value, dict):
         return {without_nul(k): without_nul(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -167,3 +167,13 @@ def test_nul_characters_in_the_api_are_dropped_or_refused_never_a_500(client, be
     for query in ("agency=dinsos\x00", "category=hun\x00ger", "jurisdiction=\x00"):
         assert client.get(f"/api/v1/complaints?{query}", headers=admin).status_code == 400
     assert client.get("/api/v1/complaints/BWI\x00", headers=admin).status_code in (400, 404)
+
+
+def test_a_lone_surrogate_escape_in_the_json_is_stored_as_a_replacement_character(client, bearer):
+    """"\\ud800" is valid JSON but encodes no character: UTF-8 (and so the database) cannot take it."""
+    raw = ('{"jurisdiction": "banyuwangi", "category": "hunger", "village": "Genteng Kulon", '
+           '"description": "Nenek \\ud800 tidak makan", "reporter": {"name": "Warga \\udfff"}}').encode()
+    for headers in (bearer("partner"), {**bearer("supervisor"), "Idempotency-Key": "surrogate-1"}):
+        r = client.post("/api/v1/complaints", data=raw, headers={**headers, "Content-Type": "application/json"})
+        assert r.status_code == 201, r.json
+        assert r.json["description"] == "Nenek \ufffd tidak makan"
