@@ -142,13 +142,14 @@ check("6281299990001" not in log and "Siti Prodcheck" not in log, "no phone numb
 PY
 
 say "rate-limit counters in Redis"
+# the limits library keeps its counters under LIMITS:LIMITER/<prefix>/...; /healthz was hit above
 if "$BIN/python" - "$REDIS_URL" <<'PY'
 import sys, redis
 r = redis.Redis.from_url(sys.argv[1])
-sys.exit(0 if any(True for _ in r.scan_iter("LIMITER*")) else 1)
+sys.exit(0 if any(True for _ in r.scan_iter("*LIMITER/sigap-sec/*health*")) else 1)
 PY
-then echo "  ok   Flask-Limiter counts in Redis ($REDIS_URL)"
-else echo "  note the web tier counts rate limits in process memory: config.py does not pass RATELIMIT_STORAGE_URI yet"
+then echo "  ok   Flask-Limiter counts in Redis ($REDIS_URL), shared by both workers"
+else fail "no rate-limit counter in Redis: the workers count in process memory (RATELIMIT_STORAGE_URI not applied)"
 fi
 
 say "stop: SIGTERM to web and schedulers"
