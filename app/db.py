@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,3 +39,14 @@ def _sqlite_proper_transactions(engine: Engine) -> None:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The database was unreachable or the connection was lost (retry later; nothing of the
+    transaction was saved), as opposed to a bug or bad data. PendingRollbackError counts: it means
+    an earlier statement of this transaction failed and something caught it, in practice a lost
+    connection during a restart; the transaction is void either way."""
+    if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
+                        sa_exc.PendingRollbackError)):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated

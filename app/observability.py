@@ -15,6 +15,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import case, func, select
 from sqlalchemy import exc as sa_exc
 
+from app.db import is_outage
 from app.errors import error_response
 from app.extensions import db_session, now
 from app.models import Breach, Complaint, Event, Jurisdiction, OutboxMessage
@@ -248,8 +249,7 @@ def metrics() -> Response:
 # ---- the database going away -------------------------------------------------------------------
 
 def _database_unavailable(exc: Exception):
-    if isinstance(exc, sa_exc.DBAPIError) and not (
-            exc.connection_invalidated or isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError))):
+    if not is_outage(exc):
         # A constraint or data error is a bug to see, not an outage.
         logging.getLogger("sigap.errors").exception("unhandled database error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "Something went wrong on our side; nothing was half-saved")
@@ -270,7 +270,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_begin_request)
     app.after_request(_end_request)
     app.add_url_rule("/metrics", "metrics", metrics, methods=["GET"])
-    for exc_class in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError):
+    for exc_class in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, sa_exc.PendingRollbackError):
         app.register_error_handler(exc_class, _database_unavailable)
     app.register_error_handler(sa_exc.DBAPIError, _database_unavailable)
     app.extensions["sigap_json_logs"] = json_logs

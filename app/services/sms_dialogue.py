@@ -13,6 +13,7 @@ from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.db import is_outage
 from app.domain import sms_parser
 from app.domain.actor import Actor
 from app.domain.phone import to_e164
@@ -109,6 +110,9 @@ def handle_message(session: Session, now: datetime, *, message_sid: str, from_ad
     try:
         return conversation.answer(parsed, num_media, (opt_out_type or "").strip().upper())
     except Exception as exc:  # noqa: BLE001 - a citizen gets an apology, never a 500 that Twilio would retry
+        if is_outage(exc):  # the database went away: 503, the message is not logged and can come again
+            session.rollback()
+            raise
         # Nothing half-done stays: the message is logged with an apology and can be sent again.
         if isinstance(exc, ServiceError):
             log.warning("sms message %s not processed: %s", message_sid, exc.message)

@@ -9,10 +9,11 @@ import logging
 from datetime import datetime
 
 from flask import jsonify, request
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from telegram import Update
 
+from app.db import is_outage
 from app.errors import error_response
 from app.extensions import db_session, now, state
 from app.services import telegram_dialogue
@@ -40,10 +41,10 @@ def process_update(session: Session, at: datetime, update: Update, jurisdiction:
         # The same update_id delivered twice at once: the other request handled it.
         session.rollback()
         return Outcome(duplicate=True)
-    except (OperationalError, InterfaceError):
-        session.rollback()
-        raise
-    except Exception:
+    except Exception as exc:
+        if is_outage(exc):  # 503: Telegram delivers the update again later
+            session.rollback()
+            raise
         log.exception("telegram update %s (%s) failed; dropped", inbound.update_id, inbound.kind)
         session.rollback()
         return Outcome()
