@@ -58,9 +58,10 @@ def _placeholder(dialect) -> str:
     return "?" if dialect.paramstyle == "qmark" else "%s"
 
 
-def _column_names(model, with_pk: bool) -> list[str]:
+@lru_cache(maxsize=None)
+def _column_names(model, with_pk: bool) -> tuple[str, ...]:
     _table, _pk_key, pk_name, fields = _layout(model)
-    return [name for _k, name, _d in fields] + ([pk_name] if with_pk else [])
+    return tuple(name for _k, name, _d in fields) + ((pk_name,) if with_pk else ())
 
 
 @lru_cache(maxsize=None)
