@@ -297,12 +297,17 @@ def link_repeat(session: Session, now: datetime, ticket: str, actor: Actor, of_t
     complaint = _begin(session, ticket, actor, "link_repeat")
     note = _note(note)
     _transition(complaint, "link_repeat")
-    if not of_ticket:
+    if not isinstance(of_ticket, str) or not of_ticket.strip():
         raise ValidationFailed("of_ticket is required: the earlier report about the same person", field="of_ticket")
-    original = _root(get_by_ticket(session, of_ticket))
-    # Repeats cross agencies (two agencies may each hold a report about one household), not jurisdictions.
-    if original.jurisdiction_id != complaint.jurisdiction_id:
+    # Only to a report the actor may see (an unseen one is as absent as a made-up one): an officer links
+    # within the agency; supervisors and admins across agencies, never across jurisdictions.
+    earlier = load_for(session, of_ticket, actor)
+    if earlier.jurisdiction_id != complaint.jurisdiction_id:
         raise NotFound(f"no complaint with ticket {of_ticket!r}")
+    # The chain's root, when the actor may see it; otherwise the report they named, whose deadlines
+    # already follow the root's.
+    root = _root(earlier)
+    original = root if can_see(actor, root) else earlier
     if original.id == complaint.id:
         raise ValidationFailed("a complaint cannot be a repeat of itself", field="of_ticket")
     complaint.repeat_of_id = original.id

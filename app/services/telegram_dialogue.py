@@ -4,6 +4,7 @@ Replies are written to the outbox in the same transaction as the state change; t
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import secrets
 from dataclasses import dataclass, field
@@ -12,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from app.db import is_outage
 from app.domain.actor import Actor
 from app.i18n import normalise_language, t
 from app.models import (
@@ -22,6 +25,7 @@ from app.models.telegram import TelegramAttachment, TelegramConversation, Telegr
 from app.services import audit, intake, lifecycle, outbox, places
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 
+log = logging.getLogger("sigap.telegram")
 DEFAULT_JURISDICTION = "banyuwangi"
 MIN_DESCRIPTION = 10
 MAX_DESCRIPTION = 2000
@@ -158,6 +162,35 @@ def handle(session: Session, now: datetime, inbound: Inbound, *,
     _dispatch(turn, default_jurisdiction)
     session.commit()
     return turn.outcome
+
+
+def record_failure(session: Session, now: datetime, inbound: Inbound) -> Outcome:
+    """After `handle` failed unexpectedly (and was rolled back): record the update, so it is handled once,
+    and tell a private chat its message did not go through rather than saying nothing."""
+    try:
+        if session.get(TelegramUpdate, inbound.update_id) is not None:
+            return Outcome(duplicate=True)
+        session.add(TelegramUpdate(update_id=inbound.update_id, chat_id=inbound.chat_id, kind=inbound.kind,
+                                   received_at=now))
+        outcome = Outcome()
+        if inbound.chat_id is not None and inbound.chat_type in (None, "private") \
+                and inbound.kind not in ("other", "edited"):
+            conv = session.get(TelegramConversation, inbound.chat_id)
+            language = conv.language if conv is not None else _first_language(inbound)
+            text = t("telegram.failed", language)
+            outbox.enqueue(session, now, channel="telegram", recipient=str(inbound.chat_id),
+                           recipient_kind=outbox.REPORTER, template="telegram.failed", language=language, body=text)
+            outcome.replies.append(Reply(chat_id=inbound.chat_id, text=text))
+            if inbound.callback_id:
+                outcome.callback_answer = {"callback_query_id": inbound.callback_id}
+        session.commit()
+        return outcome
+    except Exception as exc:
+        session.rollback()
+        if is_outage(exc):
+            raise
+        log.exception("telegram update %s could not even be recorded; dropped", inbound.update_id)
+        return Outcome()
 
 
 def _first_language(inbound: Inbound) -> str:
@@ -430,13 +463,30 @@ def _ask_confirmation(turn: _Turn) -> None:
                        {"text": t("telegram.cancel_button", turn.lang), "callback_data": "rep:cancel"}]])
 
 
-def _submit(turn: _Turn, default_jurisdiction: str) -> None:
-    draft = dict(turn.conv.draft or {})
+def _claim_draft(turn: _Turn) -> dict | None:
+    """Take the confirmed draft for filing, or None when there is none (sent already, cancelled, expired).
+
+    One conditional UPDATE that only one transaction can win: on PostgreSQL a concurrent tap waits for
+    the winner's row lock, then finds the step no longer 'confirm'; SQLite serialises writers. Intake
+    then commits the claim, this update and the complaint together, so twenty taps file one report."""
+    session, conv = turn.session, turn.conv
+    claimed = session.execute(
+        update(TelegramConversation)
+        .where(TelegramConversation.chat_id == conv.chat_id, TelegramConversation.step == "confirm")
+        .values(step=None, updated_at=turn.now)
+        .returning(TelegramConversation.draft)
+        .execution_options(synchronize_session=False)).first()
+    if claimed is None:
+        session.refresh(conv)  # another tap took it: see the conversation as it is now
+        return None
+    set_committed_value(conv, "step", None)
+    turn.reset()
+    return dict(claimed.draft or {})
+
+
+def _submit(turn: _Turn, draft: dict, default_jurisdiction: str) -> None:
     jurisdiction = _jurisdiction(turn, default_jurisdiction)
     inbound = turn.inbound
-    # Clear the draft first: intake commits, and this update, the conversation and the complaint
-    # then land in one transaction (a re-delivered "Send" cannot file the report twice).
-    turn.reset()
     try:
         complaint = intake.submit(
             turn.session, turn.now, jurisdiction=jurisdiction.code if jurisdiction else "",
@@ -491,8 +541,8 @@ def _callback(turn: _Turn, default_jurisdiction: str) -> None:
         turn.update_draft(category=category.code)
         turn.conv.step = "location"
         _ask_location(turn)
-    elif kind == "vil" and step == "location" and rest.isdigit():
-        village = turn.session.get(Village, int(rest))
+    elif kind == "vil" and step == "location" and _row_id(rest) is not None:
+        village = turn.session.get(Village, _row_id(rest))
         jurisdiction = _jurisdiction(turn, default_jurisdiction)
         if village is None or jurisdiction is None or village.district.jurisdiction_id != jurisdiction.id:
             turn.answer(t("telegram.expired_button", turn.lang))
@@ -516,9 +566,13 @@ def _callback(turn: _Turn, default_jurisdiction: str) -> None:
         turn.answer()
         turn.reset()
         turn.say("telegram.cancelled", extra={"remove_keyboard": True})
-    elif kind == "rep" and rest == "send" and step == "confirm":
+    elif kind == "rep" and rest == "send":
+        draft = _claim_draft(turn)
+        if draft is None:
+            turn.answer(t("telegram.already_sent", turn.lang))
+            return
         turn.answer()
-        _submit(turn, default_jurisdiction)
+        _submit(turn, draft, default_jurisdiction)
     elif kind == "confirm":
         _handled_answer(turn, rest)
     elif kind == "ack":
@@ -528,14 +582,15 @@ def _callback(turn: _Turn, default_jurisdiction: str) -> None:
 
 
 def _handled_answer(turn: _Turn, rest: str) -> None:
-    """The reporter's answer to "Sudah ditangani?": yes is recorded, no reopens and flags the complaint."""
-    answer, _, ticket = rest.partition(":")
-    ticket = _ticket_ref(turn.session, ticket)
+    """The reporter's answer to "Sudah ditangani?": yes is recorded, no reopens and flags the complaint.
+    Only for this chat's own complaints: any other gets the expired-button answer, as a made-up one does."""
+    answer, _, ref = rest.partition(":")
     reporter = turn.reporter
-    if reporter is None or answer not in ("yes", "no") or not ticket:
+    actor = Actor(kind="reporter", id=reporter.id, name=reporter.name) if reporter is not None else None
+    ticket = _ticket_ref(turn.session, ref, actor) if actor is not None and answer in ("yes", "no") else None
+    if ticket is None:
         turn.answer(t("telegram.expired_button", turn.lang))
         return
-    actor = Actor(kind="reporter", id=reporter.id, name=reporter.name)
     session = turn.session
     try:
         if answer == "no":
@@ -548,7 +603,7 @@ def _handled_answer(turn: _Turn, rest: str) -> None:
             audit.record(session, complaint, "citizen_confirmed", turn.now, actor)
             key = "telegram.handled_confirmed"
     except NotFound:
-        turn.answer(t("telegram.status_not_found", turn.lang, ticket=ticket))
+        turn.answer(t("telegram.expired_button", turn.lang))
         return
     except ServiceError as exc:
         session.rollback()
@@ -580,25 +635,40 @@ def staff_actor(user: User) -> Actor:
                  jurisdiction_id=user.jurisdiction_id, name=user.name)
 
 
-def _ticket_ref(session: Session, ref: str) -> str:
-    """Buttons name a complaint by ticket or, when the sender only knew its row, by "#<id>"."""
-    if ref.startswith("#") and ref[1:].isdigit():
-        complaint = session.get(Complaint, int(ref[1:]))
-        return complaint.ticket if complaint is not None else ref
-    return ref
+def _row_id(text: str) -> int | None:
+    """A row id written in callback data, or None (only ASCII digits, and small enough for BIGINT)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
-def _acknowledge(turn: _Turn, ticket: str) -> None:
-    """A staff member pressed "Acknowledge" under an alert."""
-    ticket = _ticket_ref(turn.session, ticket)
+def _ticket_ref(session: Session, ref: str, actor: Actor) -> str | None:
+    """The ticket a button names, or None. Buttons carry the ticket (the lifecycle action then checks the
+    actor may see it); "#<id>", from buttons sent by earlier versions, is honoured only for a complaint
+    this actor may see, so an id never leads to a ticket or to a different answer."""
+    if not ref.startswith("#"):
+        return ref.strip() or None
+    row_id = _row_id(ref[1:])
+    complaint = session.get(Complaint, row_id) if row_id is not None else None
+    return complaint.ticket if complaint is not None and lifecycle.can_see(actor, complaint) else None
+
+
+def _acknowledge(turn: _Turn, ref: str) -> None:
+    """A staff member pressed "Acknowledge" under an alert; a complaint they may not see is answered
+    like one that does not exist."""
     user = turn.session.scalar(select(User).where(User.telegram_chat_id == turn.inbound.chat_id,
                                                   User.active.is_(True)))
     if user is None:
         turn.answer(t("telegram.ack_not_staff", turn.lang))
         return
+    actor = staff_actor(user)
+    ticket = _ticket_ref(turn.session, ref, actor)
+    if ticket is None:
+        turn.answer(t("telegram.expired_button", turn.lang))
+        return
     try:
-        complaint = lifecycle.acknowledge(turn.session, turn.now, ticket, staff_actor(user),
-                                          note="via Telegram")
+        complaint = lifecycle.acknowledge(turn.session, turn.now, ticket, actor, note="via Telegram")
+    except NotFound:
+        turn.answer(t("telegram.expired_button", turn.lang))
+        return
     except ServiceError as exc:
         turn.session.rollback()
         _rerecord(turn)

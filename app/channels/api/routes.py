@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-import re
 from datetime import datetime
 
 from flask import request, url_for
@@ -13,6 +12,7 @@ from app.channels.api import bp, idempotent, ratelimit, serialize
 from app.channels.api.auth import current_actor, token_required
 from app.domain.actor import Actor
 from app.domain.lifecycle import STATUSES
+from app.domain.text import clean_json as without_nul  # the one cleaning rule, shared with Telegram
 from app.errors import ApiError, error_response
 from app.extensions import db_session, now
 from app.models import Agency, Category, Complaint, Jurisdiction
@@ -22,23 +22,6 @@ READERS = ("officer", "agency_head", "supervisor", "official", "admin", "partner
 ACTORS = ("officer", "agency_head", "supervisor", "admin")
 CREATORS = ("officer", "agency_head", "supervisor", "admin", "partner")
 MAX_PAGE = 200
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def without_nul(value):
-    """The value with NUL characters removed from every string and lone UTF-16 surrogates (JSON
-    escapes such as \\ud800 that encode no character) replaced by U+FFFD: PostgreSQL cannot store
-    either, and UTF-8 cannot even encode the second."""
-    if isinstance(value, str):
-        value = value.replace("\x00", "")
-        return _LONE_SURROGATE.sub("\ufffd", value) if _LONE_SURROGATE.search(value) else value
-    if isinstance(value, dict):
-        return {without_nul(k): without_nul(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [without_nul(v) for v in value]
-    return value
 
 
 def json_body() -> dict:

@@ -10,6 +10,8 @@ import warnings
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
 from telegram import (
     Bot, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove,
 )
@@ -19,7 +21,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from app.channels.telegram.aio import run_sync
 from app.i18n import t
-from app.models import OutboxMessage
+from app.models import Complaint, OutboxMessage
 from app.services.outbox import SendResult
 
 log = logging.getLogger("sigap.telegram")
@@ -34,15 +36,26 @@ def buttons_for(message: OutboxMessage) -> list[list[dict]] | None:
     extra = message.extra or {}
     if extra.get("buttons"):
         return extra["buttons"]
-    ref = f"#{message.complaint_id}" if message.complaint_id else None
     lang = message.language
-    if ref and message.recipient_kind == "reporter" and extra.get("ask") == "confirm_handled":
+    confirm = message.recipient_kind == "reporter" and extra.get("ask") == "confirm_handled"
+    ack = message.recipient_kind == "staff" and (
+        message.template in ACK_TEMPLATES or str(extra.get("step", "")).startswith("a."))
+    # The ticket, never the row id: callback data is the chat's to forge, and the handler checks the
+    # chat may see the ticket's complaint.
+    ref = _ticket(message) if confirm or ack else None
+    if ref and confirm:
         return [[{"text": t("telegram.button_yes", lang), "callback_data": f"confirm:yes:{ref}"},
                  {"text": t("telegram.button_no", lang), "callback_data": f"confirm:no:{ref}"}]]
-    if ref and message.recipient_kind == "staff" and (
-            message.template in ACK_TEMPLATES or str(extra.get("step", "")).startswith("a.")):
+    if ref and ack:
         return [[{"text": t("telegram.button_acknowledge", lang), "callback_data": f"ack:{ref}"}]]
     return None
+
+
+def _ticket(message: OutboxMessage) -> str | None:
+    session = object_session(message)
+    if message.complaint_id is None or session is None:
+        return None
+    return session.scalar(select(Complaint.ticket).where(Complaint.id == message.complaint_id))
 
 
 def reply_markup_for(message: OutboxMessage):

@@ -1,48 +1,89 @@
-"""Translates a python-telegram-bot `Update` into the dialogue's plain `Inbound` values."""
+"""Translates a python-telegram-bot `Update` into the dialogue's plain `Inbound` values.
+
+Never raises: PTB builds objects from whatever JSON it is given, so a message may lack its chat or
+sender, or carry a number where text belongs. What cannot be read becomes kind "other" (recorded,
+ignored); every string is cleaned by the one text rule (app.domain.text) so it can be stored."""
 from __future__ import annotations
+
+import dataclasses
+import logging
 
 from telegram import Message, Update
 
+from app.domain.text import clean_json, clean_text
 from app.services.telegram_dialogue import MAX_PHOTO_BYTES, Inbound
+
+log = logging.getLogger("sigap.telegram")
+# Chat and update ids are stored as BIGINT.
+_INT64 = 2 ** 63
+
+
+def other(update_id: int) -> Inbound:
+    """An update the bot does not serve (or cannot read): recorded so a retry changes nothing, then ignored."""
+    return Inbound(update_id=update_id, kind="other")
 
 
 def to_inbound(update: Update) -> Inbound:
     """Every update becomes an Inbound; kinds the bot does not serve become "other" (recorded, ignored)."""
+    try:
+        inbound = _inbound(update)
+    except (AttributeError, TypeError, ValueError) as exc:
+        log.warning("telegram update %s unreadable (%s); ignored", update.update_id, exc)
+        inbound = None
+    if inbound is None or (inbound.kind != "other" and inbound.chat_id is None):
+        return other(update.update_id)
+    return _cleaned(inbound)
+
+
+def _inbound(update: Update) -> Inbound | None:
     if update.callback_query is not None:
         query = update.callback_query
-        chat = query.message.chat if query.message is not None else None
+        user = query.from_user
+        message = query.message if isinstance(query.message, Message) else None
+        chat = message.chat if message is not None else None
+        if chat is None and user is None:
+            return None
         return Inbound(
             update_id=update.update_id, kind="callback",
-            chat_id=chat.id if chat else query.from_user.id, chat_type=chat.type if chat else "private",
-            user_id=query.from_user.id, user_name=query.from_user.full_name,
-            language_code=query.from_user.language_code, callback_id=query.id, callback_data=query.data or "",
+            chat_id=_id(chat.id) if chat else _id(user.id), chat_type=_str(chat.type) if chat else "private",
+            user_id=_id(user.id) if user else None, user_name=_name(user),
+            language_code=_str(user.language_code) if user else None, callback_id=_str(query.id),
+            callback_data=_str(query.data) or "",
         )
     if update.edited_message is not None:
         message = update.edited_message
-        return Inbound(update_id=update.update_id, kind="edited", chat_id=message.chat.id, chat_type=message.chat.type)
+        if message.chat is None:
+            return None
+        return Inbound(update_id=update.update_id, kind="edited", chat_id=_id(message.chat.id),
+                       chat_type=_str(message.chat.type))
     if update.message is not None:
         return _message(update.update_id, update.message)
-    return Inbound(update_id=update.update_id, kind="other")
+    return other(update.update_id)
 
 
-def _message(update_id: int, message: Message) -> Inbound:
+def _message(update_id: int, message: Message) -> Inbound | None:
+    if message.chat is None:
+        return None
     user = message.from_user
     base = dict(
-        update_id=update_id, chat_id=message.chat.id, chat_type=message.chat.type,
-        user_id=user.id if user else None, user_name=user.full_name if user else None,
-        language_code=user.language_code if user else None,
+        update_id=update_id, chat_id=_id(message.chat.id), chat_type=_str(message.chat.type),
+        user_id=_id(user.id) if user else None, user_name=_name(user),
+        language_code=_str(user.language_code) if user else None,
     )
     if message.location is not None:
-        return Inbound(kind="location", lat=message.location.latitude, lon=message.location.longitude, **base)
+        lat, lon = _number(message.location.latitude, 90), _number(message.location.longitude, 180)
+        if lat is None or lon is None:
+            return Inbound(kind="unsupported", **base)
+        return Inbound(kind="location", lat=lat, lon=lon, **base)
     if message.photo:
-        return Inbound(kind="photo", photo=_best_photo(message), text=message.caption, **base)
+        return Inbound(kind="photo", photo=_best_photo(message), text=_str(message.caption), **base)
     document = message.document
-    if document is not None and (document.mime_type or "").startswith("image/"):
-        return Inbound(kind="photo", text=message.caption, photo={
+    if document is not None and (_str(document.mime_type) or "").startswith("image/"):
+        return Inbound(kind="photo", text=_str(message.caption), photo={
             "file_id": document.file_id, "file_unique_id": document.file_unique_id,
             "file_size": document.file_size, "mime_type": document.mime_type,
         }, **base)
-    text = message.text
+    text = _str(message.text)
     if text is not None:
         if text.startswith("/"):
             head, _, args = text.partition(" ")
@@ -62,3 +103,35 @@ def _best_photo(message: Message) -> dict:
     return {"file_id": chosen.file_id, "file_unique_id": chosen.file_unique_id, "file_size": chosen.file_size,
             "width": chosen.width, "height": chosen.height, "mime_type": "image/jpeg",
             "oversize": not fitting}
+
+
+def _id(value) -> int | None:
+    """A chat or user id, or None when it is not one (a storable integer)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not -_INT64 <= value < _INT64:
+        return None
+    return value
+
+
+def _str(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _number(value, limit: float) -> float | None:
+    """A coordinate within +-limit degrees, or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -limit <= value <= limit:
+        return None  # NaN fails the range test too
+    return float(value)
+
+
+def _name(user) -> str | None:
+    if user is None:
+        return None
+    return " ".join(part for part in (_str(user.first_name), _str(user.last_name)) if part) or None
+
+
+def _cleaned(inbound: Inbound) -> Inbound:
+    changes = {f.name: clean_text(getattr(inbound, f.name)) for f in dataclasses.fields(inbound)
+               if isinstance(getattr(inbound, f.name), str)}
+    if inbound.photo is not None:
+        changes["photo"] = clean_json(inbound.photo)
+    return dataclasses.replace(inbound, **changes)

@@ -17,10 +17,10 @@ from app.db import is_outage
 from app.errors import error_response
 from app.extensions import db_session, now, state
 from app.services import telegram_dialogue
-from app.services.telegram_dialogue import Outcome
+from app.services.telegram_dialogue import Inbound, Outcome
 
 from . import bp
-from .updates import to_inbound
+from .updates import other, to_inbound
 
 log = logging.getLogger("sigap.telegram")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -32,9 +32,13 @@ def default_jurisdiction(settings) -> str:
 
 
 def process_update(session: Session, at: datetime, update: Update, jurisdiction: str) -> Outcome:
-    """Shared by the webhook and `telegram poll`. A bad update is logged and dropped, so it cannot jam
-    the chat; an unreachable database is raised (503), so Telegram delivers the update again later."""
-    inbound = to_inbound(update)
+    """Shared by the webhook and `telegram poll`."""
+    return process_inbound(session, at, to_inbound(update), jurisdiction)
+
+
+def process_inbound(session: Session, at: datetime, inbound: Inbound, jurisdiction: str) -> Outcome:
+    """A failing update is logged, recorded and apologised for, so it cannot jam the chat nor vanish
+    unanswered; an unreachable database is raised (503), so Telegram delivers the update again later."""
     try:
         return telegram_dialogue.handle(session, at, inbound, default_jurisdiction=jurisdiction)
     except IntegrityError:
@@ -45,9 +49,9 @@ def process_update(session: Session, at: datetime, update: Update, jurisdiction:
         if is_outage(exc):  # 503: Telegram delivers the update again later
             session.rollback()
             raise
-        log.exception("telegram update %s (%s) failed; dropped", inbound.update_id, inbound.kind)
+        log.exception("telegram update %s (%s) failed", inbound.update_id, inbound.kind)
         session.rollback()
-        return Outcome()
+        return telegram_dialogue.record_failure(session, at, inbound)
 
 
 @bp.post("", strict_slashes=False)
@@ -59,14 +63,21 @@ def webhook():
     # With no secret configured nothing is accepted: an open webhook would let anyone file reports.
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         return error_response(401, "unauthorized", f"missing or wrong {SECRET_HEADER} header")
-    data = request.get_json(force=True, silent=True)
-    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int) or isinstance(data.get("update_id"), bool):
+    try:
+        data = request.get_json(force=True, silent=True)
+    except RecursionError:  # nested thousands deep: no Telegram Update looks like that
+        data = None
+    update_id = data.get("update_id") if isinstance(data, dict) else None
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or not -2 ** 63 <= update_id < 2 ** 63:
         return error_response(400, "bad_request", "body must be a Telegram Update (JSON object with update_id)")
     try:
-        update = Update.de_json(data, None)
-    except Exception:  # PTB raises TypeError/KeyError/ValueError on shapes it does not know
-        return error_response(400, "bad_request", "body is not a valid Telegram Update")
-    outcome = process_update(db_session(), now(), update, default_jurisdiction(settings))
+        inbound = to_inbound(Update.de_json(data, None))
+    except Exception:  # noqa: BLE001 - PTB raises TypeError/KeyError/ValueError on shapes it does not know
+        # It has an update_id, so it came as an Update: answer 200 (or Telegram sends it again and
+        # again), record it once, do nothing else.
+        log.warning("telegram update %s is not a readable Update; ignored", update_id)
+        inbound = other(update_id)
+    outcome = process_inbound(db_session(), now(), inbound, default_jurisdiction(settings))
     if outcome.callback_answer:
         return jsonify({"method": "answerCallbackQuery", **outcome.callback_answer})
     return jsonify({"ok": True})

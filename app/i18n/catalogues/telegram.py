@@ -125,6 +125,14 @@ MESSAGES = {
         "id": "Maaf, laporan belum bisa disimpan: {reason}. Ketik /lapor untuk mencoba lagi.",
         "en": "Sorry, the report could not be saved: {reason}. Send /lapor to try again.",
     },
+    "telegram.already_sent": {
+        "id": "Laporan ini sudah dikirim atau dibatalkan. Ketik /status untuk melihat laporan Anda.",
+        "en": "This report has already been sent or cancelled. Send /status to see your reports.",
+    },
+    "telegram.failed": {
+        "id": "Maaf, pesan Anda belum bisa diproses karena gangguan di sistem kami. Silakan coba lagi nanti.",
+        "en": "Sorry, your message could not be processed because of a fault on our side. Please try again later.",
+    },
     "telegram.cancelled": {
         "id": "Laporan dibatalkan. Ketik /lapor untuk membuat laporan baru.",
         "en": "Report cancelled. Send /lapor to make a new one.",

@@ -153,3 +153,30 @@ def test_the_openapi_document_lists_every_api_route(app, client):
         path = path.replace("{int:", "{").replace("{path:", "{")
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in documented, f"{method} {rule.rule} is not in openapi.json"
+
+
+def test_linking_a_repeat_to_another_agencys_ticket_is_answered_like_a_made_up_ticket(client, auth):
+    """link_repeat must not tell an officer whether another agency's ticket exists, nor its deadlines."""
+    ours = client.post("/api/v1/complaints", json=BODY, headers=auth("partner")).json["ticket"]
+    theirs = client.post("/api/v1/complaints", json={**BODY, "category": "medical_care"},
+                         headers=auth("partner")).json
+    assert theirs["agency"]["code"] == "bwi-dinkes"
+    made_up = theirs["ticket"][:-6] + "999999"
+    officer = auth("officer", agency="bwi-dinsos")
+
+    def link(of_ticket):
+        return client.post(f"/api/v1/complaints/{ours}/actions", json={"action": "link_repeat", "of_ticket": of_ticket},
+                           headers=officer)
+
+    unseen, absent = link(theirs["ticket"]), link(made_up)
+    assert unseen.status_code == absent.status_code == 404
+    assert unseen.json == {"error": {"code": "not_found", "message": f"no complaint with ticket {theirs['ticket']!r}"}}
+    assert absent.json == {"error": {"code": "not_found", "message": f"no complaint with ticket {made_up!r}"}}
+    assert client.get(f"/api/v1/complaints/{ours}", headers=officer).json["repeat_of"] is None
+
+    # A supervisor of the jurisdiction links across agencies.
+    linked = client.post(f"/api/v1/complaints/{ours}/actions",
+                         json={"action": "link_repeat", "of_ticket": theirs["ticket"]},
+                         headers=auth("supervisor", jurisdiction="banyuwangi"))
+    assert linked.status_code == 200, linked.json
+    assert linked.json["repeat_of"] == theirs["ticket"]

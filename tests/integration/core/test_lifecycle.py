@@ -130,6 +130,28 @@ def test_a_repeat_report_takes_the_earliest_reports_deadline(submit, session, cl
     assert second.ack_due_at == first.ack_due_at
 
 
+def test_an_officer_links_within_the_agency_and_never_learns_another_agencys_report(submit, session, clock, staff):
+    dinkes = submit(category="medical_care")
+    clock.advance(hours=1)
+    earlier = submit()
+    # A supervisor links across agencies: the dinsos report now follows the dinkes one.
+    earlier = lifecycle.link_repeat(session, clock.now(), earlier.ticket, staff("supervisor"), of_ticket=dinkes.ticket)
+    assert earlier.repeat_of_id == dinkes.id
+    clock.advance(hours=1)
+    later = submit()
+    officer = staff("officer.dinsos")
+    with pytest.raises(NotFound) as unseen:
+        lifecycle.link_repeat(session, clock.now(), later.ticket, officer, of_ticket=dinkes.ticket)
+    assert str(unseen.value.message) == f"no complaint with ticket {dinkes.ticket!r}"
+    # Linked to the report the officer named, not to the chain's root in another agency; the
+    # deadlines still follow the root's, through the report they may see.
+    later = lifecycle.link_repeat(session, clock.now(), later.ticket, officer, of_ticket=earlier.ticket)
+    assert later.repeat_of_id == earlier.id
+    assert later.handle_due_at == earlier.handle_due_at
+    event = session.scalars(select(Event).where(Event.complaint_id == later.id, Event.kind == "linked_repeat")).one()
+    assert event.data["of"] == earlier.ticket
+
+
 def test_the_citizen_saying_not_handled_reopens_and_flags_it(submit, session, clock, staff):
     c = submit()
     lifecycle.handle(session, clock.now(), c.ticket, staff("officer.dinsos"), note="Kunjungan")

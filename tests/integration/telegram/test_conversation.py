@@ -156,7 +156,7 @@ def test_pressing_send_twice_files_one_complaint(post_update, updates, session):
     response = post_update(updates.callback("rep:send"))
     assert response.status_code == 200
     assert len(list(session.scalars(select(Complaint)))) == before + 1
-    assert "tidak berlaku" in response.get_json()["text"]
+    assert "sudah dikirim" in response.get_json()["text"]
 
 
 def test_status_lists_only_the_reporters_own_open_complaints(post_update, updates, session):

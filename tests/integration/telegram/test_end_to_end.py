@@ -46,7 +46,7 @@ def test_a_report_from_start_to_handled_to_no_reopens_it(post_update, updates, s
     question = [c for c in telegram_api.calls("sendMessage") if c["chat_id"] == str(CHAT_ID)][-1]
     assert "sembako" in question["text"]
     no_button = question["reply_markup"]["inline_keyboard"][0][1]
-    assert no_button["callback_data"] == f"confirm:no:#{complaint.id}"
+    assert no_button["callback_data"] == f"confirm:no:{complaint.ticket}"
 
     clock.advance(minutes=30)
     response = post_update(updates.callback(no_button["callback_data"]))
@@ -65,7 +65,7 @@ def test_yes_records_the_citizens_confirmation(post_update, updates, session, cl
     complaint = telegram_complaint()
     _user, officer = _officer(session)
     lifecycle.handle(session, clock.now(), complaint.ticket, officer, note="Sembako diantar.")
-    post_update(updates.callback(f"confirm:yes:#{complaint.id}"))
+    post_update(updates.callback(f"confirm:yes:{complaint.ticket}"))
     kinds = [e.kind for e in session.scalars(select(Event).where(Event.complaint_id == complaint.id)
                                              .order_by(Event.seq))]
     assert kinds[-1] == "citizen_confirmed"
@@ -87,7 +87,7 @@ def test_someone_else_cannot_answer_for_the_reporter(post_update, updates, sessi
 def test_answering_no_before_it_was_handled_is_explained_not_a_500(post_update, updates, session,
                                                                    telegram_complaint):
     complaint = telegram_complaint()
-    response = post_update(updates.callback(f"confirm:no:#{complaint.id}"))
+    response = post_update(updates.callback(f"confirm:no:{complaint.ticket}"))
     assert response.status_code == 200
     last = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == str(CHAT_ID))
                            .order_by(OutboxMessage.id.desc()).limit(1)).one()

@@ -42,7 +42,7 @@ def test_a_handled_question_to_a_citizen_gets_yes_and_no_buttons(session, clock,
     message = _message(session, clock, complaint=complaint, extra={"ask": "confirm_handled", "replies": ["YA", "TIDAK"]})
     TelegramSender(settings).send(message)
     keyboard = telegram_api.calls("sendMessage")[0]["reply_markup"]["inline_keyboard"]
-    assert [b["callback_data"] for b in keyboard[0]] == [f"confirm:yes:#{complaint.id}", f"confirm:no:#{complaint.id}"]
+    assert [b["callback_data"] for b in keyboard[0]] == [f"confirm:yes:{complaint.ticket}", f"confirm:no:{complaint.ticket}"]
 
 
 def test_an_alert_to_staff_carries_an_acknowledge_button(session, clock, settings, telegram_api, telegram_complaint):
@@ -50,7 +50,7 @@ def test_an_alert_to_staff_carries_an_acknowledge_button(session, clock, setting
     message = _message(session, clock, complaint=complaint, recipient_kind="staff", template="core.staff.new")
     TelegramSender(settings).send(message)
     keyboard = telegram_api.calls("sendMessage")[0]["reply_markup"]["inline_keyboard"]
-    assert keyboard == [[{"text": "👍 Terima laporan", "callback_data": f"ack:#{complaint.id}"}]]
+    assert keyboard == [[{"text": "👍 Terima laporan", "callback_data": f"ack:{complaint.ticket}"}]]
 
 
 def test_location_step_offers_a_share_location_keyboard(session, clock, settings, telegram_api):

@@ -49,7 +49,7 @@ def test_a_linked_officer_acknowledges_from_the_alert_button(app, post_update, u
     alert = session.scalars(select(OutboxMessage).where(OutboxMessage.complaint_id == complaint.id,
                                                         OutboxMessage.recipient == str(STAFF_CHAT))).one()
     assert alert.channel == "telegram" and alert.template == "core.staff.new"
-    response = post_update(updates.callback(f"ack:#{complaint.id}"))
+    response = post_update(updates.callback(f"ack:{complaint.ticket}"))
     assert response.status_code == 200
     session.refresh(complaint)
     assert complaint.status == "acknowledged"
@@ -58,7 +58,7 @@ def test_a_linked_officer_acknowledges_from_the_alert_button(app, post_update, u
                                                 Event.kind == "acknowledged")).one()
     assert event.actor == f"user:{user.id}"
     # Pressing it again explains instead of failing.
-    post_update(updates.callback(f"ack:#{complaint.id}"))
+    post_update(updates.callback(f"ack:{complaint.ticket}"))
     last = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == str(STAFF_CHAT))
                            .order_by(OutboxMessage.id.desc()).limit(1)).one()
     assert "tidak bisa diterima" in last.body
@@ -66,7 +66,7 @@ def test_a_linked_officer_acknowledges_from_the_alert_button(app, post_update, u
 
 def test_an_unlinked_chat_cannot_acknowledge(post_update, updates, session, telegram_complaint):
     complaint = telegram_complaint()
-    response = post_update(updates.callback(f"ack:#{complaint.id}"))
+    response = post_update(updates.callback(f"ack:{complaint.ticket}"))
     assert "belum terhubung" in response.get_json()["text"]
     session.refresh(complaint)
     assert complaint.status == "assigned"
