@@ -6,13 +6,23 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: install run test bench bench-intake prod-check faults faults-postgres audit clean
+.PHONY: install install-dev run test bench bench-intake prod-check faults faults-postgres audit lock clean
 
+# Runtime only (make run, production); the suite and the benchmarks add requirements-dev.txt.
 install: $(VENV)/.installed node_modules/.installed
+install-dev: install $(VENV)/.installed-dev
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.pip-upgraded:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@touch $@
+
+$(VENV)/.installed: requirements.txt $(VENV)/.pip-upgraded
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt -r requirements-dev.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -27,7 +37,7 @@ run: install
 
 # The suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set (.ci/run sets it).
 # Browser tests drive Debian's Chromium through Playwright; without it they skip and say why.
-test: install
+test: install-dev
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; } || echo "chromium not installed: browser tests will skip"
 	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
@@ -35,27 +45,33 @@ test: install
 		SIGAP_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider; \
 	fi
 
-bench: install
+bench: install-dev
 	$(BIN)/python -m bench
 
-bench-intake: install
+bench-intake: install-dev
 	$(BIN)/python -m bench.intake_load --requests 2000 --concurrency 16 --max-seconds 50
 
 # The production shape (PostgreSQL, gunicorn with 2 workers, two schedulers, Redis) started locally and smoke-tested.
-prod-check: install
+prod-check: install-dev
 	bash scripts/prod_check.sh
 
 # Faults survived: duplicate webhook floods, a scheduler killed mid-step, Telegram/Twilio down for a while.
-faults: install
+faults: install-dev
 	$(BIN)/python scripts/faults.py
 
 # The same plus a PostgreSQL restart under load: restarts the whole local server.
-faults-postgres: install
+faults-postgres: install-dev
 	$(BIN)/python scripts/faults.py --with-postgres-restart
 
 # Needs the advisory database (PyPI's vulnerability service); not reachable from every machine.
-audit: install
+audit: install-dev
 	$(BIN)/pip-audit -r requirements.txt
+
+# Re-resolve the pinned, hashed requirement files from requirements.in / requirements-dev.in.
+lock:
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
 
 clean:
 	rm -rf $(VENV) node_modules instance/*.db
