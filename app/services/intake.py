@@ -1,4 +1,13 @@
-"""Intake: validate a report, find its reporter, route it, stamp its deadlines, open its trail."""
+"""Intake: validate a report, find its reporter, route it, stamp its deadlines, open its trail.
+
+What a report may claim depends on who brings it (the actor), whichever door it came through:
+- the channel follows the credential: a partner's reports are `api` (`open311` through Open311),
+  staff may also enter `counter` and `phone` reports; only the citizen channels' own dialogues
+  file `telegram`, `sms` and `whatsapp` reports;
+- a time of receipt in the past is for staff entering a walk-in or phone report (counter
+  rights); anyone else's deadlines run from arrival, their claimed time kept in the trail only;
+- a reporter's address is bound only by the citizen writing from it (see `reporters`);
+- coordinates from staff and partners must lie in the jurisdiction (`app.domain.area`)."""
 from __future__ import annotations
 
 import logging
@@ -12,16 +21,23 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.domain import area
 from app.domain.actor import SYSTEM, Actor
 from app.domain.calendar import make_calendar
 from app.domain.sla import compute_deadlines, select_policy
 from app.models import Category, Complaint, Event, Jurisdiction, OutboxMessage, SlaPolicy, TicketCounter
 from app.services import audit, fast_insert, notifications, places, reference_cache, reporters, sla_clock
-from app.services.errors import NotFound, ValidationFailed
+from app.services.errors import Forbidden, NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
 
 CHANNELS = ("api", "telegram", "sms", "whatsapp", "web", "counter", "phone", "open311")
+# The channels whose dialogues know the citizen's address first-hand (they file as the citizen or the system).
+CITIZEN_CHANNELS = ("telegram", "sms", "whatsapp")
+# Counter rights: who may enter walk-in and phone reports, with their real (earlier) time of receipt.
+COUNTER_ROLES = ("officer", "agency_head", "supervisor", "admin")
+STAFF_TOKEN_CHANNELS = ("api", "counter", "phone")
+STAFF_WEB_CHANNELS = ("counter", "phone")
 MAX_DESCRIPTION = 4000
 # A partner's clock may run a little ahead of ours; beyond this a receipt time "in the future" is refused.
 CLOCK_SKEW = timedelta(minutes=2)
@@ -50,15 +66,67 @@ def _category(session: Session, code: str | None) -> Category:
 
 
 def _coordinate(value, name: str, limit: float) -> float | None:
+    """A number, or its text as a form sends it; never a boolean, a list or an object."""
     if value is None or value == "":
         return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValidationFailed(f"{name} must be a number", field=name)
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (ValueError, OverflowError):
         raise ValidationFailed(f"{name} must be a number", field=name) from None
     if not math.isfinite(number) or abs(number) > limit:
         raise ValidationFailed(f"{name} must be between -{limit:g} and {limit:g}", field=name)
     return number
+
+
+def area_of(session: Session, jurisdiction: Jurisdiction) -> area.Box:
+    """The box a point must fall in to be in this jurisdiction: around its villages' centres."""
+    villages = reference_cache.places(session, jurisdiction.id).villages
+    return area.around((v.lat, v.lon) for v in villages)
+
+
+def _inside(session: Session, jurisdiction: Jurisdiction, lat: float, lon: float) -> None:
+    box = area_of(session, jurisdiction)
+    if not box.contains(lat, lon):
+        raise ValidationFailed(f"the location is outside {jurisdiction.name} ({box.describe()})", field="lat")
+
+
+def _channel(claimed, actor: Actor, door: str | None) -> str:
+    """The channel a complaint is filed under: it follows the credential, not the caller's word."""
+    if claimed is not None and not isinstance(claimed, str):
+        raise ValidationFailed("channel must be text", field="channel")
+    claimed = claimed.strip().lower() if claimed else None
+    if actor.kind == "token":
+        if door == "open311":
+            allowed = ("open311",)
+        elif actor.role in COUNTER_ROLES:
+            allowed = STAFF_TOKEN_CHANNELS
+        elif actor.role == "partner":
+            allowed = ("api",)
+        else:
+            raise Forbidden(f"a {actor.role} token may not submit complaints")
+    elif actor.kind == "user":
+        if actor.role not in COUNTER_ROLES:
+            raise Forbidden("only counter staff may enter complaints")
+        allowed = STAFF_WEB_CHANNELS
+    else:  # the citizen channels' dialogues and Sigap itself
+        if claimed is not None and claimed not in CHANNELS:
+            raise ValidationFailed(f"unknown channel {claimed!r}; one of: {', '.join(CHANNELS)}", field="channel")
+        return claimed or "api"
+    if claimed is None:
+        return allowed[0]
+    if claimed not in allowed:
+        known = "" if claimed in CHANNELS else "unknown channel; "
+        raise ValidationFailed(
+            f"channel {claimed!r} is not accepted: {known}the channel follows the credential, and this one files "
+            + " or ".join(repr(c) for c in allowed) + " complaints", field="channel")
+    return claimed
+
+
+def may_backdate(actor: Actor) -> bool:
+    """Counter rights (or Sigap itself): a time of receipt before arrival is honoured."""
+    return actor.kind == "system" or (actor.kind in ("user", "token") and actor.role in COUNTER_ROLES)
 
 
 def _received_at(value: datetime | None, now: datetime) -> datetime:
@@ -151,10 +219,14 @@ def _ticket(jurisdiction: Jurisdiction, year: int, seq: int) -> str:
 
 def submit(session: Session, now: datetime, *, jurisdiction: str, category: str, description: str,
            district: str | None = None, village: str | None = None, lat=None, lon=None,
-           address: str | None = None, reporter: dict | None = None, channel: str = "api",
+           address: str | None = None, reporter: dict | None = None, channel: str | None = None,
            received_at: datetime | None = None, external_ref: str | None = None,
-           actor: Actor = SYSTEM) -> Complaint:
-    """Create a complaint: routed to an agency or sent to triage, deadlines stamped, trail opened."""
+           actor: Actor = SYSTEM, door: str | None = None) -> Complaint:
+    """Create a complaint: routed to an agency or sent to triage, deadlines stamped, trail opened.
+
+    `channel` and `received_at` are what the caller claims; the actor decides what is kept (see
+    the module). `door` is "open311" for an Open311 request (its channel is always `open311`)."""
+    channel = _channel(channel, actor, door)
     jur = _jurisdiction(session, jurisdiction)
     cat = _category(session, category)
     if not isinstance(description, str) or not description.strip():
@@ -162,13 +234,16 @@ def submit(session: Session, now: datetime, *, jurisdiction: str, category: str,
     description = description.strip()
     if len(description) > MAX_DESCRIPTION:
         raise ValidationFailed(f"description is longer than {MAX_DESCRIPTION} characters", field="description")
-    if channel not in CHANNELS:
-        raise ValidationFailed(f"unknown channel {channel!r}; one of: {', '.join(CHANNELS)}", field="channel")
     if address is not None and (not isinstance(address, str) or len(address) > 300):
         raise ValidationFailed("address must be text of at most 300 characters", field="address")
     lat_f, lon_f = _coordinate(lat, "lat", 90), _coordinate(lon, "lon", 180)
     if (lat_f is None) != (lon_f is None):
         raise ValidationFailed("give both lat and lon, or neither", field="lat")
+    citizen_dialogue = actor.kind in ("system", "reporter") and channel in CITIZEN_CHANNELS
+    # A citizen's shared location is what their phone said: kept as given (their dialogue
+    # matches it to a village); anyone else's point must lie in the jurisdiction.
+    if lat_f is not None and not citizen_dialogue:
+        _inside(session, jur, lat_f, lon_f)
     for name, value in (("district", district), ("village", village)):
         if value is not None and not isinstance(value, str):
             raise ValidationFailed(f"{name} must be text (a name or a Kemendagri code)", field=name)
@@ -199,14 +274,14 @@ def submit(session: Session, now: datetime, *, jurisdiction: str, category: str,
         raise ValidationFailed("say where: a district, a village, lat/lon or an address", field="village")
     if reporter is not None and not isinstance(reporter, dict):
         raise ValidationFailed("reporter must be an object with name, phone, telegram_chat_id", field="reporter")
-    received = _received_at(received_at, now)
+    claimed_received = _received_at(received_at, now)
+    # Only counter staff may backdate: anyone else's deadlines, policy and breaches run from arrival.
+    received = claimed_received if may_backdate(actor) else now
     policy = policy_for(session, jur.id, cat.id, received)
     deadlines = compute_deadlines(received, policy, calendar_for(policy, jur))
     rep = None
     if reporter:
-        rep = reporters.find_or_create(session, now, phone=reporter.get("phone"),
-                                       telegram_chat_id=reporter.get("telegram_chat_id"),
-                                       name=reporter.get("name"), language=reporter.get("language"))
+        rep = _reporter(session, now, reporter, channel, citizen_dialogue)
     agency = reference_cache.places(session, jur.id).route(cat.id, dist.id if dist else None)
 
     year = received.astimezone(ZoneInfo(jur.timezone)).year
@@ -236,12 +311,16 @@ def submit(session: Session, now: datetime, *, jurisdiction: str, category: str,
     with session.no_autoflush:
         set_committed_value(complaint, "breaches", [])  # new: none yet, no need to ask
         audit.start_chain(session, complaint)
-        events: list[Event] = [audit.record(session, complaint, "received", now, actor, flush=False, data={
+        received_data = {
             "channel": channel, "received_at": received.isoformat(), "category": cat.code,
             "district": dist.code if dist else None, "village": vil.code if vil else None,
             "sla_policy_id": policy.id, "ack_due_at": deadlines.ack_due_at.isoformat(),
             "handle_due_at": deadlines.handle_due_at.isoformat(),
-        })]
+        }
+        if claimed_received != received:  # information only: never a deadline
+            received_data["claimed_received_at"] = claimed_received.isoformat()
+        events: list[Event] = [audit.record(session, complaint, "received", now, actor, flush=False,
+                                            data=received_data)]
         if agency:
             events.append(audit.record(session, complaint, "routed", now, SYSTEM, flush=False,
                                        data={"agency": agency.code}))
@@ -254,6 +333,26 @@ def submit(session: Session, now: datetime, *, jurisdiction: str, category: str,
         session.flush([complaint])  # something else is pending: the ORM writes it all, the complaint first
     session.commit()
     return complaint
+
+
+def _reporter(session: Session, now: datetime, given: dict, channel: str, citizen_dialogue: bool):
+    """The complaint's reporter. A citizen channel's own dialogue binds the one address the
+    citizen is writing from (and their language); anyone else's reporter details are a claim:
+    an existing reporter is used unchanged, a new one gets one address."""
+    own = "telegram_chat_id" if channel == "telegram" else "phone"
+    if citizen_dialogue and given.get(own) not in (None, ""):
+        return reporters.find_or_create(session, now, name=given.get("name"), language=given.get("language"),
+                                        binding=reporters.CHANNEL, **{own: given.get(own)})
+    return reporters.find_or_create(session, now, phone=given.get("phone"),
+                                    telegram_chat_id=given.get("telegram_chat_id"), name=given.get("name"),
+                                    language=given.get("language"), binding=reporters.CLAIMED)
+
+
+def claimed_received_at(session: Session, complaint: Complaint) -> datetime | None:
+    """The time of receipt a complaint's submitter claimed and intake did not use, if any."""
+    data = session.scalar(select(Event.data).where(Event.complaint_id == complaint.id, Event.kind == "received"))
+    claimed = (data or {}).get("claimed_received_at")
+    return datetime.fromisoformat(claimed) if claimed else None
 
 
 def get_by_ticket(session: Session, ticket: str, *, lock: bool = False) -> Complaint:

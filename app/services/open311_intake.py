@@ -15,8 +15,9 @@ from app.services import intake
 
 def submit(session: Session, now: datetime, *, actor: Actor, details: dict, **fields) -> Complaint:
     """Create the complaint (channel open311), then store its Open311 details. Two commits: the
-    complaint first (intake's own transaction), then the details; losing the second loses only extras."""
-    complaint = intake.submit(session, now, channel="open311", actor=actor, **fields)
+    complaint first (intake's own transaction), then the details; losing the second loses only extras.
+    Intake applies the credential's rules (reporter, coordinates) as for any other door."""
+    complaint = intake.submit(session, now, door="open311", actor=actor, **fields)
     session.add(Open311Request(
         complaint_id=complaint.id, token_id=actor.id if actor.kind == "token" else None,
         attributes=details.get("attributes") or {}, email=details.get("email"), device_id=details.get("device_id"),

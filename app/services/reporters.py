@@ -1,4 +1,14 @@
-"""Citizens known by channel address (E.164 phone, Telegram chat id); never a login account."""
+"""Citizens known by channel address (E.164 phone, Telegram chat id); never a login account.
+
+Who may bind an address to a reporter matters: whoever holds the reporter's Telegram chat reads
+and disputes its complaints, and whoever holds its phone does the same by SMS. So there are two
+ways to find a reporter:
+- CHANNEL: the citizen is writing from this address right now (Telegram chat, SMS/WhatsApp
+  number): that one address is theirs, and the language they chose is kept;
+- CLAIMED: someone else says who the reporter is (a partner's API call or Open311 request, staff
+  at the counter): an existing reporter is used as it is, and a new one gets a single address,
+  so that a claim never joins two addresses (a partner naming a citizen's phone with its own
+  chat id would otherwise read that citizen's complaints, now or once the citizen first writes)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,23 +22,24 @@ from app.models import Reporter
 from app.services import fast_insert
 from app.services.errors import ValidationFailed
 
+CHANNEL = "channel"
+CLAIMED = "claimed"
+
 
 def find_or_create(session: Session, now: datetime, *, phone: str | None = None, telegram_chat_id=None,
-                   name: str | None = None, language: str | None = None) -> Reporter | None:
-    """The reporter with this phone or chat id, created if new; None when no address is given."""
-    e164 = None
-    if phone:
-        e164 = to_e164(str(phone))
-        if e164 is None:
-            raise ValidationFailed(f"reporter.phone {phone!r} is not a valid phone number", field="reporter.phone")
-    chat_id = None
-    if telegram_chat_id not in (None, ""):
-        try:
-            chat_id = int(telegram_chat_id)
-        except (TypeError, ValueError):
-            raise ValidationFailed("reporter.telegram_chat_id must be a number", field="reporter.telegram_chat_id") from None
+                   name: str | None = None, language: str | None = None, binding: str = CLAIMED) -> Reporter | None:
+    """The reporter with this phone (else this chat id), created if new; None when neither an
+    address nor a name is given. `binding` says who vouches for the address (see the module)."""
+    if binding not in (CHANNEL, CLAIMED):
+        raise ValueError(f"unknown binding {binding!r}")
+    e164, chat_id = _phone(phone), _chat_id(telegram_chat_id)
     if name is not None and len(str(name)) > 200:
         raise ValidationFailed("reporter.name is longer than 200 characters", field="reporter.name")
+    if binding == CHANNEL and e164 is not None and chat_id is not None:
+        raise ValueError("a citizen writes from one channel address at a time")
+    # One address decides: the phone when there is one (a claimed chat id beside it is not bound).
+    if e164 is not None:
+        chat_id = None
     if e164 is None and chat_id is None:
         if name:
             reporter = Reporter(name=str(name).strip(), language=normalise_language(language), created_at=now)
@@ -39,27 +50,50 @@ def find_or_create(session: Session, now: datetime, *, phone: str | None = None,
     reporter = _insert_new(session, now, e164, chat_id, name, language)
     if reporter is not None:
         return reporter
-    if e164:
-        reporter = session.scalar(select(Reporter).where(Reporter.phone == e164))
-    if reporter is None and chat_id is not None:
-        reporter = session.scalar(select(Reporter).where(Reporter.telegram_chat_id == chat_id))
+    reporter = _find(session, e164, chat_id)
     if reporter is None:  # the one that conflicted has gone again (its transaction rolled back)
         return find_or_create(session, now, phone=phone, telegram_chat_id=telegram_chat_id, name=name,
-                              language=language)
-    if name and not reporter.name:
-        reporter.name = str(name).strip()
-    if e164 and not reporter.phone:
-        reporter.phone = e164
-    if chat_id is not None and reporter.telegram_chat_id is None:
-        reporter.telegram_chat_id = chat_id
-    if language:
-        reporter.language = normalise_language(language)
+                              language=language, binding=binding)
+    if binding == CHANNEL:
+        if name and not reporter.name:
+            reporter.name = str(name).strip()
+        if language:
+            reporter.language = normalise_language(language)
     return reporter
 
 
+def _phone(phone) -> str | None:
+    if not phone:
+        return None
+    e164 = to_e164(str(phone))
+    if e164 is None:
+        raise ValidationFailed(f"reporter.phone {phone!r} is not a valid phone number", field="reporter.phone")
+    return e164
+
+
+def _chat_id(telegram_chat_id) -> int | None:
+    if telegram_chat_id in (None, ""):
+        return None
+    if isinstance(telegram_chat_id, bool):
+        raise ValidationFailed("reporter.telegram_chat_id must be a number", field="reporter.telegram_chat_id")
+    try:
+        chat_id = int(telegram_chat_id)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationFailed("reporter.telegram_chat_id must be a number", field="reporter.telegram_chat_id") from None
+    if not -2**63 <= chat_id < 2**63:
+        raise ValidationFailed("reporter.telegram_chat_id is not a Telegram chat id", field="reporter.telegram_chat_id")
+    return chat_id
+
+
+def _find(session: Session, e164: str | None, chat_id: int | None) -> Reporter | None:
+    if e164 is not None:
+        return session.scalar(select(Reporter).where(Reporter.phone == e164))
+    return session.scalar(select(Reporter).where(Reporter.telegram_chat_id == chat_id))
+
+
 def _insert_new(session: Session, now: datetime, e164: str | None, chat_id: int | None, name, language):
-    """The reporter, inserted when neither address is known yet: one statement, and None (no error,
-    no savepoint) when one is known already or another request is inserting it right now
+    """The reporter, inserted with its one address: one statement, and None (no error, no
+    savepoint) when the address is known already or another request is inserting it right now
     (INSERT ... ON CONFLICT DO NOTHING waits for that request to end)."""
     reporter = Reporter(phone=e164, telegram_chat_id=chat_id, name=(str(name).strip() if name else None),
                         language=normalise_language(language), opted_out=False, opted_out_at=None,

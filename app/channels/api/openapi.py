@@ -63,6 +63,8 @@ COMPLAINT_EXAMPLE = {
                    "effective_from": "2025-12-31T17:00:00Z", "calendar": "24x7"},
 }
 
+CREATED_EXAMPLE = {**COMPLAINT_EXAMPLE, "claimed_received_at": None}
+
 SCHEMAS = {
     "Error": {
         "type": "object", "required": ["error"],
@@ -79,16 +81,30 @@ SCHEMAS = {
             "description": {"type": "string", "maxLength": 4000},
             "district": {"type": "string", "description": "name or Kemendagri code"},
             "village": {"type": "string", "description": "name or Kemendagri code"},
-            "lat": {"type": "number", "minimum": -90, "maximum": 90},
-            "lon": {"type": "number", "minimum": -180, "maximum": 180},
+            "lat": {"type": "number", "minimum": -90, "maximum": 90, "example": -8.3712,
+                    "description": "a JSON number (text, true or a list is 422), with lon; the point must lie in "
+                                   "the jurisdiction (a box around its villages' centres, about 0.25 degrees "
+                                   "wider; Indonesia when it has none), else 422 'the location is outside ...'"},
+            "lon": {"type": "number", "minimum": -180, "maximum": 180, "example": 114.1513,
+                    "description": "a JSON number, with lat; see lat"},
             "address": {"type": "string", "maxLength": 300},
-            "reporter": {"type": "object", "properties": {
+            "reporter": {"type": "object", "description": (
+                "who reported it. A reporter already known by this phone (else by this telegram_chat_id) is "
+                "used as it is: the API never adds or changes a known reporter's contact details, name or "
+                "language. A new reporter is created with the phone (else the chat id) only: an address is "
+                "bound to a reporter only by the citizen writing from it."), "properties": {
                 "name": {"type": "string"}, "phone": {"type": "string", "example": "081234567890"},
                 "telegram_chat_id": {"type": "integer"}, "language": {"type": "string", "enum": ["id", "en"]}}},
-            "channel": {"type": "string", "enum": ["api", "telegram", "sms", "whatsapp", "web", "counter",
-                                                    "phone", "open311"]},
-            "received_at": {"type": "string", "format": "date-time",
-                            "description": "real time of receipt; past only (walk-in and phone reports)"},
+            "channel": {"type": "string", "enum": ["api", "counter", "phone"], "description": (
+                "follows the credential: a partner token's complaints are always 'api' (leave it out); a staff "
+                "token (officer, agency_head, supervisor, admin) may also say 'counter' or 'phone' for a walk-in "
+                "or phone report it enters. Anything else (telegram, sms, whatsapp, web, open311) is 422: those "
+                "channels file their own reports.")},
+            "received_at": {"type": "string", "format": "date-time", "description": (
+                "staff tokens only: the real time a walk-in or phone report was received (past, at most 30 days "
+                "ago, with a time zone); deadlines, the SLA policy and breaches run from it. From a partner token "
+                "it is kept as information only (the answer's claimed_received_at, the received event's "
+                "data.claimed_received_at) and deadlines run from arrival.")},
         },
         "example": {"jurisdiction": "banyuwangi", "category": "hunger", "village": "Genteng Kulon",
                     "description": "Seorang lansia tidak makan sejak kemarin",
@@ -129,6 +145,10 @@ SCHEMAS = {
             "sla_policy": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "handle_minutes": {"type": "integer"},
                 "acknowledge_minutes": {"type": "integer"}, "effective_from": TIME, "calendar": {"type": "string"}}},
+            "claimed_received_at": {**NTIME, "description": (
+                "only in the answer to POST /complaints: the received_at a partner token sent, kept as "
+                "information and never used for deadlines (received_at is the arrival); null when none was "
+                "sent or when it was used (staff tokens)")},
         },
         "example": COMPLAINT_EXAMPLE,
     },
@@ -198,10 +218,12 @@ SCHEMAS["Breach"]["example"] = {
 PATHS = {
     "/complaints": {
         "post": {
-            "summary": "Submit a complaint", "operationId": "createComplaint", "parameters": [IDEMPOTENCY_KEY],
+            "summary": "Submit a complaint",
+            "description": "What a token may claim follows its role: see channel, received_at, reporter, lat and lon.",
+            "operationId": "createComplaint", "parameters": [IDEMPOTENCY_KEY],
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/ComplaintCreate"}}}},
-            "responses": {"201": {**_ok({"$ref": "#/components/schemas/Complaint"}, "Created", COMPLAINT_EXAMPLE),
+            "responses": {"201": {**_ok({"$ref": "#/components/schemas/Complaint"}, "Created", CREATED_EXAMPLE),
                                   "headers": {"Location": {"description": "the new complaint's URL",
                                                            "schema": {"type": "string"}},
                                               **REPLAYED}},

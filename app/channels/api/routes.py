@@ -10,6 +10,7 @@ from sqlalchemy.exc import DataError
 
 from app.channels.api import bp, idempotent, ratelimit, serialize
 from app.channels.api.auth import current_actor, token_required
+from app.clock import isoformat_z
 from app.domain.actor import Actor
 from app.domain.lifecycle import STATUSES
 from app.domain.text import clean_json as without_nul  # the one cleaning rule, shared with Telegram
@@ -81,6 +82,9 @@ def create_complaint():
     return idempotent.run(current_actor().id, _create_complaint)
 
 
+_JSON_TYPES = {str: "text", bool: "true/false", list: "a list", dict: "an object"}
+
+
 def _create_complaint():
     body = json_body()
     actor = current_actor()
@@ -95,14 +99,22 @@ def _create_complaint():
             raise ApiError(403, "forbidden", f"this token submits for {own.code} only")
     elif actor.jurisdiction_id is not None and jurisdiction is None:
         jurisdiction = reference_cache.jurisdiction_by_id(session, actor.jurisdiction_id).code
+    for field in ("lat", "lon"):  # JSON has numbers: text, true or a list is a client's mistake
+        value = body.get(field)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ApiError(422, "validation_failed",
+                           f"{field} must be a JSON number (e.g. -8.21), not {_JSON_TYPES.get(type(value), 'that')}")
+    # channel and received_at as given: intake decides what this token may claim
     complaint = intake.submit(
         session, now(),
         jurisdiction=jurisdiction, category=body.get("category"), description=body.get("description"),
         district=body.get("district"), village=body.get("village"), lat=body.get("lat"), lon=body.get("lon"),
-        address=body.get("address"), reporter=reporter, channel=body.get("channel") or "api",
+        address=body.get("address"), reporter=reporter, channel=body.get("channel"),
         received_at=parse_time(body.get("received_at"), "received_at"), actor=actor,
     )
     response = serialize.complaint(complaint, actor)
+    claimed = intake.claimed_received_at(session, complaint)
+    response["claimed_received_at"] = isoformat_z(claimed) if claimed else None
     return response, 201, {"Location": url_for("api.get_complaint", ticket=complaint.ticket)}
 
 
