@@ -12,10 +12,16 @@ class Actor:
     agency_id: int | None = None
     jurisdiction_id: int | None = None
     name: str | None = None
+    user_id: int | None = None  # a token bound to a staff user (ApiToken.user_id): that user
 
     @property
     def label(self) -> str:
         return self.kind if self.id is None else f"{self.kind}:{self.id}"
+
+    @property
+    def staff_user_id(self) -> int | None:
+        """The staff user acting: the signed-in user, or the user the API token is bound to."""
+        return self.id if self.kind == "user" else self.user_id
 
     @property
     def is_agency_scoped(self) -> bool:

@@ -20,10 +20,11 @@ def to_e164(raw: str | None, region: str = "ID") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def mask(e164: str | None) -> str | None:
-    """+6281234567890 -> +62812*****890: enough to recognise, not to call."""
-    if not e164:
-        return e164
-    if len(e164) <= 7:
-        return "*" * len(e164)
-    return e164[:6] + "*" * (len(e164) - 9) + e164[-3:]
+def mask(phone: str | None) -> str | None:
+    """+6281234567890 -> +628•••••••890: enough to recognise, not to call. The one mask of a
+    reporter's phone, on the staff web and in the API (app.domain.privacy decides who gets it)."""
+    if not phone:
+        return None
+    if len(phone) <= 6:
+        return "•" * len(phone)
+    return phone[:4] + "•" * (len(phone) - 7) + phone[-3:]

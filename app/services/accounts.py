@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import AGENCY_ROLES, ROLES, Agency, ApiToken, Jurisdiction, User
+from app.services import partner_webhooks
 from app.services.errors import NotFound, ValidationFailed
 
 TOKEN_PREFIX = "sgp_"
@@ -184,7 +185,8 @@ def token_identity(session: Session, secret: str | None, now: datetime) -> Token
 
 
 def revoke_token(session: Session, now: datetime, prefix: str) -> ApiToken:
-    """Revokes the one token whose shown prefix (or full secret) is given."""
+    """Revokes the one token whose shown prefix (or full secret) is given (flushed, not committed).
+    Its webhook stops with it: what is queued for it and not yet delivered is withdrawn."""
     prefix = (prefix or "").strip()
     if prefix.startswith(TOKEN_PREFIX) and len(prefix) > TOKEN_SHOWN_CHARS:
         tokens = list(session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(prefix))))
@@ -201,4 +203,5 @@ def revoke_token(session: Session, now: datetime, prefix: str) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = now
         session.flush()
+    partner_webhooks.withdraw_queued(session, token.id, partner_webhooks.REVOKED)
     return token

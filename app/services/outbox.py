@@ -35,6 +35,8 @@ class SendResult:
     # What a permanent failure says of a citizen recipient: "unreachable" (blocked the bot, bad
     # number), "opted_out" (sent STOP), or "message_only" (e.g. WhatsApp's 24-hour window closed).
     reporter_state: str = "unreachable"
+    # Not sent because it is no longer wanted (e.g. a revoked partner): given up, not a failure to report.
+    withdrawn: bool = False
 
 
 class Sender(Protocol):
@@ -115,6 +117,11 @@ def deliver_due(session: Session, now: datetime, senders: dict[str, Sender], *, 
         message = session.get(OutboxMessage, message_id, populate_existing=True)
         if message is None:
             continue
+        reason = _no_longer_wanted(session, message)
+        if reason:
+            settle(session, now, message.id, message.attempts,
+                   SendResult(ok=False, error=reason, permanent=True, withdrawn=True), rng=rng)
+            continue
         sender = senders.get(message.channel) or senders.get("console") or ConsoleSender()
         try:
             result = sender.send(message)
@@ -123,6 +130,16 @@ def deliver_due(session: Session, now: datetime, senders: dict[str, Sender], *, 
             result = SendResult(ok=False, error=f"{type(exc).__name__}: {exc}")
         settle(session, now, message.id, message.attempts, result, rng=rng)
     return len(ids)
+
+
+def _no_longer_wanted(session: Session, message: OutboxMessage) -> str | None:
+    """Checked just before sending: a partner webhook whose token was revoked (or webhook removed)
+    after the message was queued gets nothing more."""
+    if message.channel != "webhook":
+        return None
+    from app.services import partner_webhooks  # it queues through this module
+
+    return partner_webhooks.undeliverable(session, message)
 
 
 def settle(session: Session, now: datetime, message_id: int, attempts: int, result: SendResult,
@@ -140,7 +157,7 @@ def settle(session: Session, now: datetime, message_id: int, attempts: int, resu
     elif result.permanent or message.attempts >= MAX_ATTEMPTS:
         message.status, message.next_attempt_at = "dead", None
         message.last_error = (result.error or "unknown error")[:2000]
-        if result.permanent and message.recipient_kind == REPORTER and message.reporter_id:
+        if result.permanent and not result.withdrawn and message.recipient_kind == REPORTER and message.reporter_id:
             _mark_reporter(session, now, message.reporter_id, result.reporter_state)
     else:
         message.status = "failed"
@@ -150,7 +167,7 @@ def settle(session: Session, now: datetime, message_id: int, attempts: int, resu
     session.flush()
     if message.breach_id is not None and message.status in ("sent", "dead"):
         refresh_breach_delivery(session, message.breach_id)
-    if message.status == "dead" and message.complaint_id is not None:
+    if message.status == "dead" and message.complaint_id is not None and not result.withdrawn:
         _record_failure(session, now, message)
     session.commit()
     return message.status

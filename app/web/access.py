@@ -103,17 +103,3 @@ def roles_required(*roles: str):
         return wrapper
     return decorate
 
-
-def sees_reporter_phone(user: StaffUser, complaint) -> bool:
-    """The reporter's phone: the assigned officer and supervisors only."""
-    if user.role in ("supervisor", "admin"):
-        return True
-    return complaint.assignee_id is not None and complaint.assignee_id == user.id
-
-
-def mask_phone(phone: str | None) -> str | None:
-    if not phone:
-        return None
-    if len(phone) <= 6:
-        return "•" * len(phone)
-    return phone[:4] + "•" * (len(phone) - 7) + phone[-3:]

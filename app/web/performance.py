@@ -2,8 +2,6 @@
 breaches as evidence, CSV exports of every table and a printable contract review."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
 from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, url_for
@@ -13,6 +11,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from app.domain import performance as rules
+from app.domain import spreadsheet
 from app.extensions import db_session, now
 from app.models import Agency, Jurisdiction, User
 from app.services import performance
@@ -91,12 +90,8 @@ def group_label(group: dict) -> str:
 
 
 def csv_response(filename: str, header: list[str], rows) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    return Response(out.getvalue(), mimetype="text/csv",
+    """A CSV download, written by the one safe writer (formula cells neutralised, UTF-8 with BOM)."""
+    return Response(spreadsheet.csv_text(header, rows), content_type=spreadsheet.CONTENT_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

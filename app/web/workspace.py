@@ -14,14 +14,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.domain import lifecycle as machine
+from app.domain import privacy
 from app.extensions import db_session, now
 from app.models import Jurisdiction, User
 from app.models.telegram import TelegramAttachment
 from app.services import audit, intake, lifecycle
 from app.services import dashboard as queries
 from app.services.errors import ServiceError, ValidationFailed
-from app.web.access import ACTING_ROLES, INTAKE_ROLES, QUEUE_ROLES, WEB_ROLES, mask_phone, roles_required, \
-    sees_reporter_phone
+from app.web.access import ACTING_ROLES, INTAKE_ROLES, QUEUE_ROLES, WEB_ROLES, roles_required
 from app.web.dashboard import _lang, filters_from, poll_seconds, scope_for
 from app.web.formatting import local_time
 from app.web.views import install_error_pages
@@ -138,15 +138,14 @@ def complaint(ticket: str):
     audit.record_view(session, item, at, current_user.actor)  # "viewed by whom", once an hour per user
     events = audit.events_of(session, item.id)
     tz = item.jurisdiction.timezone
-    phone = item.reporter.phone if item.reporter else None
-    phone_shown = phone if sees_reporter_phone(current_user, item) else mask_phone(phone)
+    reporter = privacy.reporter_view(current_user.actor, item)  # the API shows the same (serialize.complaint)
     photos = list(session.scalars(select(TelegramAttachment).where(
         TelegramAttachment.complaint_id == item.id, TelegramAttachment.stored_path.is_not(None))))
     allowed = set(machine.allowed_actions(item.status)) & set(lifecycle_actions_for(current_user.role))
     agencies = [a for a in queries.agencies_in(session, item.jurisdiction_id) if a.id != item.agency_id]
     officers = queries.officers_of(session, item.agency_id) if item.agency_id else []
     return render_template(
-        "complaint.html", c=item, events=events, names=_names(session, events), tz=tz, phone=phone_shown,
+        "complaint.html", c=item, events=events, names=_names(session, events), tz=tz, reporter=reporter,
         state=queries.state_of(item, at), timeline=sla_timeline(item, at, events), allowed=allowed, now_at=at,
         photos=photos, agencies=agencies, officers=officers, lang=_lang(), reasons=machine.REJECT_REASONS,
         details={e.id: event_details(e.data, tz) for e in events},

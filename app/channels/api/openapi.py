@@ -133,7 +133,11 @@ SCHEMAS = {
             "jurisdiction": {"type": "string"}, "category": {"type": "string"}, "description": {"type": "string"},
             "district": REF, "village": REF, "address": {"type": ["string", "null"]},
             "lat": {"type": ["number", "null"]}, "lon": {"type": ["number", "null"]}, "channel": {"type": "string"},
-            "reporter": {"type": ["object", "null"]}, "agency": REF,
+            "reporter": {"type": ["object", "null"],
+                         "description": "name, phone, telegram_chat_id: in full for supervisors, admins and the "
+                                        "assigned officer (a token bound to that user); other staff get the phone "
+                                        "masked and the name as initials, partners the masked phone only"},
+            "agency": REF,
             "assignee": {"type": ["object", "null"], "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
             "received_at": TIME, "triage_due_at": NTIME, "ack_due_at": TIME, "handle_due_at": TIME,
             "acknowledged_at": NTIME, "handled_at": NTIME, "resolved_at": NTIME, "closed_at": NTIME,
@@ -158,10 +162,22 @@ SCHEMAS = {
                        "next_cursor": {"type": ["string", "null"]}},
     },
     "Event": {
-        "type": "object",
+        "type": "object", "description": "One event of the audit trail, as staff tokens read it.",
         "properties": {"seq": {"type": "integer"}, "kind": {"type": "string"}, "at": TIME,
                        "actor": {"type": "string"}, "note": {"type": ["string", "null"]}, "data": {"type": "object"},
                        "prev_hash": {"type": "string"}, "hash": {"type": "string"}},
+    },
+    "PublicEvent": {
+        "type": "object", "required": ["kind", "at"],
+        "description": "A status change as a partner token reads it: the kind and its time, the agency it went "
+                       "to (routed, assigned to an agency, transferred) or the reason of a rejection. No notes, "
+                       "actors, views, reminders, escalations, messages or hash chain.",
+        "properties": {"kind": {"type": "string", "enum": ["received", "routed", "assigned", "transferred",
+                                                           "acknowledged", "handled", "resolved", "reopened",
+                                                           "rejected", "closed"]},
+                       "at": TIME, "agency": {"type": ["string", "null"], "description": "agency code"},
+                       "reason": {"type": ["string", "null"], "enum": ["spam", "duplicate", "out_of_scope", None]}},
+        "additionalProperties": False,
     },
     "Action": {
         "type": "object", "required": ["action"],
@@ -190,7 +206,9 @@ SCHEMAS["Webhook"] = {
     "type": "object", "required": ["url", "active", "created_at", "updated_at", "signature_header", "events"],
     "description": "Each status change of a complaint this token submitted is POSTed to url as JSON "
                    "(type complaint.status_changed) with header X-Sigap-Signature: sha256=HMAC-SHA256(secret, body) "
-                   "in hex, and X-Sigap-Event-Id for de-duplication; failed deliveries are retried with backoff.",
+                   "in hex, and X-Sigap-Event-Id for de-duplication; failed deliveries are retried with backoff. "
+                   "complaint.note is only the handling note the citizen is sent too, never a staff note. "
+                   "Revoking the token (or removing the webhook) stops every delivery not yet made.",
     "properties": {"url": {"type": "string", "format": "uri"}, "active": {"type": "boolean"}, "created_at": TIME,
                    "updated_at": TIME, "signature_header": {"type": "string"},
                    "events": {"type": "array", "items": {"type": "string"}},
@@ -208,6 +226,7 @@ SCHEMAS["Event"]["example"] = {
     "seq": 1, "kind": "received", "at": "2026-11-23T02:00:00Z", "actor": "token:7", "note": None,
     "data": {"channel": "api"}, "prev_hash": "0" * 64, "hash": "5d41402abc4b2a76b9719d911017c592" * 2,
 }
+SCHEMAS["PublicEvent"]["example"] = {"kind": "routed", "at": "2026-11-23T02:00:00Z", "agency": "bwi-dinsos"}
 SCHEMAS["Breach"]["example"] = {
     "id": 1, "ticket": "BWI-2026-000123", "kind": "acknowledge", "agency": {"code": "bwi-dinsos", "name": "Dinas Sosial"},
     "official": {"id": 4, "name": "Kepala Dinas Sosial"}, "due_at": "2026-11-23T02:30:00Z",
@@ -254,12 +273,19 @@ PATHS = {
                               **_errors(401, 403, 404, 429)}},
     },
     "/complaints/{ticket}/events": {
-        "get": {"summary": "The audit trail, oldest first, with its hash chain", "operationId": "getEvents",
-                "parameters": [TICKET],
-                "responses": {"200": _ok({"type": "object", "properties": {
-                    "ticket": {"type": "string"}, "chain_valid": {"type": "boolean"},
-                    "problems": {"type": "array", "items": {"type": "string"}},
-                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}),
+        "get": {"summary": "The audit trail, oldest first: all of it with its hash chain for staff tokens, "
+                           "the public status changes only for partner tokens",
+                "description": "Staff tokens get every event (Event) with notes, actors, data and the hash chain, "
+                               "plus chain_valid and problems. A partner token gets only the status changes the "
+                               "citizen hears of (PublicEvent): received, routed, assigned to an agency, "
+                               "transferred, acknowledged, handled, resolved, reopened, rejected (with its reason), "
+                               "closed; without notes, actors, views, reminders, escalations or messages.",
+                "operationId": "getEvents", "parameters": [TICKET],
+                "responses": {"200": _ok({"type": "object", "required": ["ticket", "items"], "properties": {
+                    "ticket": {"type": "string"}, "chain_valid": {"type": "boolean", "description": "staff only"},
+                    "problems": {"type": "array", "items": {"type": "string"}, "description": "staff only"},
+                    "items": {"type": "array", "items": {"anyOf": [{"$ref": "#/components/schemas/Event"},
+                                                                   {"$ref": "#/components/schemas/PublicEvent"}]}}}}),
                     **_errors(401, 403, 404, 429)}},
     },
     "/complaints/{ticket}/actions": {

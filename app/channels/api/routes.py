@@ -11,6 +11,7 @@ from sqlalchemy.exc import DataError
 from app.channels.api import bp, idempotent, ratelimit, serialize
 from app.channels.api.auth import current_actor, token_required
 from app.clock import isoformat_z
+from app.domain import privacy
 from app.domain.actor import Actor
 from app.domain.lifecycle import STATUSES
 from app.domain.text import clean_json as without_nul  # the one cleaning rule, shared with Telegram
@@ -206,6 +207,9 @@ def complaint_events(ticket: str):
     session = db_session()
     complaint = lifecycle.load_for(session, ticket, actor)
     events = audit.events_of(session, complaint.id)
+    if not privacy.reads_full_trail(actor):  # a partner: the public part, no notes, actors or internal data
+        shown = (serialize.public_event(e) for e in events)
+        return {"ticket": complaint.ticket, "items": [item for item in shown if item is not None]}
     problems = audit.verify(session, complaint)
     return {
         "ticket": complaint.ticket,

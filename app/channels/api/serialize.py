@@ -1,24 +1,18 @@
-"""JSON shapes of the API: UTC ISO-8601 times with Z; reporter contact only for staff who need it."""
+"""JSON shapes of the API: UTC ISO-8601 times with Z; the reporter and the trail as app.domain.privacy allows."""
 from __future__ import annotations
 
 from app.clock import isoformat_z
+from app.domain import privacy
 from app.domain.actor import Actor
-from app.domain.phone import mask
 from app.models import Complaint, Event
 from app.services.escalation import breach_to_dict
 
-REPORTER_VISIBLE_TO = ("officer", "agency_head", "supervisor", "admin")
-
 
 def complaint(c: Complaint, actor: Actor) -> dict:
-    reporter = None
-    if c.reporter is not None:
-        full = actor.role in REPORTER_VISIBLE_TO or actor.kind == "system"
-        reporter = {
-            "name": c.reporter.name if full else None,
-            "phone": c.reporter.phone if full else mask(c.reporter.phone),
-            "telegram_chat_id": c.reporter.telegram_chat_id if full else None,
-        }
+    shown = privacy.reporter_view(actor, c)  # the staff web shows the same (app/web/workspace.py)
+    reporter = None if shown is None else {
+        "name": shown.name, "phone": shown.phone, "telegram_chat_id": shown.telegram_chat_id,
+    }
     policy = c.sla_policy
     return {
         "ticket": c.ticket,
@@ -66,3 +60,9 @@ def event(e: Event) -> dict:
         "seq": e.seq, "kind": e.kind, "at": isoformat_z(e.at), "actor": e.actor, "note": e.note,
         "data": e.data, "prev_hash": e.prev_hash, "hash": e.hash,
     }
+
+
+def public_event(e: Event) -> dict | None:
+    """An event as a partner sees it: kind, time and its public facts; None for internal events."""
+    facts = privacy.public_event(e.kind, e.data)
+    return None if facts is None else {"kind": e.kind, "at": isoformat_z(e.at), **facts}

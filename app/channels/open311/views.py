@@ -16,6 +16,7 @@ from app.channels.api.routes import visible
 from app.channels.open311 import bp
 from app.channels.open311 import definitions
 from app.channels.open311.formats import Open311Error, error_response, respond
+from app.domain import privacy
 from app.domain.actor import Actor
 from app.extensions import db_session, now
 from app.i18n import t
@@ -30,8 +31,8 @@ STATUS = {"received": "open", "triage": "open", "assigned": "open", "acknowledge
           "handled": "closed", "resolved": "closed", "closed": "closed", "rejected": "closed"}
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
-# Events whose note is told to the citizen too, so it may be a request's status_notes.
-PUBLIC_NOTE_KINDS = ("acknowledged", "handled", "resolved", "reopened", "rejected", "closed", "transferred")
+# status_notes is what the citizen was told (app.domain.privacy.public_note); a reopening withdraws it.
+STATUS_NOTE_KINDS = privacy.PUBLIC_NOTE_KINDS + ("reopened",)
 CREATORS = ("officer", "agency_head", "supervisor", "admin", "partner")
 ZONES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 REJECT_REASONS = ("spam", "duplicate", "out_of_scope")
@@ -209,13 +210,12 @@ def _status_notes(session, complaints: list[Complaint], lang: str) -> dict[int, 
     ids = [c.id for c in complaints]
     if not ids:
         return notes
-    for event in session.scalars(select(Event).where(
-            Event.complaint_id.in_(ids), Event.kind.in_(PUBLIC_NOTE_KINDS), Event.note.is_not(None))
-            .order_by(Event.complaint_id, Event.seq)):
-        notes[event.complaint_id] = event.note
+    for event in session.scalars(select(Event).where(Event.complaint_id.in_(ids), Event.kind.in_(STATUS_NOTE_KINDS))
+                                 .order_by(Event.complaint_id, Event.seq)):
+        notes[event.complaint_id] = privacy.public_note(event.kind, event.note)
     for c in complaints:
-        if c.status == "rejected" and c.id not in notes and c.reject_reason in REJECT_REASONS:
-            notes[c.id] = t(f"open311.rejected.{c.reject_reason}", lang)
+        if c.status == "rejected" and c.reject_reason in REJECT_REASONS:
+            notes[c.id] = t(f"open311.rejected.{c.reject_reason}", lang)  # the reason, never the staff note
     return notes
 
 

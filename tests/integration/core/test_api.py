@@ -27,13 +27,16 @@ def test_partner_submits_and_reads_back_a_complaint(client, auth):
     assert created.headers["Location"].endswith(f"/api/v1/complaints/{body['ticket']}")
     # The partner sees its own submission, with the reporter's phone masked.
     got = client.get(f"/api/v1/complaints/{body['ticket']}", headers=headers).json
-    assert got["status"] == "assigned" and got["reporter"]["phone"] == "+62812*****890"
+    assert got["status"] == "assigned"
+    assert got["reporter"] == {"name": None, "phone": "+628•••••••890", "telegram_chat_id": None}
 
 
-def test_staff_of_the_agency_see_the_reporter_in_full(client, auth):
+def test_agency_staff_not_assigned_see_the_reporter_masked_and_a_supervisor_in_full(client, auth):
     ticket = client.post("/api/v1/complaints", json=BODY, headers=auth("partner")).json["ticket"]
     got = client.get(f"/api/v1/complaints/{ticket}", headers=auth("officer", agency="bwi-dinsos")).json
-    assert got["reporter"]["phone"] == "+6281234567890"
+    assert got["reporter"] == {"name": "S.", "phone": "+628•••••••890", "telegram_chat_id": None}
+    got = client.get(f"/api/v1/complaints/{ticket}", headers=auth("supervisor", jurisdiction="banyuwangi")).json
+    assert got["reporter"]["phone"] == "+6281234567890" and got["reporter"]["name"] == "Siti"
 
 
 def test_an_officer_acknowledges_and_handles_through_actions(client, auth, clock):

@@ -250,6 +250,27 @@ def test_a_rejected_request_says_why(client, post_request, api_key, session, clo
     assert parse(req, "xml")[0]["status_notes"] == "Ditolak: spam."
 
 
+def test_status_notes_say_only_what_the_citizen_was_told_never_a_staff_note(client, post_request, api_key, session,
+                                                                          clock):
+    ticket = post_request().json[0]["service_request_id"]
+    complaint = session.scalar(select(Complaint).where(Complaint.ticket == ticket))
+    officer = Actor(kind="user", id=None, role="officer", agency_id=complaint.agency_id, name="Petugas")
+    supervisor = Actor(kind="user", id=None, role="supervisor", jurisdiction_id=complaint.jurisdiction_id,
+                       name="Supervisor")
+
+    def notes():
+        return client.get(f"/open311/v2/requests/{ticket}.json?api_key={api_key}").json[0]["status_notes"]
+
+    lifecycle.acknowledge(session, clock.now(), ticket, officer, note="Internal: rumahnya sulit dicari")
+    assert notes() is None
+    lifecycle.handle(session, clock.now(), ticket, officer, note="Paket sembako diantar")
+    assert notes() == "Paket sembako diantar"  # the handling note is sent to the citizen too
+    lifecycle.reopen(session, clock.now(), ticket, supervisor, note="Internal: warga protes lewat camat")
+    assert notes() is None
+    lifecycle.reject(session, clock.now(), ticket, supervisor, reason="out_of_scope", note="Internal: orang mabuk")
+    assert notes() == "Ditolak: di luar cakupan layanan."
+
+
 def test_a_partner_sees_only_its_own_requests(client, post_request, make_key, api_key):
     mine = post_request().json[0]["service_request_id"]
     other_key = make_key("partner")

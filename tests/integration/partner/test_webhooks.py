@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.channels.api.webhook_sender import WebhookSender
 from app.domain.actor import Actor
 from app.models import Complaint, Event, OutboxMessage
-from app.services import audit, lifecycle, outbox, partner_webhooks
+from app.services import accounts, audit, lifecycle, outbox, partner_webhooks
 
 BODY = {"jurisdiction": "banyuwangi", "category": "hunger", "village": "Genteng Kulon",
         "description": "Seorang lansia tidak makan sejak kemarin"}
@@ -81,7 +81,8 @@ def test_a_status_change_reaches_the_partner_signed_and_only_once(client, bearer
     assert payload["type"] == "complaint.status_changed" and payload["event"] == "acknowledged"
     assert payload["id"] == hit["headers"]["X-Sigap-Event-Id"] == f"{ticket}:3"
     assert payload["complaint"]["ticket"] == ticket and payload["complaint"]["status"] == "acknowledged"
-    assert payload["complaint"]["open311_status"] == "open" and payload["complaint"]["note"] == "Segera dikunjungi"
+    assert payload["complaint"]["open311_status"] == "open"
+    assert payload["complaint"]["note"] is None  # an acknowledgement's note is staff's, not the partner's
     assert payload["occurred_at"] == "2026-11-23T02:10:00Z"
     assert session.get(OutboxMessage, message.id).status == "sent"
 
@@ -149,3 +150,83 @@ def test_in_production_a_webhook_into_our_own_network_is_refused(client, bearer,
     outbox.deliver_due(session, clock.now(), {"webhook": WebhookSender(settings)})
     refused = session.get(OutboxMessage, message.id, populate_existing=True)
     assert refused.status == "dead" and "127.0.0.1" in refused.last_error and receiver.received == []
+
+
+def _partner_with_webhook(client, make_token, receiver):
+    token, secret = make_token("partner")
+    headers = {"Authorization": f"Bearer {secret}"}
+    client.put("/api/v1/webhook", json={"url": receiver.url}, headers=headers)
+    return token, headers
+
+
+def test_a_revoked_partner_gets_nothing_more_not_even_what_was_already_queued(client, make_token, receiver, session,
+                                                                            clock):
+    token, partner = _partner_with_webhook(client, make_token, receiver)
+    ticket = client.post("/api/v1/complaints", json=BODY, headers=partner).json["ticket"]
+    officer = _officer(session, ticket)
+    lifecycle.acknowledge(session, clock.now(), ticket, officer)  # queued, not yet delivered
+    (queued,) = _webhook_messages(session)
+    accounts.revoke_token(session, clock.now(), token.prefix)
+    session.commit()
+    clock.advance(minutes=5)
+    lifecycle.handle(session, clock.now(), ticket, officer, note="Sembako diantar")  # after the revocation
+    assert [m.id for m in _webhook_messages(session)] == [queued.id]  # nothing new was queued
+    outbox.deliver_due(session, clock.now(), {"webhook": WebhookSender()})
+    assert receiver.received == []
+    withdrawn = session.get(OutboxMessage, queued.id, populate_existing=True)
+    assert withdrawn.status == "dead" and "revoked" in withdrawn.last_error and withdrawn.sent_at is None
+    kinds = [e.kind for e in session.scalars(select(Event).join(Complaint).where(Complaint.ticket == ticket))]
+    assert "message_failed" not in kinds  # a withdrawal is not a failed delivery
+
+
+def test_a_revocation_landing_while_the_queue_is_being_sent_stops_the_rest_of_it(client, make_token, receiver,
+                                                                                  session, clock):
+    token, partner = _partner_with_webhook(client, make_token, receiver)
+    tickets = [client.post("/api/v1/complaints", json=BODY, headers=partner).json["ticket"] for _ in range(2)]
+    for ticket in tickets:
+        lifecycle.acknowledge(session, clock.now(), ticket, _officer(session, ticket))
+    first, second = _webhook_messages(session)
+
+    class RevokedMidway(WebhookSender):
+        """The administrator revokes the token while the first POST is on its way."""
+
+        def send(self, message):
+            result = super().send(message)
+            if message.id == first.id:
+                accounts.revoke_token(session, clock.now(), token.prefix)
+                session.commit()
+            return result
+
+    assert outbox.deliver_due(session, clock.now(), {"webhook": RevokedMidway()}) == 2  # both claimed together
+    assert [hit["json"]["complaint"]["ticket"] for hit in receiver.received] == [tickets[0]]
+    assert session.get(OutboxMessage, first.id, populate_existing=True).status == "sent"
+    stopped = session.get(OutboxMessage, second.id, populate_existing=True)
+    assert stopped.status == "dead" and stopped.last_error == partner_webhooks.REVOKED
+
+
+def test_a_webhook_carries_the_public_status_change_never_a_staff_note(client, bearer, receiver, session, clock):
+    partner = bearer("partner")
+    client.put("/api/v1/webhook", json={"url": receiver.url}, headers=partner)
+    ticket = client.post("/api/v1/complaints", json=BODY, headers=partner).json["ticket"]
+    officer = _officer(session, ticket)
+    lifecycle.acknowledge(session, clock.now(), ticket, officer, note="Internal: tetangga bilang dia mabuk")
+    lifecycle.handle(session, clock.now(), ticket, officer, note="Paket sembako diantar")  # told to the citizen
+    supervisor = Actor(kind="user", id=None, role="supervisor", name="Supervisor")
+    lifecycle.reopen(session, clock.now(), ticket, supervisor, note="Internal: kepala desa menelepon")
+    outbox.deliver_due(session, clock.now(), {"webhook": WebhookSender()})
+    notes = {hit["json"]["event"]: hit["json"]["complaint"]["note"] for hit in receiver.received}
+    assert notes == {"acknowledged": None, "handled": "Paket sembako diantar", "reopened": None}
+    assert not any(b"Internal" in hit["body"] for hit in receiver.received)
+
+
+def test_a_partner_that_removes_its_webhook_is_sent_nothing_already_queued(client, bearer, receiver, session, clock):
+    partner = bearer("partner")
+    client.put("/api/v1/webhook", json={"url": receiver.url}, headers=partner)
+    ticket = client.post("/api/v1/complaints", json=BODY, headers=partner).json["ticket"]
+    lifecycle.acknowledge(session, clock.now(), ticket, _officer(session, ticket))
+    (queued,) = _webhook_messages(session)
+    assert client.delete("/api/v1/webhook", headers=partner).status_code == 204
+    outbox.deliver_due(session, clock.now(), {"webhook": WebhookSender()})
+    assert receiver.received == []
+    stopped = session.get(OutboxMessage, queued.id, populate_existing=True)
+    assert stopped.status == "dead" and stopped.last_error == partner_webhooks.REMOVED

@@ -25,7 +25,7 @@ def csrf(client, path: str) -> str:
 
 def rows_of(response) -> list[list[str]]:
     assert response.mimetype == "text/csv"
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
 
 
 def test_the_report_page_shows_the_table_and_three_charts_drawn_on_the_server(client, month):
@@ -108,3 +108,25 @@ def test_a_period_without_complaints_shows_empty_tables_and_charts_and_bad_input
     assert bad.status_code == 200 and "someday" in bad.get_data(as_text=True)
     assert client.get("/performance/report.csv?period=2026&group_by=colour").status_code == 422
     assert client.get("/performance/contracts/999999").status_code == 404
+
+
+def test_csv_exports_open_safely_in_a_spreadsheet_program(client, month, session):
+    from sqlalchemy import select
+
+    from app.models import Agency, User
+
+    session.scalar(select(Agency).where(Agency.code == "bwi-dinsos")).name = '=HYPERLINK("http://x")'
+    session.scalar(select(User).where(User.username == "head.dinsos")).name = "@SUM(1+1)*cmd"
+    session.commit()
+    sign_in(client, "admin")
+    for group_by, planted in (("agency", '=HYPERLINK("http://x")'), ("official", "@SUM(1+1)*cmd")):
+        response = client.get(f"/performance/report.csv?period=2026-11&group_by={group_by}")
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+        raw = response.get_data()
+        assert raw.startswith(b"\xef\xbb\xbf")  # the UTF-8 byte order mark spreadsheet programs look for
+        rows = rows_of(response)
+        cells = [cell for row in rows for cell in row]
+        assert "'" + planted in cells, group_by  # shown as text, never run as a formula
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells), group_by
+        row = next(r for r in rows if r[0] == "'" + planted)
+        assert dict(zip(rows[0], row))["received"].isdigit()  # numbers stay numbers

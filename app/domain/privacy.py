@@ -1,0 +1,92 @@
+"""What of a citizen's identity and of a complaint's history each reader may see. One rule, used by
+the staff web, the API and partner webhooks alike, so that no channel shows more than another.
+
+Reporter: supervisors, admins and the complaint's assigned officer see the name, phone and chat id
+in full (they call the citizen back); other staff see the phone masked and the name as initials;
+a partner system sees the masked phone only.
+
+History: staff read the whole trail; partners read its public part only, the status changes the
+citizen is told of, without notes, actors or internal data."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.domain.actor import Actor
+from app.domain.phone import mask as mask_phone
+
+FULL_ROLES = ("supervisor", "admin")
+
+
+@dataclass(frozen=True)
+class ReporterView:
+    """The reporter as this reader may see them; `full` says nothing was hidden."""
+
+    name: str | None
+    phone: str | None
+    telegram_chat_id: int | str | None
+    full: bool
+
+
+def sees_reporter_in_full(actor: Actor, assignee_id: int | None) -> bool:
+    """Supervisors, admins and the assigned officer (a user, or an API token bound to that user)."""
+    if actor.kind == "system" or actor.role in FULL_ROLES:
+        return True
+    if actor.role == "partner":
+        return False
+    return assignee_id is not None and actor.staff_user_id == assignee_id
+
+
+def initials(name: str | None) -> str | None:
+    """"Pak Budi Santoso" -> "P. B. S.": who it is for someone who already knows, no more."""
+    words = [w for w in (name or "").split() if w[:1].isalnum()]
+    return " ".join(w[0].upper() + "." for w in words) or None
+
+
+def reporter_view(actor: Actor, complaint) -> ReporterView | None:
+    """The complaint's reporter (None when anonymous) as `actor` may see them. `complaint` needs
+    `assignee_id` and `reporter` (with `name`, `phone`, `telegram_chat_id`)."""
+    reporter = complaint.reporter
+    if reporter is None:
+        return None
+    if sees_reporter_in_full(actor, complaint.assignee_id):
+        return ReporterView(reporter.name, reporter.phone, reporter.telegram_chat_id, True)
+    name = None if actor.role == "partner" else initials(reporter.name)
+    return ReporterView(name, mask_phone(reporter.phone), None, False)
+
+
+# --- the public part of a complaint's history ---------------------------------------------------
+
+# Status changes the citizen hears of. "assigned" only when it gives the complaint an agency:
+# which officer holds it is internal.
+PUBLIC_EVENT_KINDS = ("received", "routed", "assigned", "transferred", "acknowledged", "handled", "resolved",
+                      "reopened", "rejected", "closed")
+# The one note the citizen is sent: "what was done" when the complaint is handled (core.handled).
+PUBLIC_NOTE_KINDS = ("handled",)
+
+
+def reads_full_trail(actor: Actor) -> bool:
+    """Staff (and the system) read every event with its notes, actors and hash chain; partners do not."""
+    return actor.role != "partner"
+
+
+def public_event(kind: str, data: dict | None) -> dict | None:
+    """The public facts of one trail event ({} when the kind says it all), or None when the event
+    is internal (views, reminders, escalations, messages, who holds it)."""
+    data = data or {}
+    if kind not in PUBLIC_EVENT_KINDS:
+        return None
+    if kind == "routed":
+        return {"agency": data.get("agency")}
+    if kind == "assigned":
+        change = data.get("agency")
+        return {"agency": change.get("to")} if isinstance(change, dict) else None
+    if kind == "transferred":
+        return {"agency": data.get("to")}
+    if kind == "rejected":
+        return {"reason": data.get("reason")}
+    return {}
+
+
+def public_note(kind: str, note: str | None) -> str | None:
+    """The part of an event's note the citizen was told: the handling note; any other note is staff's."""
+    return note if kind in PUBLIC_NOTE_KINDS else None
