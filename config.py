@@ -122,12 +122,16 @@ class Settings:
     public_base_url: str | None = None
     gazetteer_dir: Path = BASE_DIR / "node_modules" / "idn-area-data" / "data"
     api_rate_limit: str | None = None  # per API token, e.g. "120/minute"
+    # per client address: calls presenting an unknown or revoked API token/api_key (default 20/minute)
+    unknown_token_rate_limit: str | None = None
     open311_default_jurisdiction: str | None = None
     webhook_allow_private_hosts: bool | None = None  # partner webhook URLs into our own network
     ratelimit_storage_uri: str = "memory://"  # redis://... shares the counters between workers
     webhook_rate_limit: str | None = None  # per source address on each webhook (default 1200/minute)
     proxy_count: int = 0  # proxies in front that set X-Forwarded-*
     log_format: str = "text"  # "json" in production
+    # production /healthz: how long after the start a missing or stale scheduler is "starting", not 503
+    health_startup_grace_seconds: int = 120
     max_content_length: int = 1_000_000
     extra: dict = field(default_factory=dict)
 
@@ -178,7 +182,9 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
         gazetteer_dir=Path(gazetteer_dir) if gazetteer_dir else BASE_DIR / "node_modules" / "idn-area-data" / "data",
         api_rate_limit=_rate(env, "SIGAP_API_RATE_LIMIT", allow_off=True),
         ratelimit_storage_uri=_storage(env.get("RATELIMIT_STORAGE_URI") or "memory://"),
+        unknown_token_rate_limit=_rate(env, "SIGAP_UNKNOWN_TOKEN_RATE_LIMIT"),
         webhook_rate_limit=_rate(env, "SIGAP_WEBHOOK_RATE_LIMIT"),
+        health_startup_grace_seconds=_int(env, "SIGAP_HEALTH_STARTUP_GRACE_SECONDS", 120, 0, 3600),
         proxy_count=_int(env, "SIGAP_PROXY_COUNT", 0, 0, 5),
         log_format=_choice(env, "SIGAP_LOG_FORMAT", "json" if production else "text", ("json", "text")),
         open311_default_jurisdiction=env.get("OPEN311_DEFAULT_JURISDICTION") or None,

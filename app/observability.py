@@ -8,7 +8,7 @@ import re
 import time
 import uuid
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -19,6 +19,7 @@ from app.db import is_outage
 from app.errors import error_response
 from app.extensions import db_session, now
 from app.models import Breach, Complaint, Event, Jurisdiction, OutboxMessage
+from app.ratelimit_store import app_store
 
 log = logging.getLogger("sigap.request")
 
@@ -223,6 +224,23 @@ class DatabaseCollector:
         yield from (by_status, failures, backlog, age)
 
 
+class RateLimitStoreCollector:
+    """Whether this process finds the rate-limit store unreachable now (its failures are counted in
+    sigap_rate_limit_store_errors_total, app/ratelimit_store.py, summed over workers)."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def collect(self):
+        down = GaugeMetricFamily("sigap_rate_limit_store_unreachable",
+                                 "1 while the rate-limit store (Redis) is unreachable from the answering worker: "
+                                 "limits are counted per process")
+        down.add_metric((), 0 if self.store is None or self.store.check() else 1)
+        if self.store is not None:
+            self.store.errors()  # the counter shows 0 from the first scrape, not from the first failure
+        yield down
+
+
 def _process_registry() -> CollectorRegistry | None:
     # prometheus_client itself reads PROMETHEUS_MULTIPROC_DIR; this mirrors its choice.
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -238,6 +256,7 @@ def metrics() -> Response:
     session = db_session()
     registry = CollectorRegistry(auto_describe=False)
     registry.register(DatabaseCollector(session, now()))
+    registry.register(RateLimitStoreCollector(app_store(current_app)))
     body = generate_latest(registry)
     session.rollback()
     from prometheus_client import REGISTRY

@@ -2,14 +2,17 @@
 limits on the webhook, health and metrics paths, and the client address as seen through a trusted proxy.
 
 One Flask-Limiter for the app: app/web adds the staff sign-in limit to it; per-token API and
-Open311 limits live with the API. Settings read here, all
-optional: ratelimit_storage_uri ("memory://"; "redis://127.0.0.1:6379/0" to share counts between
-workers), webhook_rate_limit, proxy_count (how many proxies in front that set X-Forwarded-*)."""
+Open311 limits live with the API; both count in the app's RateLimitStore (app/ratelimit_store.py),
+which keeps serving while Redis is away. Settings read here, all optional: ratelimit_storage_uri
+("memory://"; "redis://127.0.0.1:6379/0" to share counts between workers), webhook_rate_limit,
+proxy_count (how many proxies in front that set X-Forwarded-*)."""
 from __future__ import annotations
 
 from flask import Flask, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
+
+from app.ratelimit_store import EXTENSION_KEY, GUARDED_SCHEME, RateLimitStore
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -79,9 +82,12 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
     storage = getattr(settings, "ratelimit_storage_uri", None) or app.config.get("RATELIMIT_STORAGE_URI") \
         or "memory://"
-    # The staff web's sign-in limiter reads the same key, so both count in the same place.
     app.config["RATELIMIT_STORAGE_URI"] = storage
-    limiter = Limiter(get_remote_address, app=app, storage_uri=storage, default_limits=[], strategy="fixed-window",
+    # One store for every limiter of the app (this one, the sign-in limit on it, the per-token API limits).
+    store = RateLimitStore(storage, clock=app.extensions["sigap"].clock)
+    app.extensions[EXTENSION_KEY] = store
+    limiter = Limiter(get_remote_address, app=app, storage_uri=f"{GUARDED_SCHEME}://",
+                      storage_options={"store": store}, default_limits=[], strategy="fixed-window",
                       headers_enabled=False, key_prefix="sigap-sec", swallow_errors=True)
     # The partner paths count per token (app/channels/api/ratelimit.py), not per address: skip
     # Flask-Limiter's per-request resolution of limits for them (a measurable part of an API call).

@@ -28,6 +28,9 @@ import sys, redis
 r = redis.Redis.from_url(sys.argv[1])
 for key in r.scan_iter(f"*{sys.argv[2]}*"):
     r.delete(key)
+# the made-up tokens' count for 127.0.0.1, so that a second run within the minute starts afresh
+for key in r.scan_iter("*LIMITER/sigap-unknown/127.0.0.1/*"):
+    r.delete(key)
 PY
   if [ "${KEEP:-0}" = 1 ]; then echo "logs kept in $WORK"; else rm -rf "$WORK"; fi
   [ $code -eq 0 ] && echo "prod-check: all checks passed" || echo "prod-check: FAILED (exit $code)"
@@ -96,6 +99,7 @@ while time.monotonic() < deadline:
         break
     time.sleep(0.5)
 check(status == 200, f"/healthz is 200 with a scheduler heartbeat ({body[:120]!r})")
+check(json.loads(body).get("dependencies", {}).get("rate_limit_store") == "ok", "/healthz: Redis answers")
 check(headers.get("X-Frame-Options") == "DENY" and "Strict-Transport-Security" in headers,
       "security headers, HSTS in production")
 
@@ -134,6 +138,16 @@ served = sum(float(n) for n in re.findall(
 check(served >= calls["/healthz"], f"request latency summed over both workers ({served:.0f} of "
       f"{calls['/healthz']} /healthz requests counted)")
 
+check("sigap_rate_limit_store_unreachable 0.0" in text, "/metrics: the rate-limit store is reachable")
+
+# Made-up tokens from one address: counted against it in Redis (both workers), 429 past 20 a minute,
+# while the real token, which worked from this same address, keeps its own limit.
+guesses = [call("GET", "/api/v1/complaints", headers={"Authorization": "Bearer sgp_" + os.urandom(24).hex()})[0]
+           for _ in range(25)]
+check(guesses[:20] == [401] * 20 and set(guesses[20:]) == {429}, f"made-up tokens: 401 x20 then 429 ({guesses})")
+status, _, _ = call("GET", f"/api/v1/complaints/{ticket}")
+check(status == 200, f"the real token from the same address is still served ({status})")
+
 time.sleep(1.5)  # let the log handlers flush
 log = open(os.path.join(os.environ["WORK"], "web.log"), encoding="utf-8").read()
 lines = [json.loads(l) for l in log.splitlines() if l.startswith("{")]
@@ -151,6 +165,58 @@ PY
 then echo "  ok   Flask-Limiter counts in Redis ($REDIS_URL), shared by both workers"
 else fail "no rate-limit counter in Redis: the workers count in process memory (RATELIMIT_STORAGE_URI not applied)"
 fi
+
+say "Redis unreachable: a second gunicorn whose RATELIMIT_STORAGE_URI points where nothing listens"
+PORT2="$("$BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+PORT="$PORT2" RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0" PROMETHEUS_MULTIPROC_DIR="$WORK/metrics2" \
+  "$BIN/gunicorn" -c gunicorn.conf.py wsgi:app >"$WORK/web2.log" 2>&1 & PIDS+=($!)
+BASE="http://127.0.0.1:$PORT2" "$BIN/python" - <<'PY' || fail "Redis-down check"
+import json, os, sys, time, urllib.request, urllib.error
+
+base, token = os.environ["BASE"], os.environ["TOKEN"]
+
+def call(method, path, body=None):
+    req = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None else None,
+                                 method=method, headers={"Authorization": f"Bearer {token}",
+                                                         "Content-Type": "application/json"})
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read(), time.monotonic() - started
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), time.monotonic() - started
+    except OSError:
+        return None, b"", time.monotonic() - started
+
+def check(ok, what):
+    print(("  ok   " if ok else "  FAIL ") + what)
+    if not ok:
+        sys.exit(1)
+
+deadline = time.monotonic() + 30
+status = None
+while time.monotonic() < deadline and status is None:
+    status, body, _ = call("GET", "/healthz")
+    time.sleep(0.3)
+health = json.loads(body or b"{}")
+check(status == 200 and health.get("status") == "degraded"
+      and health.get("dependencies", {}).get("rate_limit_store") == "unreachable",
+      f"/healthz is 200 degraded and names the rate-limit store ({body[:160]!r})")
+status, _, _ = call("POST", "/api/v1/complaints", {
+    "jurisdiction": "banyuwangi", "category": "hunger", "village": "Kemiren",
+    "description": "Tanpa Redis (prod-check)", "reporter": {"name": "Prodcheck", "phone": "+6281299990002"}})
+check(status == 201, f"POST /api/v1/complaints still 201 ({status})")
+answers = [call("GET", "/api/v1/complaints") for _ in range(20)]
+check({a[0] for a in answers} == {200}, "20 API calls served")
+check(max(a[2] for a in answers) < 2, f"none waits on Redis (slowest {max(a[2] for a in answers):.2f} s)")
+status, body, _ = call("GET", "/metrics")
+check(status == 200 and "sigap_rate_limit_store_unreachable 1.0" in body.decode()
+      and "sigap_rate_limit_store_errors_total" in body.decode(), "/metrics counts the store errors")
+time.sleep(1.0)
+log = open(os.path.join(os.environ["WORK"], "web2.log"), encoding="utf-8").read()
+losses = log.count("rate-limit store redis://127.0.0.1:1/0 unreachable")
+check(1 <= losses <= 2, f"the loss is logged once per worker, not per request ({losses} lines)")
+PY
 
 say "stop: SIGTERM to web and schedulers"
 for pid in "${PIDS[@]}"; do kill -TERM "$pid"; done

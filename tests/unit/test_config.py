@@ -30,6 +30,9 @@ def test_the_plain_postgresql_url_form_works():
     ({"SIGAP_PRODUCTION": "1"}, "SECRET_KEY is required"),
     ({"SIGAP_API_RATE_LIMIT": "lots"}, "SIGAP_API_RATE_LIMIT must be a rate such as '120/minute'"),
     ({"SIGAP_WEBHOOK_RATE_LIMIT": "off"}, "SIGAP_WEBHOOK_RATE_LIMIT must be a rate"),
+    ({"SIGAP_UNKNOWN_TOKEN_RATE_LIMIT": "off"}, "SIGAP_UNKNOWN_TOKEN_RATE_LIMIT must be a rate"),
+    ({"SIGAP_HEALTH_STARTUP_GRACE_SECONDS": "soon"}, "SIGAP_HEALTH_STARTUP_GRACE_SECONDS must be a whole number"),
+    ({"SIGAP_HEALTH_STARTUP_GRACE_SECONDS": "7200"}, "SIGAP_HEALTH_STARTUP_GRACE_SECONDS must be between 0 and 3600"),
 ])
 def test_malformed_settings_fail_with_one_clear_line(env, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")) as exc:
@@ -40,6 +43,15 @@ def test_malformed_settings_fail_with_one_clear_line(env, message):
 def test_the_api_limit_can_be_switched_off_for_a_gateway_in_front():
     assert load_settings(env={"SIGAP_API_RATE_LIMIT": "OFF"}).api_rate_limit == "off"
     assert load_settings(env={"SIGAP_API_RATE_LIMIT": "100/minute;5000/day"}).api_rate_limit == "100/minute;5000/day"
+
+
+def test_guessed_tokens_and_the_health_grace_have_settings_with_safe_defaults():
+    defaults = load_settings(env={})
+    assert defaults.unknown_token_rate_limit is None  # 20/minute per address, app/channels/api/ratelimit.py
+    assert defaults.health_startup_grace_seconds == 120
+    chosen = load_settings(env={"SIGAP_UNKNOWN_TOKEN_RATE_LIMIT": "10/minute;100/hour",
+                                "SIGAP_HEALTH_STARTUP_GRACE_SECONDS": "300"})
+    assert chosen.unknown_token_rate_limit == "10/minute;100/hour" and chosen.health_startup_grace_seconds == 300
 
 
 def test_the_flask_command_prints_one_line_not_a_traceback(tmp_path):

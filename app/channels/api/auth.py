@@ -5,6 +5,7 @@ from functools import wraps
 
 from flask import g, request
 
+from app.channels.api import ratelimit
 from app.domain.actor import Actor
 from app.errors import ApiError
 from app.extensions import db_session, now
@@ -16,7 +17,8 @@ def current_actor() -> Actor:
 
 
 def token_required(*roles: str):
-    """Authenticate the Bearer token; 401 without a valid one, 403 when its role is not admitted."""
+    """Authenticate the Bearer token; 401 without a valid one, 403 when its role is not admitted.
+    A refused credential counts against the client address (app/channels/api/ratelimit.py)."""
 
     def decorator(view):
         @wraps(view)
@@ -24,13 +26,16 @@ def token_required(*roles: str):
             header = request.headers.get("Authorization", "")
             scheme, _, secret = header.partition(" ")
             if scheme.lower() != "bearer" or not secret.strip():
+                ratelimit.refused_token()
                 raise ApiError(401, "unauthorized", "send an API token: 'Authorization: Bearer <token>'",
                                {"WWW-Authenticate": 'Bearer realm="sigap"'})
             session = db_session()
             token = accounts.token_identity(session, secret.strip(), now())
             if token is None:
+                ratelimit.refused_token()
                 raise ApiError(401, "unauthorized", "the API token is unknown or revoked",
                                {"WWW-Authenticate": 'Bearer realm="sigap", error="invalid_token"'})
+            ratelimit.accepted_token(secret.strip())
             g.api_actor = Actor(kind="token", id=token.id, role=token.role, agency_id=token.agency_id,
                                 jurisdiction_id=token.jurisdiction_id, name=token.name, user_id=token.user_id)
             if token.touched:

@@ -71,10 +71,9 @@ def visible(actor: Actor):
 
 @bp.before_request
 def _rate_limit():
-    wait = ratelimit.retry_after()
-    if wait is not None:
-        raise ApiError(429, "rate_limited", f"too many requests for this token; retry in {wait} s",
-                       {"Retry-After": str(wait)})
+    limited = ratelimit.check()
+    if limited is not None:
+        raise ApiError(429, "rate_limited", limited.message(), {"Retry-After": str(limited.seconds)})
 
 
 @bp.post("/complaints")

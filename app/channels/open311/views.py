@@ -67,9 +67,9 @@ def _http_error(exc: HTTPException):
 
 @bp.before_request
 def _rate_limit():
-    wait = ratelimit.retry_after()
-    if wait is not None:
-        raise Open311Error(429, f"too many requests for this api_key; retry in {wait} s", headers={"Retry-After": str(wait)})
+    limited = ratelimit.check()
+    if limited is not None:
+        raise Open311Error(429, limited.message("api_key"), headers={"Retry-After": str(limited.seconds)})
 
 
 def _lang() -> str:
@@ -96,7 +96,9 @@ def _actor(required_roles: tuple[str, ...] | None = None) -> Actor:
     session = db_session()
     token = accounts.authenticate_token(session, secret, now())
     if token is None:
+        ratelimit.refused_token()  # counted against the address, like the API's
         raise Open311Error(403, "Invalid api_key received -- can't proceed")
+    ratelimit.accepted_token(secret)
     jurisdiction_id = token.jurisdiction_id
     if jurisdiction_id is None and token.agency_id is not None:
         jurisdiction_id = session.get(Agency, token.agency_id).jurisdiction_id
