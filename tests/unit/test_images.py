@@ -3,6 +3,8 @@ chunks) and keep the picture itself; what is not a well-formed photo is refused.
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.domain import images
 from tests.images import CAMERA_SERIAL, SCAN, exif_with_gps, jpeg, png, webp
@@ -76,3 +78,17 @@ def test_what_is_not_a_photo_is_unsupported(data):
 def test_a_damaged_or_disguised_photo_is_refused(data):
     with pytest.raises(images.DamagedImage):
         images.strip_metadata(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(head=st.sampled_from([b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF\x20\x00\x00\x00WEBP", b""]),
+       body=st.binary(max_size=300), seed=st.sampled_from([jpeg(exif=exif_with_gps()), png({b"a": b"b"}), webp(b"x")]),
+       cut=st.integers(min_value=0, max_value=400))
+def test_any_bytes_are_either_cleaned_for_good_or_refused_never_a_crash(head, body, seed, cut):
+    for data in (head + body, seed[:cut] + body, seed[:cut]):
+        try:
+            content_type, clean = images.strip_metadata(data)
+        except images.ImageError:
+            continue
+        assert images.strip_metadata(clean) == (content_type, clean)  # nothing left to remove
+        assert CAMERA_SERIAL not in clean
