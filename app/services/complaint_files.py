@@ -107,13 +107,6 @@ def evidence_of(session: Session, complaint: Complaint, ref) -> ComplaintFile | 
         ComplaintFile.ref == ref, ComplaintFile.complaint_id == complaint.id, ComplaintFile.purpose == "evidence"))
 
 
-def discard(file: ComplaintFile, storage_root: Path | str) -> None:
-    """Remove a stored file from disk (its row is the caller's to delete or roll back)."""
-    path = _inside(Path(storage_root), file.stored_path)
-    if path is not None:
-        path.unlink(missing_ok=True)
-
-
 def reporter_photo_refs(session: Session, complaint: Complaint) -> list[str]:
     """References of the photos the reporter sent by Telegram that are stored here, oldest first."""
     ids = session.scalars(select(TelegramAttachment.id).where(

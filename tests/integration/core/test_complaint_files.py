@@ -175,3 +175,19 @@ def test_a_telegram_photo_is_served_by_its_reference_through_its_own_complaint_o
     assert served.status_code == 200 and served.data.startswith(b"\xff\xd8\xff")
     assert client.get(f"/api/v1/complaints/{other.ticket}/files/telegram-{attachment.id}",
                       headers=supervisor).status_code == 404
+
+
+def test_a_photo_lives_only_as_long_as_the_transaction_that_stored_it(session, submit, clock, tmp_path):
+    from app.domain.actor import Actor
+    from app.services import complaint_files
+
+    officer = Actor(kind="user", id=1, role="officer")
+    complaint = submit()
+    session.commit()
+    kept = complaint_files.store(session, clock.now(), complaint, jpeg(), officer, tmp_path)
+    session.commit()
+    dropped = complaint_files.store(session, clock.now(), complaint, png(), officer, tmp_path)
+    assert (tmp_path / dropped.stored_path).is_file()
+    session.close()  # e.g. a request that failed before its commit
+    assert (tmp_path / kept.stored_path).read_bytes() == jpeg()
+    assert not (tmp_path / dropped.stored_path).exists()
