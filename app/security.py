@@ -13,6 +13,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
 from app.ratelimit_store import EXTENSION_KEY, GUARDED_SCHEME, RateLimitStore
+from app.services.complaint_files import MAX_BYTES as PHOTO_MAX_BYTES
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -31,6 +32,9 @@ HEADERS = {
 # A Telegram update or a Twilio form is a few kilobytes; photos arrive as file ids, not bytes.
 BODY_LIMITS = (("/webhooks/", 64 * 1024), ("/api/", 256 * 1024), ("/open311/", 256 * 1024), ("/metrics", 0),
                ("/healthz", 0))
+# Endpoints that take a photo: the service's own limit plus room for a multipart envelope. They
+# come before the path prefixes above (the upload lives under /api/).
+ENDPOINT_BODY_LIMITS = {"api.upload_complaint_file": PHOTO_MAX_BYTES + 64 * 1024}
 MAX_FORM_PARTS = 200
 
 DEFAULT_WEBHOOK_LIMIT = "1200 per minute"  # per source address: Telegram and Twilio post from few hosts
@@ -49,6 +53,10 @@ def _headers(response):
 
 
 def _body_limits():
+    if request.endpoint in ENDPOINT_BODY_LIMITS:
+        request.max_content_length = ENDPOINT_BODY_LIMITS[request.endpoint]
+        request.max_form_parts = MAX_FORM_PARTS
+        return
     for prefix, limit in BODY_LIMITS:
         if request.path.startswith(prefix):
             request.max_content_length = limit

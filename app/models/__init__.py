@@ -8,10 +8,11 @@ from .complaint import OPEN_STATUSES, Complaint, Reporter, TicketCounter
 from .event import Event
 from .breach import Breach
 from .outbox import OutboxMessage
+from .files import FILE_PURPOSES, ComplaintFile
 
 __all__ = [
-    "Agency", "ApiToken", "AGENCY_ROLES", "Base", "Breach", "Category", "Complaint", "District",
-    "Event", "Jurisdiction", "OPEN_STATUSES", "OutboxMessage", "Reporter", "ROLES", "RoutingRule",
+    "Agency", "ApiToken", "AGENCY_ROLES", "Base", "Breach", "Category", "Complaint", "ComplaintFile", "District",
+    "Event", "FILE_PURPOSES", "Jurisdiction", "OPEN_STATUSES", "OutboxMessage", "Reporter", "ROLES", "RoutingRule",
     "SlaPolicy", "TicketCounter", "User", "UtcDateTime", "Village",
 ]
 

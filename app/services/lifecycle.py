@@ -11,7 +11,7 @@ from app.domain import lifecycle as machine
 from app.domain.actor import SYSTEM, Actor
 from app.domain.sla import minutes_late
 from app.models import Agency, Breach, Complaint, User
-from app.services import audit, notifications, sla_clock
+from app.services import audit, complaint_files, notifications, sla_clock
 from app.services.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
 from app.services.intake import get_by_ticket
 
@@ -147,7 +147,7 @@ def handle(session: Session, now: datetime, ticket: str, actor: Actor, note: str
     """Concrete action taken: this stops the 4-hour/2-hour clock (proof required by the policy)."""
     complaint = _begin(session, ticket, actor, "handle")
     note = _note(note, required=True, what="handling note")
-    evidence = _evidence(evidence, complaint)
+    evidence = _evidence(session, evidence, complaint)
     new_status = _transition(complaint, "handle")
     events = []
     if complaint.acknowledged_at is None:
@@ -162,7 +162,7 @@ def handle(session: Session, now: datetime, ticket: str, actor: Actor, note: str
     return _finish(session, complaint, now, events)
 
 
-def _evidence(evidence, complaint: Complaint) -> dict:
+def _evidence(session: Session, evidence, complaint: Complaint) -> dict:
     if evidence is None:
         evidence = {}
     if not isinstance(evidence, dict):
@@ -171,10 +171,13 @@ def _evidence(evidence, complaint: Complaint) -> dict:
     clean: dict = {}
     photo = evidence.get("photo")
     if photo is not None:
-        if not isinstance(photo, str) or not photo.strip() or len(photo) > 500:
-            raise ValidationFailed("evidence.photo must be a reference to the photo (at most 500 characters)",
-                                   field="evidence.photo")
-        clean["photo"] = photo.strip()
+        # Only a photo Sigap stored for this very complaint: a path or another complaint's file never.
+        stored = complaint_files.evidence_of(session, complaint, photo)
+        if stored is None:
+            raise ValidationFailed("evidence.photo must be the id of a photo uploaded for this complaint: "
+                                   "upload the photo first (POST /api/v1/complaints/<ticket>/files), "
+                                   "then send the id it answered", field="evidence.photo")
+        clean["photo"] = stored.ref
     if evidence.get("lat") is not None or evidence.get("lon") is not None:
         try:
             lat, lon = float(evidence.get("lat")), float(evidence.get("lon"))

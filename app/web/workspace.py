@@ -2,13 +2,11 @@
 actions on it, and the counter form for walk-in and phone reports."""
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,8 +15,7 @@ from app.domain import lifecycle as machine
 from app.domain import privacy
 from app.extensions import db_session, now
 from app.models import Jurisdiction, User
-from app.models.telegram import TelegramAttachment
-from app.services import audit, intake, lifecycle
+from app.services import audit, complaint_files, intake, lifecycle
 from app.services import dashboard as queries
 from app.services.errors import ServiceError, ValidationFailed
 from app.web.access import ACTING_ROLES, INTAKE_ROLES, QUEUE_ROLES, WEB_ROLES, roles_required
@@ -27,9 +24,7 @@ from app.web.formatting import local_time
 from app.web.views import install_error_pages
 
 bp = Blueprint("workspace", __name__)
-PHOTO_TYPES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
-EVIDENCE_DIR = "evidence"
-MAX_PHOTO_BYTES = 8 * 1024 * 1024  # a phone camera's photo; the app-wide body limit is smaller
+MAX_PHOTO_BYTES = complaint_files.MAX_BYTES  # a phone camera's photo; the app-wide body limit is smaller
 # What each form action needs beyond a note; supervisors' extra actions are checked by the service too.
 ACTIONS = ("acknowledge", "handle", "resolve", "assign", "transfer", "link_repeat", "reject", "reopen")
 
@@ -139,8 +134,7 @@ def complaint(ticket: str):
     events = audit.events_of(session, item.id)
     tz = item.jurisdiction.timezone
     reporter = privacy.reporter_view(current_user.actor, item)  # the API shows the same (serialize.complaint)
-    photos = list(session.scalars(select(TelegramAttachment).where(
-        TelegramAttachment.complaint_id == item.id, TelegramAttachment.stored_path.is_not(None))))
+    photos = complaint_files.reporter_photo_refs(session, item)
     allowed = set(machine.allowed_actions(item.status)) & set(lifecycle_actions_for(current_user.role))
     agencies = [a for a in queries.agencies_in(session, item.jurisdiction_id) if a.id != item.agency_id]
     officers = queries.officers_of(session, item.agency_id) if item.agency_id else []
@@ -157,21 +151,28 @@ def lifecycle_actions_for(role: str) -> tuple[str, ...]:
     return tuple(name for name, roles in lifecycle.PERMISSIONS.items() if role in roles and name in ACTIONS)
 
 
-def _save_photo(upload) -> str | None:
-    """Stores an uploaded JPEG/PNG under the instance folder; returns its name (the evidence reference)."""
-    if upload is None or not upload.filename:
-        return None
-    head = upload.stream.read(8)
-    ext = next((e for magic, e in PHOTO_TYPES.items() if head.startswith(magic)), None)
-    if ext is None:
-        raise ValidationFailed(_("The photo must be a JPEG or PNG image."), field="photo")
-    folder = Path(current_app.instance_path) / EVIDENCE_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    name = secrets.token_hex(12) + ext
-    with open(folder / name, "wb") as out:
-        out.write(head)
-        out.write(upload.stream.read())
-    return f"{EVIDENCE_DIR}/{name}"
+def _storage_root() -> Path:
+    return Path(current_app.instance_path)
+
+
+def _handle(session, ticket: str, actor) -> None:
+    """Handling with the form's photo: the photo is stored in the handling's own transaction, so a
+    refused handling keeps neither its row nor its file (complaint_files removes the file when the
+    transaction ends without a commit)."""
+    evidence = {}
+    upload = request.files.get("photo")
+    if upload is not None and upload.filename:
+        complaint = lifecycle.load_for(session, ticket, actor)
+        try:
+            stored = complaint_files.store(session, now(), complaint, upload.read(), actor, _storage_root())
+        except complaint_files.FileTooLarge:
+            raise ValidationFailed(_("The file is too large: send a photo of at most 8 MB."), field="photo") from None
+        except (complaint_files.UnsupportedFile, complaint_files.UnreadableFile):
+            raise ValidationFailed(_("The photo must be a JPEG or PNG image."), field="photo") from None
+        evidence["photo"] = stored.ref
+    if request.form.get("lat") or request.form.get("lon"):
+        evidence["lat"], evidence["lon"] = request.form.get("lat"), request.form.get("lon")
+    lifecycle.handle(session, now(), ticket, actor, note=request.form.get("note") or None, evidence=evidence)
 
 
 @bp.post("/complaints/<ticket>/actions")
@@ -186,13 +187,7 @@ def act(ticket: str):
         if action == "acknowledge":
             lifecycle.acknowledge(session, now(), ticket, actor, note=note)
         elif action == "handle":
-            evidence = {}
-            photo = _save_photo(request.files.get("photo"))
-            if photo:
-                evidence["photo"] = photo
-            if request.form.get("lat") or request.form.get("lon"):
-                evidence["lat"], evidence["lon"] = request.form.get("lat"), request.form.get("lon")
-            lifecycle.handle(session, now(), ticket, actor, note=note, evidence=evidence)
+            _handle(session, ticket, actor)
         elif action == "resolve":
             lifecycle.resolve(session, now(), ticket, actor, note=note)
         elif action == "assign":
@@ -234,19 +229,17 @@ def action_label(action: str) -> str:
     }.get(action, action)
 
 
-@bp.get("/complaints/<ticket>/files/<path:name>")
+@bp.get("/complaints/<ticket>/files/<ref>")
 @roles_required(*WEB_ROLES)
-def complaint_file(ticket: str, name: str):
-    """A photo of this complaint (reporter's or evidence), only to staff who may see the complaint."""
+def complaint_file(ticket: str, ref: str):
+    """A photo of this complaint (reporter's or evidence) by its reference, only to staff who may
+    see the complaint; never any other file."""
     session = db_session()
     item = lifecycle.load_for(session, ticket, current_user.actor)
-    known = {a.stored_path for a in session.scalars(select(TelegramAttachment).where(
-        TelegramAttachment.complaint_id == item.id)) if a.stored_path}
-    if item.handle_evidence and item.handle_evidence.get("photo"):
-        known.add(item.handle_evidence["photo"])
-    if name not in known:
+    path = complaint_files.resolve(session, item, ref, _storage_root())
+    if path is None:
         abort(404)
-    response = send_from_directory(current_app.instance_path, name, max_age=0)
+    response = send_file(path, max_age=0, conditional=False)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -185,8 +185,12 @@ SCHEMAS = {
             "action": {"type": "string", "enum": ["acknowledge", "handle", "resolve", "reopen", "reject", "assign",
                                                   "transfer", "link_repeat", "close"]},
             "note": {"type": "string", "description": "required for handle"},
-            "evidence": {"type": "object", "properties": {"photo": {"type": "string"}, "lat": {"type": "number"},
-                                                          "lon": {"type": "number"}}},
+            "evidence": {"type": "object", "description": "proof of action, for handle",
+                         "properties": {
+                             "photo": {"type": "string", "description": "the id answered by POST "
+                                       "/complaints/{ticket}/files for a photo of this complaint; anything "
+                                       "else (a path, a URL, another complaint's id) is refused with 422"},
+                             "lat": {"type": "number"}, "lon": {"type": "number"}}},
             "reason": {"type": "string", "enum": ["spam", "duplicate", "out_of_scope"]},
             "duplicate_of": {"type": "string"}, "agency": {"type": "string"},
             "assignee": {"type": "string", "description": "username or user id"},
@@ -195,6 +199,22 @@ SCHEMAS = {
         "example": {"action": "handle", "note": "Petugas datang, paket sembako diberikan"},
     },
 }
+
+FILE_EXAMPLE = {"id": "q3Xv9Jd0bT1cLmA7wZp2Ks4e", "content_type": "image/jpeg", "size": 482113,
+                "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                "created_at": "2026-11-23T03:10:00Z"}
+SCHEMAS["ComplaintFile"] = {
+    "type": "object", "required": ["id", "content_type", "size", "sha256", "created_at"],
+    "description": "A photo Sigap stored for a complaint, without its metadata (EXIF, GPS, XMP, comments).",
+    "properties": {"id": {"type": "string", "description": "send it as evidence.photo of a handle action"},
+                   "content_type": {"type": "string", "enum": ["image/jpeg", "image/png", "image/webp"]},
+                   "size": {"type": "integer", "description": "bytes stored (after the metadata was removed)"},
+                   "sha256": {"type": "string", "description": "hex digest of the stored bytes"},
+                   "created_at": TIME},
+    "example": FILE_EXAMPLE,
+}
+PHOTO_BYTES = {"type": "string", "format": "binary"}
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 
 WEBHOOK_EXAMPLE = {
     "url": "https://partner.example.org/sigap/webhook", "active": True, "created_at": "2026-11-23T02:00:00Z",
@@ -296,6 +316,30 @@ PATHS = {
                  "responses": {"200": {**_ok({"$ref": "#/components/schemas/Complaint"}, example=COMPLAINT_EXAMPLE),
                                        "headers": REPLAYED},
                                **_errors(400, 401, 403, 404, 409, 413, 415, 422, 429)}},
+    },
+    "/complaints/{ticket}/files": {
+        "post": {"summary": "Upload an evidence photo for handling the complaint (at most 8 MB); its metadata is "
+                            "removed and its id goes in the handle action's evidence.photo",
+                 "operationId": "uploadComplaintFile", "parameters": [TICKET],
+                 "requestBody": {"required": True, "content": {
+                     **{t: {"schema": PHOTO_BYTES} for t in PHOTO_TYPES},
+                     "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+                                                        "properties": {"file": PHOTO_BYTES}}}}},
+                 "responses": {"201": {**_ok({"$ref": "#/components/schemas/ComplaintFile"}, "Stored", FILE_EXAMPLE),
+                                       "headers": {"Location": {"description": "where the photo is read back",
+                                                                "schema": {"type": "string"}}}},
+                               **_errors(400, 401, 403, 404, 409, 413, 422, 429),
+                               "415": {"description": "Not a JPEG, PNG or WebP photo",
+                                       "content": {"application/json": {"schema": ERROR}}}}},
+    },
+    "/complaints/{ticket}/files/{ref}": {
+        "get": {"summary": "A photo of the complaint: an uploaded evidence photo, or a reporter's photo",
+                "operationId": "getComplaintFile",
+                "parameters": [TICKET, {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"},
+                                        "example": FILE_EXAMPLE["id"]}],
+                "responses": {"200": {"description": "The photo",
+                                      "content": {t: {"schema": PHOTO_BYTES} for t in PHOTO_TYPES}},
+                              **_errors(401, 403, 404, 429)}},
     },
     "/breaches": {
         "get": {

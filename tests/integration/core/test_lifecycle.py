@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from app.domain.actor import Actor
 from app.models import Agency, Breach, Event, User
-from app.services import lifecycle
+from app.services import complaint_files, lifecycle
 from app.services.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
+from tests.images import jpeg
 
 
 @pytest.fixture
@@ -50,15 +51,16 @@ def test_handling_implies_acknowledging_but_records_both(submit, session, clock,
     assert kinds(session, c)[-2:] == ["acknowledged", "handled"]
 
 
-def test_a_policy_asking_for_proof_refuses_handling_without_photo(submit, session, clock, staff):
+def test_a_policy_asking_for_proof_refuses_handling_without_photo(submit, session, clock, staff, tmp_path):
     c = submit()
     c.sla_policy.evidence_photo = True
     session.flush()
     with pytest.raises(ValidationFailed, match="photo"):
         lifecycle.handle(session, clock.now(), c.ticket, staff("officer.dinsos"), note="Kunjungan")
+    photo = complaint_files.store(session, clock.now(), c, jpeg(), staff("officer.dinsos"), tmp_path)
     c = lifecycle.handle(session, clock.now(), c.ticket, staff("officer.dinsos"), note="Kunjungan",
-                         evidence={"photo": "uploads/visit.jpg"})
-    assert c.handle_evidence == {"photo": "uploads/visit.jpg"}
+                         evidence={"photo": photo.ref})
+    assert c.handle_evidence == {"photo": photo.ref}
 
 
 def test_an_illegal_transition_is_refused_by_name(submit, session, clock, staff):

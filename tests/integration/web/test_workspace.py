@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.models import Complaint, SlaPolicy
+from tests.images import jpeg
 
 
 def test_an_officer_cannot_open_another_agencys_complaint(browser, make_complaint):
@@ -72,16 +73,16 @@ def test_handling_under_a_policy_that_asks_for_a_photo_takes_an_uploaded_photo(b
     browser.sign_in("officer.dinsos")
     browser.post(f"/complaints/{complaint.ticket}/actions", {"action": "handle", "note": "Dikunjungi"})
     assert "status-assigned" in browser.get(f"/complaints/{complaint.ticket}").get_data(as_text=True)
-    jpeg = b"\xff\xd8\xff\xe0" + b"0" * 64
     browser.post(f"/complaints/{complaint.ticket}/actions",
-                 {"action": "handle", "note": "Dikunjungi", "photo": (io.BytesIO(jpeg), "bukti.jpg")},
+                 {"action": "handle", "note": "Dikunjungi", "photo": (io.BytesIO(jpeg()), "bukti.jpg")},
                  content_type="multipart/form-data")
     page = browser.get(f"/complaints/{complaint.ticket}").get_data(as_text=True)
     assert "status-handled" in page
     session.expire_all()
     stored = session.get(Complaint, complaint.id).handle_evidence["photo"]
+    assert f"/complaints/{complaint.ticket}/files/{stored}" in page
     photo = browser.get(f"/complaints/{complaint.ticket}/files/{stored}")
-    assert photo.status_code == 200 and photo.data == jpeg
+    assert photo.status_code == 200 and photo.data == jpeg() and photo.mimetype == "image/jpeg"
     browser.sign_out()
     browser.sign_in("officer.dispendik")
     assert browser.get(f"/complaints/{complaint.ticket}/files/{stored}").status_code == 404
@@ -197,13 +198,14 @@ def test_a_phone_sized_photo_of_several_megabytes_is_accepted(browser, make_comp
     app.instance_path = str(tmp_path)
     complaint = make_complaint(minutes_ago=20)
     browser.sign_in("officer.dinsos")
-    photo = b"\xff\xd8\xff\xe0" + b"0" * (3 * 1024 * 1024)
+    photo = jpeg(padding=3 * 1024 * 1024)
     response = browser.post(f"/complaints/{complaint.ticket}/actions",
                             {"action": "handle", "note": "Dikunjungi", "photo": (io.BytesIO(photo), "IMG_0001.jpg")},
                             content_type="multipart/form-data")
     assert response.status_code == 303
     session.expire_all()
-    assert session.get(Complaint, complaint.id).handle_evidence["photo"].startswith("evidence/")
+    ref = session.get(Complaint, complaint.id).handle_evidence["photo"]
+    assert browser.get(f"/complaints/{complaint.ticket}/files/{ref}").data == photo
 
 
 def test_the_sla_timeline_shows_the_reminders_and_escalations_that_were_sent(browser, make_complaint, session, clock):
