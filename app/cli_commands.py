@@ -134,6 +134,100 @@ def users_create(username, name, role, agency_code, jurisdiction_code, email, ph
         click.echo(f"password (shown once): {password}")
 
 
+@users_cli.command("set-password")
+@click.argument("username")
+@click.option("--password", help="The new password; without it one is generated and printed once.")
+@click.option("--ask-password", is_flag=True, help="Prompt for the password instead.")
+def users_set_password(username, password, ask_password) -> None:
+    """Give a user a new password; every session they have open ends."""
+    from app.services import accounts
+
+    generated = False
+    if ask_password and password is None:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    if password is None:
+        password, generated = accounts.generate_password(), True
+    with unit_of_work() as (session, now):
+        user = accounts.user_by_username(session, username)
+        accounts.set_password(session, now, user, password)
+        session.commit()
+        click.echo(f"new password for {user.username}; their earlier sessions have ended")
+    if generated:
+        click.echo(f"password (shown once): {password}")
+
+
+@users_cli.command("set-role")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--agency", "agency_code", help="Agency code (required for officer and agency_head).")
+@click.option("--jurisdiction", "jurisdiction_code", help="Jurisdiction code (implied by --agency).")
+def users_set_role(username, role, agency_code, jurisdiction_code) -> None:
+    """Change a user's role and agency; every session they have open ends."""
+    from app.services import accounts
+
+    with unit_of_work() as (session, now):
+        user = accounts.user_by_username(session, username)
+        changed = accounts.set_role(session, now, user, role, agency_code, jurisdiction_code)
+        session.commit()
+        scope = f" of {user.agency.code}" if user.agency else ""
+        if changed:
+            click.echo(f"{user.username} is now {user.role}{scope}; their earlier sessions have ended")
+        else:
+            click.echo(f"{user.username} already is {user.role}{scope}: nothing changed")
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+def users_deactivate(username) -> None:
+    """Stop a user signing in; every session they have open ends."""
+    from app.services import accounts
+
+    with unit_of_work() as (session, now):
+        user = accounts.user_by_username(session, username)
+        changed = accounts.set_active(session, now, user, False)
+        session.commit()
+        click.echo(f"{user.username} deactivated; their sessions have ended" if changed
+                   else f"{user.username} already is inactive")
+
+
+@users_cli.command("activate")
+@click.argument("username")
+def users_activate(username) -> None:
+    """Let a deactivated user sign in again."""
+    from app.services import accounts
+
+    with unit_of_work() as (session, now):
+        user = accounts.user_by_username(session, username)
+        changed = accounts.set_active(session, now, user, True)
+        session.commit()
+        click.echo(f"{user.username} activated" if changed else f"{user.username} already is active")
+
+
+@users_cli.command("sign-out")
+@click.argument("username")
+def users_sign_out(username) -> None:
+    """End every web session of a user (e.g. a lost phone); their password stays."""
+    from app.services import accounts
+
+    with unit_of_work() as (session, now):
+        user = accounts.user_by_username(session, username)
+        accounts.end_sessions(session, user)
+        session.commit()
+        click.echo(f"every session of {user.username} has ended")
+
+
+@users_cli.command("clear-throttle")
+@click.argument("username")
+def users_clear_throttle(username) -> None:
+    """Forget the failed sign-ins counted against a username (existing or not), from every address."""
+    from app.services import web_auth
+
+    with unit_of_work() as (session, now):
+        cleared = web_auth.clear_throttle(session, now, username)
+        click.echo(f"sign-in throttle of {web_auth.normalise_username(username)!r} cleared "
+                   f"({cleared} record(s) had failures)")
+
+
 @tokens_cli.command("create")
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--agency", "agency_code", help="Agency code (required for officer and agency_head).")

@@ -1,9 +1,10 @@
-"""Staff users and API tokens, each with a role and (for agency roles) an agency."""
+"""Staff users and API tokens, each with a role and (for agency roles) an agency, and the sign-in
+throttle that slows password guessing."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -27,6 +28,11 @@ class User(Base):
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     language: Mapped[str] = mapped_column(String(5), default="id")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of every web session's id: raising it (sign-out, a new password or role, deactivation)
+    # ends every session issued before.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    # The 15-minute lockout's columns: no longer read (SignInThrottle replaced them); kept for the
+    # release that is being replaced during a rolling upgrade, dropped in the next (docs/deploy.md).
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
@@ -51,3 +57,18 @@ class ApiToken(Base):
 
     agency: Mapped["Agency | None"] = relationship()  # noqa: F821
     user: Mapped[User | None] = relationship()
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins per typed username and client address (`address` "" = from every address),
+    whether or not the username exists. Counted before the password is checked, so parallel
+    guesses cannot outrun the count; a correct password takes its own attempt back."""
+
+    __tablename__ = "sign_in_throttles"
+
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime | None]  # a quiet spell after it starts the count again
+    next_allowed_at: Mapped[datetime | None]  # set once failures pass the free ones
+    last_success_at: Mapped[datetime | None]  # this address is known: failures elsewhere do not slow it

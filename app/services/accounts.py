@@ -35,7 +35,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
     try:
         return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
+    except (VerificationError, InvalidHashError, UnicodeEncodeError):  # a lone surrogate is no password
         return False
 
 
@@ -100,6 +100,51 @@ def create_user(session: Session, now: datetime, *, username: str, name: str, ro
     session.add(user)
     session.flush()
     return user
+
+
+def user_by_username(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    if user is None:
+        raise NotFound(f"no user {username!r}", field="username")
+    return user
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Every web session issued to `user` so far stops working (their id carries the old version)."""
+    user.session_version = User.session_version + 1  # in SQL: two changes at once both count
+    session.flush()
+
+
+def set_password(session: Session, now: datetime, user: User, password: str) -> None:
+    """A new password; every earlier session ends (flushed, not committed)."""
+    if password is None or len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    user.password_hash = hash_password(password)
+    end_sessions(session, user)
+
+
+def set_role(session: Session, now: datetime, user: User, role: str, agency_code: str | None = None,
+             jurisdiction_code: str | None = None) -> bool:
+    """A new role and scope; when anything changed every earlier session ends. True if it changed."""
+    agency, jurisdiction = _scope(session, role, agency_code, jurisdiction_code)
+    new = (role, agency.id if agency else None, jurisdiction.id if jurisdiction else None)
+    if new == (user.role, user.agency_id, user.jurisdiction_id):
+        return False
+    user.role, user.agency_id, user.jurisdiction_id = new
+    end_sessions(session, user)
+    return True
+
+
+def set_active(session: Session, now: datetime, user: User, active: bool) -> bool:
+    """Activates or deactivates; a deactivated user's sessions end. True if it changed."""
+    if bool(user.active) == bool(active):
+        return False
+    user.active = bool(active)
+    if not active:
+        end_sessions(session, user)
+    else:
+        session.flush()
+    return True
 
 
 def _digest(secret: str) -> str:

@@ -1,6 +1,7 @@
 """Who is signed in, what their role lets them see, and the Actor their actions are recorded as."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import wraps
 
@@ -36,12 +37,14 @@ class StaffUser:
     jurisdiction_id: int | None
     timezone: str
     language: str
+    session_version: int = 0
     is_authenticated: bool = True
     is_active: bool = True
     is_anonymous: bool = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session cookie holds: the id and the session version it was issued under."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def actor(self) -> Actor:
@@ -65,19 +68,28 @@ def _staff_user(row) -> StaffUser:
     user, agency_name, jurisdiction_id, timezone = row
     return StaffUser(id=user.id, username=user.username, name=user.name, role=user.role, agency_id=user.agency_id,
                      agency_name=agency_name, jurisdiction_id=jurisdiction_id, timezone=timezone or "Asia/Jakarta",
-                     language=user.language if user.language in ("id", "en") else "id")
+                     language=user.language if user.language in ("id", "en") else "id",
+                     session_version=user.session_version)
 
 
 def staff_user(session, user: User) -> StaffUser:
     return _staff_user(session.execute(_staff_user_query().where(User.id == user.id)).one())
 
 
+_SESSION_ID = re.compile(r"([1-9][0-9]{0,9}):([0-9]{1,10})")
+
+
 def load_user(user_id: str) -> StaffUser | None:
-    """One query per request: the user with their agency's name and their jurisdiction's zone."""
-    if not user_id or not user_id.isdigit():
+    """One query per request: the user with their agency's name and their jurisdiction's zone, if
+    the session was issued under their current session version (sign-out, a new password or role
+    and deactivation raise it); anything else in the cookie is no session."""
+    match = _SESSION_ID.fullmatch(user_id or "")
+    if match is None or int(match.group(1)) > 2**31 - 1:
         return None
-    row = db_session().execute(_staff_user_query().where(User.id == int(user_id))).first()
+    row = db_session().execute(_staff_user_query().where(User.id == int(match.group(1)))).first()
     if row is None or not row[0].active or row[0].role not in WEB_ROLES:
+        return None
+    if row[0].session_version != int(match.group(2)):
         return None
     return _staff_user(row)
 

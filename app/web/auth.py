@@ -1,9 +1,10 @@
-"""Sign-in: argon2-checked passwords, a lockout after repeated failures, rate limited per address."""
+"""Sign-in: argon2-checked passwords, throttled per typed username and address (app/services/web_auth.py)
+and rate limited per address; unknown and known usernames get the same answer."""
 from __future__ import annotations
 
 import math
 
-from flask import Blueprint, redirect, render_template, request, session as cookie, url_for
+from flask import Blueprint, redirect, render_template, request, session as cookie
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
@@ -15,6 +16,12 @@ from app.web.views import home_for, install_error_pages, safe_next
 bp = Blueprint("auth", __name__)
 
 
+def _wait_text(seconds: int) -> str:
+    if seconds < 60:
+        return _("%(seconds)s seconds", seconds=seconds)
+    return _("%(minutes)s minutes", minutes=math.ceil(seconds / 60))
+
+
 @bp.route("/signin", methods=["GET", "POST"])
 def signin():
     if current_user.is_authenticated and request.method == "GET":
@@ -22,10 +29,11 @@ def signin():
     error = None
     username = ""
     status = 200
+    headers = {}
     if request.method == "POST":
         username = request.form.get("username", "")
         session = db_session()
-        result = web_auth.sign_in(session, now(), username, request.form.get("password", ""))
+        result = web_auth.sign_in(session, now(), username, request.form.get("password", ""), request.remote_addr)
         if result.outcome == "ok":
             user = staff_user(session, result.user)
             cookie.clear()  # a fresh session: no fixation of a cookie set before sign-in
@@ -33,15 +41,16 @@ def signin():
             cookie["lang"] = user.language
             cookie.permanent = True
             return redirect(safe_next(request.args.get("next"), home_for(user.role)))
-        if result.outcome == "locked":
-            minutes = max(1, math.ceil((result.locked_until - now()).total_seconds() / 60))
-            error = _("Too many failed attempts: this account is locked for %(minutes)s more minutes. "
-                      "An administrator can unlock it.", minutes=minutes)
-            status = 423
+        if result.outcome == "throttled":
+            # The same words for every username, existing or not: the throttle is the typed name's.
+            error = _("Too many failed sign-in attempts for this username. Try again in %(wait)s, "
+                      "or ask an administrator to clear the sign-in block.", wait=_wait_text(result.retry_after))
+            status = 429
+            headers["Retry-After"] = str(result.retry_after)
         else:
             error = _("Wrong username or password.")
             status = 401
-    return render_template("signin.html", error=error, username=username), status
+    return render_template("signin.html", error=error, username=username), status, headers
 
 
 install_error_pages(bp)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -15,7 +15,7 @@ from app.extensions import db_session, now
 from app.models import OPEN_STATUSES, ROLES, Agency, ApiToken, Category, Complaint, Jurisdiction, SlaPolicy, User
 from app.services import agencies as agency_service, policies, routing, web_auth
 from app.services.errors import ServiceError
-from app.web.access import SETTINGS_ROLES, roles_required
+from app.web.access import SETTINGS_ROLES, roles_required, staff_user
 from app.web.views import install_error_pages
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -236,33 +236,67 @@ def _preview(session, jurisdiction: Jurisdiction, category: Category | None, eff
     }
 
 
-@bp.route("/users", methods=["GET", "POST"])
-@roles_required(*SETTINGS_ROLES)
-def users():
+def _users_page(error: str | None = None, form=None, form_for: str | None = None, status: int = 422):
     session = db_session()
-    error = None
-    form = request.form if request.method == "POST" else {}
-    if request.method == "POST":
-        try:
-            if form.get("unlock"):
-                user = web_auth.unlock(session, now(), int(form["unlock"]))
-                flash(_("%(name)s can sign in again.", name=user.name), "success")
-            else:
-                user = web_auth.create_staff_user(
-                    session, now(), username=form.get("username", ""), name=form.get("name", ""),
-                    role=form.get("role", ""), password=form.get("password", ""),
-                    agency_code=form.get("agency") or None, jurisdiction_code=form.get("jurisdiction") or None,
-                    email=form.get("email") or None, phone=form.get("phone") or None)
-                flash(_("User %(username)s created.", username=user.username), "success")
-            return redirect(url_for("settings.users"), 303)
-        except (ServiceError, ValueError) as exc:
-            session.rollback()
-            error = getattr(exc, "message", str(exc))
     rows = list(session.scalars(select(User).options(selectinload(User.agency)).order_by(User.role, User.username)))
     return render_template("settings/users.html", users=rows, roles=[r for r in ROLES if r != "partner"],
                            agencies=list(session.scalars(select(Agency).order_by(Agency.code))),
-                           jurisdictions=_jurisdictions(session), form=form, error=error, now_at=now()), \
-        (422 if error else 200)
+                           jurisdictions=_jurisdictions(session), form=form or {}, form_for=form_for, error=error,
+                           throttles=web_auth.throttles(session, now()), now_at=now()), \
+        (status if error else 200)
+
+
+def _user_error_text(exc: ServiceError) -> str:
+    if exc.code == "own_account":
+        return _("You cannot change your own role or deactivate yourself: ask another administrator.")
+    return exc.message
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@roles_required(*SETTINGS_ROLES)
+def users():
+    if request.method == "GET":
+        return _users_page()
+    session = db_session()
+    form = request.form
+    try:
+        if form.get("clear_throttle"):
+            user = web_auth.clear_user_throttle(session, now(), int(form["clear_throttle"]))
+            flash(_("%(name)s can try to sign in again at once, from any address.", name=user.name), "success")
+        else:
+            user = web_auth.create_staff_user(
+                session, now(), username=form.get("username", ""), name=form.get("name", ""),
+                role=form.get("role", ""), password=form.get("password", ""),
+                agency_code=form.get("agency") or None, jurisdiction_code=form.get("jurisdiction") or None,
+                email=form.get("email") or None, phone=form.get("phone") or None)
+            flash(_("User %(username)s created.", username=user.username), "success")
+    except (ServiceError, ValueError) as exc:
+        session.rollback()
+        return _users_page(error=getattr(exc, "message", str(exc)), form=form, form_for="new-user")
+    return redirect(url_for("settings.users"), 303)
+
+
+@bp.post("/users/<int:user_id>")
+@roles_required(*SETTINGS_ROLES)
+def edit_user(user_id: int):
+    """Role and scope, active flag, a new password: any of them ends the user's earlier sessions."""
+    session = db_session()
+    form = request.form
+    try:
+        user, ended = web_auth.update_staff_user(
+            session, now(), current_user.actor, user_id, role=form.get("role", ""),
+            agency_code=form.get("agency") or None, jurisdiction_code=form.get("jurisdiction") or None,
+            active=form.get("active") == "1", password=form.get("password") or None)
+    except ServiceError as exc:
+        session.rollback()
+        return _users_page(error=_user_error_text(exc), form=form, form_for=f"user-{user_id}", status=exc.status)
+    if ended and user.id == current_user.id:
+        login_user(staff_user(session, user))  # the admin's own new password: this session goes on
+    if ended:
+        flash(_("%(name)s saved. Their earlier sessions have ended: they sign in again.", name=user.name), "success")
+    else:
+        flash(_("%(name)s saved.", name=user.name), "success")
+    return redirect(url_for("settings.users") + f"#user-{user.id}", 303)
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

@@ -48,6 +48,8 @@ def home():
 
 @bp.post("/signout")
 def signout():
+    if current_user.is_authenticated:  # server-side: a copy of this cookie stops working too
+        web_auth.sign_out(db_session(), now(), current_user.id)
     logout_user()
     cookie.clear()
     return redirect(url_for("auth.signin"))

@@ -228,3 +228,68 @@ def test_audit_verify_names_a_complaint_whose_trail_was_edited_behind_the_apps_b
     assert result.exit_code == 1
     assert f"{complaint.ticket}: " in result.stdout
     assert "complaints fail verification" in result.stderr
+
+
+def _signed_in(app, username: str, password: str = "sigap-demo-2026"):
+    import re
+
+    client = app.test_client()
+    page = client.get("/signin").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/signin", data={"csrf_token": token, "username": username, "password": password})
+    assert response.status_code == 302, response.status_code
+    return client
+
+
+def _still_signed_in(client) -> bool:
+    return client.get("/dashboard").status_code == 200
+
+
+def test_users_set_password_set_role_deactivate_and_sign_out_end_the_users_sessions(app, run, session):
+    cases = [
+        (("users", "set-password", "supervisor", "--password", "a-brand-new-secret"), "earlier sessions have ended"),
+        (("users", "set-role", "supervisor", "--role", "supervisor", "--jurisdiction", "sabu_raijua"),
+         "is now supervisor"),
+        (("users", "sign-out", "supervisor"), "every session of supervisor has ended"),
+        (("users", "deactivate", "supervisor"), "supervisor deactivated"),
+    ]
+    password = "sigap-demo-2026"
+    for args, message in cases:
+        client = _signed_in(app, "supervisor", password)
+        assert _still_signed_in(client)
+        result = run(*args)
+        assert result.exit_code == 0, result.output
+        assert message in result.output
+        assert not _still_signed_in(client), args
+        password = "a-brand-new-secret"
+    result = run("users", "activate", "supervisor")
+    assert result.exit_code == 0 and "supervisor activated" in result.output
+    assert _still_signed_in(_signed_in(app, "supervisor", password))
+
+
+def test_users_set_role_to_the_same_role_keeps_the_sessions(app, run):
+    client = _signed_in(app, "official")
+    result = run("users", "set-role", "official", "--role", "official", "--jurisdiction", "banyuwangi")
+    assert result.exit_code == 0 and "nothing changed" in result.output
+    assert _still_signed_in(client)
+
+
+def test_users_clear_throttle_lets_anyone_try_that_username_again(run, session, clock):
+    from app.services import web_auth
+
+    for name in ("officer.disperkim", "not.a.user"):
+        outcomes = [web_auth.sign_in(session, clock.now(), name, "wrong-password-123", "192.0.2.77").outcome
+                    for _ in range(6)]
+        assert outcomes == ["invalid"] * 5 + ["throttled"]
+        result = run("users", "clear-throttle", name.upper())
+        assert result.exit_code == 0, result.output
+        assert f"sign-in throttle of '{name}' cleared" in result.output
+        assert web_auth.sign_in(session, clock.now(), name, "wrong-password-123", "192.0.2.77").outcome == "invalid"
+
+
+def test_user_changes_for_an_unknown_user_are_one_clean_line(run):
+    for args in (("users", "set-password", "nobody.here", "--password", "long enough secret"),
+                 ("users", "set-role", "nobody.here", "--role", "admin"),
+                 ("users", "deactivate", "nobody.here"), ("users", "sign-out", "nobody.here")):
+        result = run(*args)
+        assert result.exit_code == 1 and result.output.startswith("Error: no user 'nobody.here'"), result.output

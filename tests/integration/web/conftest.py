@@ -58,6 +58,16 @@ def browser(client):
 
 
 @pytest.fixture
+def browser_at(app):
+    """A separate browser (its own cookies) at a client address of its own."""
+    def make(address: str) -> Browser:
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        return Browser(client)
+    return make
+
+
+@pytest.fixture
 def make_complaint(session, clock):
     def make(category="hunger", jurisdiction="banyuwangi", village=None, district="Glagah", minutes_ago=0,
              description="Ibu Sumi tidak bisa makan sejak dua hari", phone="+6281234567890", **extra):

@@ -56,15 +56,17 @@ def test_admin_creates_a_user_who_can_then_sign_in(browser, client, app):
     assert browser.sign_in("officer.baru", "kata-sandi-baru-2026").headers["Location"].endswith("/queue")
 
 
-def test_admin_unlocks_a_locked_account(browser, session, clock):
+def test_admin_clears_a_sign_in_throttle(browser, browser_at, session):
     user = session.scalar(select(User).where(User.username == "head.dinkes"))
-    user.locked_until = clock.now() + timedelta(minutes=10)
-    session.flush()
+    there = browser_at("198.51.100.90")
+    assert [there.sign_in("head.dinkes", "wrong-password-123").status_code for _ in range(6)] == [401] * 5 + [429]
     browser.sign_in("admin")
-    assert 'name="unlock"' in browser.get("/settings/users").get_data(as_text=True)
-    browser.post("/settings/users", {"unlock": str(user.id)})
-    session.refresh(user)
-    assert user.locked_until is None
+    page = browser.get("/settings/users").get_data(as_text=True)
+    row = page.split('data-user="head.dinkes"', 1)[1].split("</tr>", 1)[0]
+    assert 'name="clear_throttle"' in row
+    assert browser.post("/settings/users", {"clear_throttle": str(user.id)}).status_code == 303
+    assert 'name="clear_throttle"' not in browser.get("/settings/users").get_data(as_text=True)
+    assert there.sign_in("head.dinkes").status_code == 302  # at once, from the same address
 
 
 def test_a_new_api_token_is_shown_once_and_stored_only_as_a_hash(browser, session):
