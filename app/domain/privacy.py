@@ -64,6 +64,12 @@ PUBLIC_EVENT_KINDS = ("received", "routed", "assigned", "transferred", "acknowle
 PUBLIC_NOTE_KINDS = ("handled",)
 
 
+def sees_staff_names(actor: Actor) -> bool:
+    """Which officer holds a complaint and which official a breach is charged to are internal:
+    staff see them, partner systems do not."""
+    return actor.role != "partner"
+
+
 def reads_full_trail(actor: Actor) -> bool:
     """Staff (and the system) read every event with its notes, actors and hash chain; partners do not."""
     return actor.role != "partner"

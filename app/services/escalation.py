@@ -307,15 +307,16 @@ def close_settled(session: Session, now: datetime, *, window: timedelta = CONFIR
 
 # ---- breaches for the API --------------------------------------------------------------------
 
-def breach_to_dict(breach: Breach) -> dict:
-    """A breach as the API shows it (UTC ISO-8601 with Z)."""
+def breach_to_dict(breach: Breach, official: bool = True) -> dict:
+    """A breach as the API shows it (UTC ISO-8601 with Z); `official=False` leaves out whom it is
+    charged to (for readers who may not see staff names)."""
     agency = breach.agency
     return {
         "id": breach.id,
         "ticket": breach.complaint.ticket if breach.complaint is not None else None,
         "kind": breach.kind,
         "agency": {"code": agency.code, "name": agency.name} if agency is not None else None,
-        "official": {"id": breach.official_id, "name": breach.official_name},
+        "official": {"id": breach.official_id, "name": breach.official_name} if official else None,
         "due_at": isoformat_z(breach.due_at),
         "detected_at": isoformat_z(breach.detected_at),
         "met_at": isoformat_z(breach.met_at),

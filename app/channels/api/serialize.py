@@ -14,6 +14,7 @@ def complaint(c: Complaint, actor: Actor) -> dict:
         "name": shown.name, "phone": shown.phone, "telegram_chat_id": shown.telegram_chat_id,
     }
     policy = c.sla_policy
+    staff_names = privacy.sees_staff_names(actor)
     return {
         "ticket": c.ticket,
         "status": c.status,
@@ -28,7 +29,7 @@ def complaint(c: Complaint, actor: Actor) -> dict:
         "channel": c.channel,
         "reporter": reporter,
         "agency": {"code": c.agency.code, "name": c.agency.name} if c.agency else None,
-        "assignee": {"id": c.assignee.id, "name": c.assignee.name} if c.assignee else None,
+        "assignee": {"id": c.assignee.id, "name": c.assignee.name} if c.assignee and staff_names else None,
         "received_at": isoformat_z(c.received_at),
         "triage_due_at": isoformat_z(c.triage_due_at),
         "ack_due_at": isoformat_z(c.ack_due_at),
@@ -46,7 +47,7 @@ def complaint(c: Complaint, actor: Actor) -> dict:
         "reopened_count": c.reopened_count,
         "next_step": c.next_step,
         "next_step_at": isoformat_z(c.next_step_at),
-        "breaches": [breach_to_dict(b) for b in c.breaches],
+        "breaches": [breach_to_dict(b, official=staff_names) for b in c.breaches],
         "sla_policy": {
             "id": policy.id, "handle_minutes": policy.handle_minutes,
             "acknowledge_minutes": policy.acknowledge_minutes, "effective_from": isoformat_z(policy.effective_from),

@@ -66,3 +66,16 @@ def test_staff_keep_the_whole_trail_with_its_hash_chain(client, bearer, session,
     assert {"viewed", "assigned", "acknowledged", "transferred", "handled", "reopened"} <= set(kinds)
     assert all(e["hash"] and "prev_hash" in e and "actor" in e for e in body["items"])
     assert {e["note"] for e in body["items"]} >= set(NOTES)
+
+
+def test_a_partners_view_of_its_complaint_names_no_officer_and_no_charged_official(client, bearer, session, clock):
+    partner = bearer("partner")
+    ticket = client.post("/api/v1/complaints", json=BODY, headers=partner).json["ticket"]
+    lifecycle.assign(session, clock.now(), ticket, _user_actor(session, "supervisor"), assignee="officer.dinsos")
+    clock.advance(hours=5)
+    escalation.run_due_steps(session, clock.now())  # both deadlines missed: breaches charged to the head
+    seen = client.get(f"/api/v1/complaints/{ticket}", headers=partner).json
+    assert seen["breaches"] and all(b["official"] is None for b in seen["breaches"])
+    assert seen["assignee"] is None
+    staff = client.get(f"/api/v1/complaints/{ticket}", headers=bearer("supervisor")).json
+    assert staff["assignee"]["name"] and staff["breaches"][0]["official"]["name"]
