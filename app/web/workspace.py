@@ -3,7 +3,7 @@ actions on it, and the counter form for walk-in and phone reports."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
