@@ -14,6 +14,9 @@ from config import Settings, load_settings
 def create_app(settings: Settings | None = None, clock: Clock | None = None, engine=None) -> Flask:
     settings = settings or load_settings()
     app = Flask(__name__, instance_relative_config=True)
+    from app import inbound
+
+    inbound.install(app)  # how every request's input is read (JSON depth, NaN, NUL)
     app.config.update(settings.flask_config())
     engine = engine or make_engine(settings.database_url)
     app.extensions["sigap"] = SigapState(

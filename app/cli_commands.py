@@ -11,6 +11,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.clock import in_service_years
 from app.extensions import state
 from app.models import ROLES, Jurisdiction
 from app.services.errors import ServiceError
@@ -56,6 +57,8 @@ def parse_local_time(text: str, tz: str) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(tz))
+    if not in_service_years(parsed):  # checked before moving it to UTC, where 0001-01-01 overflows
+        raise click.ClickException(f"{text!r} is outside the years Sigap serves (2000 to 2099)")
     return parsed.astimezone(timezone.utc)
 
 

@@ -33,6 +33,17 @@ class FrozenClock(Clock):
         return self._now
 
 
+# Instants Sigap accepts from outside (a form, a query, a JSON body, the command line). Beyond these
+# years a date is a typo or an attack, and datetime's far ends overflow when moved between zones.
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+
+
+def in_service_years(dt: datetime) -> bool:
+    """True for an aware instant from 2000 up to (not including) 2100."""
+    return dt.tzinfo is not None and EARLIEST <= dt < LATEST
+
+
 def utc(dt: datetime) -> datetime:
     """Aware UTC; naive values are refused rather than guessed."""
     if dt.tzinfo is None:

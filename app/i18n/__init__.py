@@ -27,7 +27,8 @@ def catalogue() -> dict[str, dict[str, str]]:
 
 
 def normalise_language(lang: str | None) -> str:
-    lang = (lang or "").lower()[:2]
+    """One of LANGUAGES; anything else (an unknown code, a number sent as the language) is the default."""
+    lang = (lang if isinstance(lang, str) else "").lower()[:2]
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 

@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from app.domain.phone import to_e164
 from app.models import AGENCY_ROLES, ROLES, Agency, ApiToken, Jurisdiction, User
 from app.services import partner_webhooks
 from app.services.errors import NotFound, ValidationFailed
@@ -21,6 +22,8 @@ TOKEN_SHOWN_CHARS = 12  # "sgp_" + 8 characters: enough to name a token in `toke
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 MIN_PASSWORD_LENGTH = 10
+MAX_NAME = 200  # users.name and users.email
+MAX_TOKEN_NAME = 120  # api_tokens.name
 
 _hasher = PasswordHasher()
 
@@ -85,12 +88,18 @@ def create_user(session: Session, now: datetime, *, username: str, name: str, ro
                                field="username")
     if not (name or "").strip():
         raise ValidationFailed("name is required", field="name")
+    if len(name.strip()) > MAX_NAME:
+        raise ValidationFailed(f"name is longer than {MAX_NAME} characters", field="name")
+    if phone is not None:  # where the user's alerts go by SMS
+        phone = to_e164(phone)
+        if phone is None:
+            raise ValidationFailed("phone is not a valid phone number (e.g. +62 812 3456 7890)", field="phone")
     agency, jurisdiction = _scope(session, role, agency_code, jurisdiction_code)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValidationFailed(f"username {username!r} is already taken", field="username")
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password")
-    if email is not None and "@" not in email:
+    if email is not None and ("@" not in email or len(email) > MAX_NAME):
         raise ValidationFailed(f"not an e-mail address: {email!r}", field="email")
     if password_hash is None and password is not None:
         password_hash = hash_password(password)
@@ -155,6 +164,8 @@ def create_token(session: Session, now: datetime, *, role: str, agency_code: str
                  jurisdiction_code: str | None = None, name: str | None = None,
                  user: User | None = None) -> tuple[ApiToken, str]:
     """A new API token and its secret; only the secret's sha256 and its first characters are stored."""
+    if name is not None and len(name) > MAX_TOKEN_NAME:
+        raise ValidationFailed(f"name is longer than {MAX_TOKEN_NAME} characters", field="name")
     agency, jurisdiction = _scope(session, role, agency_code, jurisdiction_code)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(token_hash=_digest(secret), prefix=secret[:TOKEN_SHOWN_CHARS], name=name, role=role,

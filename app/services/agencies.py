@@ -115,7 +115,8 @@ def update_agency(session: Session, now: datetime, actor: Actor, code: str, *, n
     """Rename an agency, set its accountable head (an agency head of that agency, or none) with the
     name and title printed on contracts, or its duty phone (E.164). Commits."""
     require_admin(actor, "agencies")
-    agency = session.scalar(select(Agency).where(Agency.code == (code or "").strip()))
+    wanted = code.strip() if isinstance(code, str) else ""
+    agency = session.scalar(select(Agency).where(Agency.code == wanted)) if CODE.match(wanted) else None
     if agency is None:
         raise NotFound(f"no agency {code!r}", code="unknown_agency")
     # Everything is checked before anything changes: bad input stores nothing.

@@ -356,10 +356,18 @@ def claimed_received_at(session: Session, complaint: Complaint) -> datetime | No
 
 
 def get_by_ticket(session: Session, ticket: str, *, lock: bool = False) -> Complaint:
-    stmt = select(Complaint).where(Complaint.ticket == (ticket or "").strip().upper())
+    wanted = ticket.strip().upper() if isinstance(ticket, str) else ""
+    if not _ticket_shaped(wanted):  # text holding NUL cannot even be compared on PostgreSQL
+        raise NotFound(f"no complaint with ticket {ticket!r}")
+    stmt = select(Complaint).where(Complaint.ticket == wanted)
     if lock:
         stmt = stmt.with_for_update()
     complaint = session.scalar(stmt)
     if complaint is None:
         raise NotFound(f"no complaint with ticket {ticket!r}")
     return complaint
+
+
+def _ticket_shaped(text: str) -> bool:
+    """BWI-2026-000123, with room for other prefixes: ASCII letters, digits and hyphens."""
+    return 0 < len(text) <= 64 and text.isascii() and text.replace("-", "").isalnum()

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import lifecycle as machine
 from app.domain.actor import SYSTEM, Actor
+from app.domain.ids import looks_numeric, row_id
 from app.domain.sla import minutes_late
 from app.models import Agency, Breach, Complaint, User
 from app.services import audit, complaint_files, notifications, sla_clock
@@ -75,6 +76,15 @@ def _note(note, required: bool = False, what: str = "note") -> str | None:
     return note
 
 
+def _ticket_ref(value, field: str) -> str | None:
+    """A ticket named in a request (the complaint this one repeats or duplicates): text or nothing."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed(f"{field} must be a ticket such as BWI-2026-000123", field=field)
+    return value.strip()
+
+
 def _transition(complaint: Complaint, action: str) -> str:
     try:
         return machine.next_status(action, complaint.status)
@@ -118,9 +128,9 @@ def _agency(session: Session, code: str, complaint: Complaint) -> Agency:
 
 def _user(session: Session, ref, agency_id: int | None) -> User:
     query = select(User).where(User.active.is_(True))
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        query = query.where(User.id == int(ref))
-    elif isinstance(ref, str) and ref:
+    if looks_numeric(ref):  # an id: one too large for any row names nobody (and must not reach the driver)
+        query = query.where(User.id == (row_id(ref) or 0))
+    elif isinstance(ref, str) and ref.strip():
         query = query.where(User.username == ref.strip())
     else:
         raise ValidationFailed("assignee must be a username or user id", field="assignee")
@@ -218,6 +228,7 @@ def reopen(session: Session, now: datetime, ticket: str, actor: Actor, note: str
 
 def reject(session: Session, now: datetime, ticket: str, actor: Actor, reason: str,
            duplicate_of: str | None = None, note: str | None = None) -> Complaint:
+    duplicate_of = _ticket_ref(duplicate_of, "duplicate_of")
     complaint = _begin(session, ticket, actor, "reject")
     note = _note(note)
     if reason not in machine.REJECT_REASONS:
@@ -297,6 +308,7 @@ def _root(complaint: Complaint) -> Complaint:
 def link_repeat(session: Session, now: datetime, ticket: str, actor: Actor, of_ticket: str,
                 note: str | None = None) -> Complaint:
     """Mark a repeat report about the same person: the earliest report's deadlines apply."""
+    of_ticket = _ticket_ref(of_ticket, "of_ticket")
     complaint = _begin(session, ticket, actor, "link_repeat")
     note = _note(note)
     _transition(complaint, "link_repeat")

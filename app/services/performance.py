@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.domain import performance as rules
 from app.domain.actor import Actor
+from app.domain.ids import looks_numeric, row_id
 from app.models import Agency, Breach, Category, Complaint, District, Event, Jurisdiction, User
 from app.models.performance import PerformanceContract
 from app.services import performance_rollup
@@ -577,8 +578,9 @@ def create_contract(session: Session, now: datetime, actor: Actor, *, official: 
     if actor.role != "admin" and actor.kind != "system":
         raise Forbidden("only administrators enter performance contracts")
     per = parse_period(period)
-    if isinstance(official, int) or (isinstance(official, str) and official.strip().isdigit()):
-        user = session.get(User, int(official))
+    if looks_numeric(official):  # an id; one larger than any row names nobody
+        official_id = row_id(official)
+        user = session.get(User, official_id) if official_id else None
     elif isinstance(official, str) and official.strip():
         user = session.scalar(select(User).where(User.username == official.strip()))
     else:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.clock import in_service_years
 from app.models import OPEN_STATUSES, Category, Complaint, Jurisdiction, SlaPolicy
 from app.services.errors import NotFound, ValidationFailed
 
@@ -56,6 +57,8 @@ def set_target(session: Session, now: datetime, *, jurisdiction_code: str, handl
     copying everything but the targets from the scope's latest version. Commits."""
     if effective_from.tzinfo is None:
         raise ValidationFailed("effective_from needs a time zone", field="effective_from")
+    if not in_service_years(effective_from):
+        raise ValidationFailed("effective_from must lie between 2000 and 2099", field="effective_from")
     jurisdiction = _jurisdiction(session, jurisdiction_code)
     category = _category(session, category_code) if category_code else None
     handle_minutes = _minutes(handle_minutes, "handle_minutes")

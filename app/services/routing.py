@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.actor import Actor
+from app.domain.ids import row_id
 from app.models import Agency, Category, District, Jurisdiction, RoutingRule
 from app.services import agencies, places
 from app.services.errors import NotFound, ValidationFailed
@@ -154,7 +155,7 @@ def add_rule(session: Session, now: datetime, actor: Actor, *, jurisdiction_code
 
 
 def _rule(session: Session, rule_id) -> RoutingRule:
-    rule = session.get(RoutingRule, rule_id) if isinstance(rule_id, int) else None
+    rule = session.get(RoutingRule, rule_id) if isinstance(rule_id, int) and row_id(rule_id) else None
     if rule is None:
         raise NotFound(f"no routing rule #{rule_id}", code="unknown_rule")
     return rule

@@ -1,11 +1,12 @@
 """Supervisor dashboard (open complaints by time left, counts, map, live updates) and the triage queue."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
-from flask_babel import get_locale
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from app.clock import isoformat_z
+from app.domain.ids import row_id
 from app.extensions import db_session, now
 from app.services import dashboard as queries
 from app.web.access import DASHBOARD_ROLES, TRIAGE_ROLES, roles_required
@@ -28,11 +29,15 @@ def scope_for(user) -> queries.Scope:
 
 
 def filters_from(args, *, agency_fixed: bool = False) -> queries.Filters:
-    district = args.get("district", "")
+    """The board's filters from a query string; a district that is not a district id is a 400."""
+    district = args.get("district", "").strip()
+    district_id = row_id(district) if district else None
+    if district and district_id is None:
+        abort(400, description=_("Choose the district from the list."))
     return queries.Filters(
         agency=None if agency_fixed else (args.get("agency") or None),
         category=args.get("category") or None,
-        district_id=int(district) if district.isdigit() else None,
+        district_id=district_id,
         state=args.get("state") if args.get("state") in queries.STATES else None,
         status=args.get("status") if args.get("status") in ("received", "triage", "assigned", "acknowledged") else None,
     )

@@ -1,13 +1,14 @@
-"""Template filters: times in the jurisdiction's local zone, durations, ISO instants for the countdown."""
+"""Template filters: times in the jurisdiction's local zone, durations, ISO instants for the countdown;
+and the reverse, a date and time typed on a form."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_babel import get_locale, gettext as _
 
-from app.clock import isoformat_z
+from app.clock import in_service_years, isoformat_z
 
 MONTHS = {
     "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
@@ -29,6 +30,18 @@ def local_time(dt: datetime | None, tz: str, with_date: bool = True) -> str:
     if not with_date:
         return clock
     return f"{local.day} {MONTHS[_lang()][local.month - 1]} {local.year} {clock}"
+
+
+def parse_local(date_text: str, time_text: str, tz: str) -> datetime:
+    """'2027-01-01' and '08:00' typed in the jurisdiction's zone, as aware UTC; ValueError when they
+    are no date and time or lie outside Sigap's years (see app.clock)."""
+    local = datetime.strptime(f"{(date_text or '').strip()} {(time_text or '').strip()}", "%Y-%m-%d %H:%M")
+    if not 2000 <= local.year < 2100:  # before moving it to UTC: 0001-01-01 in WIB is no UTC instant at all
+        raise ValueError(f"{local.year} is outside Sigap's years")
+    moment = local.replace(tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
+    if not in_service_years(moment):
+        raise ValueError(f"{local.year} is outside Sigap's years")
+    return moment
 
 
 def duration(delta: timedelta | None) -> str:

@@ -2,20 +2,21 @@
 version will and will not touch), staff users and API tokens."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.domain.ids import row_id, whole_number
 from app.extensions import db_session, now
 from app.models import OPEN_STATUSES, ROLES, Agency, ApiToken, Category, Complaint, Jurisdiction, SlaPolicy, User
 from app.services import agencies as agency_service, policies, routing, web_auth
 from app.services.errors import ServiceError
 from app.web.access import SETTINGS_ROLES, roles_required, staff_user
+from app.web.formatting import parse_local
 from app.web.views import install_error_pages
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -155,14 +156,11 @@ def change_rule(rule_id: int):
 
 
 def _parse_effective(form, tz: str) -> datetime:
-    local = datetime.strptime(f"{form.get('effective_date', '').strip()} {form.get('effective_time', '00:00').strip()}",
-                              "%Y-%m-%d %H:%M")
-    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
+    return parse_local(form.get("effective_date", ""), form.get("effective_time", "00:00"), tz)
 
 
 def _int_or_none(value):
-    value = (value or "").strip()
-    return int(value) if value.isdigit() else None
+    return whole_number(value or "")
 
 
 @bp.route("/policies", methods=["GET", "POST"])
@@ -261,7 +259,10 @@ def users():
     form = request.form
     try:
         if form.get("clear_throttle"):
-            user = web_auth.clear_user_throttle(session, now(), int(form["clear_throttle"]))
+            user_id = row_id(form["clear_throttle"])
+            if user_id is None:
+                raise ValueError(_("No such user."))
+            user = web_auth.clear_user_throttle(session, now(), user_id)
             flash(_("%(name)s can try to sign in again at once, from any address.", name=user.name), "success")
         else:
             user = web_auth.create_staff_user(
@@ -280,6 +281,8 @@ def users():
 @roles_required(*SETTINGS_ROLES)
 def edit_user(user_id: int):
     """Role and scope, active flag, a new password: any of them ends the user's earlier sessions."""
+    if row_id(user_id) is None:
+        abort(404)
     session = db_session()
     form = request.form
     try:

@@ -20,7 +20,7 @@ from app.services import dashboard as queries
 from app.services.errors import ServiceError, ValidationFailed
 from app.web.access import ACTING_ROLES, INTAKE_ROLES, QUEUE_ROLES, WEB_ROLES, roles_required
 from app.web.dashboard import _lang, filters_from, poll_seconds, scope_for
-from app.web.formatting import local_time
+from app.web.formatting import local_time, parse_local
 from app.web.views import install_error_pages
 
 bp = Blueprint("workspace", __name__)
@@ -258,8 +258,8 @@ def counter():
             errors["jurisdiction"] = _("Choose the regency.")
         received_at = None
         try:
-            received_at = _parse_local(form.get("received_date", ""), form.get("received_time", ""),
-                                       jurisdiction.timezone if jurisdiction else "Asia/Jakarta")
+            received_at = parse_local(form.get("received_date", ""), form.get("received_time", ""),
+                                      jurisdiction.timezone if jurisdiction else "Asia/Jakarta")
         except ValueError:
             errors["received_at"] = _("Give the date and time the report was received.")
         if received_at and received_at > now():
@@ -297,11 +297,6 @@ def _jurisdictions_for(session) -> list[Jurisdiction]:
     if current_user.jurisdiction_id is not None:
         query = query.where(Jurisdiction.id == current_user.jurisdiction_id)
     return list(session.scalars(query))
-
-
-def _parse_local(date_text: str, time_text: str, tz: str) -> datetime:
-    local = datetime.strptime(f"{date_text.strip()} {time_text.strip()}", "%Y-%m-%d %H:%M")
-    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
 
 
 install_error_pages(bp)

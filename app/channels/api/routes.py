@@ -10,7 +10,7 @@ from sqlalchemy.exc import DataError
 
 from app.channels.api import bp, idempotent, ratelimit, serialize
 from app.channels.api.auth import current_actor, token_required
-from app.clock import isoformat_z
+from app.clock import in_service_years, isoformat_z
 from app.domain import privacy
 from app.domain.actor import Actor
 from app.domain.lifecycle import STATUSES
@@ -53,6 +53,8 @@ def parse_time(value, field: str) -> datetime | None:
                        f"{field} is not an ISO-8601 date-time (e.g. 2026-11-23T09:00:00+07:00)") from None
     if parsed.tzinfo is None:
         raise ApiError(422, "validation_failed", f"{field} needs a time zone (Z or an offset such as +07:00)")
+    if not in_service_years(parsed):
+        raise ApiError(422, "validation_failed", f"{field} must lie between 2000 and 2099")
     return parsed
 
 
@@ -236,7 +238,7 @@ def _complaint_action(ticket: str):
     body = json_body()
     actor = current_actor()
     action = body.get("action")
-    if action not in ACTION_FIELDS:
+    if not isinstance(action, str) or action not in ACTION_FIELDS:
         raise ApiError(422, "validation_failed", f"action must be one of: {', '.join(ACTION_FIELDS)}")
     kwargs = {name: body.get(name) for name in ACTION_FIELDS[action]}
     if action == "handle":

@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 import requests
 
+from app.domain.ids import whole_number
 from app.models import OutboxMessage
 from app.services.outbox import SendResult
 from app.services.partner_webhooks import SIGNATURE_HEADER
@@ -75,7 +76,5 @@ class WebhookSender:
 
 
 def _retry_after(response) -> float | None:
-    raw = response.headers.get("Retry-After")
-    if raw and raw.strip().isdigit():
-        return min(float(raw.strip()), 3600.0)
-    return None
+    seconds = whole_number(response.headers.get("Retry-After") or "")  # the partner's server says what it likes
+    return None if seconds is None else min(float(seconds), 3600.0)

@@ -17,6 +17,7 @@ from app.channels.open311 import bp
 from app.channels.open311 import definitions
 from app.channels.open311.formats import Open311Error, error_response, respond
 from app.domain import privacy
+from app.clock import in_service_years
 from app.domain.actor import Actor
 from app.extensions import db_session, now
 from app.i18n import t
@@ -279,14 +280,18 @@ def _when(name: str, jurisdiction: Jurisdiction, end: bool = False) -> datetime 
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            moment = datetime.combine(day + timedelta(days=1) if end else day, time(0),
+            if not 2000 <= day.year < 2100:  # before any arithmetic: 9999-12-31 has no next day
+                raise ValueError(day)
+            parsed = datetime.combine(day + timedelta(days=1) if end else day, time(0),
                                       tzinfo=ZoneInfo(jurisdiction.timezone))
-            return moment.astimezone(timezone.utc)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+        else:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:
         raise Open311Error(400, f"{name} must be a w3 date-time such as 2026-11-23T00:00:00Z") from None
     if parsed.tzinfo is None:
         raise Open311Error(400, f"{name} needs a time zone: Z or an offset such as +07:00")
+    if not in_service_years(parsed):
+        raise Open311Error(400, f"{name} must lie between 2000 and 2099")
     return parsed.astimezone(timezone.utc)
 
 

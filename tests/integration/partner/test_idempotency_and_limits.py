@@ -165,7 +165,9 @@ def test_nul_characters_in_the_api_are_dropped_or_refused_never_a_500(client, be
     assert r.status_code == 201 and r.json["description"] == "Tolong segera"
     admin = bearer("admin")
     for query in ("agency=dinsos\x00", "category=hun\x00ger", "jurisdiction=\x00"):
-        assert client.get(f"/api/v1/complaints?{query}", headers=admin).status_code == 400
+        # NUL is dropped from every query value (app/inbound.py): the answer is the one without it.
+        without = client.get(f"/api/v1/complaints?{query.replace(chr(0), '')}", headers=admin)
+        assert client.get(f"/api/v1/complaints?{query}", headers=admin).status_code == without.status_code
     assert client.get("/api/v1/complaints/BWI\x00", headers=admin).status_code in (400, 404)
 
 
