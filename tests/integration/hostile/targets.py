@@ -74,7 +74,7 @@ STAFF_PAGES: dict[str, Page] = {
     "dashboard.triage": Page("supervisor"),
     "workspace.queue": Page("officer"),
     "workspace.complaint": Page("officer", {"ticket": TICKET}),
-    "workspace.complaint_file": Page("officer", {"ticket": TICKET, "name": "evidence/nothing.jpg"}),
+    "workspace.complaint_file": Page("officer", {"ticket": TICKET, "ref": "nothing-of-this-complaint"}),
     "workspace.counter": Page("officer"),
     "sms_demo.citizen": Page("officer", extra=("phone", "style", "error")),
     "performance.report_page": Page("admin", extra=PERFORMANCE),

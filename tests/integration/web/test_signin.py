@@ -194,6 +194,6 @@ def test_staff_pages_send_security_headers(browser):
 
 def test_hostile_usernames_and_passwords_are_a_plain_refusal(browser_at):
     for n, (username, password) in enumerate([("supervisor\x00", "x"), ("\x00", "\x00"), ("a" * 5000, "b" * 5000),
-                                             ("supervisor", "sigap-demo-2026\x00"), ("💥' OR 1=1 --", "x")]):
+                                             ("supervisor", "not-the-password\x00"), ("💥' OR 1=1 --", "x")]):
         response = browser_at(f"192.0.2.{100 + n}").sign_in(username, password)
         assert response.status_code == 401, (username[:20], response.status_code)
