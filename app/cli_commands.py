@@ -65,9 +65,8 @@ def parse_local_time(text: str, tz: str) -> datetime:
 @seed_cli.command("demo")
 def seed_demo_command() -> None:
     """Load the demo jurisdictions, gazetteer, agencies, categories, policy and users (idempotent)."""
-    from app.services import seed
-
-    from app.services import escalation
+    from app.services.reference import seed
+    from app.services.sla import escalation
 
     settings = state().settings
     with unit_of_work() as (session, now):
@@ -97,7 +96,7 @@ def seed_demo_command() -> None:
 def gazetteer_import(regency: str, jurisdiction_code: str | None, name: str | None, tz: str | None,
                      prefix: str | None) -> None:
     """Create or update a jurisdiction with all the regency's kecamatan and villages."""
-    from app.services import gazetteer
+    from app.services.reference import gazetteer
 
     with unit_of_work() as (session, _now):
         result = gazetteer.import_regency(session, regency, jurisdiction_code=jurisdiction_code, name=name,
@@ -119,7 +118,7 @@ def gazetteer_import(regency: str, jurisdiction_code: str | None, name: str | No
 @click.option("--ask-password", is_flag=True, help="Prompt for the password instead.")
 def users_create(username, name, role, agency_code, jurisdiction_code, email, phone, password, ask_password) -> None:
     """Create a staff user."""
-    from app.services import accounts
+    from app.services.access import accounts
 
     generated = False
     if ask_password and password is None:
@@ -143,7 +142,7 @@ def users_create(username, name, role, agency_code, jurisdiction_code, email, ph
 @click.option("--ask-password", is_flag=True, help="Prompt for the password instead.")
 def users_set_password(username, password, ask_password) -> None:
     """Give a user a new password; every session they have open ends."""
-    from app.services import accounts
+    from app.services.access import accounts
 
     generated = False
     if ask_password and password is None:
@@ -166,7 +165,7 @@ def users_set_password(username, password, ask_password) -> None:
 @click.option("--jurisdiction", "jurisdiction_code", help="Jurisdiction code (implied by --agency).")
 def users_set_role(username, role, agency_code, jurisdiction_code) -> None:
     """Change a user's role and agency; every session they have open ends."""
-    from app.services import accounts
+    from app.services.access import accounts
 
     with unit_of_work() as (session, now):
         user = accounts.user_by_username(session, username)
@@ -183,7 +182,7 @@ def users_set_role(username, role, agency_code, jurisdiction_code) -> None:
 @click.argument("username")
 def users_deactivate(username) -> None:
     """Stop a user signing in; every session they have open ends."""
-    from app.services import accounts
+    from app.services.access import accounts
 
     with unit_of_work() as (session, now):
         user = accounts.user_by_username(session, username)
@@ -197,7 +196,7 @@ def users_deactivate(username) -> None:
 @click.argument("username")
 def users_activate(username) -> None:
     """Let a deactivated user sign in again."""
-    from app.services import accounts
+    from app.services.access import accounts
 
     with unit_of_work() as (session, now):
         user = accounts.user_by_username(session, username)
@@ -210,7 +209,7 @@ def users_activate(username) -> None:
 @click.argument("username")
 def users_sign_out(username) -> None:
     """End every web session of a user (e.g. a lost phone); their password stays."""
-    from app.services import accounts
+    from app.services.access import accounts
 
     with unit_of_work() as (session, now):
         user = accounts.user_by_username(session, username)
@@ -223,7 +222,7 @@ def users_sign_out(username) -> None:
 @click.argument("username")
 def users_clear_throttle(username) -> None:
     """Forget the failed sign-ins counted against a username (existing or not), from every address."""
-    from app.services import web_auth
+    from app.services.access import web_auth
 
     with unit_of_work() as (session, now):
         cleared = web_auth.clear_throttle(session, now, username)
@@ -240,7 +239,7 @@ def users_clear_throttle(username) -> None:
 def tokens_create(role, agency_code, jurisdiction_code, name, username) -> None:
     """Create an API token and print it once; only its hash is stored."""
     from app.models import User
-    from app.services import accounts
+    from app.services.access import accounts
 
     with unit_of_work() as (session, now):
         user = None
@@ -260,7 +259,7 @@ def tokens_create(role, agency_code, jurisdiction_code, name, username) -> None:
 @click.argument("prefix")
 def tokens_revoke(prefix: str) -> None:
     """Revoke the token whose printed prefix (e.g. sgp_AbCd1234) or full secret is PREFIX."""
-    from app.services import accounts
+    from app.services.access import accounts
 
     with unit_of_work() as (session, now):
         token = accounts.revoke_token(session, now, prefix)
@@ -278,7 +277,7 @@ def tokens_revoke(prefix: str) -> None:
 @click.option("--note", help="Why, e.g. the regent's decree number.")
 def sla_set_target(jurisdiction_code, handle_minutes, ack_minutes, effective_from, category_code, note) -> None:
     """Add an SLA policy version; complaints already received keep their deadlines."""
-    from app.services import policies
+    from app.services.sla import policies
 
     with unit_of_work() as (session, now):
         jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code))

@@ -15,7 +15,7 @@ from app.cli_commands import gazetteer_cli, unit_of_work
 def gazetteer_coordinates(file: Path, jurisdiction_code: str) -> None:
     """Set village centres from FILE: CSV with code,lat,lon (or village,district,lat,lon), or GeoJSON
     points with a code (or village and district) property. A file with any bad row stores nothing."""
-    from app.services import gazetteer
+    from app.services.reference import gazetteer
 
     with unit_of_work() as (session, _now):
         result = gazetteer.load_centres(session, jurisdiction_code, file)

@@ -174,7 +174,7 @@ class DatabaseCollector:
 
         yield from self._outbox()
 
-        from app.services import heartbeat
+        from app.services.sla import heartbeat
 
         age = heartbeat.age_seconds(s, self.at)
         beat = GaugeMetricFamily("sigap_scheduler_heartbeat_age_seconds",

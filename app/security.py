@@ -13,7 +13,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
 from app.ratelimit_store import EXTENSION_KEY, GUARDED_SCHEME, RateLimitStore
-from app.services.complaint_files import MAX_BYTES as PHOTO_MAX_BYTES
+from app.services.lifecycle.complaint_files import MAX_BYTES as PHOTO_MAX_BYTES
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "

@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     sizes = sorted(int(s) for s in args.sizes.split(","))
     from app import create_app
     from app.clock import FrozenClock
-    from app.services import dashboard
+    from app.services.reporting import dashboard
     from config import load_settings
 
     now = datetime.now(timezone.utc).replace(microsecond=0)

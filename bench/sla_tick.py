@@ -109,7 +109,7 @@ def _make_due(conn, n: int, start: datetime, spread_seconds: float) -> list[int]
 def tick_costs(engine, now: datetime, due: int) -> tuple[float, float, int, str]:
     """(empty tick ms, ms for a tick with `due` steps, steps fired, server time of the due probe)."""
     from app.db import make_sessionmaker
-    from app.services import escalation
+    from app.services.sla import escalation
 
     maker = make_sessionmaker(engine)
     with maker() as session:
@@ -136,8 +136,8 @@ def firing_delays(engine, steps: int, spread_seconds: float) -> tuple[float, flo
     from app.clock import SystemClock
     from app.db import make_sessionmaker
     from app.models import Complaint, Event
+    from app.services.sla import escalation
     from jobs.runtime import Runtime, run_loop
-    from app.services import escalation
 
     clock = SystemClock()
     start = clock.now() + timedelta(seconds=2)

@@ -31,8 +31,10 @@ def main(argv: list[str] | None = None) -> int:
 
     # The scheduler logs recipients in console mode: the same masking filter as the web tier.
     configure_logging(json_logs=settings.log_format == "json")
-    from jobs import heartbeat, scheduler as sched
-    from app.services import escalation, outbox
+    from app.services.messaging import outbox
+    from app.services.sla import escalation
+    from jobs import heartbeat
+    from jobs import scheduler as sched
 
     engine = make_engine(settings.database_url)
     runtime = sched.make_runtime(make_sessionmaker(engine), SystemClock(), settings)

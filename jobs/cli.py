@@ -21,7 +21,8 @@ def run_command() -> None:
 def tick_command() -> None:
     """Fire the SLA steps due now and try the due messages, once."""
     from app.extensions import state
-    from app.services import escalation, outbox
+    from app.services.messaging import outbox
+    from app.services.sla import escalation
     from jobs.senders import build_senders
 
     sigap = state()
@@ -36,7 +37,8 @@ def status_command() -> None:
     """Heartbeats, the next due step and the outbox by status."""
     from app.clock import isoformat_z
     from app.extensions import state
-    from app.services import escalation, heartbeat, outbox
+    from app.services.messaging import outbox
+    from app.services.sla import escalation, heartbeat
 
     sigap = state()
     now = sigap.clock.now()
@@ -55,7 +57,7 @@ def demo_contacts_command() -> None:
     """Add made-up escalation contacts (duty desks, camats, regional secretary, regent's office)
     to the demo jurisdictions, so the ladder has someone to alert. Console mode only!"""
     from app.extensions import state
-    from app.services import escalation
+    from app.services.sla import escalation
 
     sigap = state()
     with sigap.sessionmaker() as session:

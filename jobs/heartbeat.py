@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from app.services import heartbeat
+from app.services.sla import heartbeat
 from jobs.runtime import Runtime
 
 log = logging.getLogger("sigap.jobs")

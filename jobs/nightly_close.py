@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from app.services import escalation, idempotency
+from app.services.intake import idempotency
+from app.services.sla import escalation
 from jobs.runtime import Runtime
 
 log = logging.getLogger("sigap.jobs")

@@ -1,7 +1,7 @@
 """Job: deliver due outbox messages through each channel's sender, with retries."""
 from __future__ import annotations
 
-from app.services import outbox
+from app.services.messaging import outbox
 from jobs.runtime import Runtime, run_loop
 
 INTERVAL_SECONDS = 15

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from app.services import performance_rollup
+from app.services.reporting import rollup as performance_rollup
 from jobs.runtime import Runtime
 
 log = logging.getLogger("sigap.jobs")

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
-from app.services import heartbeat
+from app.services.sla import heartbeat
 
 # The loops never sleep longer than this, so a step inserted by another process is seen quickly.
 WAKE_CAP_SECONDS = 0.5

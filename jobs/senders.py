@@ -2,7 +2,8 @@
 credentials are configured, the console (logs the message) everywhere else."""
 from __future__ import annotations
 
-from app.services.outbox import Sender, build_senders as console_senders
+from app.services.messaging.outbox import Sender
+from app.services.messaging.outbox import build_senders as console_senders
 
 
 def build_senders(settings) -> dict[str, Sender]:

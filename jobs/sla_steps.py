@@ -1,7 +1,7 @@
 """Job: fire the SLA steps that are due (reminders, warnings, breaches, escalations)."""
 from __future__ import annotations
 
-from app.services import escalation
+from app.services.sla import escalation
 from jobs.runtime import Runtime, run_loop
 
 INTERVAL_SECONDS = 15

@@ -1,15 +1,16 @@
-"""Sign-in: argon2-checked passwords, throttled per typed username and address (app/services/web_auth.py)
+"""Sign-in: argon2-checked passwords, throttled per typed username and address (app/services/access/web_auth.py)
 and rate limited per address; unknown and known usernames get the same answer."""
 from __future__ import annotations
 
 import math
 
-from flask import Blueprint, redirect, render_template, request, session as cookie
+from flask import Blueprint, redirect, render_template, request
+from flask import session as cookie
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from app.extensions import db_session, now
-from app.services import web_auth
+from app.services.access import web_auth
 from app.web.access import staff_user
 from app.web.views import home_for, install_error_pages, safe_next
 

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.clock import isoformat_z
 from app.domain.ids import row_id
 from app.extensions import db_session, now
-from app.services import dashboard as queries
+from app.services.reporting import dashboard as queries
 from app.web.access import DASHBOARD_ROLES, TRIAGE_ROLES, roles_required
 from app.web.views import install_error_pages
 

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from app.extensions import db_session, now, state
 from app.ratelimit_store import app_store
-from app.services import heartbeat
+from app.services.sla import heartbeat
 
 bp = Blueprint("health", __name__)
 

@@ -14,8 +14,8 @@ from app.domain import performance as rules
 from app.domain import spreadsheet
 from app.extensions import db_session, now
 from app.models import Agency, Jurisdiction, User
-from app.services import performance
 from app.services.errors import ServiceError
+from app.services.reporting import performance
 from app.web.access import WEB_ROLES, roles_required
 from app.web.formatting import local_time
 from app.web.views import install_error_pages

@@ -13,8 +13,11 @@ from sqlalchemy.orm import selectinload
 from app.domain.ids import row_id, whole_number
 from app.extensions import db_session, now
 from app.models import OPEN_STATUSES, ROLES, Agency, ApiToken, Category, Complaint, Jurisdiction, SlaPolicy, User
-from app.services import agencies as agency_service, policies, routing, web_auth
+from app.services.access import web_auth
 from app.services.errors import ServiceError
+from app.services.reference import agencies as agency_service
+from app.services.reference import routing
+from app.services.sla import policies
 from app.web.access import SETTINGS_ROLES, roles_required, staff_user
 from app.web.formatting import parse_local
 from app.web.views import install_error_pages

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session as cookie, url_for
-from flask_babel import get_locale, gettext as _
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import session as cookie
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db_session, now
-from app.services import web_auth
+from app.services.access import web_auth
 from app.services.errors import ServiceError
 
 bp = Blueprint("web", __name__, static_folder="static", static_url_path="/web/static",

@@ -15,9 +15,10 @@ from app.domain import lifecycle as machine
 from app.domain import privacy
 from app.extensions import db_session, now
 from app.models import Jurisdiction, User
-from app.services import audit, complaint_files, intake, lifecycle
-from app.services import dashboard as queries
+from app.services import audit, intake, lifecycle
 from app.services.errors import ServiceError, ValidationFailed
+from app.services.lifecycle import complaint_files
+from app.services.reporting import dashboard as queries
 from app.web.access import ACTING_ROLES, INTAKE_ROLES, QUEUE_ROLES, WEB_ROLES, roles_required
 from app.web.dashboard import _lang, filters_from, poll_seconds, scope_for
 from app.web.formatting import local_time, parse_local

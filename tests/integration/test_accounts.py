@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import ApiToken
-from app.services import accounts
+from app.services.access import accounts
 from app.services.errors import NotFound, ValidationFailed
 
 

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.models import ApiToken, Complaint, District, Event, Jurisdiction, SlaPolicy, User
-from app.services import accounts, policies
+from app.services.access import accounts
 from app.services.errors import ValidationFailed
+from app.services.sla import policies
 
 
 @pytest.fixture
@@ -275,7 +276,7 @@ def test_users_set_role_to_the_same_role_keeps_the_sessions(app, run):
 
 
 def test_users_clear_throttle_lets_anyone_try_that_username_again(run, session, clock):
-    from app.services import web_auth
+    from app.services.access import web_auth
 
     for name in ("officer.disperkim", "not.a.user"):
         outcomes = [web_auth.sign_in(session, clock.now(), name, "wrong-password-123", "192.0.2.77").outcome

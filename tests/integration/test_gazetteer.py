@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import District, Jurisdiction, Village
-from app.services import gazetteer, places
 from app.services.errors import NotFound, ValidationFailed
+from app.services.reference import gazetteer, places
 
 
 def _banyuwangi(session) -> Jurisdiction:

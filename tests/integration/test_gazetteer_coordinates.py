@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import District, Jurisdiction, Village
-from app.services import gazetteer
+from app.services.reference import gazetteer
 
 
 @pytest.fixture

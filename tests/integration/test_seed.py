@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from app.models import Agency, Category, District, Jurisdiction, RoutingRule, SlaPolicy, User, Village
-from app.services import accounts, seed
+from app.services.access import accounts
+from app.services.reference import seed
 
 MODELS = (Jurisdiction, District, Village, Agency, Category, RoutingRule, SlaPolicy, User)
 

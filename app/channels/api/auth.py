@@ -9,7 +9,7 @@ from app.channels.api import ratelimit
 from app.domain.actor import Actor
 from app.errors import ApiError
 from app.extensions import db_session, now
-from app.services import accounts
+from app.services.access import accounts
 
 
 def current_actor() -> Actor:

@@ -10,7 +10,7 @@ from app.channels.api.routes import _limit, parse_time
 from app.errors import ApiError
 from app.extensions import db_session
 from app.models import Agency
-from app.services import escalation
+from app.services.sla import escalation
 
 
 @bp.get("/breaches")

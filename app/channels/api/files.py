@@ -12,7 +12,8 @@ from app.clock import isoformat_z
 from app.domain.images import CONTENT_TYPES
 from app.errors import ApiError
 from app.extensions import db_session, now
-from app.services import complaint_files, lifecycle
+from app.services import lifecycle
+from app.services.lifecycle import complaint_files
 
 UPLOADERS = lifecycle.PERMISSIONS["handle"]
 READERS = ("officer", "agency_head", "supervisor", "official", "admin", "partner")

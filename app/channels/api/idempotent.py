@@ -7,7 +7,7 @@ import json
 from flask import Response, current_app, request
 
 from app.extensions import db_session, now
-from app.services import idempotency
+from app.services.intake import idempotency
 
 HEADER = "Idempotency-Key"
 STORED_HEADERS = ("Content-Type", "Location")

@@ -8,7 +8,7 @@ from app.channels.api.auth import current_actor, token_required
 from app.channels.api.openapi import PATHS, SCHEMAS
 from app.errors import ApiError
 from app.extensions import db_session, now
-from app.services import performance
+from app.services.reporting import performance
 
 READERS = ("officer", "agency_head", "supervisor", "official", "admin")
 

@@ -18,7 +18,8 @@ from app.domain.text import clean_json as without_nul  # the one cleaning rule, 
 from app.errors import ApiError, error_response
 from app.extensions import db_session, now
 from app.models import Agency, Category, Complaint, Jurisdiction
-from app.services import audit, intake, lifecycle, reference_cache
+from app.services import audit, intake, lifecycle
+from app.services.reference import cache as reference_cache
 
 READERS = ("officer", "agency_head", "supervisor", "official", "admin", "partner")
 ACTORS = ("officer", "agency_head", "supervisor", "admin")

@@ -5,7 +5,7 @@ from app.clock import isoformat_z
 from app.domain import privacy
 from app.domain.actor import Actor
 from app.models import Complaint, Event
-from app.services.escalation import breach_to_dict
+from app.services.sla.escalation import breach_to_dict
 
 
 def complaint(c: Complaint, actor: Actor) -> dict:

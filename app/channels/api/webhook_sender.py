@@ -10,8 +10,8 @@ import requests
 
 from app.domain.ids import whole_number
 from app.models import OutboxMessage
-from app.services.outbox import SendResult
-from app.services.partner_webhooks import SIGNATURE_HEADER
+from app.services.messaging.outbox import SendResult
+from app.services.messaging.partner_webhooks import SIGNATURE_HEADER
 
 log = logging.getLogger("sigap.webhooks")
 

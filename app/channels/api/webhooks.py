@@ -8,7 +8,7 @@ from app.channels.api.auth import current_actor, token_required
 from app.channels.api.routes import json_body
 from app.clock import isoformat_z
 from app.extensions import db_session, now
-from app.services import partner_webhooks
+from app.services.messaging import partner_webhooks
 
 
 def _shape(hook, secret: str | None = None) -> dict:

@@ -19,7 +19,7 @@ partners_cli = AppGroup("partners", help="Partner systems: webhooks and idempote
 @click.option("--inactive", is_flag=True, help="keep the URL but send nothing for now")
 def webhook(token_prefix: str, url: str, rotate: bool, inactive: bool) -> None:
     """Status changes of complaints TOKEN_PREFIX submitted are POSTed, signed, to URL."""
-    from app.services import partner_webhooks
+    from app.services.messaging import partner_webhooks
 
     sigap = state()
     with sigap.sessionmaker() as session:
@@ -38,7 +38,7 @@ def webhook(token_prefix: str, url: str, rotate: bool, inactive: bool) -> None:
 @click.argument("token_prefix")
 def webhook_remove(token_prefix: str) -> None:
     """Stop webhooks for TOKEN_PREFIX."""
-    from app.services import partner_webhooks
+    from app.services.messaging import partner_webhooks
 
     sigap = state()
     with sigap.sessionmaker() as session:
@@ -53,7 +53,7 @@ def webhook_remove(token_prefix: str) -> None:
 @partners_cli.command("purge-keys")
 def purge_keys() -> None:
     """Delete Idempotency-Keys older than 24 hours."""
-    from app.services import idempotency
+    from app.services.intake import idempotency
 
     sigap = state()
     with sigap.sessionmaker() as session:

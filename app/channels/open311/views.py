@@ -13,17 +13,18 @@ from werkzeug.exceptions import HTTPException
 
 from app.channels.api import idempotent, ratelimit
 from app.channels.api.routes import visible
-from app.channels.open311 import bp
-from app.channels.open311 import definitions
+from app.channels.open311 import bp, definitions
 from app.channels.open311.formats import Open311Error, error_response, respond
-from app.domain import privacy
 from app.clock import in_service_years
+from app.domain import privacy
 from app.domain.actor import Actor
 from app.extensions import db_session, now
 from app.i18n import t
 from app.models import Agency, Category, Complaint, District, Event, Jurisdiction, RoutingRule, Village
-from app.services import accounts, open311_intake, places
+from app.services.access import accounts
 from app.services.errors import ServiceError
+from app.services.intake import open311 as open311_intake
+from app.services.reference import places
 
 FMT = "<any(json, xml):fmt>"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"

@@ -4,13 +4,17 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, request
-from twilio.request_validator import SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, RequestValidator, \
-    get_signature_algorithm
+from twilio.request_validator import (
+    SIGNATURE_HEADER,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
 from twilio.twiml.messaging_response import MessagingResponse
 
 from app.errors import error_response
 from app.extensions import db_session, now, state
-from app.services import sms_dialogue
+from app.services.conversations import sms_dialogue
 
 bp = Blueprint("sms", __name__)
 log = logging.getLogger("sigap.sms")

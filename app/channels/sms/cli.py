@@ -18,7 +18,7 @@ sms_cli = AppGroup("sms", help="SMS/WhatsApp through Twilio: number-to-jurisdict
 @click.option("--note", default=None, help="e.g. 'camat Glagah WhatsApp'")
 def map_number(number: str, jurisdiction: str, note: str | None) -> None:
     """Messages sent to NUMBER (E.164 or 08...) are reports for JURISDICTION (e.g. banyuwangi)."""
-    from app.services import sms_dialogue
+    from app.services.conversations import sms_dialogue
 
     with state().sessionmaker() as session:
         try:

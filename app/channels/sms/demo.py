@@ -6,7 +6,8 @@ from __future__ import annotations
 import uuid
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, redirect, render_template, request, session as cookie, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import session as cookie
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
@@ -15,7 +16,7 @@ from app.extensions import db_session, now, state
 from app.i18n import normalise_language, t
 from app.models import OutboxMessage
 from app.models.sms import SmsInboundMessage
-from app.services import sms_dialogue
+from app.services.conversations import sms_dialogue
 
 demo_bp = Blueprint("sms_demo", __name__, template_folder="templates", static_folder="static",
                     static_url_path="/sms-static")

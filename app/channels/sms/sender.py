@@ -8,7 +8,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from app.models import OutboxMessage
-from app.services.outbox import SendResult
+from app.services.messaging.outbox import SendResult
 
 log = logging.getLogger("sigap.sms.sender")
 

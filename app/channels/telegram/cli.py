@@ -95,7 +95,7 @@ def fetch_photos(limit: int) -> None:
 @click.option("--user", "username", required=True, help="The staff user's username.")
 def link_code(username: str) -> None:
     """Print a one-time code; the staff member sends `/link CODE` to the bot to get alerts there."""
-    from app.services import telegram_dialogue
+    from app.services.conversations import telegram_dialogue
 
     sigap = state()
     with sigap.sessionmaker() as session:

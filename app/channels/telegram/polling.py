@@ -9,7 +9,7 @@ import logging
 from telegram import Update
 
 from app.channels.telegram.aio import run_sync
-from app.services import outbox
+from app.services.messaging import outbox
 from jobs.senders import build_senders
 
 from .files import download_pending

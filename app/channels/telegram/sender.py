@@ -13,7 +13,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 from telegram import (
-    Bot, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove,
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
 )
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
@@ -22,7 +27,7 @@ from telegram.warnings import PTBDeprecationWarning
 from app.channels.telegram.aio import run_sync
 from app.i18n import t
 from app.models import Complaint, OutboxMessage
-from app.services.outbox import SendResult
+from app.services.messaging.outbox import SendResult
 
 log = logging.getLogger("sigap.telegram")
 

@@ -11,7 +11,7 @@ import logging
 from telegram import Message, Update
 
 from app.domain.text import clean_json, clean_text
-from app.services.telegram_dialogue import MAX_PHOTO_BYTES, Inbound
+from app.services.conversations.telegram_dialogue import MAX_PHOTO_BYTES, Inbound
 
 log = logging.getLogger("sigap.telegram")
 # Chat and update ids are stored as BIGINT.

@@ -16,8 +16,8 @@ from telegram import Update
 from app.db import is_outage
 from app.errors import error_response
 from app.extensions import db_session, now, state
-from app.services import telegram_dialogue
-from app.services.telegram_dialogue import Inbound, Outcome
+from app.services.conversations import telegram_dialogue
+from app.services.conversations.telegram_dialogue import Inbound, Outcome
 
 from . import bp
 from .updates import other, to_inbound

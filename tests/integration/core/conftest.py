@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import accounts
+from app.services.access import accounts
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """GET /api/v1/breaches and breaches embedded in a complaint."""
-from app.services import escalation
+from app.services.sla import escalation
 
 BODY = {"jurisdiction": "banyuwangi", "category": "hunger", "village": "Genteng Kulon",
         "description": "Lansia sendirian, tidak makan", "reporter": {"phone": "081234567890"}}

@@ -179,7 +179,7 @@ def test_a_telegram_photo_is_served_by_its_reference_through_its_own_complaint_o
 
 def test_a_photo_lives_only_as_long_as_the_transaction_that_stored_it(session, submit, clock, tmp_path):
     from app.domain.actor import Actor
-    from app.services import complaint_files
+    from app.services.lifecycle import complaint_files
 
     officer = Actor(kind="user", id=1, role="officer")
     complaint = submit()

@@ -1,7 +1,7 @@
 """/healthz tells a load balancer whether deadlines are being enforced."""
 from datetime import timedelta
 
-from app.services import heartbeat
+from app.services.sla import heartbeat
 
 
 def test_health_is_degraded_before_any_scheduler_ran(client):

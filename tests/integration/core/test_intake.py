@@ -5,8 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Complaint, Event, Reporter
-from app.services import intake, policies
+from app.services import intake
 from app.services.errors import ValidationFailed
+from app.services.sla import policies
 
 
 def test_hunger_in_a_banyuwangi_village_goes_to_dinas_sosial_with_four_hours(submit, clock):

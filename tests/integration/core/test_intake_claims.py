@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Complaint, Event, Reporter
-from app.services import escalation, sms_dialogue, telegram_dialogue
-from app.services.telegram_dialogue import Inbound
+from app.services.conversations import sms_dialogue, telegram_dialogue
+from app.services.conversations.telegram_dialogue import Inbound
+from app.services.sla import escalation
 
 CITIZEN_CHAT = 700_555_001
 ATTACKER_CHAT = 700_666_002

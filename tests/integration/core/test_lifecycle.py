@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from app.domain.actor import Actor
 from app.models import Agency, Breach, Event, User
-from app.services import complaint_files, lifecycle
+from app.services import lifecycle
 from app.services.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
+from app.services.lifecycle import complaint_files
 from tests.images import jpeg
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import inspect, select, text
 from app import migrate
 from app.db import make_engine
 from app.models import Base
-from tests.conftest import BACKEND, PG_URL
 from config import normalise_database_url
+from tests.conftest import BACKEND, PG_URL
 
 
 def _fresh_engine(tmp_path):
@@ -62,7 +62,7 @@ def test_the_revision_chain_has_a_single_head():
 def test_migration_0009_keeps_the_photos_the_web_stored_and_drops_paths_a_client_claimed(connection, session, submit,
                                                                                        tmp_path):
     from app.models import Complaint, ComplaintFile
-    from app.services import complaint_files
+    from app.services.lifecycle import complaint_files
 
     web, claimed, located = submit(), submit(), submit()
     session.commit()

@@ -5,7 +5,8 @@ import psycopg
 from sqlalchemy import delete, select, text
 
 from app.models import Agency, Category, District, RoutingRule, Village
-from app.services import intake, reference_cache
+from app.services import intake
+from app.services.reference import cache as reference_cache
 from tests.conftest import PG_URL, requires_postgresql
 
 COMPLAINT = dict(jurisdiction="banyuwangi", category="hunger", village="Kemiren",

@@ -5,7 +5,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.models import ApiToken
-from app.services import accounts
+from app.services.access import accounts
 from tests.conftest import requires_postgresql
 
 BODY = {"jurisdiction": "banyuwangi", "category": "hunger", "village": "Genteng Kulon",

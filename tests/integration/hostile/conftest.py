@@ -10,7 +10,8 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from app.models import Base
-from app.services import accounts, intake
+from app.services import intake
+from app.services.access import accounts
 from tests.integration.web.conftest import Browser
 
 TELEGRAM_SECRET = "hostile-webhook-secret"

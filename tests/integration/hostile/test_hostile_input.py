@@ -16,7 +16,9 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 from flask import url_for
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import Integer, event, select
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
@@ -24,12 +26,23 @@ from werkzeug.routing import IntegerConverter
 from app.channels.api.routes import ACTION_FIELDS as API_ACTION_FIELDS
 from app.domain.actor import SYSTEM
 from app.models import Base
-from app.services import intake, performance
+from app.services import intake
+from app.services.reporting import performance
 from app.web import WEB_BLUEPRINTS
 from tests.integration.hostile import targets
 from tests.integration.hostile.conftest import TELEGRAM_SECRET, table_digests
-from tests.integration.hostile.targets import (JSON_VALUES, PATH_VALUES, QUERY_VALUES, RAW_BODIES, STAFF_PAGES,
-                                               STATIC_ENDPOINTS, TEXT_VALUES, UNSWEPT_FORMS, Page, json_text)
+from tests.integration.hostile.targets import (
+    JSON_VALUES,
+    PATH_VALUES,
+    QUERY_VALUES,
+    RAW_BODIES,
+    STAFF_PAGES,
+    STATIC_ENDPOINTS,
+    TEXT_VALUES,
+    UNSWEPT_FORMS,
+    Page,
+    json_text,
+)
 
 MAX_PROBLEMS_SHOWN = 40
 

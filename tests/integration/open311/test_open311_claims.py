@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Complaint, Reporter
-from app.services import sms_dialogue
+from app.services.conversations import sms_dialogue
 
 CITIZEN_PHONE = "+6281234500077"
 

@@ -16,7 +16,7 @@ from sqlalchemy import delete
 from werkzeug.serving import make_server
 
 from app.models import ApiToken
-from app.services import accounts
+from app.services.access import accounts
 
 
 @pytest.fixture

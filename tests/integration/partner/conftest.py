@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from app.services import accounts
+from app.services.access import accounts
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from sqlalchemy import delete, func, select
 
 from app.models import ApiToken, Complaint
 from app.models.partner import IdempotencyKey
-from app.services import accounts, idempotency
+from app.services.access import accounts
+from app.services.intake import idempotency
 from tests.conftest import requires_postgresql
 
 BODY = {"jurisdiction": "banyuwangi", "category": "hunger", "village": "Genteng Kulon",

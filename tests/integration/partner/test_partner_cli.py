@@ -1,7 +1,8 @@
 """`flask partners ...`: an administrator sets a partner's webhook and purges old idempotency keys."""
 from __future__ import annotations
 
-from app.services import idempotency, partner_webhooks
+from app.services.intake import idempotency
+from app.services.messaging import partner_webhooks
 
 
 def test_an_admin_sets_and_removes_a_partner_webhook(app, session, make_token):

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from app.domain.actor import Actor
 from app.models import Complaint, User
-from app.services import audit, escalation, lifecycle
+from app.services import audit, lifecycle
+from app.services.sla import escalation
 
 BODY = {"jurisdiction": "banyuwangi", "category": "hunger", "village": "Genteng Kulon",
         "description": "Seorang lansia tidak makan sejak kemarin",

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event
 
 from app import create_app
-from app.services import accounts
+from app.services.access import accounts
 
 GUESSER = {"REMOTE_ADDR": "203.0.113.66"}
 PARTNER = {"REMOTE_ADDR": "198.51.100.7"}

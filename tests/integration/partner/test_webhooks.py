@@ -9,7 +9,9 @@ from sqlalchemy import select
 from app.channels.api.webhook_sender import WebhookSender
 from app.domain.actor import Actor
 from app.models import Complaint, Event, OutboxMessage
-from app.services import accounts, audit, lifecycle, outbox, partner_webhooks
+from app.services import audit, lifecycle
+from app.services.access import accounts
+from app.services.messaging import outbox, partner_webhooks
 
 BODY = {"jurisdiction": "banyuwangi", "category": "hunger", "village": "Genteng Kulon",
         "description": "Seorang lansia tidak makan sejak kemarin"}

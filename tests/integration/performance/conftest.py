@@ -11,7 +11,9 @@ import app.channels.api.performance  # noqa: F401  (routes join the api blueprin
 from app.domain.actor import Actor
 from app.models import Agency, User
 from app.models.sla_engine import EscalationContact
-from app.services import accounts, escalation, intake, lifecycle, policies
+from app.services import intake, lifecycle
+from app.services.access import accounts
+from app.services.sla import escalation, policies
 
 WIB, WITA = "Asia/Jakarta", "Asia/Makassar"
 

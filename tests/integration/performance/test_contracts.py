@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.domain.actor import SYSTEM, Actor
-from app.services import performance
+from app.services.reporting import performance
 
 TARGETS = dict(on_time_rate=0.95, median_handle_minutes=120, p90_handle_minutes=240, max_breaches=2,
                max_reopened_share=0.1)

@@ -6,7 +6,7 @@ import io
 import re
 
 from app.domain.actor import SYSTEM
-from app.services import performance
+from app.services.reporting import performance
 
 PASSWORD = "sigap-demo-2026"
 

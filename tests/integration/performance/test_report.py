@@ -4,9 +4,8 @@ from __future__ import annotations
 import pytest
 
 from app.domain.actor import SYSTEM
-from app.services import performance
+from app.services.reporting import performance
 from tests.conftest import BACKEND
-
 from tests.integration.performance.conftest import actor_of
 
 
@@ -180,9 +179,10 @@ def test_trend_histogram_and_breaches_by_district(session, clock, month):
 
 @pytest.mark.skipif(BACKEND != "postgresql", reason="compares PostgreSQL's percentile_cont with the portable path")
 def test_the_portable_percentile_path_matches_percentile_cont(session, clock, month):
+    from sqlalchemy import select
+
     from app.domain.performance import parse_period
     from app.models import Jurisdiction
-    from sqlalchemy import select
 
     jurs = list(session.scalars(select(Jurisdiction)))
     rows = performance.counted(session, jurs, parse_period("2026-11"))

@@ -10,8 +10,10 @@ from sqlalchemy import select, update
 from app.domain.actor import SYSTEM
 from app.models import Agency, Breach, Complaint
 from app.models.performance_rollup import PerformanceFact, PerformancePending, PerformanceRollup
-from app.services import escalation, lifecycle, performance, performance_rollup
-
+from app.services import lifecycle
+from app.services.reporting import performance
+from app.services.reporting import rollup as performance_rollup
+from app.services.sla import escalation
 from tests.integration.performance.conftest import actor_of, local
 
 GROUPINGS = ("agency", "official", "category", "district", "jurisdiction")

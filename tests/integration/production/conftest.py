@@ -6,7 +6,7 @@ import itertools
 import pytest
 from twilio.request_validator import RequestValidator
 
-from app.services import accounts
+from app.services.access import accounts
 
 TELEGRAM_SECRET = "production-webhook-secret"
 TWILIO_SID = "AC" + "fedcba9876543210" * 2

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from app.services import sms_dialogue
+from app.services.conversations import sms_dialogue
 from tests.integration.production.conftest import post_telegram
 
 FUZZ = hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

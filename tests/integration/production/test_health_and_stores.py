@@ -13,7 +13,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from app import create_app
-from app.services import heartbeat
+from app.services.sla import heartbeat
 
 
 def make_app(settings, clock, engine, connection, **overrides):

@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.models import Event
-from app.services import escalation, intake
+from app.services import intake
+from app.services.sla import escalation
 
 DESCRIPTION = "Nenek Painah tidak makan sejak kemarin"
 ACTIONS = ("acknowledge", "handle", "resolve", "reopen", "reject", "assign", "transfer", "close")

@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from app import create_app
 from app.db import make_engine
 from app.observability import PersonalDataFilter, json_formatter, mask
-from app.services import escalation
+from app.services.sla import escalation
 
 
 def scrape(client) -> dict:
@@ -135,7 +135,7 @@ def test_an_unreachable_database_answers_503_with_retry_after_not_a_stack_trace(
     engine = make_engine("postgresql+psycopg://postgres@127.0.0.1:1/sigap?connect_timeout=2")
     app = create_app(settings=settings, clock=clock, engine=engine)
     client = app.test_client()
-    from app.services.accounts import TOKEN_PREFIX
+    from app.services.access.accounts import TOKEN_PREFIX
 
     bearer = {"Authorization": f"Bearer {TOKEN_PREFIX}{'a' * 43}"}
     response = client.post("/api/v1/complaints", json=COMPLAINT, headers=bearer)

@@ -79,7 +79,7 @@ def test_webhook_secrets_are_compared_in_constant_time():
 
 def test_api_tokens_are_stored_only_as_hashes(session, clock):
     from app.models import ApiToken
-    from app.services import accounts
+    from app.services.access import accounts
 
     token, secret = accounts.create_token(session, clock.now(), role="partner", name="hash check")
     session.flush()

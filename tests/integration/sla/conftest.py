@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from app.models import Agency, Category, Complaint, Event, Jurisdiction, OutboxMessage, SlaPolicy, User, Village
 from app.models.sla_engine import EscalationContact
-from app.services import escalation, intake
+from app.services import intake
+from app.services.sla import escalation
 
 LADDER = [{"level": lv} for lv in ("village_head", "camat", "agency_head", "regional_secretary", "regent_office")]
 

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from app.domain.actor import Actor
 from app.models import Breach, OutboxMessage
-from app.services import lifecycle, outbox
-from app.services.outbox import ConsoleSender, SendResult
+from app.services import lifecycle
+from app.services.messaging import outbox
+from app.services.messaging.outbox import ConsoleSender, SendResult
 from tests.conftest import T0
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import delete, text
 
 from app.models.sla_engine import SchedulerHeartbeat
-from app.services import heartbeat
+from app.services.sla import heartbeat
 from jobs import scheduler as sched
 from tests.conftest import ROOT, T0
 

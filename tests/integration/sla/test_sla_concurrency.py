@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select
 
 from app.domain import ladder
 from app.models import Agency, Breach, Category, Complaint, Event, Jurisdiction, SlaPolicy
-from app.services import escalation
+from app.services.sla import escalation
 from tests.conftest import ROOT, T0, requires_postgresql
 
 COMPLAINTS = 2000
@@ -122,7 +122,7 @@ def test_three_delivery_workers_send_each_message_exactly_once(committed_session
     from collections import Counter
 
     from app.models import OutboxMessage
-    from app.services import outbox
+    from app.services.messaging import outbox
 
     with committed_sessionmaker() as session:
         session.execute(insert(OutboxMessage), [dict(

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from app.domain.actor import Actor
 from app.models import Breach, Event
-from app.services import escalation, lifecycle
+from app.services import lifecycle
+from app.services.sla import escalation
 from tests.conftest import T0
 
 WIB, WITA = ZoneInfo("Asia/Jakarta"), ZoneInfo("Asia/Makassar")

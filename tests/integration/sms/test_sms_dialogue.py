@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, example, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.domain.sms_parser import sms_segments
 from app.i18n import catalogue
 from app.models import Complaint, Reporter
 from app.models.sms import SmsDialogue, SmsNumber
-from app.services import sms_dialogue
-
+from app.services.conversations import sms_dialogue
 from tests.integration.sms.conftest import CITIZEN, FROM_NUMBER
 
 

@@ -8,8 +8,7 @@ from sqlalchemy import delete, func, select
 
 from app.models import Complaint, Reporter
 from app.models.sms import SmsDialogue, SmsInboundMessage, SmsNumber
-from app.services import sms_dialogue
-
+from app.services.conversations import sms_dialogue
 from tests.integration.sms.conftest import CITIZEN, FROM_NUMBER
 
 
@@ -90,7 +89,7 @@ def test_two_workers_receiving_the_same_message_create_one_complaint(committed, 
 
 
 def test_writing_in_again_makes_an_unreachable_reporter_reachable(twilio, session, clock):
-    from app.services import reporters
+    from app.services.intake import reporters
 
     reporter = reporters.find_or_create(session, clock.now(), phone=CITIZEN)
     reporter.unreachable = True

@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from app.channels.sms.sender import TwilioSender
 from app.models import Breach, OutboxMessage, Reporter
-from app.services import outbox, reporters
-
+from app.services.intake import reporters
+from app.services.messaging import outbox
 from tests.integration.sms.conftest import ACCOUNT_SID, CITIZEN, FROM_NUMBER, PUBLIC_BASE_URL
 
 

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from app.channels.sms.sender import TwilioSender
 from app.domain.actor import Actor
 from app.models import Complaint, Event, OutboxMessage, User
-from app.services import lifecycle, outbox
-
+from app.services import lifecycle
+from app.services.messaging import outbox
 from tests.integration.sms.conftest import CITIZEN
 
 

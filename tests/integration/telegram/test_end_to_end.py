@@ -7,7 +7,8 @@ from sqlalchemy import select
 from app.channels.telegram.sender import TelegramSender
 from app.domain.actor import Actor
 from app.models import Complaint, Event, OutboxMessage, User
-from app.services import lifecycle, outbox
+from app.services import lifecycle
+from app.services.messaging import outbox
 
 CHAT_ID = 700100200
 

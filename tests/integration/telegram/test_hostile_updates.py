@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from app.models import Complaint, OutboxMessage, Reporter, User
 from app.models.telegram import TelegramUpdate
-from app.services import intake, lifecycle, telegram_dialogue
+from app.services import intake, lifecycle
+from app.services.conversations import telegram_dialogue
 
 CHAT_ID = 700100200  # the chat of the `updates` fixture
 WEBHOOK_SECRET = "webhook-secret-for-tests"

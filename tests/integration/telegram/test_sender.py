@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import socket
 
-
 from app.channels.telegram.sender import TelegramSender
 from app.models import Reporter
-from app.services import outbox
+from app.services.messaging import outbox
 
 CHAT_ID = 700100200
 

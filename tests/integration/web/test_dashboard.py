@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.services import dashboard as queries
+from app.services.reporting import dashboard as queries
 
 
 def test_open_complaints_come_least_time_left_first_with_the_breached_one_on_top(browser, make_complaint):

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from app.domain import privacy
 from app.domain.actor import Actor
 from app.models import Complaint, User
-from app.services import accounts, lifecycle
-
+from app.services import lifecycle
+from app.services.access import accounts
 from tests.integration.web.conftest import DEMO_PASSWORD
 
 PHONE, NAME = "+6281234567890", "Pak Budi"

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from app.domain.actor import Actor
 from app.models import Agency, Category, District, Event, Jurisdiction, RoutingRule
-from app.services import audit, routing
+from app.services import audit
+from app.services.reference import routing
 
 
 def _district(session, name, jurisdiction="banyuwangi") -> District:

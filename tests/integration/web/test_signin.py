@@ -43,7 +43,7 @@ def test_after_five_failures_from_one_address_each_further_attempt_waits_twice_a
 
 
 def test_the_wait_grows_to_at_most_fifteen_minutes(session, clock):
-    from app.services import web_auth
+    from app.services.access import web_auth
 
     waits = []
     for _ in range(40):
@@ -63,7 +63,7 @@ def test_a_strangers_failures_from_another_address_do_not_stop_the_user_signing_
 
 
 def test_failures_from_many_addresses_slow_new_addresses_but_not_the_users_own(app, browser_at, session, clock):
-    from app.services import web_auth
+    from app.services.access import web_auth
 
     assert browser_at("203.0.113.30").sign_in("head.dinkes").status_code == 302  # the user's office
     clock.advance(hours=1)

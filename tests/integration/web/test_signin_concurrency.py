@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.services import accounts
+from app.services.access import accounts
 
 
 @pytest.fixture

@@ -152,7 +152,7 @@ def test_actions_without_a_csrf_token_are_refused(browser, make_complaint, clien
 
 
 def test_the_api_keeps_working_without_csrf_tokens(client, session, clock):
-    from app.services import accounts
+    from app.services.access import accounts
 
     _token, secret = accounts.create_token(session, clock.now(), role="supervisor", jurisdiction_code="banyuwangi")
     session.commit()

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 from app.domain.actor import Actor
 from app.domain.ids import row_id
 from app.models import Agency, Category, District, Jurisdiction, RoutingRule
-from app.services import agencies, places
 from app.services.errors import NotFound, ValidationFailed
+from app.services.reference import agencies, places
 
 
 def route(session: Session, jurisdiction_id: int, category_id: int, district_id: int | None) -> Agency | None:

@@ -32,8 +32,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
 from app.models import Agency, Category, District, Jurisdiction, RoutingRule, SlaPolicy, Village
-from app.services import routing
-from app.services.gazetteer import normalise_name
+from app.services.reference import routing
+from app.services.reference.gazetteer import normalise_name
 
 REFERENCE_TABLES = frozenset({"jurisdictions", "categories", "districts", "villages", "sla_policies",
                               "routing_rules", "agencies", "escalation_contacts", "users"})

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from app.i18n import normalise_language, t
 from app.models import Agency, Complaint, Event, User
 from app.models.sla_engine import EscalationContact
-from app.services import outbox, partner_webhooks, reference_cache
+from app.services.messaging import outbox, partner_webhooks
+from app.services.reference import cache as reference_cache
 
 ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 NOTE_IN_MESSAGE = 80
@@ -132,7 +133,7 @@ def audience(session: Session, complaint: Complaint, who: str) -> list[Recipient
 
 def _known_audience(session: Session, complaint: Complaint, who: str) -> list[Recipient]:
     """audience(), remembered per process until staff, contacts or agencies change (every new
-    complaint of a place and agency alerts the same people): see app/services/reference_cache.py."""
+    complaint of a place and agency alerts the same people): see app/services/reference/cache.py."""
     key = (who, complaint.jurisdiction_id, complaint.agency_id, complaint.assignee_id, complaint.district_id,
            complaint.village_id)
     return reference_cache.audience(session, key, lambda: _audience(session, complaint, who))

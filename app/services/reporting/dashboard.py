@@ -9,7 +9,7 @@ from functools import lru_cache
 from sqlalchemy import Float, String, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from app.models import OPEN_STATUSES, UtcDateTime, Agency, Category, Complaint, District, Jurisdiction, User, Village
+from app.models import OPEN_STATUSES, Agency, Category, Complaint, District, Jurisdiction, User, UtcDateTime, Village
 
 STATES = ("breached", "warned", "reminder", "on_track")
 # Reminder and warning points of DESIGN.md (50 % and 75 % of the handle target).

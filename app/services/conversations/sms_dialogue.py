@@ -20,8 +20,10 @@ from app.domain.phone import to_e164
 from app.i18n import normalise_language, t
 from app.models import Category, Complaint, Jurisdiction, OutboxMessage, Reporter, Village
 from app.models.sms import SmsDialogue, SmsInboundMessage, SmsNumber
-from app.services import audit, intake, lifecycle, places, reporters
+from app.services import audit, intake, lifecycle
 from app.services.errors import NotFound, ServiceError, ValidationFailed
+from app.services.intake import reporters
+from app.services.reference import places
 
 log = logging.getLogger("sigap.sms")
 
@@ -523,7 +525,7 @@ def record_delivery_status(session: Session, now: datetime, *, provider_id: str,
 
 def _tell_outbox_of_failure(session: Session, message: OutboxMessage, now: datetime) -> None:
     """The carrier says it never arrived: the message is dead, and a breach alert that failed says so."""
-    from app.services import outbox
+    from app.services.messaging import outbox
 
     if message.status == "sent":
         message.status = "dead"

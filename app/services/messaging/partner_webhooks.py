@@ -16,8 +16,8 @@ from app.clock import isoformat_z
 from app.domain import privacy
 from app.models import ApiToken, Complaint, Event, OutboxMessage
 from app.models.partner import PartnerWebhook
-from app.services import outbox
 from app.services.errors import NotFound, ValidationFailed
+from app.services.messaging import outbox
 
 CHANNEL = "webhook"
 TEMPLATE = "partner.status_changed"

@@ -11,15 +11,32 @@ import math
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Float, Integer, String, and_, case, cast, delete, false, func, insert, literal, null, or_, select, text, union_all
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.engine import Engine
-from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from app.domain import performance as rules
 from app.models import Agency, Breach, Complaint, Jurisdiction
-from app.models.performance_rollup import (PerformanceBreachFact, PerformanceFact, PerformancePending,
-                                           PerformanceRollup)
+from app.models.performance_rollup import PerformanceBreachFact, PerformanceFact, PerformancePending, PerformanceRollup
 
 # Statuses whose figures may still change (rejected never counts).
 LIVE_STATUSES = ("received", "triage", "assigned", "acknowledged", "handled", "resolved")
@@ -52,7 +69,7 @@ def refresh(session: Session, limit: int = 20_000) -> int:
     """Take up to `limit` queued complaints: rebuild their facts and the rollups of the months those
     touch, in one transaction. Returns how many queue entries were taken (0: nothing to do, or
     another process is refreshing). Commits."""
-    from app.services import performance as live
+    from app.services.reporting import performance as live
 
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -190,7 +207,7 @@ def report_figures(session: Session, jurisdictions: list[Jurisdiction], period: 
                    as_of: datetime) -> tuple[dict, dict, dict]:
     """(counts, percentiles, breaches) per group key (None: no group) and for "total", in the
     shapes `performance.aggregate` builds its figures from; equal to the live computation."""
-    from app.services import performance as live
+    from app.services.reporting import performance as live
 
     dialect = session.get_bind().dialect.name
     as_of_s = int(as_of.timestamp())
@@ -279,7 +296,7 @@ def _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_o
     facts, plus live rows) locate the bucket holding each needed rank; only the values of that
     bucket are read, counted per value and ranked. Rows (t, g, w, r, v): each group's n (v null) and the ranked
     values needed (`_picked_percentiles` interpolates)."""
-    from app.services import performance as live
+    from app.services.reporting import performance as live
 
     F, R = PerformanceFact, PerformanceRollup
     xs = {w: live._seconds(rows, w, as_of, as_of_s) for w in ("ack", "handle")}
@@ -408,7 +425,7 @@ def _breaches(rows, lb, group_by, rollup_in, breach_period, queued):
 
 
 def _breach_figures(result_rows) -> dict:
-    from app.services import performance as live
+    from app.services.reporting import performance as live
 
     out: dict = {}
     for g, kind, failed, n in result_rows:

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from app.domain.phone import to_e164
 from app.i18n import normalise_language
 from app.models import Reporter
-from app.services import fast_insert
 from app.services.errors import ValidationFailed
+from app.services.intake import fast_insert
 
 CHANNEL = "channel"
 CLAIMED = "claimed"

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.domain.phone import to_e164
 from app.models import AGENCY_ROLES, ROLES, Agency, ApiToken, Jurisdiction, User
-from app.services import partner_webhooks
 from app.services.errors import NotFound, ValidationFailed
+from app.services.messaging import partner_webhooks
 
 TOKEN_PREFIX = "sgp_"
 TOKEN_SHOWN_CHARS = 12  # "sgp_" + 8 characters: enough to name a token in `tokens revoke`

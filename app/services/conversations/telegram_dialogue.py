@@ -19,11 +19,21 @@ from app.db import is_outage
 from app.domain.actor import Actor
 from app.i18n import normalise_language, t
 from app.models import (
-    OPEN_STATUSES, Category, Complaint, District, Jurisdiction, OutboxMessage, Reporter, User, Village,
+    OPEN_STATUSES,
+    Category,
+    Complaint,
+    District,
+    Jurisdiction,
+    OutboxMessage,
+    Reporter,
+    User,
+    Village,
 )
 from app.models.telegram import TelegramAttachment, TelegramConversation, TelegramLinkCode, TelegramUpdate
-from app.services import audit, intake, lifecycle, outbox, places
+from app.services import audit, intake, lifecycle
 from app.services.errors import NotFound, ServiceError, ValidationFailed
+from app.services.messaging import outbox
+from app.services.reference import places
 
 log = logging.getLogger("sigap.telegram")
 DEFAULT_JURISDICTION = "banyuwangi"

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.domain.actor import Actor
 from app.models import User
 from app.models.user import SignInThrottle
-from app.services import accounts
+from app.services.access import accounts
 from app.services.errors import Forbidden, ValidationFailed
 
 WEB_ROLES = ("officer", "agency_head", "supervisor", "official", "admin")

@@ -12,9 +12,12 @@ from app.domain.actor import SYSTEM, Actor
 from app.domain.ids import looks_numeric, row_id
 from app.domain.sla import minutes_late
 from app.models import Agency, Breach, Complaint, User
-from app.services import audit, complaint_files, notifications, sla_clock
+from app.services import audit
 from app.services.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
 from app.services.intake import get_by_ticket
+from app.services.lifecycle import complaint_files
+from app.services.messaging import notifications
+from app.services.sla import cursor as sla_clock
 
 STAFF = ("officer", "agency_head", "supervisor", "admin")
 OVERSEERS = ("supervisor", "admin")

@@ -83,7 +83,7 @@ def upload_evidence(session: Session, now: datetime, ticket: str, actor: Actor, 
                     storage_root: Path | str) -> ComplaintFile:
     """A photo for handling the complaint later (the API's upload): stored and committed. Only who
     may handle the complaint may upload, and only while it can still be handled."""
-    from app.services import lifecycle  # lifecycle imports this module
+    from app.services import lifecycle
 
     complaint = lifecycle.load_for(session, ticket, actor, lock=True)  # the per-complaint count holds under races
     role = actor.kind if actor.kind in ("system", "reporter") else (actor.role or "")

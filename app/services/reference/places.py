@@ -5,8 +5,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import District, Village
-from app.services import reference_cache
-from app.services.gazetteer import normalise_name
+from app.services.reference import cache as reference_cache
+from app.services.reference.gazetteer import normalise_name
 
 # Words people put before a place name that the dataset leaves out.
 PLACE_WORDS = ("kecamatan", "kec", "desa", "kelurahan", "kel", "dusun")
@@ -39,7 +39,7 @@ def _villages(jurisdiction_id: int, district_id: int | None):
 def find_village(session: Session, jurisdiction_id: int, name_or_code: str | None,
                  district_id: int | None = None) -> Village | None:
     """Exact code, else a case/space-insensitive name (first by code when a name repeats); else None.
-    Read from the per-process reference cache (app/services/reference_cache.py)."""
+    Read from the per-process reference cache (app/services/reference/cache.py)."""
     if not name_or_code or not str(name_or_code).strip():
         return None
     text = str(name_or_code).strip()

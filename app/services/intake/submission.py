@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,8 +26,13 @@ from app.domain.actor import SYSTEM, Actor
 from app.domain.calendar import make_calendar
 from app.domain.sla import compute_deadlines, select_policy
 from app.models import Category, Complaint, Event, Jurisdiction, OutboxMessage, SlaPolicy, TicketCounter
-from app.services import audit, fast_insert, notifications, places, reference_cache, reporters, sla_clock
+from app.services import audit
 from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.services.intake import fast_insert, reporters
+from app.services.messaging import notifications
+from app.services.reference import cache as reference_cache
+from app.services.reference import places
+from app.services.sla import cursor as sla_clock
 
 log = logging.getLogger(__name__)
 

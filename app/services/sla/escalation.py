@@ -17,8 +17,10 @@ from app.domain import ladder
 from app.domain.actor import SYSTEM
 from app.i18n import t
 from app.models import Agency, Breach, Complaint
-from app.services import audit, notifications, sla_clock
+from app.services import audit
 from app.services.errors import ValidationFailed
+from app.services.messaging import notifications
+from app.services.sla import cursor as sla_clock
 
 log = logging.getLogger("sigap.escalation")
 

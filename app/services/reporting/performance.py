@@ -16,8 +16,8 @@ from app.domain.actor import Actor
 from app.domain.ids import looks_numeric, row_id
 from app.models import Agency, Breach, Category, Complaint, District, Event, Jurisdiction, User
 from app.models.performance import PerformanceContract
-from app.services import performance_rollup
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed  # noqa: F401 (re-exported)
+from app.services.reporting import rollup as performance_rollup
 
 OPEN = ("received", "triage", "assigned", "acknowledged")
 GROUP_BY = ("agency", "official", "category", "district", "jurisdiction")

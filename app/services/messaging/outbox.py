@@ -137,7 +137,7 @@ def _no_longer_wanted(session: Session, message: OutboxMessage) -> str | None:
     after the message was queued gets nothing more."""
     if message.channel != "webhook":
         return None
-    from app.services import partner_webhooks  # it queues through this module
+    from app.services.messaging import partner_webhooks
 
     return partner_webhooks.undeliverable(session, message)
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Agency, Category, Jurisdiction, RoutingRule, SlaPolicy, User
-from app.services import accounts, gazetteer
+from app.services.access import accounts
+from app.services.reference import gazetteer
 
 DEMO_PASSWORD = "sigap-demo-2026"
 

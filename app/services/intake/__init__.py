@@ -1,0 +1,14 @@
+"""Intake: a new complaint, from any door. Validates it, finds (or creates) its reporter, routes it,
+stamps its deadlines from the policy in force, takes its ticket number and opens its trail.
+
+May import: reference, sla, messaging, audit, errors (never lifecycle or conversations)."""
+from .submission import (  # noqa: F401 - the room's use cases, called as intake.submit(...)
+    CHANNELS,
+    MAX_DESCRIPTION,
+    calendar_for,
+    claimed_received_at,
+    get_by_ticket,
+    policy_for,
+    submit,
+    take_numbers,
+)

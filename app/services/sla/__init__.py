@@ -1,0 +1,5 @@
+"""The SLA engine's use cases: each complaint's cursor (its next step and when), the steps that fire
+exactly once (reminder, warning, breach, escalation, automatic close), versions of the SLA policy,
+and the heartbeats of the scheduler processes that run them.
+
+May import: messaging, audit, reference, errors."""
