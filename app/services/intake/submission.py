@@ -32,7 +32,7 @@ from app.services.intake import fast_insert, reporters
 from app.services.messaging import notifications
 from app.services.reference import cache as reference_cache
 from app.services.reference import places
-from app.services.sla import cursor as sla_clock
+from app.services.sla import cursor as sla_cursor
 
 log = logging.getLogger(__name__)
 
@@ -305,7 +305,7 @@ def submit(session: Session, now: datetime, *, jurisdiction: str, category: str,
         created_at=now, updated_at=now,
         jurisdiction=jur, category=cat, district=dist, village=vil, reporter=rep, agency=agency, sla_policy=policy,
     )
-    sla_clock.reschedule(session, complaint, now)  # before the INSERT: its cursor goes in with it
+    sla_cursor.reschedule(complaint, now)  # before the INSERT: its cursor goes in with it
     if complaint_id is None:
         fast_insert.insert_one(session, complaint)
     else:  # its id known already: it goes in with its events and messages, in one statement

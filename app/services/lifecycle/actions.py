@@ -17,7 +17,7 @@ from app.services.errors import Forbidden, IllegalTransition, NotFound, Validati
 from app.services.intake import get_by_ticket
 from app.services.lifecycle import complaint_files
 from app.services.messaging import notifications
-from app.services.sla import cursor as sla_clock
+from app.services.sla import cursor as sla_cursor
 
 STAFF = ("officer", "agency_head", "supervisor", "admin")
 OVERSEERS = ("supervisor", "admin")
@@ -103,7 +103,8 @@ def _begin(session: Session, ticket: str, actor: Actor, action: str) -> Complain
 
 def _finish(session: Session, complaint: Complaint, now: datetime, events: list) -> Complaint:
     complaint.updated_at = now
-    sla_clock.reschedule(session, complaint, now)
+    sla_cursor.settle_breaches(session, complaint, now)
+    sla_cursor.reschedule(complaint, now)
     for event in events:
         notifications.on_event(session, complaint, event, now)
     session.commit()

@@ -1,7 +1,10 @@
-"""Keeps each complaint's SLA cursor (next_step, next_step_at) in line with its state.
+"""Each complaint's SLA cursor (next_step, next_step_at): what the engine does next and when, kept
+in line with the complaint's state, and the breaches an action settles.
 
-Called by intake and lifecycle after every change, in the same transaction, and by the
-escalation service after each step it fires."""
+`reschedule` moves the cursor (intake, after every lifecycle action, after each step fired);
+`settle_breaches` is the other half of an action: a triage breach is met when the complaint
+leaves triage, and a breach recorded by a tick that raced an action taken in time is withdrawn.
+The SLA clock itself (deadline maths) is app/domain/sla.py and app/domain/calendar.py."""
 from __future__ import annotations
 
 import json
@@ -56,13 +59,20 @@ def plan_inputs(complaint: Complaint):
     return clock_of(complaint), ladder_policy(policy), checkpoint_fn(policy, complaint.jurisdiction.timezone)
 
 
-def reschedule(session: Session, complaint: Complaint, now: datetime) -> None:
-    """Set complaint.next_step / next_step_at from its deadlines and what has already fired."""
+def settle_breaches(session: Session, complaint: Complaint, now: datetime) -> None:
+    """What an action (or a step just fired) does to the complaint's breaches: withdraw those a
+    tick recorded while the deadline was in fact met, and meet a triage breach once out of triage.
+    Each withdrawal is an event in the trail."""
+    _withdraw_raced_breaches(session, complaint, now)
+    _meet_triage_breach(session, complaint, now)
+
+
+def reschedule(complaint: Complaint, now: datetime) -> None:
+    """Set complaint.next_step / next_step_at from its deadlines and what has already fired
+    (no SQL: the cursor goes in with the row)."""
     if complaint.status not in ladder.OPEN_STATUSES or complaint.handled_at is not None:
         complaint.next_step = None
         complaint.next_step_at = None
-        _withdraw_raced_breaches(session, complaint, now)
-        _meet_triage_breach(session, complaint, now)
         return
     clock, policy, checkpoint = plan_inputs(complaint)
     fired = list(complaint.sla_fired or [])
@@ -71,8 +81,6 @@ def reschedule(session: Session, complaint: Complaint, now: datetime) -> None:
         fired += [s.key for s in ladder.passed_over(clock, policy, checkpoint, fired, now)]
         complaint.sla_fired = fired
         complaint.sla_reopened_seen = complaint.reopened_count
-    _withdraw_raced_breaches(session, complaint, now)
-    _meet_triage_breach(session, complaint, now)
     step = ladder.next_step(clock, policy, checkpoint, fired)
     complaint.next_step = step.key if step else None
     complaint.next_step_at = step.due_at if step else None

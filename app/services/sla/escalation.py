@@ -20,7 +20,7 @@ from app.models import Agency, Breach, Complaint
 from app.services import audit
 from app.services.errors import ValidationFailed
 from app.services.messaging import notifications
-from app.services.sla import cursor as sla_clock
+from app.services.sla import cursor as sla_cursor
 
 log = logging.getLogger("sigap.escalation")
 
@@ -135,7 +135,7 @@ def next_due_at(session: Session) -> datetime | None:
 
 def fire(session: Session, complaint: Complaint, key: str, now: datetime) -> None:
     """Fire the step `key` of a complaint already claimed (no commit)."""
-    clock, policy, checkpoint = sla_clock.plan_inputs(complaint)
+    clock, policy, checkpoint = sla_cursor.plan_inputs(complaint)
     step = next((s for s in ladder.plan(clock, policy, checkpoint) if s.key == key), None)
     fired = list(complaint.sla_fired or [])
     if step is not None and key not in fired and ladder.is_relevant(step, clock):
@@ -155,7 +155,8 @@ def fire(session: Session, complaint: Complaint, key: str, now: datetime) -> Non
         fired.append(key)
         complaint.sla_fired = fired
         complaint.sla_last_step_at = now
-    sla_clock.reschedule(session, complaint, now)
+    sla_cursor.settle_breaches(session, complaint, now)
+    sla_cursor.reschedule(complaint, now)
 
 
 def _names(recipients) -> list[str]:
