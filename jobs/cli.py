@@ -23,7 +23,7 @@ def tick_command() -> None:
     from app.extensions import state
     from app.services.messaging import outbox
     from app.services.sla import escalation
-    from jobs.senders import build_senders
+    from app.channels.senders import build_senders
 
     sigap = state()
     with sigap.sessionmaker() as session:

@@ -14,7 +14,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from jobs.senders import build_senders
+from app.channels.senders import build_senders
 from jobs import heartbeat, nightly_close, outbox_delivery, performance_rollup, sla_steps, telegram_photos
 from jobs.runtime import Runtime
 

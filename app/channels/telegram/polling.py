@@ -10,7 +10,7 @@ from telegram import Update
 
 from app.channels.telegram.aio import run_sync
 from app.services.messaging import outbox
-from jobs.senders import build_senders
+from app.channels.senders import build_senders
 
 from .files import download_pending
 from .sender import TelegramSender, open_bot

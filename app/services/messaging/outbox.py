@@ -61,7 +61,7 @@ CHANNELS = ("telegram", "sms", "whatsapp", "console")
 
 def build_senders(settings) -> dict[str, Sender]:
     """The console sender for every channel. The real senders are chosen where the process is
-    put together (jobs.senders.build_senders), since services do not import channels."""
+    put together (app.channels.senders.build_senders), since services do not import channels."""
     return {channel: ConsoleSender(channel) for channel in CHANNELS}
 
 

@@ -37,6 +37,7 @@ from sqlalchemy.sql.elements import BindParameter
 from app.domain import performance as rules
 from app.models import Agency, Breach, Complaint, Jurisdiction
 from app.models.performance_rollup import PerformanceBreachFact, PerformanceFact, PerformancePending, PerformanceRollup
+from app.services.reporting import computation
 
 # Statuses whose figures may still change (rejected never counts).
 LIVE_STATUSES = ("received", "triage", "assigned", "acknowledged", "handled", "resolved")
@@ -69,7 +70,6 @@ def refresh(session: Session, limit: int = 20_000) -> int:
     """Take up to `limit` queued complaints: rebuild their facts and the rollups of the months those
     touch, in one transaction. Returns how many queue entries were taken (0: nothing to do, or
     another process is refreshing). Commits."""
-    from app.services.reporting import performance as live
 
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -92,7 +92,7 @@ def refresh(session: Session, limit: int = 20_000) -> int:
     session.execute(delete(B).where(B.complaint_id.in_(queued)))
     session.execute(delete(F).where(F.complaint_id.in_(queued)))
     C = Complaint
-    rows = live.attributed(session, and_(C.id.in_(queued), C.status == "closed", C.repeat_of_id.is_(None)))
+    rows = computation.attributed(session, and_(C.id.in_(queued), C.status == "closed", C.repeat_of_id.is_(None)))
     ack_s = rows.c.ack_s - rows.c.received_s
     handle_s = rows.c.handled_s - rows.c.received_s
     facts = select(
@@ -207,7 +207,6 @@ def report_figures(session: Session, jurisdictions: list[Jurisdiction], period: 
                    as_of: datetime) -> tuple[dict, dict, dict]:
     """(counts, percentiles, breaches) per group key (None: no group) and for "total", in the
     shapes `performance.aggregate` builds its figures from; equal to the live computation."""
-    from app.services.reporting import performance as live
 
     dialect = session.get_bind().dialect.name
     as_of_s = int(as_of.timestamp())
@@ -234,18 +233,18 @@ def report_figures(session: Session, jurisdictions: list[Jurisdiction], period: 
     if dialect == "postgresql":  # each is read several times: compute once
         ids, lb = ids.prefix_with("MATERIALIZED"), lb.prefix_with("MATERIALIZED")
     live_ids = select(ids.c.id)
-    live_where = and_(live._period_filter(jurisdictions, period), C.id.in_(live_ids))
+    live_where = and_(computation.period_filter(jurisdictions, period), C.id.in_(live_ids))
     stale = and_(fact_period, F.complaint_id.in_(queued))  # facts replaced by the live rows
 
     # The live rows, attributed once for the whole report: counts, percentiles and breaches are
     # one statement (one snapshot), and PostgreSQL materialises the CTE once.
-    rows = select(live.attributed(session, live_where, among=live_ids, breaches=lb)).cte("live_rows")
+    rows = select(computation.attributed(session, live_where, among=live_ids, breaches=lb)).cte("live_rows")
     if dialect == "postgresql":
         rows = rows.prefix_with("MATERIALIZED")
     g = _key(rows.c[f"{group_by}_id"])
 
     # Counts.
-    measures = live._measures(rows, as_of, as_of_s)
+    measures = computation.measures(rows, as_of, as_of_s)
     names = [m.name for m in measures]
     live_counts = select(g.label("g"), *measures).group_by(g)
     fg = _key(_group_of_fact(group_by))
@@ -296,10 +295,9 @@ def _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_o
     facts, plus live rows) locate the bucket holding each needed rank; only the values of that
     bucket are read, counted per value and ranked. Rows (t, g, w, r, v): each group's n (v null) and the ranked
     values needed (`_picked_percentiles` interpolates)."""
-    from app.services.reporting import performance as live
 
     F, R = PerformanceFact, PerformanceRollup
-    xs = {w: live._seconds(rows, w, as_of, as_of_s) for w in ("ack", "handle")}
+    xs = {w: computation.seconds(rows, w, as_of, as_of_s) for w in ("ack", "handle")}
     fg = _key(_group_of_fact(group_by))
     rg = _key(_group_of_rollup(group_by))
     hist_parts = []
@@ -425,13 +423,12 @@ def _breaches(rows, lb, group_by, rollup_in, breach_period, queued):
 
 
 def _breach_figures(result_rows) -> dict:
-    from app.services.reporting import performance as live
 
     out: dict = {}
     for g, kind, failed, n in result_rows:
         if not n:
             continue
         for key in ((None if g == MISSING else g,), "total"):
-            slot = out.setdefault(key, live._no_breaches())[kind]
+            slot = out.setdefault(key, computation.no_breaches())[kind]
             slot["notify_failed" if failed else "staff_told"] += int(n)
     return out

@@ -151,7 +151,7 @@ def test_a_breach_records_whether_its_alerts_reached_the_staff(sla, session):
 
 
 def test_without_credentials_every_channel_goes_to_the_console(settings):
-    from jobs.senders import build_senders
+    from app.channels.senders import build_senders
 
     built = build_senders(settings)
     assert set(built) >= {"telegram", "sms", "whatsapp", "console"}
@@ -162,7 +162,7 @@ def test_without_credentials_every_channel_goes_to_the_console(settings):
 def test_with_credentials_telegram_and_twilio_senders_are_used(settings):
     from app.channels.sms.sender import TwilioSender
     from app.channels.telegram.sender import TelegramSender
-    from jobs.senders import build_senders
+    from app.channels.senders import build_senders
 
     settings.telegram_bot_token = "123:fake"
     settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_from_number = "AC" + "0" * 32, "t", "+15005550006"

@@ -1,5 +1,7 @@
-"""The sender of each channel for the delivery job: Telegram and Twilio (SMS and WhatsApp) where
-credentials are configured, the console (logs the message) everywhere else."""
+"""The sender of each channel, for whatever delivers the outbox (the scheduler's job, `jobs deliver`,
+`telegram poll`): Telegram and Twilio (SMS and WhatsApp) where credentials are configured, partner
+webhooks over HTTPS, the console (logs the message) everywhere else. Lives with the channels because
+it assembles them; services only know the Sender protocol."""
 from __future__ import annotations
 
 from app.services.messaging.outbox import Sender
