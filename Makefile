@@ -39,6 +39,7 @@ run: install
 # Browser tests drive Debian's Chromium through Playwright; without it they skip and say why.
 test: install-dev
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; } || echo "chromium not installed: browser tests will skip"
+	$(BIN)/lint-imports --no-cache --config .importlinter
 	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL) =="; \

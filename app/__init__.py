@@ -19,8 +19,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, eng
     inbound.install(app)  # how every request's input is read (JSON depth, NaN, NUL)
     app.config.update(settings.flask_config())
     engine = engine or make_engine(settings.database_url)
+    from app.channels.senders import build_senders
+
     app.extensions["sigap"] = SigapState(
-        settings=settings, engine=engine, sessionmaker=make_sessionmaker(engine), clock=clock or SystemClock()
+        settings=settings, engine=engine, sessionmaker=make_sessionmaker(engine), clock=clock or SystemClock(),
+        build_senders=build_senders,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

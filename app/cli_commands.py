@@ -65,7 +65,7 @@ def parse_local_time(text: str, tz: str) -> datetime:
 @seed_cli.command("demo")
 def seed_demo_command() -> None:
     """Load the demo jurisdictions, gazetteer, agencies, categories, policy and users (idempotent)."""
-    from app.services.reference import seed
+    from app.services.demo import seed
     from app.services.sla import escalation
 
     settings = state().settings

@@ -1,6 +1,7 @@
 """Per-app state (engine, sessions, clock, settings) and the request-scoped session."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, g
@@ -17,6 +18,10 @@ class SigapState:
     engine: Engine
     sessionmaker: sessionmaker[Session]
     clock: Clock
+    # settings -> {channel: Sender}: the channels' senders, put together where the app is
+    # (create_app), so that a channel that delivers the outbox itself (`telegram poll`) needs
+    # no import of the others.
+    build_senders: Callable | None = None
 
 
 def state() -> SigapState:

@@ -30,7 +30,7 @@ def drop_schema(admin, schema: str) -> None:
 def migrate_and_seed(engine, now: datetime) -> Session:
     """Migrate to head and seed the demo data; returns an open session for reading the ids back."""
     from app import migrate
-    from app.services.reference import seed
+    from app.services.demo import seed
     from config import load_settings
 
     with engine.begin() as conn:

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from app import migrate  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.domain.actor import SYSTEM  # noqa: E402
-from app.services.reference import seed
+from app.services.demo import seed
 from app.services.reporting import performance  # noqa: E402
 from app.services.reporting import rollup as performance_rollup
 from config import load_settings, normalise_database_url  # noqa: E402

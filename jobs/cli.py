@@ -20,10 +20,10 @@ def run_command() -> None:
 @jobs_cli.command("tick")
 def tick_command() -> None:
     """Fire the SLA steps due now and try the due messages, once."""
+    from app.channels.senders import build_senders
     from app.extensions import state
     from app.services.messaging import outbox
     from app.services.sla import escalation
-    from app.channels.senders import build_senders
 
     sigap = state()
     with sigap.sessionmaker() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from app.services.intake import idempotency
-from app.services.sla import escalation
+from app.services.lifecycle import closing
 from jobs.runtime import Runtime
 
 log = logging.getLogger("sigap.jobs")
@@ -15,7 +15,7 @@ CRON = {"hour": 18, "minute": 0}
 
 def run(runtime: Runtime) -> None:
     with runtime.sessionmaker() as session:
-        closed = escalation.close_settled(session, runtime.clock.now())
+        closed = closing.close_settled(session, runtime.clock.now())
         purged = idempotency.purge(session, runtime.clock.now())
     if closed:
         log.info("closed %d complaints past their confirmation window", closed)

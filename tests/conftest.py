@@ -72,7 +72,7 @@ def engine(database_url):
     eng = make_engine(database_url)
     with eng.begin() as conn:
         migrate.upgrade(connection=conn)
-    from app.services.reference import seed
+    from app.services.demo import seed
 
     with Session(eng) as session:
         seed.seed_demo(session, now=T0, gazetteer_dir=load_settings().gazetteer_dir)

@@ -1,5 +1,5 @@
-"""One rule for text that arrives from outside (API bodies, Telegram updates): what cannot be stored is
-made storable instead of failing the whole request.
+"""Rules for text: what arrives from outside (API bodies, Telegram updates) is made storable instead
+of failing the whole request, and place names are compared in one normal form.
 
 NUL is removed (PostgreSQL text cannot hold it) and a lone UTF-16 surrogate (a JSON escape such as
 \\ud800 that encodes no character; UTF-8 cannot encode it) becomes U+FFFD, the replacement character."""
@@ -46,3 +46,8 @@ def clean_json(value):
 
 def _empty_like(value):
     return {} if isinstance(value, dict) else []
+
+
+def normalise_name(name: str) -> str:
+    """Case-, space- and punctuation-insensitive form used to compare place names."""
+    return re.sub(r"[^a-z0-9]+", " ", name.lower()).strip()

@@ -11,8 +11,14 @@ transaction (or offers a step that does not commit, composed by a caller that do
 | conversations | the citizens' dialogues: SMS/WhatsApp text protocol, Telegram guided report |
 | reporting | performance figures and contracts (with their rollups) and the staff board's queries |
 | access | staff accounts, API tokens, sign-in |
-| reference | jurisdictions, gazetteer, agencies, routing, the reference cache, the demo seed |
+| reference | jurisdictions, gazetteer, agencies, routing, the reference cache |
+| demo | the demo seed (`seed demo`) |
 | audit | the hash-chained trail of every complaint |
 
-`errors.py` holds the errors every room raises. The arrows between rooms and layers are checked
-by import-linter (`.importlinter`, run by `make test`)."""
+`errors.py` holds the errors every room raises. Rooms depend downwards only, in this order (a `|`
+marks rooms beside each other that may not import each other):
+
+    demo > conversations > lifecycle > intake > sla > access | reporting > messaging > reference | audit > errors
+
+That order, the layers and the absence of import circles are import-linter contracts
+(`.importlinter`), checked by `make test`."""

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.models import Agency, Category, District, Jurisdiction, RoutingRule, SlaPolicy, User, Village
 from app.services.access import accounts
-from app.services.reference import seed
+from app.services.demo import seed
 
 MODELS = (Jurisdiction, District, Village, Agency, Category, RoutingRule, SlaPolicy, User)
 

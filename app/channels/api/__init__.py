@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import breaches, files, openapi, performance, routes  # noqa: E402,F401
+from . import breaches, files, openapi, performance, routes, webhooks  # noqa: E402,F401

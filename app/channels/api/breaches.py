@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.channels.api import bp
 from app.channels.api.auth import current_actor, token_required
-from app.channels.api.routes import _limit, parse_time
+from app.channels.api.inputs import page_limit, parse_time
 from app.errors import ApiError
 from app.extensions import db_session
 from app.models import Agency
@@ -36,6 +36,6 @@ def list_breaches():
         session, agency_ids=agency_ids,
         jurisdiction_id=None if actor.role == "admin" else actor.jurisdiction_id,
         since=parse_time(args.get("since"), "since"), until=parse_time(args.get("until"), "until"),
-        kind=kind, limit=_limit(), cursor=args.get("cursor") or None,
+        kind=kind, limit=page_limit(), cursor=args.get("cursor") or None,
     )
     return {"items": [escalation.breach_to_dict(b) for b in page], "next_cursor": next_cursor}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime
 
 from flask import request, url_for
 from sqlalchemy import or_, select
@@ -10,11 +9,11 @@ from sqlalchemy.exc import DataError
 
 from app.channels.api import bp, idempotent, ratelimit, serialize
 from app.channels.api.auth import current_actor, token_required
-from app.clock import in_service_years, isoformat_z
+from app.channels.api.inputs import json_body, page_limit, parse_time
+from app.clock import isoformat_z
 from app.domain import privacy
 from app.domain.actor import Actor
 from app.domain.lifecycle import STATUSES
-from app.domain.text import clean_json as without_nul  # the one cleaning rule, shared with Telegram
 from app.errors import ApiError, error_response
 from app.extensions import db_session, now
 from app.models import Agency, Category, Complaint, Jurisdiction
@@ -24,39 +23,12 @@ from app.services.reference import cache as reference_cache
 READERS = ("officer", "agency_head", "supervisor", "official", "admin", "partner")
 ACTORS = ("officer", "agency_head", "supervisor", "admin")
 CREATORS = ("officer", "agency_head", "supervisor", "admin", "partner")
-MAX_PAGE = 200
-
-
-def json_body() -> dict:
-    if not request.is_json:
-        raise ApiError(415, "unsupported_media_type", "send JSON with 'Content-Type: application/json'")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "the body must be a JSON object")
-    return without_nul(body)
 
 
 @bp.errorhandler(DataError)
 def _unstorable(_exc: DataError):
     db_session().rollback()
     return error_response(400, "bad_request", "a value cannot be stored (a NUL character, or a number out of range)")
-
-
-def parse_time(value, field: str) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ApiError(422, "validation_failed", f"{field} must be an ISO-8601 date-time string")
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ApiError(422, "validation_failed",
-                       f"{field} is not an ISO-8601 date-time (e.g. 2026-11-23T09:00:00+07:00)") from None
-    if parsed.tzinfo is None:
-        raise ApiError(422, "validation_failed", f"{field} needs a time zone (Z or an offset such as +07:00)")
-    if not in_service_years(parsed):
-        raise ApiError(422, "validation_failed", f"{field} must lie between 2000 and 2099")
-    return parsed
 
 
 def visible(actor: Actor):
@@ -73,7 +45,7 @@ def visible(actor: Actor):
 
 
 @bp.before_request
-def _rate_limit():
+def _ratepage_limit():
     limited = ratelimit.check()
     if limited is not None:
         raise ApiError(429, "rate_limited", limited.message(), {"Retry-After": str(limited.seconds)})
@@ -134,17 +106,6 @@ def _cursor_encode(last_id: int) -> str:
     return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
 
 
-def _limit() -> int:
-    raw = request.args.get("limit", "50")
-    try:
-        limit = int(raw)
-    except ValueError:
-        raise ApiError(400, "bad_request", "limit must be a whole number") from None
-    if not 1 <= limit <= MAX_PAGE:
-        raise ApiError(400, "bad_request", f"limit must be between 1 and {MAX_PAGE}")
-    return limit
-
-
 @bp.get("/complaints")
 @token_required(*READERS)
 def list_complaints():
@@ -185,7 +146,7 @@ def list_complaints():
     after = _cursor_decode(args.get("cursor"))
     if after is not None:
         query = query.where(Complaint.id < after)
-    limit = _limit()
+    limit = page_limit()
     rows = list(session.scalars(query.order_by(Complaint.id.desc()).limit(limit + 1)))
     page = rows[:limit]
     return {
@@ -251,5 +212,3 @@ def _complaint_action(ticket: str):
     complaint = lifecycle.ACTIONS[action](db_session(), now(), ticket, actor, **kwargs)
     return serialize.complaint(complaint, actor)
 
-
-from app.channels.api import webhooks  # noqa: E402,F401  (partner webhook routes)

@@ -5,7 +5,7 @@ from flask import Response
 
 from app.channels.api import bp
 from app.channels.api.auth import current_actor, token_required
-from app.channels.api.routes import json_body
+from app.channels.api.inputs import json_body
 from app.clock import isoformat_z
 from app.extensions import db_session, now
 from app.services.messaging import partner_webhooks

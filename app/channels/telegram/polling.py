@@ -10,7 +10,6 @@ from telegram import Update
 
 from app.channels.telegram.aio import run_sync
 from app.services.messaging import outbox
-from app.channels.senders import build_senders
 
 from .files import download_pending
 from .sender import TelegramSender, open_bot
@@ -61,7 +60,7 @@ def poll_once(sigap, offset: int | None = None, timeout: int = 30, deliver: bool
         run_sync(_answer_callbacks(settings, answers))
     if deliver:
         with sigap.sessionmaker() as session:
-            senders = {**build_senders(settings), "telegram": TelegramSender(settings)}
+            senders = {**sigap.build_senders(settings), "telegram": TelegramSender(settings)}
             outbox.deliver_due(session, sigap.clock.now(), senders)
     if instance_dir is not None:
         with sigap.sessionmaker() as session:

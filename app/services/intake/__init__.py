@@ -1,7 +1,8 @@
 """Intake: a new complaint, from any door. Validates it, finds (or creates) its reporter, routes it,
 stamps its deadlines from the policy in force, takes its ticket number and opens its trail.
 
-May import: reference, sla, messaging, audit, errors (never lifecycle or conversations)."""
+May import the rooms below it: sla, access, reporting, messaging, reference, audit (and errors);
+never lifecycle, conversations or demo."""
 from .submission import (  # noqa: F401 - the room's use cases, called as intake.submit(...)
     CHANNELS,
     MAX_DESCRIPTION,

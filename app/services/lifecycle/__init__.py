@@ -1,8 +1,10 @@
 """A complaint's life after intake: acknowledge, handle (with evidence files), resolve, reopen,
-assign, transfer, link a repeat, reject, close. Each action checks who may act, moves the state
-machine, records an event and keeps the SLA cursor and outbox in step.
+assign, transfer, link a repeat, reject, close, and the nightly close of complaints nobody
+disputed. Each action checks who may act, moves the state machine, records an event and keeps the
+SLA cursor and outbox in step.
 
-May import: intake (finding a complaint), sla, messaging, audit, reference, errors."""
+May import the rooms below it: intake, sla, access, reporting, messaging, reference, audit (and
+errors); never conversations or demo."""
 from .actions import (  # noqa: F401 - the room's use cases, called as lifecycle.handle(...)
     ACTIONS,
     PERMISSIONS,

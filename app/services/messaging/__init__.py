@@ -1,4 +1,4 @@
 """Messages leave Sigap through here: the outbox (written in the change's transaction, delivered by a
 job with retries), notifications (who is told what about a complaint event) and partner webhooks.
 
-May import: reference, errors."""
+May import the rooms below it: reference, audit (and errors)."""

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.actor import SYSTEM
 from app.models import Breach, Complaint, OutboxMessage, Reporter
+from app.services.messaging import webhook_withdrawal
 
 log = logging.getLogger("sigap.outbox")
 
@@ -135,11 +136,9 @@ def deliver_due(session: Session, now: datetime, senders: dict[str, Sender], *, 
 def _no_longer_wanted(session: Session, message: OutboxMessage) -> str | None:
     """Checked just before sending: a partner webhook whose token was revoked (or webhook removed)
     after the message was queued gets nothing more."""
-    if message.channel != "webhook":
+    if message.channel != webhook_withdrawal.CHANNEL:
         return None
-    from app.services.messaging import partner_webhooks
-
-    return partner_webhooks.undeliverable(session, message)
+    return webhook_withdrawal.undeliverable(session, message)
 
 
 def settle(session: Session, now: datetime, message_id: int, attempts: int, result: SendResult,

@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime
 from urllib.parse import urlparse
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.clock import isoformat_z
@@ -18,8 +18,13 @@ from app.models import ApiToken, Complaint, Event, OutboxMessage
 from app.models.partner import PartnerWebhook
 from app.services.errors import NotFound, ValidationFailed
 from app.services.messaging import outbox
+from app.services.messaging.webhook_withdrawal import (  # noqa: F401 - REVOKED and withdraw_queued for callers
+    CHANNEL,
+    REMOVED,
+    REVOKED,
+    withdraw_queued,
+)
 
-CHANNEL = "webhook"
 TEMPLATE = "partner.status_changed"
 SIGNATURE_HEADER = "X-Sigap-Signature"
 # Event kinds that change a complaint's status (or who holds it): each one is worth a webhook.
@@ -90,46 +95,6 @@ def remove_webhook(session: Session, now: datetime, *, token_id: int) -> None:
     withdraw_queued(session, token_id, REMOVED)
     session.delete(hook)
     session.commit()
-
-
-REVOKED = "not sent: the partner's API token was revoked"
-REMOVED = "not sent: the partner removed its webhook"
-# Waiting to be sent. A message being sent ("sending") is left to its worker, which checks
-# undeliverable() before its POST, so one already on the wire is still recorded as sent.
-_WAITING = ("pending", "failed")
-
-
-def _hook_id(recipient: str) -> int | None:
-    """The webhook a message goes to, from its recipient ("webhook:<hook id>:<event id>")."""
-    parts = (recipient or "").split(":")
-    return int(parts[1]) if len(parts) == 3 and parts[0] == CHANNEL and parts[1].isdigit() else None
-
-
-def withdraw_queued(session: Session, token_id: int, reason: str) -> int:
-    """In the caller's transaction: give up every message waiting for the token's webhook (dead,
-    with `reason`). Returns how many were withdrawn."""
-    hook_id = session.scalar(select(PartnerWebhook.id).where(PartnerWebhook.token_id == token_id))
-    if hook_id is None:
-        return 0
-    result = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.channel == CHANNEL, OutboxMessage.recipient.startswith(f"{CHANNEL}:{hook_id}:"),
-               OutboxMessage.status.in_(_WAITING))
-        .values(status="dead", next_attempt_at=None, last_error=reason)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
-
-
-def undeliverable(session: Session, message: OutboxMessage) -> str | None:
-    """Why a queued webhook message must not be sent now (its token was revoked, its webhook
-    removed), or None: checked by the delivery job just before each POST."""
-    hook_id = _hook_id(message.recipient)
-    row = session.execute(select(ApiToken.revoked_at).join(PartnerWebhook, PartnerWebhook.token_id == ApiToken.id)
-                          .where(PartnerWebhook.id == hook_id)).first() if hook_id is not None else None
-    if row is None:
-        return REMOVED
-    return REVOKED if row.revoked_at is not None else None
 
 
 def payload(complaint: Complaint, event: Event) -> dict:

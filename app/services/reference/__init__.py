@@ -1,4 +1,4 @@
 """Reference data every complaint reads: jurisdictions and their gazetteer (districts, villages),
-agencies, routing rules, the per-process reference cache, and the demo seed.
+agencies, routing rules and the per-process reference cache.
 
-May import: access (the seed creates demo users), errors."""
+May import errors only (audit sits beside it)."""

@@ -31,9 +31,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
+from app.domain.routing import winning_rule
+from app.domain.text import normalise_name
 from app.models import Agency, Category, District, Jurisdiction, RoutingRule, SlaPolicy, Village
-from app.services.reference import routing
-from app.services.reference.gazetteer import normalise_name
 
 REFERENCE_TABLES = frozenset({"jurisdictions", "categories", "districts", "villages", "sla_policies",
                               "routing_rules", "agencies", "escalation_contacts", "users"})
@@ -185,8 +185,8 @@ class Places:
         return list(self._village_lower.get(name.lower(), ()))
 
     def route(self, category_id: int, district_id: int | None) -> Agency | None:
-        """routing.route over the cached rules: a district's rule beats the jurisdiction-wide one."""
-        best = routing.winning_rule(self.rules, category_id, district_id)
+        """The winning rule over the cached rules: a district's rule beats the jurisdiction-wide one."""
+        best = winning_rule(self.rules, category_id, district_id)
         return self.agencies.get(best.agency_id) if best else None
 
 

@@ -19,6 +19,7 @@ from typing import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.text import normalise_name
 from app.models import District, Jurisdiction, Village
 from app.services.errors import NotFound, ValidationFailed
 
@@ -94,11 +95,6 @@ def title_case(name: str) -> str:
     for word in name.strip().split():
         words.append("-".join(part[:1].upper() + part[1:].lower() for part in word.split("-")))
     return " ".join(words)
-
-
-def normalise_name(name: str) -> str:
-    """Case-, space- and punctuation-insensitive form used to compare place names."""
-    return re.sub(r"[^a-z0-9]+", " ", name.lower()).strip()
 
 
 def bare_name(regency_name: str) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.text import normalise_name
 from app.models import District, Village
 from app.services.reference import cache as reference_cache
-from app.services.reference.gazetteer import normalise_name
 
 # Words people put before a place name that the dataset leaves out.
 PLACE_WORDS = ("kecamatan", "kec", "desa", "kelurahan", "kel", "dusun")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.domain.actor import Actor
 from app.domain.ids import row_id
+from app.domain.routing import winning_rule
 from app.models import Agency, Category, District, Jurisdiction, RoutingRule
 from app.services.errors import NotFound, ValidationFailed
 from app.services.reference import agencies, places
@@ -45,12 +46,6 @@ class Winner:
     @property
     def district_specific(self) -> bool:
         return self.rule is not None and self.rule.district_id is not None
-
-
-def winning_rule(rules: list[RoutingRule], category_id: int, district_id: int | None) -> RoutingRule | None:
-    """The choice of route() and of the reference cache, over loaded rules: a district's rule beats the wide one."""
-    candidates = [r for r in rules if r.category_id == category_id and r.district_id in (None, district_id)]
-    return max(candidates, key=lambda r: r.district_id is not None) if candidates else None
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """The SLA engine's use cases: each complaint's cursor (its next step and when), the steps that fire
-exactly once (reminder, warning, breach, escalation, automatic close), versions of the SLA policy,
+exactly once (reminder, warning, breach, escalation), versions of the SLA policy,
 and the heartbeats of the scheduler processes that run them.
 
-May import: messaging, audit, reference, errors."""
+May import the rooms below it: access, reporting, messaging, reference, audit (and errors)."""

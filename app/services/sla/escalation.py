@@ -1,5 +1,4 @@
-"""Fires due SLA steps (reminder, warning, breach, escalation) exactly once each, lists breaches,
-and closes complaints left handled or resolved past their confirmation window.
+"""Fires due SLA steps (reminder, warning, breach, escalation) exactly once each, and lists breaches.
 
 Each step is claimed and fired in its own transaction together with its event, breach and
 outbox rows: a worker killed mid-step loses nothing, and two workers never fire one step twice."""
@@ -24,7 +23,6 @@ from app.services.sla import cursor as sla_cursor
 
 log = logging.getLogger("sigap.escalation")
 
-CONFIRMATION_WINDOW = timedelta(days=3)
 # A step that raises is retried after this pause instead of spinning.
 RETRY_FAILED_STEP = timedelta(minutes=1)
 EVENT_KINDS = {ladder.REMIND: "reminded", ladder.WARN: "warned", ladder.BREACH: "breached", ladder.ESCALATE: "escalated"}
@@ -278,34 +276,6 @@ def level_title(level: str, lang: str) -> str:
 
     key = f"core.level.{level}"
     return t(key, lang) if key in catalogue() else level.replace("_", " ")
-
-
-# ---- nightly close ---------------------------------------------------------------------------
-
-def close_settled(session: Session, now: datetime, *, window: timedelta = CONFIRMATION_WINDOW,
-                  limit: int = 1000) -> int:
-    """Close complaints handled or resolved longer ago than the window with no "not handled"
-    from the citizen; one lifecycle transaction each. Returns how many were closed."""
-    from app.services import lifecycle
-    from app.services.errors import ServiceError
-
-    cutoff = now - window
-    tickets = session.scalars(
-        select(Complaint.ticket).where(or_(
-            and_(Complaint.status == "handled", Complaint.handled_at <= cutoff),
-            and_(Complaint.status == "resolved", Complaint.resolved_at <= cutoff),
-        )).order_by(Complaint.id).limit(limit)
-    ).all()
-    closed = 0
-    for ticket in tickets:
-        try:
-            lifecycle.close(session, now, ticket, SYSTEM,
-                            note=f"closed automatically: no reply within {window.days} days")
-            closed += 1
-        except ServiceError as exc:  # another worker closed it, or it was reopened meanwhile
-            session.rollback()
-            log.info("not closing %s: %s", ticket, exc)
-    return closed
 
 
 # ---- breaches for the API --------------------------------------------------------------------

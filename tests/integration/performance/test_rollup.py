@@ -10,10 +10,9 @@ from sqlalchemy import select, update
 from app.domain.actor import SYSTEM
 from app.models import Agency, Breach, Complaint
 from app.models.performance_rollup import PerformanceFact, PerformancePending, PerformanceRollup
-from app.services import lifecycle
+from app.services.lifecycle import closing
 from app.services.reporting import performance
 from app.services.reporting import rollup as performance_rollup
-from app.services.sla import escalation
 from tests.integration.performance.conftest import actor_of, local
 
 GROUPINGS = ("agency", "official", "category", "district", "jurisdiction")
@@ -77,7 +76,7 @@ def settled(session, clock, month):
     """The known month plus varied complaints, most of them closed and rolled up."""
     add_varied(month, random.Random(7))
     now = month.at(local("2026-12-20 09:00"))
-    while escalation.close_settled(session, now):
+    while closing.close_settled(session, now):
         pass
     performance_rollup.refresh_all(session)
     return month, now

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.domain.actor import Actor
 from app.models import Breach, Event
 from app.services import lifecycle
+from app.services.lifecycle import closing
 from app.services.sla import escalation
 from tests.conftest import T0
 
@@ -302,7 +303,7 @@ def test_nightly_close_closes_only_complaints_past_their_confirmation_window(sla
     recent = sla.submit()
     lifecycle.handle(sla.session, at(30), done.ticket, staff_actor(sla, "officer.dinsos"), note="Diantar")
     lifecycle.handle(sla.session, at(60 * 24 * 3), recent.ticket, staff_actor(sla, "officer.dinsos"), note="Diantar")
-    assert escalation.close_settled(sla.session, at(60 * 24 * 3 + 31)) == 1
+    assert closing.close_settled(sla.session, at(60 * 24 * 3 + 31)) == 1
     assert (done.status, recent.status) == ("closed", "handled")
     assert sla.session.scalar(select(Event.actor).where(Event.complaint_id == done.id, Event.kind == "closed")) == "system"
 
