@@ -18,7 +18,7 @@ transaction (or offers a step that does not commit, composed by a caller that do
 `errors.py` holds the errors every room raises. Rooms depend downwards only, in this order (a `|`
 marks rooms beside each other that may not import each other):
 
-    demo > conversations > lifecycle > intake > sla > access | reporting > messaging > reference | audit > errors
+    demo > conversations > lifecycle > intake > sla > reporting > access > messaging > reference | audit > errors
 
 That order, the layers and the absence of import circles are import-linter contracts
 (`.importlinter`), checked by `make test`."""

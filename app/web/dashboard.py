@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app.clock import isoformat_z
 from app.domain.ids import row_id
+from app.domain.visibility import scope_of
 from app.extensions import db_session, now
 from app.services.reporting import dashboard as queries
 from app.web.access import DASHBOARD_ROLES, TRIAGE_ROLES, roles_required
@@ -22,11 +23,8 @@ def poll_seconds() -> int:
 
 
 def scope_for(user) -> queries.Scope:
-    if user.role in ("officer", "agency_head"):
-        return queries.Scope(jurisdiction_id=user.jurisdiction_id, agency_id=user.agency_id)
-    if user.role == "admin" and user.jurisdiction_id is None:
-        return queries.Scope()
-    return queries.Scope(jurisdiction_id=user.jurisdiction_id or -1)
+    """What the signed-in staff member may see: the one visibility rule (app/domain/visibility.py)."""
+    return scope_of(user.actor)
 
 
 def filters_from(args, *, agency_fixed: bool = False) -> queries.Filters:

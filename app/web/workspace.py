@@ -2,7 +2,7 @@
 actions on it, and the counter form for walk-in and phone reports."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 

@@ -12,12 +12,12 @@ from app.channels.api.auth import current_actor, token_required
 from app.channels.api.inputs import json_body, page_limit, parse_time
 from app.clock import isoformat_z
 from app.domain import privacy
-from app.domain.actor import Actor
 from app.domain.lifecycle import STATUSES
 from app.errors import ApiError, error_response
 from app.extensions import db_session, now
 from app.models import Agency, Category, Complaint, Jurisdiction
 from app.services import audit, intake, lifecycle
+from app.services.access.visibility import visible
 from app.services.reference import cache as reference_cache
 
 READERS = ("officer", "agency_head", "supervisor", "official", "admin", "partner")
@@ -29,19 +29,6 @@ CREATORS = ("officer", "agency_head", "supervisor", "admin", "partner")
 def _unstorable(_exc: DataError):
     db_session().rollback()
     return error_response(400, "bad_request", "a value cannot be stored (a NUL character, or a number out of range)")
-
-
-def visible(actor: Actor):
-    """SQL condition: the complaints this actor may see (mirrors lifecycle.can_see)."""
-    if actor.role == "admin":
-        return True
-    if actor.is_agency_scoped:
-        return Complaint.agency_id == actor.agency_id
-    if actor.role == "partner":
-        return Complaint.submitted_by == actor.label
-    if actor.jurisdiction_id is not None:
-        return Complaint.jurisdiction_id == actor.jurisdiction_id
-    return True
 
 
 @bp.before_request

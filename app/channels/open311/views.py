@@ -12,7 +12,6 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from app.channels.api import idempotent, ratelimit
-from app.channels.api.routes import visible
 from app.channels.open311 import bp, definitions
 from app.channels.open311.formats import Open311Error, error_response, respond
 from app.clock import in_service_years
@@ -22,6 +21,7 @@ from app.extensions import db_session, now
 from app.i18n import t
 from app.models import Agency, Category, Complaint, District, Event, Jurisdiction, RoutingRule, Village
 from app.services.access import accounts
+from app.services.access.visibility import visible
 from app.services.errors import ServiceError
 from app.services.intake import open311 as open311_intake
 from app.services.reference import places

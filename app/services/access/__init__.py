@@ -1,4 +1,5 @@
-"""Who may do what: staff accounts, API tokens and staff sign-in.
+"""Who may do what: staff accounts, API tokens, staff sign-in, and which complaints each actor may see
+(the visibility rule of app/domain/visibility.py as SQL).
 
 May import the rooms below it: messaging (a revoked token withdraws its webhooks), reference, audit
-(and errors); not reporting, beside it."""
+(and errors)."""

@@ -11,6 +11,7 @@ from app.domain import lifecycle as machine
 from app.domain.actor import SYSTEM, Actor
 from app.domain.ids import looks_numeric, row_id
 from app.domain.sla import minutes_late
+from app.domain.visibility import can_see
 from app.models import Agency, Breach, Complaint, User
 from app.services import audit
 from app.services.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
@@ -34,21 +35,6 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "close": OVERSEERS + ("system",),
 }
 MAX_NOTE = 4000
-
-
-def can_see(actor: Actor, complaint: Complaint) -> bool:
-    """Agency roles see their agency's complaints; jurisdiction-bound roles their jurisdiction's."""
-    if actor.kind == "system" or actor.role == "admin":
-        return True
-    if actor.kind == "reporter":
-        return complaint.reporter_id == actor.id
-    if actor.is_agency_scoped:
-        return actor.agency_id is not None and complaint.agency_id == actor.agency_id
-    if actor.role == "partner":
-        return complaint.submitted_by == actor.label
-    if actor.jurisdiction_id is not None:
-        return complaint.jurisdiction_id == actor.jurisdiction_id
-    return actor.role in ("supervisor", "official")
 
 
 def load_for(session: Session, ticket: str, actor: Actor, *, lock: bool = False) -> Complaint:

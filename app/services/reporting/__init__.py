@@ -1,4 +1,4 @@
 """Figures for people who read: officials' performance against their contracts (computed in SQL,
 with monthly rollups of closed complaints) and the staff board's read-only queries.
 
-May import the rooms below it: messaging, reference, audit (and errors); not access, beside it."""
+May import the rooms below it: access (who may see what), messaging, reference, audit (and errors)."""

@@ -9,20 +9,14 @@ from functools import lru_cache
 from sqlalchemy import Float, String, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.domain.visibility import Scope
 from app.models import OPEN_STATUSES, Agency, Category, Complaint, District, Jurisdiction, User, UtcDateTime, Village
+from app.services.access import visibility
 
 STATES = ("breached", "warned", "reminder", "on_track")
 # Reminder and warning points of DESIGN.md (50 % and 75 % of the handle target).
 REMINDER_AT, WARNING_AT = 0.5, 0.75
 MAX_ROWS = 500
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What the signed-in staff member may see: a jurisdiction (None: all) and, for agency roles, an agency."""
-
-    jurisdiction_id: int | None = None
-    agency_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -140,12 +134,7 @@ def state_of(complaint: Complaint, now: datetime) -> str:
 
 
 def _scoped(query, scope: Scope):
-    query = query.where(Complaint.status.in_(OPEN_STATUSES))
-    if scope.jurisdiction_id is not None:
-        query = query.where(Complaint.jurisdiction_id == scope.jurisdiction_id)
-    if scope.agency_id is not None:
-        query = query.where(Complaint.agency_id == scope.agency_id)
-    return query
+    return query.where(Complaint.status.in_(OPEN_STATUSES), visibility.condition(scope))
 
 
 def _filtered(session: Session, query, filters: Filters):

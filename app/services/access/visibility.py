@@ -1,0 +1,25 @@
+"""The visibility rule of app/domain/visibility.py as SQL: `condition(scope)` selects exactly the
+complaints `admits(scope, complaint)` accepts (tests/integration/core/test_visibility.py holds them
+to it), for lists, the dashboard and Open311."""
+from __future__ import annotations
+
+from sqlalchemy import and_, false, true
+
+from app.domain.actor import Actor
+from app.domain.visibility import NOTHING, Scope, admits, can_see, scope_of  # noqa: F401 - the rule's names
+from app.models import Complaint
+
+
+def condition(scope: Scope):
+    """SQL condition on complaints for `scope`."""
+    if scope.nothing:
+        return false()
+    parts = [column == want for column, want in (
+        (Complaint.jurisdiction_id, scope.jurisdiction_id), (Complaint.agency_id, scope.agency_id),
+        (Complaint.reporter_id, scope.reporter_id), (Complaint.submitted_by, scope.submitted_by)) if want is not None]
+    return and_(*parts) if parts else true()
+
+
+def visible(actor: Actor):
+    """SQL condition: the complaints this actor may see."""
+    return condition(scope_of(actor))
