@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.clock import in_service_years
+from app.domain.local_time import local_time as clock_text
 from app.extensions import state
 from app.models import ROLES, Jurisdiction
 from app.services.errors import ServiceError
@@ -38,12 +39,8 @@ def unit_of_work():
         session.close()
 
 
-def _zone_label(tz: str) -> str:
-    return {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(tz, tz)
-
-
 def _local(dt: datetime, tz: str) -> str:
-    return f"{dt.astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M} {_zone_label(tz)}"
+    return clock_text(dt, tz, "iso")
 
 
 def parse_local_time(text: str, tz: str) -> datetime:

@@ -6,14 +6,11 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from app.clock import in_service_years, isoformat_z
-
-MONTHS = {
-    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-}
+from app.domain.local_time import local_time as clock_text
 
 
 def _lang() -> str:
@@ -22,14 +19,8 @@ def _lang() -> str:
 
 
 def local_time(dt: datetime | None, tz: str, with_date: bool = True) -> str:
-    """'23 Nov 2026 13:00 WIB' in the jurisdiction's zone."""
-    if dt is None:
-        return "—"
-    local = dt.astimezone(ZoneInfo(tz))
-    clock = f"{local:%H:%M} {local.tzname()}"
-    if not with_date:
-        return clock
-    return f"{local.day} {MONTHS[_lang()][local.month - 1]} {local.year} {clock}"
+    """'23 Nov 2026 13:00 WIB' in the jurisdiction's zone, in the page's language."""
+    return clock_text(dt, tz, "date" if with_date else "time", _lang(), missing="—")
 
 
 def parse_local(date_text: str, time_text: str, tz: str) -> datetime:

@@ -17,6 +17,7 @@ from app.channels.open311.formats import Open311Error, error_response, respond
 from app.clock import in_service_years
 from app.domain import privacy
 from app.domain.actor import Actor
+from app.domain.local_time import local_time as clock_text
 from app.extensions import db_session, now
 from app.i18n import t
 from app.models import Agency, Category, Complaint, District, Event, Jurisdiction, RoutingRule, Village
@@ -36,7 +37,6 @@ MAX_REQUESTS = 1000
 # status_notes is what the citizen was told (app.domain.privacy.public_note); a reopening withdraws it.
 STATUS_NOTE_KINDS = privacy.PUBLIC_NOTE_KINDS + ("reopened",)
 CREATORS = ("officer", "agency_head", "supervisor", "admin", "partner")
-ZONES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 REJECT_REASONS = ("spam", "duplicate", "out_of_scope")
 
 
@@ -144,8 +144,7 @@ def _local(dt: datetime | None, jurisdiction: Jurisdiction) -> str | None:
 
 
 def _deadline_text(dt: datetime, jurisdiction: Jurisdiction) -> str:
-    local = dt.astimezone(ZoneInfo(jurisdiction.timezone))
-    return f"{local:%Y-%m-%d %H:%M} {ZONES.get(jurisdiction.timezone, local.strftime('%Z'))}"
+    return clock_text(dt, jurisdiction.timezone, "iso")
 
 
 # --- discovery and services -------------------------------------------------------------------

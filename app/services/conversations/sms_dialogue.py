@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.db import is_outage
 from app.domain import sms_parser
 from app.domain.actor import Actor
+from app.domain.local_time import local_time as clock_text
 from app.domain.phone import to_e164
 from app.i18n import normalise_language, t
 from app.models import Category, Complaint, Jurisdiction, OutboxMessage, Reporter, Village
@@ -189,10 +189,7 @@ def _rate_limited(session: Session, now: datetime, phone: str, inbound_id: int) 
 
 def local_time(at: datetime, zone: str, now: datetime) -> str:
     """'13:00 WIB' today, '24/11 13:00 WIB' on another day, in the jurisdiction's zone."""
-    tz = ZoneInfo(zone)
-    local = at.astimezone(tz)
-    fmt = "%H:%M %Z" if local.date() == now.astimezone(tz).date() else "%d/%m %H:%M %Z"
-    return local.strftime(fmt)
+    return clock_text(at, zone, "sms", now=now)
 
 
 def receipt_text(complaint: Complaint, language: str, now: datetime) -> str:

@@ -9,7 +9,6 @@ import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -17,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import is_outage
 from app.domain.actor import Actor
+from app.domain.local_time import local_time as clock_text
 from app.i18n import normalise_language, t
 from app.models import (
     OPEN_STATUSES,
@@ -47,11 +47,6 @@ NEAREST_VILLAGE_KM = 10.0
 LINK_CODE_TTL = timedelta(hours=24)
 DRAFT_TTL = timedelta(hours=24)
 LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-DAYS = {"id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
-        "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
-MONTHS = {"id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
-          "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")}
 
 
 @dataclass(frozen=True)
@@ -736,13 +731,7 @@ def _status_name(status: str, lang: str) -> str:
 
 def local_time(at: datetime | None, zone: str, lang: str = "id") -> str:
     """E.g. "Senin 23 Nov 2026 13:00 WIB": the jurisdiction's wall clock, with its zone's name."""
-    if at is None:
-        return "-"
-    lang = normalise_language(lang)
-    local = at.astimezone(ZoneInfo(zone))
-    label = ZONE_NAMES.get(zone) or local.strftime("%Z")
-    return (f"{DAYS[lang][local.weekday()]} {local.day} {MONTHS[lang][local.month - 1]} {local.year} "
-            f"{local:%H:%M} {label}")
+    return clock_text(at, zone, "long", normalise_language(lang))
 
 
 # --- staff linking --------------------------------------------------------------------------------

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.domain.local_time import local_time as clock_text
 from app.i18n import normalise_language, t
 from app.models import Agency, Complaint, Event, User
 from app.models.sla_engine import EscalationContact
 from app.services.messaging import outbox, partner_webhooks
 from app.services.reference import cache as reference_cache
 
-ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 NOTE_IN_MESSAGE = 80
 # session.info key of a per-run cache of staff lookups (the SLA sweep sets and clears it).
 CACHE_KEY = "sigap_recipients"
@@ -150,11 +149,8 @@ def _audience(session: Session, complaint: Complaint, who: str) -> list[Recipien
 
 
 def local_time(complaint: Complaint, at: datetime | None) -> str:
-    if at is None:
-        return "-"
-    tz = complaint.jurisdiction.timezone
-    zone = ZONE_NAMES.get(tz, tz)
-    return at.astimezone(ZoneInfo(tz)).strftime("%d/%m %H:%M ") + zone
+    """'23/11 13:00 WIB': a time in an alert, on the complaint's jurisdiction's clock."""
+    return clock_text(at, complaint.jurisdiction.timezone, "short")
 
 
 def facts(complaint: Complaint, lang: str) -> dict:
