@@ -44,8 +44,12 @@ PER_TOKEN_BLUEPRINTS = frozenset({"api", "open311"})
 
 
 def _headers(response):
+    """The one place response headers are set, for every path (pages, API, webhooks, files)."""
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    # Answers carry personal data (pages, API, Open311, exports, photos): no shared or browser
+    # cache keeps them. Static assets say their own max-age first.
+    response.headers.setdefault("Cache-Control", "no-store")
     settings = _settings()
     if request.is_secure or settings.production:
         response.headers.setdefault("Strict-Transport-Security", HSTS)

@@ -22,12 +22,6 @@ CSRF_EXEMPT_PREFIXES = ("/api/", "/webhooks/", "/open311/")
 WEB_BLUEPRINTS = ("web", "auth", "dashboard", "workspace", "settings", "sms_demo", "performance")
 SIGN_IN_LIMIT = "10 per minute;60 per hour"
 LEAFLET_DIR = Path(__file__).resolve().parents[2] / "node_modules" / "leaflet" / "dist"
-
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-       "frame-ancestors 'none'")
-
-
 def _locale() -> str:
     if current_user and getattr(current_user, "is_authenticated", False):
         return current_user.language
@@ -96,18 +90,3 @@ def register_web(app: Flask) -> None:
     @app.get("/web/vendor/leaflet/<path:filename>")
     def leaflet_asset(filename: str):
         return send_from_directory(LEAFLET_DIR, filename, max_age=86400)
-
-    @app.after_request
-    def _security_headers(response):
-        root = (request.blueprint or "").split(".")[0]
-        if root in WEB_BLUEPRINTS or request.endpoint in ("leaflet_asset", "static"):
-            response.headers.setdefault("Content-Security-Policy", CSP)
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            response.headers.setdefault("X-Frame-Options", "DENY")
-            response.headers.setdefault("Referrer-Policy", "same-origin")
-            response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
-            if production:
-                response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-            if response.mimetype == "text/html":
-                response.headers.setdefault("Cache-Control", "no-store")
-        return response

@@ -44,19 +44,6 @@ def install(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-@bp.after_request
-def _security_headers(response):
-    from app.web import CSP
-
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
 # ---- figures as table rows -------------------------------------------------------------------
 
 def flat(figures: dict) -> dict:

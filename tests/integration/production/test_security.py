@@ -25,6 +25,13 @@ def test_every_response_has_the_security_headers(client, path):
     assert response.headers["Referrer-Policy"]
 
 
+def test_answers_with_personal_data_are_never_cached_and_static_assets_may_be(client, auth):
+    headers = auth("supervisor")
+    for path in ("/api/v1/complaints", "/open311/v2/requests.json", "/signin", "/no/such/page"):
+        assert client.get(path, headers=headers).headers["Cache-Control"] == "no-store", path
+    assert "no-store" not in client.get("/web/static/sigap.css").headers.get("Cache-Control", "")
+
+
 def test_hsts_is_sent_over_https_and_in_production_only(client, settings, clock, engine, connection):
     assert "Strict-Transport-Security" not in client.get("/healthz").headers
     assert "max-age=" in client.get("/healthz", base_url="https://localhost").headers["Strict-Transport-Security"]
