@@ -183,12 +183,13 @@ def test_the_portable_percentile_path_matches_percentile_cont(session, clock, mo
 
     from app.domain.performance import parse_period
     from app.models import Jurisdiction
+    from app.services.reporting import computation
 
     jurs = list(session.scalars(select(Jurisdiction)))
-    rows = performance.counted(session, jurs, parse_period("2026-11"))
+    rows = computation.counted(session, jurs, parse_period("2026-11"))
     for group_by in (None, "agency", "district"):
-        native = performance.aggregate(session, rows, clock.now(), group_by=group_by)
-        portable = performance.aggregate(session, rows, clock.now(), group_by=group_by, portable=True)
+        native = computation.aggregate(session, rows, clock.now(), group_by=group_by)
+        portable = computation.aggregate(session, rows, clock.now(), group_by=group_by, portable=True)
         assert native.keys() == portable.keys()
         for key in native:
             for field in native[key]:
