@@ -66,8 +66,9 @@ def _create_complaint():
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
             raise ApiError(422, "validation_failed",
                            f"{field} must be a JSON number (e.g. -8.21), not {_JSON_TYPES.get(type(value), 'that')}")
-    # channel and received_at as given: intake decides what this token may claim
-    complaint = intake.submit(
+    # channel and received_at as given: intake decides what this token may claim. Staged: the answer
+    # is made before the commit (idempotent.run commits it with the Idempotency-Key's stored copy).
+    complaint = intake.stage(
         session, now(),
         jurisdiction=jurisdiction, category=body.get("category"), description=body.get("description"),
         district=body.get("district"), village=body.get("village"), lat=body.get("lat"), lon=body.get("lon"),
@@ -180,7 +181,11 @@ ACTION_FIELDS = {
 @bp.post("/complaints/<ticket>/actions")
 @token_required(*ACTORS)
 def complaint_action(ticket: str):
-    return idempotent.run(current_actor().id, lambda: _complaint_action(ticket))
+    actor = current_actor()
+    # The action commits by itself: an Idempotency-Key is finished in that commit, with the
+    # complaint as the action left it.
+    return idempotent.run(actor.id, lambda: _complaint_action(ticket),
+                          at_commit=lambda: serialize.complaint(intake.get_by_ticket(db_session(), ticket), actor))
 
 
 def _complaint_action(ticket: str):

@@ -431,7 +431,8 @@ def _create_request(actor: Actor, fmt: str):
     phone = _optional("phone", 40)
     reporter = {"name": name, "phone": phone, "language": lang} if (name or phone) else None
     account_id = _optional("account_id", 200)
-    complaint = open311_intake.submit(
+    # Staged: idempotent.run commits it, with the Idempotency-Key's stored answer when there is one.
+    complaint = open311_intake.stage(
         session, now(), actor=actor, jurisdiction=jurisdiction.code, category=category.code,
         description=description[:4000], reporter=reporter, **where,
         details={"attributes": answers, "email": email, "device_id": _optional("device_id", 200),

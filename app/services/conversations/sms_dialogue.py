@@ -23,6 +23,7 @@ from app.models.sms import SmsDialogue, SmsInboundMessage, SmsNumber
 from app.services import audit, intake, lifecycle
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.intake import reporters
+from app.services.messaging import outbox
 from app.services.reference import places
 
 log = logging.getLogger("sigap.sms")
@@ -130,17 +131,11 @@ def handle_message(session: Session, now: datetime, *, message_sid: str, from_ad
 
 
 def _replay(session: Session, inbound: SmsInboundMessage, address: str) -> DialogueResult:
+    # The first delivery's answer was committed with everything it did (a complaint included).
     ticket = None
     replies = list(inbound.replies or [])
     if inbound.complaint_id:
         ticket = session.scalar(select(Complaint.ticket).where(Complaint.id == inbound.complaint_id))
-    elif inbound.outcome == "pending":
-        # The first delivery created the complaint but its answer was not recorded (yet): answer from the complaint.
-        complaint = session.scalar(select(Complaint).where(Complaint.external_ref == f"twilio:{inbound.message_sid}"))
-        if complaint is not None:
-            ticket = complaint.ticket
-            replies = [receipt_text(complaint, normalise_language(complaint.reporter.language
-                                                                  if complaint.reporter else None), complaint.received_at)]
     result = DialogueResult(replies=replies, outcome=inbound.outcome, channel=inbound.channel,
                             address=address, ticket=ticket, duplicate=True)
     session.rollback()
@@ -421,17 +416,27 @@ class _Conversation:
         reporter = self.ensure_reporter()
         self.end_dialogue()
         description = draft["description"].strip()[:intake.MAX_DESCRIPTION]
-        complaint = intake.submit(
+        # Staged without the standard receipt: the TwiML reply is the receipt, and the complaint,
+        # the reply's record and this message's outcome are committed together (self.done).
+        complaint = intake.stage(
             self.session, self.now, jurisdiction=jurisdiction.code, category=draft["category"],
             description=description, district=village.district.code, village=village.code,
             reporter={"phone": self.phone, "language": self.language}, channel=self.channel,
             external_ref=f"twilio:{self.inbound.message_sid}"[:100],
-            actor=Actor(kind="reporter", id=reporter.id, jurisdiction_id=jurisdiction.id),
+            actor=Actor(kind="reporter", id=reporter.id, jurisdiction_id=jurisdiction.id), receipt=False,
         )
         self.inbound.reporter_id = reporter.id
         text = receipt_text(complaint, self.language, self.now)
-        return self.done("complaint", self.instead_of_outbox(complaint, ("core.receipt", "core.receipt_triage"),
-                                                             "sms.received", text), complaint)
+        self.replied(complaint, "sms.received", text)
+        return self.done("complaint", [text], complaint)
+
+    def replied(self, complaint: Complaint, key: str, text: str) -> None:
+        """Keep the TwiML reply in the outbox as sent, so the citizen's messages show it and nothing sends it again."""
+        message = outbox.enqueue(
+            self.session, self.now, channel=self.channel, recipient=self.address, recipient_kind=outbox.REPORTER,
+            template=key, language=self.language, body=text, complaint=complaint, reporter_id=complaint.reporter_id,
+            status="sent")
+        message.sent_at, message.provider_id = self.now, f"twiml:{self.inbound.message_sid}"[:64]
 
     def instead_of_outbox(self, complaint: Complaint, templates: tuple[str, ...], key: str, text: str) -> list[str]:
         """The TwiML reply replaces the message notifications just queued for the citizen (one text, not two).

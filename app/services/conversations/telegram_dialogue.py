@@ -24,7 +24,6 @@ from app.models import (
     Complaint,
     District,
     Jurisdiction,
-    OutboxMessage,
     Reporter,
     User,
     Village,
@@ -32,7 +31,7 @@ from app.models import (
 from app.models.telegram import TelegramAttachment, TelegramConversation, TelegramLinkCode, TelegramUpdate
 from app.services import audit, intake, lifecycle
 from app.services.errors import NotFound, ServiceError, ValidationFailed
-from app.services.messaging import outbox
+from app.services.messaging import notifications, outbox
 from app.services.reference import places
 
 log = logging.getLogger("sigap.telegram")
@@ -472,7 +471,7 @@ def _claim_draft(turn: _Turn) -> dict | None:
     """Take the confirmed draft for filing, or None when there is none (sent already, cancelled, expired).
 
     One conditional UPDATE that only one transaction can win: on PostgreSQL a concurrent tap waits for
-    the winner's row lock, then finds the step no longer 'confirm'; SQLite serialises writers. Intake
+    the winner's row lock, then finds the step no longer 'confirm'; SQLite serialises writers. `handle`
     then commits the claim, this update and the complaint together, so twenty taps file one report."""
     session, conv = turn.session, turn.conv
     claimed = session.execute(
@@ -490,15 +489,17 @@ def _claim_draft(turn: _Turn) -> dict | None:
 
 
 def _submit(turn: _Turn, draft: dict, default_jurisdiction: str) -> None:
+    """File the claimed draft: the complaint, its photos and this chat's receipt are staged here and
+    committed together by `handle`, so a failure anywhere leaves none of them."""
     jurisdiction = _jurisdiction(turn, default_jurisdiction)
     inbound = turn.inbound
     try:
-        complaint = intake.submit(
+        complaint = intake.stage(
             turn.session, turn.now, jurisdiction=jurisdiction.code if jurisdiction else "",
             category=draft.get("category") or "", description=draft.get("description") or "",
             village=draft.get("village_code"), lat=draft.get("lat"), lon=draft.get("lon"),
             reporter={"name": inbound.user_name, "telegram_chat_id": inbound.chat_id, "language": turn.lang},
-            channel="telegram", external_ref=f"tg:{inbound.update_id}",
+            channel="telegram", external_ref=f"tg:{inbound.update_id}", receipt=False,
         )
     except ServiceError as exc:
         turn.session.rollback()
@@ -513,22 +514,13 @@ def _submit(turn: _Turn, draft: dict, default_jurisdiction: str) -> None:
             file_size=photo.get("file_size"), mime_type=photo.get("mime_type"), width=photo.get("width"),
             height=photo.get("height"), download_attempts=0, created_at=turn.now,
         ))
-    text = t("telegram.submitted", turn.lang, ticket=complaint.ticket,
-             deadline=local_time(complaint.handle_due_at, complaint.jurisdiction.timezone, turn.lang))
-    # Intake already queued the generic receipt (worded for SMS): turn it into this chat's answer
-    # rather than sending two, unless the delivery job has taken it already.
-    receipt = turn.session.scalar(select(OutboxMessage.id).where(
-        OutboxMessage.complaint_id == complaint.id, OutboxMessage.channel == "telegram",
-        OutboxMessage.recipient_kind == "reporter", OutboxMessage.template.like("core.receipt%")))
-    if receipt is None:
-        turn.send(text, template="telegram.submitted", complaint=complaint)
-        return
-    rewritten = turn.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == receipt, OutboxMessage.status == "pending")
-        .values(body=text, template="telegram.submitted", language=turn.lang)
-        .execution_options(synchronize_session=False))
-    if rewritten.rowcount:
-        turn.outcome.replies.append(Reply(chat_id=inbound.chat_id, text=text))
+    # This chat's receipt instead of the standard one (worded for SMS), under the rules of every
+    # message to a citizen (an opted-out citizen's is recorded, not sent).
+    receipt = notifications.tell_reporter(
+        turn.session, complaint, "telegram.submitted", turn.now,
+        deadline=lambda lang: local_time(complaint.handle_due_at, complaint.jurisdiction.timezone, lang))
+    if receipt is not None and receipt.status == "pending":
+        turn.outcome.replies.append(Reply(chat_id=inbound.chat_id, text=receipt.body))
 
 
 # --- buttons --------------------------------------------------------------------------------------

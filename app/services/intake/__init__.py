@@ -1,5 +1,7 @@
 """Intake: a new complaint, from any door. Validates it, finds (or creates) its reporter, routes it,
 stamps its deadlines from the policy in force, takes its ticket number and opens its trail.
+`stage` does all that in the caller's transaction (the caller commits it with what belongs with
+it); `submit` is `stage` plus the commit.
 
 May import the rooms below it: sla, access, reporting, messaging, reference, audit (and errors);
 never lifecycle, conversations or demo."""
@@ -10,6 +12,7 @@ from .submission import (  # noqa: F401 - the room's use cases, called as intake
     claimed_received_at,
     get_by_ticket,
     policy_for,
+    stage,
     submit,
     take_numbers,
 )

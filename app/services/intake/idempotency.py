@@ -1,11 +1,16 @@
-"""Idempotency keys: a retried POST with the same key and body gets the first response, never a second complaint."""
+"""Idempotency keys: a retried POST with the same key and body gets the first response, never a second complaint.
+
+A request claims its key (`begin`, committed at once, so concurrent copies see it), then stores
+its response with `finish` in the transaction that carries its effect: the complaint and the
+finished key are committed together or not at all, so no crash between them can let a retry do
+the work again."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -80,14 +85,18 @@ def begin(session: Session, now: datetime, *, token_id: int, key: str, fingerpri
 
 def finish(session: Session, now: datetime, *, token_id: int, key: str, status: int, body: str,
            headers: dict) -> None:
-    """Store the response of the request that claimed the key (commits)."""
-    row = session.scalar(select(IdempotencyKey).where(IdempotencyKey.token_id == token_id,
-                                                      IdempotencyKey.key == key))
-    if row is None:
-        return
-    row.status, row.response_status, row.response_body = "done", status, body
-    row.response_headers, row.completed_at = headers, now
-    session.commit()
+    """Store the response of the request that claimed the key, in the caller's transaction (the one
+    carrying the request's effect; not committed). Raises KeyInProgress when the key is no longer
+    waiting for a response (finished or forgotten meanwhile, after its lease ran out): the caller
+    rolls its effect back, so one key never has two."""
+    finished = session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.token_id == token_id, IdempotencyKey.key == key, IdempotencyKey.status == "started")
+        .values(status="done", response_status=status, response_body=body, response_headers=headers,
+                completed_at=now)
+        .execution_options(synchronize_session=False))
+    if finished.rowcount != 1:
+        raise KeyInProgress("a request with this Idempotency-Key is still being processed; retry in a moment")
 
 
 def release(session: Session, *, token_id: int, key: str) -> None:

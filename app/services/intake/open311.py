@@ -1,4 +1,4 @@
-"""Intake of an Open311 service request: a complaint through intake.submit, plus the Open311
+"""Intake of an Open311 service request: a complaint through intake.stage, plus the Open311
 details (attribute answers, e-mail, device, account, media URL) kept beside it."""
 from __future__ import annotations
 
@@ -13,17 +13,16 @@ from app.models.partner import Open311Request
 from app.services import intake
 
 
-def submit(session: Session, now: datetime, *, actor: Actor, details: dict, **fields) -> Complaint:
-    """Create the complaint (channel open311), then store its Open311 details. Two commits: the
-    complaint first (intake's own transaction), then the details; losing the second loses only extras.
-    Intake applies the credential's rules (reporter, coordinates) as for any other door."""
-    complaint = intake.submit(session, now, door="open311", actor=actor, **fields)
+def stage(session: Session, now: datetime, *, actor: Actor, details: dict, **fields) -> Complaint:
+    """The complaint (channel open311) and its Open311 details, in the caller's transaction (not
+    committed): they are saved together or not at all. Intake applies the credential's rules
+    (reporter, coordinates) as for any other door."""
+    complaint = intake.stage(session, now, door="open311", actor=actor, **fields)
     session.add(Open311Request(
         complaint_id=complaint.id, token_id=actor.id if actor.kind == "token" else None,
         attributes=details.get("attributes") or {}, email=details.get("email"), device_id=details.get("device_id"),
         account_id=details.get("account_id"), media_url=details.get("media_url"), created_at=now,
     ))
-    session.commit()
     return complaint
 
 

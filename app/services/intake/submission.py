@@ -222,15 +222,25 @@ def _ticket(jurisdiction: Jurisdiction, year: int, seq: int) -> str:
     return f"{jurisdiction.ticket_prefix}-{year}-{seq:06d}"
 
 
-def submit(session: Session, now: datetime, *, jurisdiction: str, category: str, description: str,
-           district: str | None = None, village: str | None = None, lat=None, lon=None,
-           address: str | None = None, reporter: dict | None = None, channel: str | None = None,
-           received_at: datetime | None = None, external_ref: str | None = None,
-           actor: Actor = SYSTEM, door: str | None = None) -> Complaint:
-    """Create a complaint: routed to an agency or sent to triage, deadlines stamped, trail opened.
+def submit(session: Session, now: datetime, **fields) -> Complaint:
+    """Create a complaint and commit it: `stage` (with the standard receipt) in a transaction of its own."""
+    complaint = stage(session, now, **fields)
+    session.commit()
+    return complaint
+
+
+def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, description: str,
+          district: str | None = None, village: str | None = None, lat=None, lon=None,
+          address: str | None = None, reporter: dict | None = None, channel: str | None = None,
+          received_at: datetime | None = None, external_ref: str | None = None,
+          actor: Actor = SYSTEM, door: str | None = None, receipt: bool = True) -> Complaint:
+    """Create a complaint in the caller's transaction, not committed: routed to an agency or sent to
+    triage, deadlines stamped, trail opened, its messages in the outbox. The caller adds what belongs
+    with it (photos, an idempotency key's response, its own answer) and commits once.
 
     `channel` and `received_at` are what the caller claims; the actor decides what is kept (see
-    the module). `door` is "open311" for an Open311 request (its channel is always `open311`)."""
+    the module). `door` is "open311" for an Open311 request (its channel is always `open311`).
+    receipt=False leaves out the citizen's standard receipt: a dialogue answering them itself."""
     channel = _channel(channel, actor, door)
     jur = _jurisdiction(session, jurisdiction)
     cat = _category(session, category)
@@ -333,10 +343,9 @@ def submit(session: Session, now: datetime, *, jurisdiction: str, category: str,
             events.append(audit.record(session, complaint, "triaged", now, SYSTEM, flush=False, data={
                 "reason": "no routing rule", "triage_due_at": deadlines.triage_due_at.isoformat()}))
         for event in events:
-            notifications.on_event(session, complaint, event, now)
+            notifications.on_event(session, complaint, event, now, receipt=receipt)
     if not fast_insert.insert_pending(session, Complaint, Event, OutboxMessage, keep=(Complaint,)):
-        session.flush([complaint])  # something else is pending: the ORM writes it all, the complaint first
-    session.commit()
+        session.flush([complaint])  # something else is pending: the complaint first, the rest at the commit
     return complaint
 
 

@@ -238,11 +238,13 @@ def _short(note: str | None, lang: str) -> str:
     return note or "-"
 
 
-def on_event(session: Session, complaint: Complaint, event: Event, now: datetime) -> None:
-    """Write, in the caller's transaction, the messages this event causes."""
+def on_event(session: Session, complaint: Complaint, event: Event, now: datetime, *, receipt: bool = True) -> None:
+    """Write, in the caller's transaction, the messages this event causes. receipt=False: no
+    standard receipt for "received" (a dialogue answers the citizen with its own)."""
     kind, data = event.kind, event.data or {}
     if kind == "received":
-        tell_reporter(session, complaint, "core.receipt" if complaint.agency_id else "core.receipt_triage", now)
+        if receipt:
+            tell_reporter(session, complaint, "core.receipt" if complaint.agency_id else "core.receipt_triage", now)
     elif kind == "routed":
         tell_staff(session, complaint, _known_audience(session, complaint, "assignee_or_duty"), "core.staff.new", now)
     elif kind == "triaged":

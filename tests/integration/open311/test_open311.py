@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.models import Complaint
 from app.models.partner import Open311Request
@@ -194,6 +194,26 @@ def test_a_retried_post_with_the_same_idempotency_key_creates_one_complaint(post
     assert count(session) == before + 1
     other = post_request(headers={"Idempotency-Key": "o311-retry-1"}, description="Lain lagi")
     assert_error(other, "json", 400, "different request")
+
+
+def test_a_request_is_saved_with_its_open311_details_or_not_at_all(post_request, session):
+    before = count(session)
+
+    def refuse(*_args):
+        raise RuntimeError("the details cannot be written")
+
+    event.listen(Open311Request, "before_insert", refuse)
+    try:
+        failed = post_request(headers={"Idempotency-Key": "o311-whole"})
+    finally:
+        event.remove(Open311Request, "before_insert", refuse)
+    assert failed.status_code == 500
+    assert count(session) == before  # no complaint without its details
+    again = post_request(headers={"Idempotency-Key": "o311-whole"})
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    complaint = session.scalar(select(Complaint).where(Complaint.ticket == again.json[0]["service_request_id"]))
+    assert session.scalar(select(Open311Request.email).where(Open311Request.complaint_id == complaint.id)) \
+        == "siti@example.org"
 
 
 # --- GET requests -----------------------------------------------------------------------------

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.orm import Session
 
 from app.models import ApiToken, Complaint
 from app.models.partner import IdempotencyKey
 from app.services.access import accounts
+from app.services import intake
 from app.services.intake import idempotency
 from tests.conftest import requires_postgresql
 
@@ -65,6 +68,109 @@ def test_actions_are_idempotent_too(client, bearer):
     again = client.post(f"/api/v1/complaints/{ticket}/actions", json={"action": "acknowledge"}, headers=officer)
     assert first.status_code == again.status_code == 200  # not 409: the retry is answered, not re-done
     assert again.json == first.json
+
+
+class Crash(BaseException):
+    """The process dying: nothing of the request runs after it."""
+
+
+@contextmanager
+def dying_after_the_commit_that(saved, connection):
+    """The request dies at its next step (a new transaction) after the first commit for which
+    saved(connection) holds: what a crash between two commits would leave. One that has no next
+    step finishes."""
+    state = {"saved": False, "dead": False}
+
+    def after_commit(_session):
+        state["saved"] = state["saved"] or saved(connection)
+
+    def after_begin(_session, _transaction, _connection):
+        if state["saved"] and not state["dead"]:
+            state["dead"] = True
+            raise Crash
+
+    event.listen(Session, "after_commit", after_commit)
+    event.listen(Session, "after_begin", after_begin)
+    try:
+        yield
+    except Crash:
+        pass
+    finally:
+        event.remove(Session, "after_commit", after_commit)
+        event.remove(Session, "after_begin", after_begin)
+    assert state["saved"]
+
+
+def key_status(connection, key: str) -> str | None:
+    return connection.scalar(select(IdempotencyKey.status).where(IdempotencyKey.key == key))
+
+
+def test_a_crash_right_after_the_complaint_is_saved_never_lets_the_retry_make_a_second(client, bearer, session,
+                                                                                     connection, clock):
+    headers = {**bearer("partner"), "Idempotency-Key": "crash-1"}
+    before = count(session)
+    with dying_after_the_commit_that(lambda conn: count(conn) > before, connection):
+        client.post("/api/v1/complaints", json=BODY, headers=headers)
+    [ticket] = session.scalars(select(Complaint.ticket).order_by(Complaint.id.desc()).limit(1))
+    clock.advance(minutes=3)  # past the lease of a key left unfinished
+    again = client.post("/api/v1/complaints", json=BODY, headers=headers)
+    assert again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json["ticket"] == ticket and again.headers["Location"].endswith(ticket)
+    assert count(session) == before + 1
+
+
+def test_the_complaint_and_its_keys_stored_answer_are_saved_by_one_commit(client, bearer, session, connection):
+    headers = {**bearer("partner"), "Idempotency-Key": "one-commit"}
+    before = count(session)
+    seen = []
+
+    def snapshot(_session):
+        seen.append((count(connection) - before, key_status(connection, "one-commit")))
+
+    event.listen(Session, "after_commit", snapshot)
+    try:
+        first = client.post("/api/v1/complaints", json=BODY, headers=headers)
+    finally:
+        event.remove(Session, "after_commit", snapshot)
+    assert first.status_code == 201
+    # After the token's own bookkeeping: the key is claimed, then the complaint and the finished key together.
+    assert [s for s in seen if s != (0, None)] == [(0, "started"), (1, "done")]
+
+
+def test_a_crash_right_after_an_action_is_saved_gets_the_retry_its_answer_not_a_409(client, bearer, connection,
+                                                                                  clock):
+    ticket = client.post("/api/v1/complaints", json=BODY, headers=bearer("partner")).json["ticket"]
+    officer = {**bearer("officer", agency="bwi-dinsos"), "Idempotency-Key": "ack-crash"}
+
+    def acknowledged(conn):
+        return conn.scalar(select(Complaint.status).where(Complaint.ticket == ticket)) == "acknowledged"
+
+    with dying_after_the_commit_that(acknowledged, connection):
+        client.post(f"/api/v1/complaints/{ticket}/actions", json={"action": "acknowledge"}, headers=officer)
+    clock.advance(minutes=3)
+    again = client.post(f"/api/v1/complaints/{ticket}/actions", json={"action": "acknowledge"}, headers=officer)
+    assert again.status_code == 200 and again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json["ticket"] == ticket and again.json["status"] == "acknowledged"
+
+
+def test_a_slow_first_request_and_its_retry_past_the_lease_make_one_complaint(session, clock, make_token):
+    token, _secret = make_token("partner")
+    claim = {"token_id": token.id, "key": "slow-1"}
+    fields = {k: v for k, v in BODY.items() if k != "reporter"}
+    assert idempotency.begin(session, clock.now(), fingerprint="f", **claim) is None  # the first request
+    clock.advance(minutes=3)
+    assert idempotency.begin(session, clock.now(), fingerprint="f", **claim) is None  # its retry takes the key over
+    before = count(session)
+    first = intake.stage(session, clock.now(), **fields)
+    idempotency.finish(session, clock.now(), status=201, body=first.ticket, headers={}, **claim)
+    session.commit()
+    intake.stage(session, clock.now(), **fields)  # the retry, finishing second, gives way
+    with pytest.raises(idempotency.KeyInProgress):
+        idempotency.finish(session, clock.now(), status=201, body="second", headers={}, **claim)
+    session.rollback()
+    assert count(session) == before + 1
+    stored = idempotency.begin(session, clock.now(), fingerprint="f", **claim)
+    assert stored is not None and stored.body == first.ticket
 
 
 @pytest.mark.parametrize("key", ["", "x" * 201, "has space", "ünïcode"])

@@ -6,6 +6,7 @@ import threading
 import pytest
 from sqlalchemy import delete, func, select
 
+from app.i18n import t
 from app.models import Complaint, Reporter
 from app.models.sms import SmsDialogue, SmsInboundMessage, SmsNumber
 from app.services.conversations import sms_dialogue
@@ -40,15 +41,19 @@ def test_english_menu_dialogue_answers_in_english(twilio, session):
     assert session.scalar(select(Complaint.description)) == "fever, cannot reach the clinic"
 
 
-def test_a_replay_of_an_unanswered_message_answers_from_its_complaint(twilio, session, clock):
-    result = sms_dialogue.handle_message(session, clock.now(), message_sid="SMreplay1", from_address=CITIZEN,
-                                         to_address=FROM_NUMBER, body="LAPOR MAKAN Kemiren: nenek tidak makan")
-    inbound = session.scalar(select(SmsInboundMessage).where(SmsInboundMessage.message_sid == "SMreplay1"))
-    inbound.outcome, inbound.replies, inbound.complaint_id = "pending", [], None  # as if it crashed after intake
-    session.commit()
-    [reply] = twilio.replies("LAPOR MAKAN Kemiren: nenek tidak makan", sid="SMreplay1")
-    assert result.ticket in reply
-    assert session.scalar(select(func.count()).select_from(Complaint)) == 1
+def test_a_failure_after_intake_files_nothing_and_asks_the_citizen_to_send_again(twilio, session, monkeypatch):
+    def broken(*_args):
+        raise RuntimeError("the process failed after intake")
+
+    monkeypatch.setattr(sms_dialogue, "receipt_text", broken)
+    [reply] = twilio.replies("LAPOR MAKAN Kemiren: nenek tidak makan", sid="SMhalfway1")
+    assert reply == t("sms.submit_failed", "id")
+    assert session.scalar(select(func.count()).select_from(Complaint)) == 0  # no complaint without its answer
+    inbound = session.scalar(select(SmsInboundMessage).where(SmsInboundMessage.message_sid == "SMhalfway1"))
+    assert inbound.outcome == "failed" and inbound.complaint_id is None
+    # Twilio's redelivery of the same message gets the same answer and changes nothing.
+    assert twilio.replies("LAPOR MAKAN Kemiren: nenek tidak makan", sid="SMhalfway1") == [reply]
+    assert session.scalar(select(func.count()).select_from(Complaint)) == 0
 
 
 @pytest.fixture

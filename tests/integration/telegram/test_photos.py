@@ -1,10 +1,11 @@
 """Photos a reporter sends are downloaded through the Bot API into instance storage for staff to see."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 
 from app.channels.telegram.files import attachments_for, download_pending
-from app.models import Complaint
+from app.models import Complaint, OutboxMessage
+from app.models.telegram import TelegramAttachment
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64 + b"\xff\xd9"
 
@@ -41,3 +42,21 @@ def test_a_photo_telegram_cannot_serve_is_retried_then_left_as_a_file_id(post_up
     assert attachment.stored_path is None and attachment.download_attempts == 5
     assert attachment.download_error
     assert len(telegram_api.calls("getFile")) == 5
+
+
+def test_a_report_whose_photo_cannot_be_saved_is_not_filed_without_it(post_update, updates, session):
+    def refuse(*_args):
+        raise RuntimeError("the photo's row cannot be written")
+
+    event.listen(TelegramAttachment, "before_insert", refuse)
+    try:
+        _report_with_photo(post_update, updates, "AgACPhotoLost")
+    finally:
+        event.remove(TelegramAttachment, "before_insert", refuse)
+    assert session.scalar(select(func.count(Complaint.id))) == 0
+    apology = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(1)).one()
+    assert apology.template == "telegram.failed"
+    # The draft is still there: pressing send again files the report with its photo.
+    post_update(updates.callback("rep:send"))
+    complaint = session.scalar(select(Complaint))
+    assert [a.file_id for a in attachments_for(session, complaint.id)] == ["AgACPhotoLost"]
