@@ -20,12 +20,14 @@ BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Sigap", "username": "si
 
 
 class FakeBotApi(LocalHttpFake):
-    """Answers Bot API methods like Telegram does; `fail_next` scripts errors such as 429 or 403."""
+    """Answers Bot API methods like Telegram does; `fail_next` scripts errors such as 429 or 403.
+    Keeps connections alive (HTTP/1.1) as Telegram does, and counts them in `connections`."""
 
     def __init__(self):
         self.requests: list[tuple[str, dict]] = []
         self.files: dict[str, bytes] = {}
         self.pending_updates: list[dict] = []
+        self.connections = 0
         self._failures: dict[str, list[tuple[int, dict]]] = {}
         self._ids = itertools.count(1000)
         super().__init__()
@@ -64,7 +66,25 @@ class FakeBotApi(LocalHttpFake):
         fake = self
 
         class Handler(QuietHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive: a client may send many requests on one connection
+            disable_nagle_algorithm = True
+
+            def setup(self):
+                super().setup()
+                with fake._lock:
+                    fake.connections += 1
+
+            def stopped(self) -> bool:
+                # A stopped fake (scripts/faults.py takes it down for a while) answers nothing more,
+                # not even on a connection kept alive from before: it just hangs up.
+                if self.server.socket.fileno() != -1:
+                    return False
+                self.close_connection = True
+                return True
+
             def do_GET(self):
+                if self.stopped():
+                    return
                 path = unquote(urlparse(self.path).path)
                 prefix = f"/file/bot{BOT_TOKEN}/photos/"
                 file_id = path[len(prefix):].removesuffix(".jpg") if path.startswith(prefix) else None
@@ -75,6 +95,8 @@ class FakeBotApi(LocalHttpFake):
                     self.reply(404, b'{"ok":false,"error_code":404,"description":"Not Found"}')
 
             def do_POST(self):
+                if self.stopped():
+                    return
                 path = urlparse(self.path).path
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
@@ -109,8 +131,11 @@ def _parse_body(content_type: str, raw: bytes) -> dict:
 
 @pytest.fixture
 def telegram_api():
+    from app.channels.telegram import bots
+
     fake = FakeBotApi().start()
     yield fake
+    bots.shutdown()  # the next test's fake may get this one's port: no Bot of this one outlives it
     fake.stop()
 
 
