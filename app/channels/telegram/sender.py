@@ -1,5 +1,6 @@
 """Delivers outbox messages through python-telegram-bot's `Bot`: the process's long-lived one (see
-`bots`), so consecutive messages share a connection to the Bot API.
+`bots`), so consecutive messages share a connection to the Bot API. A group that became a
+supergroup (ChatMigrated) has its new chat id stored and gets the message there.
 
 Inline buttons come from `extra["buttons"]`, or are added here: "Sudah ditangani?" Yes/No under a
 "handled" message to a citizen, "Acknowledge" under an alert to staff (see `buttons_for`)."""
@@ -10,6 +11,7 @@ import warnings
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import object_session
 from telegram import (
     InlineKeyboardButton,
@@ -23,6 +25,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from app.i18n import t
 from app.models import Complaint, OutboxMessage
+from app.services.messaging import telegram_chats
 from app.services.messaging.outbox import SendResult
 
 from . import bots
@@ -32,6 +35,7 @@ log = logging.getLogger("sigap.telegram")
 # Staff alerts about a complaint not yet acknowledged carry an "Acknowledge" button.
 ACK_TEMPLATES = ("core.staff.new", "core.staff.assigned", "core.staff.reopened")
 MAX_TEXT = 4096  # Bot API limit for one message
+MAX_MOVES = 2  # a chat that keeps moving is not followed further
 
 
 def buttons_for(message: OutboxMessage) -> list[list[dict]] | None:
@@ -95,12 +99,33 @@ class TelegramSender:
         with warnings.catch_warnings():
             # PTB 22 warns while building RetryAfter that retry_after will become a timedelta.
             warnings.simplefilter("ignore", PTBDeprecationWarning)
-            try:
-                sent = bots.call(self.settings, lambda bot: bot.send_message(
-                    chat_id=chat_id, text=text, reply_markup=markup))
-            except TelegramError as exc:
-                return _failure(exc)
-            return SendResult(ok=True, provider_id=str(sent.message_id))
+            for _ in range(MAX_MOVES + 1):
+                try:
+                    sent = bots.call(self.settings, lambda bot, chat_id=chat_id: bot.send_message(
+                        chat_id=chat_id, text=text, reply_markup=markup))
+                except ChatMigrated as exc:
+                    # The group became a supergroup: the old id answers nothing any more.
+                    _moved(message, chat_id, int(exc.new_chat_id))
+                    chat_id = int(exc.new_chat_id)
+                    continue
+                except TelegramError as exc:
+                    return _failure(exc)
+                return SendResult(ok=True, provider_id=str(sent.message_id))
+        return SendResult(ok=False, error=f"chat moved more than {MAX_MOVES} times", permanent=True)
+
+
+def _moved(message: OutboxMessage, old_chat_id: int, new_chat_id: int) -> None:
+    """Store the new chat id wherever the old one is kept; the message is sent on either way."""
+    session = object_session(message)
+    if session is None:
+        log.warning("telegram chat %s moved to %s; message %s not in a session, ids not updated",
+                    old_chat_id, new_chat_id, message.id)
+        return
+    try:
+        telegram_chats.move_chat(session, old_chat_id, new_chat_id)
+    except SQLAlchemyError:
+        session.rollback()  # the outbox settles this message in the same session next
+        log.exception("telegram chat %s moved to %s; storing the new id failed", old_chat_id, new_chat_id)
 
 
 def _failure(exc: TelegramError) -> SendResult:
@@ -108,8 +133,6 @@ def _failure(exc: TelegramError) -> SendResult:
     if isinstance(exc, RetryAfter):
         wait = _seconds(exc.retry_after)
         return SendResult(ok=False, error=f"Telegram flood control: retry after {wait:g} s", retry_after=wait)
-    if isinstance(exc, ChatMigrated):
-        return SendResult(ok=False, error=f"chat migrated to {exc.new_chat_id}", permanent=True)
     if isinstance(exc, Forbidden):
         # The user blocked the bot (or never started it): retrying cannot help.
         return SendResult(ok=False, error=f"Forbidden: {exc.message}", permanent=True)

@@ -20,8 +20,9 @@ BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Sigap", "username": "si
 
 
 class FakeBotApi(LocalHttpFake):
-    """Answers Bot API methods like Telegram does; `fail_next` scripts errors such as 429 or 403.
-    Keeps connections alive (HTTP/1.1) as Telegram does, and counts them in `connections`."""
+    """Answers Bot API methods like Telegram does; `fail_next` scripts errors such as 429 or 403,
+    `migrate_chat` turns a group into a supergroup. Keeps connections alive (HTTP/1.1) as Telegram
+    does, and counts them in `connections`."""
 
     def __init__(self):
         self.requests: list[tuple[str, dict]] = []
@@ -29,8 +30,13 @@ class FakeBotApi(LocalHttpFake):
         self.pending_updates: list[dict] = []
         self.connections = 0
         self._failures: dict[str, list[tuple[int, dict]]] = {}
+        self._migrated: dict[str, int] = {}
         self._ids = itertools.count(1000)
         super().__init__()
+
+    def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """From now on, sending to old_chat_id answers as Telegram does for an upgraded group."""
+        self._migrated[str(old_chat_id)] = new_chat_id
 
     def fail_next(self, method: str, status: int, description: str, **parameters) -> None:
         body = {"ok": False, "error_code": status, "description": description}
@@ -46,6 +52,11 @@ class FakeBotApi(LocalHttpFake):
             queued = self._failures.get(method)
             if queued:
                 return queued.pop(0)
+        moved_to = self._migrated.get(str(params.get("chat_id")))
+        if moved_to is not None:
+            return 400, {"ok": False, "error_code": 400,
+                         "description": "Bad Request: group chat was upgraded to a supergroup chat",
+                         "parameters": {"migrate_to_chat_id": moved_to}}
         if method == "getMe":
             result = BOT_USER
         elif method == "sendMessage":
