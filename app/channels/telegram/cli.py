@@ -7,7 +7,6 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from app.channels.telegram.aio import run_sync
 from app.extensions import state
 from app.services.errors import ServiceError
 
@@ -23,8 +22,8 @@ def _need_token(settings) -> None:
 @click.option("--drop-pending", is_flag=True, help="Discard updates Telegram has queued.")
 def set_webhook(drop_pending: bool) -> None:
     """Register PUBLIC_BASE_URL/webhooks/telegram with Telegram, with the secret token."""
+    from . import bots
     from .polling import ALLOWED_UPDATES
-    from .sender import open_bot
 
     settings = state().settings
     _need_token(settings)
@@ -34,13 +33,10 @@ def set_webhook(drop_pending: bool) -> None:
         raise click.ClickException("TELEGRAM_WEBHOOK_SECRET is not set (the webhook refuses every update without it)")
     url = settings.public_base_url.rstrip("/") + "/webhooks/telegram"
 
-    async def run():
-        async with open_bot(settings) as bot:
-            return await bot.set_webhook(url=url, secret_token=settings.telegram_webhook_secret,
-                                         allowed_updates=ALLOWED_UPDATES, drop_pending_updates=drop_pending)
-
     try:
-        run_sync(run())
+        bots.call(settings, lambda bot: bot.set_webhook(url=url, secret_token=settings.telegram_webhook_secret,
+                                                        allowed_updates=ALLOWED_UPDATES,
+                                                        drop_pending_updates=drop_pending))
     except Exception as exc:
         raise click.ClickException(f"setWebhook failed: {exc}") from None
     click.echo(f"webhook set: {url}")

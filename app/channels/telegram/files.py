@@ -12,14 +12,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.channels.telegram.aio import run_sync
 from app.models.telegram import TelegramAttachment
 
-from .sender import open_bot
+from . import bots
 
 log = logging.getLogger("sigap.telegram")
 MAX_ATTEMPTS = 5
 BOT_API_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses larger files
+DOWNLOAD_TIMEOUT = 120.0  # seconds for one photo (getFile and the download)
 
 
 def storage_path(instance_dir: Path | str, attachment: TelegramAttachment) -> Path:
@@ -27,18 +27,18 @@ def storage_path(instance_dir: Path | str, attachment: TelegramAttachment) -> Pa
     return Path(instance_dir) / "telegram" / str(attachment.complaint_id) / f"{attachment.id}.jpg"
 
 
-async def _download(settings, jobs: list[tuple[int, str, Path]]) -> dict[int, str | None]:
-    errors: dict[int, str | None] = {}
-    async with open_bot(settings) as bot:
-        for attachment_id, file_id, target in jobs:
-            try:
-                remote = await bot.get_file(file_id)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                await remote.download_to_drive(target)
-                errors[attachment_id] = None
-            except Exception as exc:  # one bad file must not stop the others
-                errors[attachment_id] = f"{type(exc).__name__}: {exc}"[:300]
-    return errors
+def _download(settings, file_id: str, target: Path) -> str | None:
+    """Fetch one file; None when stored, else what went wrong (one bad file must not stop the others)."""
+    async def fetch(bot):
+        remote = await bot.get_file(file_id)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        await remote.download_to_drive(target)
+
+    try:
+        bots.call(settings, fetch, timeout=DOWNLOAD_TIMEOUT)
+    except Exception as exc:  # noqa: BLE001
+        return f"{type(exc).__name__}: {exc}"[:300]
+    return None
 
 
 def download_pending(session: Session, now: datetime, settings, instance_dir: Path | str, limit: int = 20) -> int:
@@ -58,7 +58,7 @@ def download_pending(session: Session, now: datetime, settings, instance_dir: Pa
     session.commit()
     if not jobs:
         return 0
-    results = run_sync(_download(settings, jobs))
+    results = {attachment_id: _download(settings, file_id, target) for attachment_id, file_id, target in jobs}
     stored = 0
     for attachment in pending:
         if attachment.id not in results:

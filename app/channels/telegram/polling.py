@@ -1,46 +1,40 @@
 """Long polling for development (`flask --app wsgi telegram poll`): getUpdates feeds the webhook's handler.
 
-Each round is synchronous around short asyncio.run calls, so the outbox's sender (itself asyncio.run)
-can deliver the replies between rounds."""
+Each round is synchronous: getUpdates, the handler, answers to buttons and the outbox's sender all
+go through the process's one Bot (see `bots`), one call at a time."""
 from __future__ import annotations
 
 import logging
 
 from telegram import Update
 
-from app.channels.telegram.aio import run_sync
 from app.services.messaging import outbox
 
+from . import bots
 from .files import download_pending
-from .sender import TelegramSender, open_bot
+from .sender import TelegramSender
 from .webhook import default_jurisdiction, process_update
 
 log = logging.getLogger("sigap.telegram")
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
-async def _fetch(settings, offset: int | None, timeout: int) -> list[Update]:
-    async with open_bot(settings) as bot:
-        return list(await bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES))
+def _fetch(settings, offset: int | None, timeout: int) -> list[Update]:
+    return list(bots.call(settings, lambda bot: bot.get_updates(
+        offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES), timeout=timeout + bots.CALL_TIMEOUT))
 
 
-async def _answer_callbacks(settings, answers: list[dict]) -> None:
-    async with open_bot(settings) as bot:
-        for answer in answers:
-            try:
-                await bot.answer_callback_query(**answer)
-            except Exception as exc:  # an expired query is harmless: the button just stops spinning
-                log.info("answerCallbackQuery failed: %s", exc)
-
-
-async def _delete_webhook(settings) -> None:
-    async with open_bot(settings) as bot:
-        await bot.delete_webhook(drop_pending_updates=False)
+def _answer_callbacks(settings, answers: list[dict]) -> None:
+    for answer in answers:
+        try:
+            bots.call(settings, lambda bot, answer=answer: bot.answer_callback_query(**answer))
+        except Exception as exc:  # noqa: BLE001 - an expired query is harmless: the button just stops spinning
+            log.info("answerCallbackQuery failed: %s", exc)
 
 
 def delete_webhook(settings) -> None:
     """getUpdates is refused (409) while a webhook is set."""
-    run_sync(_delete_webhook(settings))
+    bots.call(settings, lambda bot: bot.delete_webhook(drop_pending_updates=False))
 
 
 def poll_once(sigap, offset: int | None = None, timeout: int = 30, deliver: bool = True,
@@ -48,7 +42,7 @@ def poll_once(sigap, offset: int | None = None, timeout: int = 30, deliver: bool
     """Fetch one batch of updates, handle each like the webhook, answer buttons, deliver the outbox
     (and fetch new photos into `instance_dir` when given). Returns the next offset."""
     settings = sigap.settings
-    updates = run_sync(_fetch(settings, offset, timeout))
+    updates = _fetch(settings, offset, timeout)
     answers = []
     for update in updates:
         with sigap.sessionmaker() as session:
@@ -57,7 +51,7 @@ def poll_once(sigap, offset: int | None = None, timeout: int = 30, deliver: bool
             answers.append(outcome.callback_answer)
         offset = update.update_id + 1
     if answers:
-        run_sync(_answer_callbacks(settings, answers))
+        _answer_callbacks(settings, answers)
     if deliver:
         with sigap.sessionmaker() as session:
             senders = {**sigap.build_senders(settings), "telegram": TelegramSender(settings)}

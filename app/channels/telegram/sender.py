@@ -1,19 +1,19 @@
-"""Delivers outbox messages through python-telegram-bot's `Bot` (a fresh Bot per send, inside asyncio.run).
+"""Delivers outbox messages through python-telegram-bot's `Bot`: the process's long-lived one (see
+`bots`), so consecutive messages share a connection to the Bot API. A group that became a
+supergroup (ChatMigrated) has its new chat id stored and gets the message there.
 
 Inline buttons come from `extra["buttons"]`, or are added here: "Sudah ditangani?" Yes/No under a
 "handled" message to a citizen, "Acknowledge" under an alert to staff (see `buttons_for`)."""
 from __future__ import annotations
 
-import asyncio
 import logging
 import warnings
-from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import object_session
 from telegram import (
-    Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -21,19 +21,21 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from app.channels.telegram.aio import run_sync
 from app.i18n import t
 from app.models import Complaint, OutboxMessage
+from app.services.messaging import telegram_chats
 from app.services.messaging.outbox import SendResult
+
+from . import bots
 
 log = logging.getLogger("sigap.telegram")
 
 # Staff alerts about a complaint not yet acknowledged carry an "Acknowledge" button.
 ACK_TEMPLATES = ("core.staff.new", "core.staff.assigned", "core.staff.reopened")
 MAX_TEXT = 4096  # Bot API limit for one message
+MAX_MOVES = 2  # a chat that keeps moving is not followed further
 
 
 def buttons_for(message: OutboxMessage) -> list[list[dict]] | None:
@@ -81,21 +83,6 @@ def _seconds(value) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-@asynccontextmanager
-async def open_bot(settings):
-    """A Bot aimed at settings.telegram_api_base_url (Telegram's own, or a local fake in tests),
-    with its HTTP clients closed on exit; no getMe round trip as `async with Bot(...)` would make."""
-    base = settings.telegram_api_base_url.rstrip("/")
-    request = HTTPXRequest(connect_timeout=5, read_timeout=10, write_timeout=10)
-    updates_request = HTTPXRequest(connect_timeout=5, read_timeout=40)
-    bot = Bot(settings.telegram_bot_token, base_url=base + "/bot", base_file_url=base + "/file/bot",
-              request=request, get_updates_request=updates_request)
-    try:
-        yield bot
-    finally:
-        await asyncio.gather(request.shutdown(), updates_request.shutdown())
-
-
 class TelegramSender:
     channel = "telegram"
 
@@ -109,31 +96,51 @@ class TelegramSender:
             return SendResult(ok=False, error=f"not a Telegram chat id: {message.recipient!r}", permanent=True)
         text = message.body if len(message.body) <= MAX_TEXT else message.body[: MAX_TEXT - 1] + "…"
         markup = reply_markup_for(message)
-        # A fresh Bot per asyncio.run: a Bot reused across event loops fails with "Event loop is closed".
         with warnings.catch_warnings():
             # PTB 22 warns while building RetryAfter that retry_after will become a timedelta.
             warnings.simplefilter("ignore", PTBDeprecationWarning)
-            return run_sync(self._send(chat_id, text, markup))
+            for _ in range(MAX_MOVES + 1):
+                try:
+                    sent = bots.call(self.settings, lambda bot, chat_id=chat_id: bot.send_message(
+                        chat_id=chat_id, text=text, reply_markup=markup))
+                except ChatMigrated as exc:
+                    # The group became a supergroup: the old id answers nothing any more.
+                    _moved(message, chat_id, int(exc.new_chat_id))
+                    chat_id = int(exc.new_chat_id)
+                    continue
+                except TelegramError as exc:
+                    return _failure(exc)
+                return SendResult(ok=True, provider_id=str(sent.message_id))
+        return SendResult(ok=False, error=f"chat moved more than {MAX_MOVES} times", permanent=True)
 
-    async def _send(self, chat_id: int, text: str, markup) -> SendResult:
-        try:
-            async with open_bot(self.settings) as bot:
-                sent = await bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
-            return SendResult(ok=True, provider_id=str(sent.message_id))
-        except RetryAfter as exc:
-            wait = _seconds(exc.retry_after)
-            return SendResult(ok=False, error=f"Telegram flood control: retry after {wait:g} s", retry_after=wait)
-        except Forbidden as exc:
-            # The user blocked the bot (or never started it): retrying cannot help.
-            return SendResult(ok=False, error=f"Forbidden: {exc.message}", permanent=True)
-        except ChatMigrated as exc:
-            return SendResult(ok=False, error=f"chat migrated to {exc.new_chat_id}", permanent=True)
-        except BadRequest as exc:
-            # "chat not found", "message is too long", a bad button: the same request would fail again.
-            return SendResult(ok=False, error=f"BadRequest: {exc.message}", permanent=True)
-        except InvalidToken as exc:
-            return SendResult(ok=False, error=f"bot token refused: {exc.message}")
-        except NetworkError as exc:
-            return SendResult(ok=False, error=f"network error: {exc.message}")
-        except TelegramError as exc:
-            return SendResult(ok=False, error=f"{type(exc).__name__}: {exc.message}")
+
+def _moved(message: OutboxMessage, old_chat_id: int, new_chat_id: int) -> None:
+    """Store the new chat id wherever the old one is kept; the message is sent on either way."""
+    session = object_session(message)
+    if session is None:
+        log.warning("telegram chat %s moved to %s; message %s not in a session, ids not updated",
+                    old_chat_id, new_chat_id, message.id)
+        return
+    try:
+        telegram_chats.move_chat(session, old_chat_id, new_chat_id)
+    except SQLAlchemyError:
+        session.rollback()  # the outbox settles this message in the same session next
+        log.exception("telegram chat %s moved to %s; storing the new id failed", old_chat_id, new_chat_id)
+
+
+def _failure(exc: TelegramError) -> SendResult:
+    """What a Bot API error means for the outbox: retry (when), or give up."""
+    if isinstance(exc, RetryAfter):
+        wait = _seconds(exc.retry_after)
+        return SendResult(ok=False, error=f"Telegram flood control: retry after {wait:g} s", retry_after=wait)
+    if isinstance(exc, Forbidden):
+        # The user blocked the bot (or never started it): retrying cannot help.
+        return SendResult(ok=False, error=f"Forbidden: {exc.message}", permanent=True)
+    if isinstance(exc, BadRequest):
+        # "chat not found", "message is too long", a bad button: the same request would fail again.
+        return SendResult(ok=False, error=f"BadRequest: {exc.message}", permanent=True)
+    if isinstance(exc, InvalidToken):
+        return SendResult(ok=False, error="the Bot API refused the bot token")
+    if isinstance(exc, NetworkError):
+        return SendResult(ok=False, error=f"network error: {exc.message}")
+    return SendResult(ok=False, error=f"{type(exc).__name__}: {exc.message}")

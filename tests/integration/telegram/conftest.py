@@ -20,15 +20,23 @@ BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Sigap", "username": "si
 
 
 class FakeBotApi(LocalHttpFake):
-    """Answers Bot API methods like Telegram does; `fail_next` scripts errors such as 429 or 403."""
+    """Answers Bot API methods like Telegram does; `fail_next` scripts errors such as 429 or 403,
+    `migrate_chat` turns a group into a supergroup. Keeps connections alive (HTTP/1.1) as Telegram
+    does, and counts them in `connections`."""
 
     def __init__(self):
         self.requests: list[tuple[str, dict]] = []
         self.files: dict[str, bytes] = {}
         self.pending_updates: list[dict] = []
+        self.connections = 0
         self._failures: dict[str, list[tuple[int, dict]]] = {}
+        self._migrated: dict[str, int] = {}
         self._ids = itertools.count(1000)
         super().__init__()
+
+    def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """From now on, sending to old_chat_id answers as Telegram does for an upgraded group."""
+        self._migrated[str(old_chat_id)] = new_chat_id
 
     def fail_next(self, method: str, status: int, description: str, **parameters) -> None:
         body = {"ok": False, "error_code": status, "description": description}
@@ -44,6 +52,11 @@ class FakeBotApi(LocalHttpFake):
             queued = self._failures.get(method)
             if queued:
                 return queued.pop(0)
+        moved_to = self._migrated.get(str(params.get("chat_id")))
+        if moved_to is not None:
+            return 400, {"ok": False, "error_code": 400,
+                         "description": "Bad Request: group chat was upgraded to a supergroup chat",
+                         "parameters": {"migrate_to_chat_id": moved_to}}
         if method == "getMe":
             result = BOT_USER
         elif method == "sendMessage":
@@ -64,7 +77,25 @@ class FakeBotApi(LocalHttpFake):
         fake = self
 
         class Handler(QuietHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive: a client may send many requests on one connection
+            disable_nagle_algorithm = True
+
+            def setup(self):
+                super().setup()
+                with fake._lock:
+                    fake.connections += 1
+
+            def stopped(self) -> bool:
+                # A stopped fake (scripts/faults.py takes it down for a while) answers nothing more,
+                # not even on a connection kept alive from before: it just hangs up.
+                if self.server.socket.fileno() != -1:
+                    return False
+                self.close_connection = True
+                return True
+
             def do_GET(self):
+                if self.stopped():
+                    return
                 path = unquote(urlparse(self.path).path)
                 prefix = f"/file/bot{BOT_TOKEN}/photos/"
                 file_id = path[len(prefix):].removesuffix(".jpg") if path.startswith(prefix) else None
@@ -75,6 +106,8 @@ class FakeBotApi(LocalHttpFake):
                     self.reply(404, b'{"ok":false,"error_code":404,"description":"Not Found"}')
 
             def do_POST(self):
+                if self.stopped():
+                    return
                 path = urlparse(self.path).path
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
@@ -109,8 +142,11 @@ def _parse_body(content_type: str, raw: bytes) -> dict:
 
 @pytest.fixture
 def telegram_api():
+    from app.channels.telegram import bots
+
     fake = FakeBotApi().start()
     yield fake
+    bots.shutdown()  # the next test's fake may get this one's port: no Bot of this one outlives it
     fake.stop()
 
 
