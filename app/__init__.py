@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, eng
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines print Bot API URLs, token included
 
     from app.errors import register_error_handlers
     from app.channels.api import bp as api_bp

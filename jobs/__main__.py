@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)  # a line per run otherwise
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines print Bot API URLs, token included
     try:
         settings = load_settings()
     except ConfigError as exc:
