@@ -39,10 +39,12 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, cast, event, func, literal_column, select
+from sqlalchemy import String, cast, event, literal_column, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.domain.routing import winning_rule
 from app.domain.text import normalise_name
@@ -54,9 +56,28 @@ REFERENCE_TABLES = frozenset({"jurisdictions", "categories", "districts", "villa
 LOAD_ATTEMPTS = 3
 _SEEN = "sigap_reference_versions"  # Session.info: (_last_write when read, {scope: version})
 
+
+
+class _joined(FunctionElement):
+    """group_concat / string_agg with a constant separator (func.aggregate_strings makes it a
+    parameter rendered anew at every execution)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(_joined)
+def _group_concat(element, compiler, **kw):
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
+@compiles(_joined, "postgresql")
+def _string_agg(element, compiler, **kw):
+    return f"string_agg({compiler.process(element.clauses, **kw)}, ',')"
+
+
 _table = ReferenceVersion.__table__
-_ALL = func.aggregate_strings(cast(_table.c.scope, String) + literal_column("':'") + cast(_table.c.version, String),
-                              ",")
+_ALL = _joined(cast(_table.c.scope, String) + literal_column("':'") + cast(_table.c.version, String))
 # Every scope's version as one value ("scope:version,..."): a column to add to a query that a
 # request makes anyway, whose value goes to `seen`. A table of a few rows (one per jurisdiction).
 VERSIONS = select(_ALL).scalar_subquery()
