@@ -25,7 +25,7 @@ T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 # create and is emptied after a committing test, children first.
 REFERENCE_TABLES = {"alembic_version", "categories", "jurisdictions", "agencies", "districts", "villages",
                     "sla_policies", "users", "routing_rules", "escalation_contacts", "sms_numbers",
-                    "performance_contracts"}
+                    "performance_contracts", "reference_versions"}
 
 
 def _transactional_tables() -> list[str]:

@@ -16,6 +16,7 @@ from app.domain.phone import to_e164
 from app.models import AGENCY_ROLES, ROLES, Agency, ApiToken, Jurisdiction, User
 from app.services.errors import NotFound, ValidationFailed
 from app.services.messaging import partner_webhooks
+from app.services.reference import cache as reference_cache
 
 TOKEN_PREFIX = "sgp_"
 TOKEN_SHOWN_CHARS = 12  # "sgp_" + 8 characters: enough to name a token in `tokens revoke`
@@ -216,7 +217,7 @@ _TOKENS, _AGENCIES = ApiToken.__table__, Agency.__table__
 _IDENTITY = (
     select(_TOKENS.c.id, _TOKENS.c.role, _TOKENS.c.name, _TOKENS.c.agency_id,
            func.coalesce(_TOKENS.c.jurisdiction_id, _AGENCIES.c.jurisdiction_id), _TOKENS.c.user_id,
-           _TOKENS.c.last_used_at)
+           _TOKENS.c.last_used_at, reference_cache.VERSIONS)
     .select_from(_TOKENS.outerjoin(_AGENCIES, _AGENCIES.c.id == _TOKENS.c.agency_id))
     .where(_TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.revoked_at.is_(None))
 )
@@ -226,14 +227,16 @@ _TOUCH = (update(_TOKENS).where(_TOKENS.c.id == bindparam("token_id"))
 
 def token_identity(session: Session, secret: str | None, now: datetime) -> TokenIdentity | None:
     """authenticate_token for every request: one Core SELECT (token and its agency) in the session's
-    transaction, no ORM object. Read from the database each time, so a revocation applies at once."""
+    transaction, no ORM object. Read from the database each time, so a revocation applies at once.
+    The same SELECT reads the reference data's versions for the request (reference/cache.py)."""
     if not _plausible(secret):
         return None
     connection = session.connection()
     row = connection.execute(_IDENTITY, {"token_hash": _digest(secret)}).first()
     if row is None:
         return None
-    token_id, role, name, agency_id, jurisdiction_id, user_id, last_used_at = row
+    token_id, role, name, agency_id, jurisdiction_id, user_id, last_used_at, versions = row
+    reference_cache.seen(session, versions)
     touched = _touch_due(last_used_at, now)
     if touched:
         connection.execute(_TOUCH, {"token_id": token_id, "used_at": now})

@@ -24,6 +24,7 @@ from app.services import audit, intake, lifecycle
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.intake import reporters
 from app.services.messaging import outbox
+from app.services.reference import cache as reference_cache
 from app.services.reference import places
 
 log = logging.getLogger("sigap.sms")
@@ -55,13 +56,19 @@ def reply_address(channel: str, phone: str) -> str:
 
 
 def jurisdiction_for(session: Session, to_address: str | None) -> Jurisdiction:
-    """The jurisdiction a Twilio number serves (sms_numbers); unmapped numbers serve the first jurisdiction."""
+    """The jurisdiction a Twilio number serves (sms_numbers); unmapped numbers serve the first jurisdiction.
+    The same read gives the reference cache its versions for this message (reference/cache.py)."""
     number = to_e164(to_address) if to_address else None
     if number:
-        mapped = session.scalar(select(SmsNumber).where(SmsNumber.number == number))
+        mapped = session.execute(select(SmsNumber, reference_cache.VERSIONS).where(SmsNumber.number == number)).first()
         if mapped is not None:
-            return session.get(Jurisdiction, mapped.jurisdiction_id)
-    return session.scalar(select(Jurisdiction).order_by(Jurisdiction.id).limit(1))
+            reference_cache.seen(session, mapped[1])
+            return session.get(Jurisdiction, mapped[0].jurisdiction_id)
+    first = session.execute(select(Jurisdiction, reference_cache.VERSIONS).order_by(Jurisdiction.id).limit(1)).first()
+    if first is None:
+        return None
+    reference_cache.seen(session, first[1])
+    return first[0]
 
 
 def handle_message(session: Session, now: datetime, *, message_sid: str, from_address: str,

@@ -32,6 +32,7 @@ from app.models.telegram import TelegramAttachment, TelegramConversation, Telegr
 from app.services import audit, intake, lifecycle
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.messaging import notifications, outbox
+from app.services.reference import cache as reference_cache
 from app.services.reference import places
 
 log = logging.getLogger("sigap.telegram")
@@ -154,7 +155,10 @@ def handle(session: Session, now: datetime, inbound: Inbound, *,
     if inbound.chat_id is None or inbound.kind == "other":
         session.commit()
         return Outcome()
-    conv = session.get(TelegramConversation, inbound.chat_id)
+    conv, versions = session.execute(select(TelegramConversation, reference_cache.VERSIONS)
+                                     .where(TelegramConversation.chat_id == inbound.chat_id)).first() or (None, None)
+    if conv is not None:
+        reference_cache.seen(session, versions)  # the reference cache's check, in this same read
     if conv is None:
         conv = TelegramConversation(chat_id=inbound.chat_id, language=_first_language(inbound), step=None,
                                     draft={}, updated_at=now)

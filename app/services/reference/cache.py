@@ -2,140 +2,165 @@
 categories, districts and villages, SLA policies, routing rules, agencies, and the staff a new
 complaint's first alert goes to (escalation contacts, users).
 
-Invalidation, without a schema change:
-- in this process, any INSERT/UPDATE/DELETE on one of REFERENCE_TABLES, by any engine or
-  session (services, admin pages, seed, raw SQL, tests adding rows directly), marks its
-  connection; when that connection commits, the cache's generation moves on (after the commit
-  as well as before it, so a reader racing the commit cannot keep the old rows). A connection
-  with uncommitted reference changes never uses nor fills the shared cache: it reads its own
-  (uncommitted) rows into a private snapshot kept on the connection until it ends;
-- across processes (PostgreSQL): that commit also sends NOTIFY sigap_reference; every pooled
-  connection LISTENs, and psycopg hands the notification over with the result of the next
-  statement on it (each request runs one before it reads the cache: the pool's pre-ping, the
-  token check), so another gunicorn worker or the jobs process sees an admin's change from
-  its next request on;
-- a backstop: a snapshot older than TTL is reloaded anyway (changes made outside Sigap, e.g.
-  psql, a connection pooler that drops LISTEN, SQLite shared by several processes).
+Whether a cached copy is still right is the database's to say, not this process's:
+- reference_versions (app/models/reference.py, migration 0012) holds a version per scope (0: what
+  all jurisdictions share, i.e. jurisdictions, categories and staff users; else a jurisdiction's
+  id: its gazetteer, policies, rules, agencies and escalation contacts). Triggers on those tables
+  give the scope a new version whenever a row of it changes, by whatever means (Sigap, another
+  process, psql, a `WITH ... UPDATE`, MERGE, COPY, TRUNCATE on PostgreSQL); of users, only the
+  columns an alert reads count, so signing in or out moves nothing. A version is never one the
+  scope had before, even after a rollback, so a copy read inside a transaction that later rolls
+  back can never pass for anything else;
+- each cached copy keeps the versions it was read at, and is used only by a session that sees
+  the same versions. A copy read in a transaction with uncommitted reference changes carries
+  that transaction's own new versions: only that transaction can see them, until it commits;
+- a session reads the versions once, in a query it makes anyway where there is one (VERSIONS
+  as a column of the API's token check, the SMS number lookup, the Telegram conversation read,
+  handed over with `seen`), else with one read of that small table at its first use of the
+  cache. It keeps them for its unit of work (Sigap's sessions last one request or one job
+  step), across its own commits (the token check may commit last_used_at before the intake);
+  it reads them again after a rollback, and after an INSERT, UPDATE or DELETE of a reference
+  table made with SQLAlchemy in this process (its own change, which the triggers have given
+  new versions: the statement object names its table, no SQL text is parsed). A reference row
+  changed with raw SQL text inside a session is seen by that session only after one of those;
+  every other session sees it at its next request;
+- what is loaded is kept only if the versions read right after the load are still the ones it
+  was looked up with (nothing committed, nor changed by the transaction itself, in between);
+  otherwise it is read again (a few times, then used for this call alone).
+No time limit: every request compares with the database, so nothing a TTL used to catch (psql,
+another process, a pooler, SQLite shared by several processes) goes unseen. Schema changes by
+hand need a restart as before; a SQLite migration that recreates a reference table must create
+its triggers again (the suite checks that every reference table still moves its version).
 
 The cached ORM instances are detached and read-only; callers get session copies through
 `attach` (Session.merge(load=False): no SQL)."""
 from __future__ import annotations
 
-import re
-import threading
-import time
+import itertools
 from dataclasses import dataclass, field
 
-from sqlalchemy import event, select
+from sqlalchemy import String, cast, event, literal_column, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import Pool
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.domain.routing import winning_rule
 from app.domain.text import normalise_name
 from app.models import Agency, Category, District, Jurisdiction, RoutingRule, SlaPolicy, Village
+from app.models.reference import SHARED_SCOPE, ReferenceVersion
 
 REFERENCE_TABLES = frozenset({"jurisdictions", "categories", "districts", "villages", "sla_policies",
                               "routing_rules", "agencies", "escalation_contacts", "users"})
-TTL = 60.0  # seconds
-CHANNEL = "sigap_reference"
-_DIRTY = "sigap_reference_dirty"  # Connection.info: reference rows changed in the open transaction
-_PRIVATE = "sigap_reference_private"  # Connection.info: (change count, Snapshot) for such a connection
-_CHANGED = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|ALTER\s+TABLE|DROP\s+TABLE)"
-                      r"\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?(?:\"?\w+\"?\.)?\"?(\w+)", re.IGNORECASE)
-_WRITES = ("INSERT", "UPDATE", "DELETE", "TRUNCA", "ALTER ", "DROP T")
+LOAD_ATTEMPTS = 3
+_SEEN = "sigap_reference_versions"  # Session.info: (_last_write when read, {scope: version})
 
 
-class _State:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.generation = 0
-        self.snapshot: Snapshot | None = None
 
-    def bump(self) -> None:
-        with self.lock:
-            self.generation += 1
-            self.snapshot = None
+class _joined(FunctionElement):
+    """group_concat / string_agg with a constant separator (func.aggregate_strings makes it a
+    parameter rendered anew at every execution)."""
+
+    type = String()
+    inherit_cache = True
 
 
-_state = _State()
+@compiles(_joined)
+def _group_concat(element, compiler, **kw):
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
 
 
-def invalidate() -> None:
-    """Forget everything cached in this process (the next intake reloads)."""
-    _state.bump()
+@compiles(_joined, "postgresql")
+def _string_agg(element, compiler, **kw):
+    return f"string_agg({compiler.process(element.clauses, **kw)}, ',')"
 
 
-def generation() -> int:
-    return _state.generation
+_table = ReferenceVersion.__table__
+_ALL = _joined(cast(_table.c.scope, String) + literal_column("':'") + cast(_table.c.version, String))
+# Every scope's version as one value ("scope:version,..."): a column to add to a query that a
+# request makes anyway, whose value goes to `seen`. A table of a few rows (one per jurisdiction).
+VERSIONS = select(_ALL).scalar_subquery()
+_READ = select(_ALL)
 
 
-# ---- change detection -------------------------------------------------------------------------
+# ---- which versions a session works with -------------------------------------------------------
 
-@event.listens_for(Engine, "before_cursor_execute")
-def _watch(conn, _cursor, statement, _parameters, _context, _executemany):
-    head = statement.lstrip()[:6].upper()
-    if head not in _WRITES:
-        return
-    match = _CHANGED.match(statement)
-    if match and match.group(1).lower() in REFERENCE_TABLES:
-        conn.info[_DIRTY] = conn.info.get(_DIRTY, 0) + 1
+_writes = itertools.count(1)
+_last_write = 0  # the latest reference INSERT/UPDATE/DELETE issued in this process (any thread)
 
 
-@event.listens_for(Engine, "commit")
-def _before_commit(conn):
-    if conn.info.get(_DIRTY):
-        conn.info["sigap_reference_committing"] = True
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
-        _state.bump()
+@event.listens_for(Engine, "before_execute")
+def _watch(_conn, clauseelement, _multiparams, _params, _execution_options):
+    # ORM flushes and Core statements alike; SQL text is not looked into.
+    if isinstance(clauseelement, UpdateBase) and getattr(clauseelement.table, "name", None) in REFERENCE_TABLES:
+        global _last_write
+        _last_write = next(_writes)
 
 
-@event.listens_for(Engine, "rollback")
-def _on_rollback(conn):
-    conn.info.pop(_DIRTY, None)
-    conn.info.pop(_PRIVATE, None)
-    conn.info.pop("sigap_reference_committing", None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session, _previous_transaction):
+    session.info.pop(_SEEN, None)
 
 
-@event.listens_for(Engine, "rollback_savepoint")
-def _on_rollback_savepoint(conn, _name, _context):
-    conn.info.pop(_PRIVATE, None)  # still changed in the transaction, but maybe not as read
+_parsed: tuple[str | None, dict[int, int]] = (None, {})
 
 
-def _after_commit(info) -> None:
-    # Called once the commit is done (next use of the connection, or its return to the pool).
-    if info.pop("sigap_reference_committing", None):
-        info.pop(_DIRTY, None)
-        info.pop(_PRIVATE, None)
-        _state.bump()
+def _parse(value: str | None) -> dict[int, int]:
+    global _parsed
+    last = _parsed
+    if last[0] == value:
+        return last[1]
+    versions = {}
+    for part in (value or "").split(","):
+        if part:
+            scope, _, version = part.partition(":")
+            versions[int(scope)] = int(version)
+    _parsed = (value, versions)
+    return versions
 
 
-@event.listens_for(Engine, "begin")
-def _on_begin(conn):
-    _after_commit(conn.info)
+def seen(session: Session, value: str | None) -> None:
+    """The value of VERSIONS, read by `session` in its current transaction."""
+    session.info[_SEEN] = (_last_write, _parse(value))
 
 
-@event.listens_for(Pool, "checkin")
-def _on_checkin(_dbapi_connection, record):
-    if record is not None:
-        _after_commit(record.info)
+def _read_versions(session: Session) -> dict[int, int]:
+    mark = _last_write
+    versions = _parse(session.connection().execute(_READ).scalar())
+    session.info[_SEEN] = (mark, versions)
+    return versions
 
 
-@event.listens_for(Pool, "connect")
-def _listen(dbapi_connection, _record):
-    if not hasattr(dbapi_connection, "add_notify_handler"):  # psycopg 3 only
-        return
-    dbapi_connection.add_notify_handler(lambda notify: _state.bump() if notify.channel == CHANNEL else None)
-    autocommit = dbapi_connection.autocommit
-    dbapi_connection.autocommit = True
-    try:
-        dbapi_connection.execute(f"LISTEN {CHANNEL}")
-    finally:
-        dbapi_connection.autocommit = autocommit
+def _is_reference(obj) -> bool:
+    table = getattr(obj, "__table__", None)
+    return table is not None and table.name in REFERENCE_TABLES
 
 
-# ---- the snapshot -----------------------------------------------------------------------------
+def versions(session: Session) -> dict[int, int]:
+    """The versions `session` should see the reference data at (read-only)."""
+    if any(_is_reference(o) for part in (session.new, session.dirty, session.deleted) for o in part):
+        session.flush()  # the triggers give these changes their versions
+    known = session.info.get(_SEEN)
+    if known is not None and known[0] == _last_write:
+        return known[1]
+    return _read_versions(session)
+
+
+def _load(session: Session, scopes: tuple[int, ...], known: dict[int, int], load):
+    """load() in the session's transaction, and the versions of `scopes` it holds for (None: only
+    for this call, as those scopes have no version or kept changing while it ran)."""
+    value = None
+    for _attempt in range(LOAD_ATTEMPTS):
+        wanted = tuple(known.get(scope) for scope in scopes)
+        value = load()
+        known = _read_versions(session)
+        if tuple(known.get(scope) for scope in scopes) == wanted:
+            return value, (None if None in wanted else wanted)
+    return value, None
+
+
+# ---- the cached data ---------------------------------------------------------------------------
 
 @dataclass
 class Places:
@@ -190,20 +215,18 @@ class Places:
         return self.agencies.get(best.agency_id) if best else None
 
 
-class Snapshot:
-    def __init__(self, generation: int, private: bool = False):
-        self.generation = generation
-        self.private = private
-        self.loaded_at = time.monotonic()
-        self.lock = threading.Lock()
-        self.jurisdictions: dict[str, Jurisdiction] | None = None
-        self.jurisdictions_by_id: dict[int, Jurisdiction] = {}
-        self.categories: dict[str, Category] | None = None  # active ones, by code
-        self.places: dict[int, Places] = {}
-        self.audiences: dict[tuple, list] = {}
+@dataclass
+class Shared:
+    """What all jurisdictions share: the jurisdictions themselves and the active categories."""
 
-    def fresh(self) -> bool:
-        return self.private or (self.generation == _state.generation and time.monotonic() - self.loaded_at < TTL)
+    jurisdictions: dict[str, Jurisdiction]  # by code
+    jurisdictions_by_id: dict[int, Jurisdiction]
+    categories: dict[str, Category]  # active ones, by code
+
+
+_shared: tuple[tuple, Shared] | None = None
+_places: dict[int, tuple[tuple, Places]] = {}
+_audiences: dict[int, tuple[tuple, dict]] = {}  # jurisdiction id -> (versions, {key: recipients})
 
 
 def _read(session: Session, query) -> list:
@@ -215,92 +238,83 @@ def _read(session: Session, query) -> list:
     return rows
 
 
-def _is_reference(obj) -> bool:
-    table = getattr(obj, "__table__", None)
-    return table is not None and table.name in REFERENCE_TABLES
-
-
-def snapshot(session: Session) -> Snapshot:
-    """The reference data as this session should see it."""
-    if any(_is_reference(o) for part in (session.new, session.dirty, session.deleted) for o in part):
-        session.flush()  # so that the watcher sees those changes
-    info = session.connection().info
-    changes = info.get(_DIRTY)
-    if changes:
-        private = info.get(_PRIVATE)
-        if private is None or private[0] != changes:
-            private = (changes, Snapshot(_state.generation, private=True))
-            info[_PRIVATE] = private
-        return private[1]
-    current = _state.snapshot
-    if current is not None and current.fresh():
-        return current
-    with _state.lock:
-        if _state.snapshot is None or not _state.snapshot.fresh():
-            _state.snapshot = Snapshot(_state.generation)
-        return _state.snapshot
-
-
-def _load_jurisdictions(snap: Snapshot, session: Session) -> None:
+def _load_shared(session: Session) -> Shared:
     rows = _read(session, select(Jurisdiction).order_by(Jurisdiction.code))
-    snap.jurisdictions_by_id = {j.id: j for j in rows}
-    snap.jurisdictions = {j.code: j for j in rows}
+    categories = _read(session, select(Category).where(Category.active.is_(True)).order_by(Category.code))
+    return Shared({j.code: j for j in rows}, {j.id: j for j in rows}, {c.code: c for c in categories})
 
 
-def jurisdictions(session: Session) -> Snapshot:
-    snap = snapshot(session)
-    if snap.jurisdictions is None:
-        _load_jurisdictions(snap, session)
-    return snap
+def shared(session: Session) -> Shared:
+    global _shared
+    known = versions(session)
+    cached = _shared
+    if cached is not None and cached[0] == (known.get(SHARED_SCOPE),):
+        return cached[1]
+    value, held = _load(session, (SHARED_SCOPE,), known, lambda: _load_shared(session))
+    if held is not None:
+        _shared = (held, value)
+    return value
 
 
 def jurisdiction_by_code(session: Session, code: str) -> Jurisdiction | None:
-    return jurisdictions(session).jurisdictions.get(code)
+    return shared(session).jurisdictions.get(code)
 
 
 def jurisdiction_by_id(session: Session, jurisdiction_id: int) -> Jurisdiction | None:
-    return jurisdictions(session).jurisdictions_by_id.get(jurisdiction_id)
+    return shared(session).jurisdictions_by_id.get(jurisdiction_id)
 
 
 def jurisdiction_codes(session: Session) -> list[str]:
-    return sorted(jurisdictions(session).jurisdictions)
+    return sorted(shared(session).jurisdictions)
 
 
 def active_categories(session: Session) -> dict[str, Category]:
-    snap = snapshot(session)
-    if snap.categories is None:
-        rows = _read(session, select(Category).where(Category.active.is_(True)).order_by(Category.code))
-        snap.categories = {c.code: c for c in rows}
-    return snap.categories
+    return shared(session).categories
+
+
+def _load_places(session: Session, jurisdiction_id: int) -> Places:
+    districts = _read(session, select(District).where(District.jurisdiction_id == jurisdiction_id)
+                      .order_by(District.code))
+    villages = _read(session, select(Village).join(District).where(District.jurisdiction_id == jurisdiction_id)
+                     .order_by(Village.code))
+    policies = _read(session, select(SlaPolicy).where(SlaPolicy.jurisdiction_id == jurisdiction_id)
+                     .order_by(SlaPolicy.id))
+    rules = _read(session, select(RoutingRule).where(RoutingRule.jurisdiction_id == jurisdiction_id)
+                  .order_by(RoutingRule.id))
+    agencies = _read(session, select(Agency).where(Agency.jurisdiction_id == jurisdiction_id))
+    return Places(jurisdiction_id, districts, villages, policies, rules, {a.id: a for a in agencies})
 
 
 def places(session: Session, jurisdiction_id: int) -> Places:
-    snap = snapshot(session)
-    found = snap.places.get(jurisdiction_id)
-    if found is None:
-        districts = _read(session, select(District).where(District.jurisdiction_id == jurisdiction_id)
-                          .order_by(District.code))
-        villages = _read(session, select(Village).join(District).where(District.jurisdiction_id == jurisdiction_id)
-                         .order_by(Village.code))
-        policies = _read(session, select(SlaPolicy).where(SlaPolicy.jurisdiction_id == jurisdiction_id)
-                         .order_by(SlaPolicy.id))
-        rules = _read(session, select(RoutingRule).where(RoutingRule.jurisdiction_id == jurisdiction_id)
-                      .order_by(RoutingRule.id))
-        agencies = _read(session, select(Agency).where(Agency.jurisdiction_id == jurisdiction_id))
-        found = Places(jurisdiction_id, districts, villages, policies, rules, {a.id: a for a in agencies})
-        snap.places[jurisdiction_id] = found
-    return found
+    known = versions(session)
+    cached = _places.get(jurisdiction_id)
+    if cached is not None and cached[0] == (known.get(jurisdiction_id),):
+        return cached[1]
+    value, held = _load(session, (jurisdiction_id,), known, lambda: _load_places(session, jurisdiction_id))
+    if held is not None:
+        _places[jurisdiction_id] = (held, value)
+    return value
 
 
 def audience(session: Session, key: tuple, compute):
-    """A cached notification audience (a list of frozen Recipients) for `key`; `compute()` reads
-    it from the database the first time in each generation."""
-    snap = snapshot(session)
-    found = snap.audiences.get(key)
-    if found is None:
-        found = compute()
-        if snap.private or snap.generation == _state.generation:
-            snap.audiences[key] = found
+    """A cached notification audience (a list of frozen Recipients) for `key`, whose second item is
+    the complaint's jurisdiction id; `compute()` reads it from the database (staff users,
+    escalation contacts, agencies) when the shared scope or that jurisdiction's has moved on."""
+    jurisdiction_id = key[1]
+    scopes = (SHARED_SCOPE, jurisdiction_id)
+    known = versions(session)
+    cached = _audiences.get(jurisdiction_id)
+    if cached is not None and cached[0] == tuple(known.get(scope) for scope in scopes):
+        found = cached[1].get(key)
+        if found is not None:
+            return list(found)
+    found, held = _load(session, scopes, known, compute)
+    if held is not None:
+        cached = _audiences.get(jurisdiction_id)
+        if cached is None or cached[0] != held:
+            cached = (held, {})
+            _audiences[jurisdiction_id] = cached
+        cached[1][key] = found
     return list(found)
 
 
