@@ -46,7 +46,7 @@ KILLED_WORKER = textwrap.dedent("""
     import sys, time
     from datetime import datetime
     from app.db import make_engine, make_sessionmaker
-    from app.services import escalation
+    from app.services.sla import escalation
     now = datetime.fromisoformat(sys.argv[2])
     session = make_sessionmaker(make_engine(sys.argv[1]))()
     for _ in range(25):
