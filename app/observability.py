@@ -25,6 +25,7 @@ from app.metrics import total_families
 from app.models import OPEN_STATUSES, Breach, Complaint, OutboxMessage
 from app.models.outbox import WAITING_STATUSES
 from app.ratelimit_store import app_store
+from app.services.messaging import outbox, webhook_withdrawal
 
 log = logging.getLogger("sigap.request")
 
@@ -190,8 +191,10 @@ class OpenRowsCollector:
 
     def _unmet_breaches(self):
         unmet = GaugeMetricFamily("sigap_breaches_unmet", "Breaches whose deadline is still not met", labels=("kind",))
-        for kind, count in self.session.execute(
-                select(Breach.kind, func.count()).where(Breach.met_at.is_(None)).group_by(Breach.kind)):
+        counts = dict.fromkeys(BREACH_KINDS, 0)
+        counts.update(self.session.execute(
+            select(Breach.kind, func.count()).where(Breach.met_at.is_(None)).group_by(Breach.kind)).all())
+        for kind, count in counts.items():
             unmet.add_metric((kind,), count)
         return unmet
 
@@ -200,7 +203,7 @@ class OpenRowsCollector:
                                       "(pending, sending, failed)", labels=("status",))
         backlog = GaugeMetricFamily("sigap_outbox_backlog", "Messages not yet delivered (pending, failed, sending)",
                                     labels=("channel",))
-        statuses, channels, oldest = dict.fromkeys(WAITING_STATUSES, 0), {}, None
+        statuses, channels, oldest = dict.fromkeys(WAITING_STATUSES, 0), dict.fromkeys(OUTBOX_CHANNELS, 0), None
         for status, channel, count, first in self.session.execute(
                 select(OutboxMessage.status, OutboxMessage.channel, func.count(), func.min(OutboxMessage.created_at))
                 .where(OutboxMessage.status.in_(_literal("waiting_statuses", WAITING_STATUSES)))
@@ -219,6 +222,9 @@ class OpenRowsCollector:
 
 
 AWAITING_CONFIRMATION = ("handled", "resolved")
+# Shown at 0 rather than missing while nothing is there.
+BREACH_KINDS = ("triage", "acknowledge", "handle")
+OUTBOX_CHANNELS = outbox.CHANNELS + (webhook_withdrawal.CHANNEL,)
 
 
 def _literal(name: str, values: tuple[str, ...]):
