@@ -12,7 +12,7 @@ The counters new in this release (messages sent, given up, breaches withdrawn) s
 A scheduler of the previous release still running between this migration and its restart fires
 steps without counting them; restart the schedulers right after migrating (docs/deploy.md).
 
-At 1M complaints and 10M events it took 37 s on a busy 2-core machine, nearly all of it reading the
+At 1M complaints and 10M events it took 12-37 s on a busy 2-core machine, nearly all of it reading the
 events, which blocks no write; the three index builds come last and hold writes to complaints, the
 outbox and breaches for about 1.5 s until the commit (bench/metrics_scrape.py prints the time).
 """
