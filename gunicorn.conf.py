@@ -44,7 +44,7 @@ logconfig_dict = {
 
 
 def on_starting(server):
-    # /metrics sums request latency over all workers through files in PROMETHEUS_MULTIPROC_DIR;
+    # /metrics sums request latency and the web counters over all workers via PROMETHEUS_MULTIPROC_DIR;
     # stale files from an earlier run would be added in, so start empty.
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:

@@ -1,5 +1,8 @@
 """Observability for every route (wired by create_app): request ids, JSON logs without personal data,
-GET /metrics in Prometheus text format, and 503 + Retry-After while the database is unreachable."""
+GET /metrics in Prometheus text format, and 503 + Retry-After while the database is unreachable.
+
+A scrape never recounts history: gauges read open rows through indexes that hold only those, and
+counters were counted when things happened (app/metrics.py says which are kept where, and why)."""
 from __future__ import annotations
 
 import logging
@@ -10,24 +13,25 @@ import uuid
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy import exc as sa_exc
 
 from app.db import is_outage
 from app.errors import error_response
 from app.extensions import db_session, now
-from app.models import Breach, Complaint, Event, Jurisdiction, OutboxMessage
+from app.metrics import total_families
+from app.models import OPEN_STATUSES, Breach, Complaint, OutboxMessage
+from app.models.outbox import WAITING_STATUSES
 from app.ratelimit_store import app_store
+from app.services.messaging import outbox, webhook_withdrawal
 
 log = logging.getLogger("sigap.request")
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 DB_RETRY_AFTER_SECONDS = 5
-STEP_EVENT_KINDS = ("reminded", "warned", "breached", "escalated")
-LATENESS_BUCKETS = (0, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 21600, 86400)
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 # Per process; under gunicorn with PROMETHEUS_MULTIPROC_DIR set, prometheus_client writes it to
@@ -136,92 +140,107 @@ def _end_request(response: Response) -> Response:
     return response
 
 
-# ---- figures derived from the database at scrape time ------------------------------------------
+# ---- figures read from the database at scrape time -----------------------------------------------
 
-class DatabaseCollector:
-    """Counts read from rows that are never deleted, so every worker reports the same exact figures."""
+class OpenRowsCollector:
+    """Gauges of what is still open, each one query served by an index over open rows only
+    (`ix_complaints_open_sla`, `ix_outbox_messages_waiting`, `ix_breaches_unmet`; the status index
+    for the few handled complaints awaiting the citizen): closed complaints, events and delivered
+    messages are never read. Counters of what happened are counted when it happens instead
+    (app/metrics.py)."""
 
     def __init__(self, session, at):
         self.session, self.at = session, at
 
     def collect(self):
-        s = self.session
-        received = CounterMetricFamily("sigap_complaints_received", "Complaints received, by channel and jurisdiction",
-                                       labels=("channel", "jurisdiction"))
-        for channel, code, count in s.execute(
-                select(Complaint.channel, Jurisdiction.code, func.count())
-                .join(Jurisdiction, Jurisdiction.id == Complaint.jurisdiction_id)
-                .group_by(Complaint.channel, Jurisdiction.code)):
-            received.add_metric((channel, code), count)
-        yield received
-
-        open_ = GaugeMetricFamily("sigap_complaints_by_status", "Complaints now in each status", labels=("status",))
-        for status, count in s.execute(select(Complaint.status, func.count()).group_by(Complaint.status)):
-            open_.add_metric((status,), count)
-        yield open_
-
-        yield from self._steps()
-
-        breaches = CounterMetricFamily("sigap_breaches", "Deadlines missed, by kind", labels=("kind",))
-        unmet = GaugeMetricFamily("sigap_breaches_unmet", "Breaches whose deadline is still not met", labels=("kind",))
-        for kind, total, still in s.execute(
-                select(Breach.kind, func.count(), func.sum(case((Breach.met_at.is_(None), 1), else_=0)))
-                .group_by(Breach.kind)):
-            breaches.add_metric((kind,), total)
-            unmet.add_metric((kind,), int(still or 0))
-        yield breaches
-        yield unmet
-
+        yield from self._complaints()
+        yield self._unmet_breaches()
         yield from self._outbox()
-
         from app.services.sla import heartbeat
 
-        age = heartbeat.age_seconds(s, self.at)
+        age = heartbeat.age_seconds(self.session, self.at)
         beat = GaugeMetricFamily("sigap_scheduler_heartbeat_age_seconds",
                                  "Seconds since the newest scheduler heartbeat (-1: never seen)")
         beat.add_metric((), -1 if age is None else age)
         yield beat
 
-    def _steps(self):
-        late = Event.data["late_seconds"].as_integer()
-        columns = [func.count(), func.coalesce(func.sum(late), 0)]
-        columns += [func.sum(case((late <= bound, 1), else_=0)) for bound in LATENESS_BUCKETS]
-        fired = CounterMetricFamily("sigap_sla_steps_fired", "SLA steps fired (reminders, warnings, breaches, "
-                                    "escalations)", labels=("kind",))
-        lateness = HistogramMetricFamily("sigap_sla_step_lateness_seconds",
-                                         "How long after its due time each SLA step fired", labels=("kind",))
-        rows = {row[0]: row[1:] for row in self.session.execute(
-            select(Event.kind, *columns).where(Event.kind.in_(STEP_EVENT_KINDS)).group_by(Event.kind))}
-        for kind in STEP_EVENT_KINDS:
-            count, total, *cumulative = rows.get(kind, (0, 0) + (0,) * len(LATENESS_BUCKETS))
-            fired.add_metric((kind,), count)
-            buckets = [(str(bound), int(c or 0)) for bound, c in zip(LATENESS_BUCKETS, cumulative)]
-            lateness.add_metric((kind,), buckets + [("+Inf", count)], sum_value=float(total or 0))
-        yield fired
-        yield lateness
+    def _complaints(self):
+        from app.services.reporting import dashboard
+
+        s = self.session
+        state = dashboard.state_expression(s.get_bind().dialect.name).label("sla_state")
+        rows = s.execute(select(Complaint.status, state, func.count())
+                         .where(Complaint.status.in_(_literal("open_statuses", OPEN_STATUSES)))
+                         .group_by(Complaint.status, state), dashboard.at(self.at)).all()
+        by_status = GaugeMetricFamily("sigap_complaints_by_status", "Complaints in each status not yet closed or "
+                                      "rejected", labels=("status",))
+        open_ = GaugeMetricFamily("sigap_complaints_open", "Open complaints by status and SLA state (as on the "
+                                  "staff board: on_track, reminder, warned, breached)", labels=("status", "sla_state"))
+        totals = dict.fromkeys(OPEN_STATUSES + AWAITING_CONFIRMATION, 0)
+        for status, sla_state, count in rows:
+            totals[status] += count
+            open_.add_metric((status, sla_state), count)
+        # Handled, awaiting the citizen until the nightly close (3 days): few, found through the status index.
+        totals.update(s.execute(select(Complaint.status, func.count())
+                                .where(Complaint.status.in_(_literal("awaiting", AWAITING_CONFIRMATION)))
+                                .group_by(Complaint.status)).all())
+        for status, count in totals.items():
+            by_status.add_metric((status,), count)
+        yield by_status
+        yield open_
+
+    def _unmet_breaches(self):
+        unmet = GaugeMetricFamily("sigap_breaches_unmet", "Breaches whose deadline is still not met", labels=("kind",))
+        counts = dict.fromkeys(BREACH_KINDS, 0)
+        counts.update(self.session.execute(
+            select(Breach.kind, func.count()).where(Breach.met_at.is_(None)).group_by(Breach.kind)).all())
+        for kind, count in counts.items():
+            unmet.add_metric((kind,), count)
+        return unmet
 
     def _outbox(self):
-        s = self.session
-        by_status = GaugeMetricFamily("sigap_outbox_messages", "Outbox messages in each status", labels=("status",))
-        failures = CounterMetricFamily("sigap_outbox_send_failures",
-                                       "Failed send attempts (retried or given up), by channel", labels=("channel",))
+        by_status = GaugeMetricFamily("sigap_outbox_messages", "Messages waiting in the outbox, by status "
+                                      "(pending, sending, failed)", labels=("status",))
         backlog = GaugeMetricFamily("sigap_outbox_backlog", "Messages not yet delivered (pending, failed, sending)",
                                     labels=("channel",))
-        attempts_failed = OutboxMessage.attempts - case(
-            (OutboxMessage.status.in_(("sent", "sending")), 1), else_=0)
-        waiting = OutboxMessage.status.in_(("pending", "failed", "sending"))
-        for status, count in s.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)):
+        statuses, channels, oldest = dict.fromkeys(WAITING_STATUSES, 0), dict.fromkeys(OUTBOX_CHANNELS, 0), None
+        for status, channel, count, first in self.session.execute(
+                select(OutboxMessage.status, OutboxMessage.channel, func.count(), func.min(OutboxMessage.created_at))
+                .where(OutboxMessage.status.in_(_literal("waiting_statuses", WAITING_STATUSES)))
+                .group_by(OutboxMessage.status, OutboxMessage.channel)):
+            statuses[status] += count
+            channels[channel] = channels.get(channel, 0) + count
+            oldest = first if oldest is None or first < oldest else oldest
+        for status, count in statuses.items():
             by_status.add_metric((status,), count)
-        for channel, failed, queued in s.execute(
-                select(OutboxMessage.channel, func.coalesce(func.sum(attempts_failed), 0),
-                       func.sum(case((waiting, 1), else_=0))).group_by(OutboxMessage.channel)):
-            failures.add_metric((channel,), max(int(failed or 0), 0))
-            backlog.add_metric((channel,), int(queued or 0))
-        oldest = s.scalar(select(func.min(OutboxMessage.created_at)).where(waiting))
+        for channel, count in sorted(channels.items()):
+            backlog.add_metric((channel,), count)
         age = GaugeMetricFamily("sigap_outbox_oldest_undelivered_age_seconds",
                                 "Age of the oldest undelivered message (0 when none)")
         age.add_metric((), max((self.at - oldest).total_seconds(), 0.0) if oldest else 0.0)
-        yield from (by_status, failures, backlog, age)
+        yield from (by_status, backlog, age)
+
+
+AWAITING_CONFIRMATION = ("handled", "resolved")
+# Shown at 0 rather than missing while nothing is there.
+BREACH_KINDS = ("triage", "acknowledge", "handle")
+OUTBOX_CHANNELS = outbox.CHANNELS + (webhook_withdrawal.CHANNEL,)
+
+
+def _literal(name: str, values: tuple[str, ...]):
+    # Written into the SQL rather than bound: a plan the server caches for a prepared statement must
+    # still see that the IN list matches the partial index's WHERE.
+    return bindparam(name, list(values), expanding=True, literal_execute=True)
+
+
+class TotalsCollector:
+    """The schedulers' counters, kept in metric_totals (app/metrics.py): one small table read."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def collect(self):
+        yield from total_families(self.session)
 
 
 class RateLimitStoreCollector:
@@ -255,7 +274,8 @@ def _process_registry() -> CollectorRegistry | None:
 def metrics() -> Response:
     session = db_session()
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(DatabaseCollector(session, now()))
+    registry.register(OpenRowsCollector(session, now()))
+    registry.register(TotalsCollector(session))
     registry.register(RateLimitStoreCollector(app_store(current_app)))
     body = generate_latest(registry)
     session.rollback()

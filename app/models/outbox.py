@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base, JsonType
 
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "dead")
+WAITING_STATUSES = ("pending", "failed", "sending")  # not yet delivered: the queue
 
 
 class OutboxMessage(Base):

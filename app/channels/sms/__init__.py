@@ -12,6 +12,7 @@ from twilio.request_validator import (
 )
 from twilio.twiml.messaging_response import MessagingResponse
 
+from app import metrics
 from app.errors import error_response
 from app.extensions import db_session, now, state
 from app.services.conversations import sms_dialogue
@@ -61,6 +62,7 @@ def inbound():
     result = sms_dialogue.handle_message(
         db_session(), now(), message_sid=sid, from_address=form.get("From", ""), to_address=form.get("To"),
         body=form.get("Body"), num_media=_int(form.get("NumMedia")), opt_out_type=form.get("OptOutType"))
+    metrics.webhook_update("sms", "duplicate" if result.duplicate else result.outcome)
     twiml = MessagingResponse()
     for text in result.replies:
         twiml.message(text)
@@ -79,4 +81,5 @@ def status():
         return error_response(400, "bad_request", "MessageSid and MessageStatus are required")
     sms_dialogue.record_delivery_status(db_session(), now(), provider_id=sid, status=message_status,
                                         error_code=form.get("ErrorCode"))
+    metrics.webhook_update("sms_status", "handled")
     return Response(status=204)

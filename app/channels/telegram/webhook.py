@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from telegram import Update
 
+from app import metrics
 from app.db import is_outage
 from app.errors import error_response
 from app.extensions import db_session, now, state
@@ -78,6 +79,7 @@ def webhook():
         log.warning("telegram update %s is not a readable Update; ignored", update_id)
         inbound = other(update_id)
     outcome = process_inbound(db_session(), now(), inbound, default_jurisdiction(settings))
+    metrics.webhook_update("telegram", "duplicate" if outcome.duplicate else "handled")
     if outcome.callback_answer:
         return jsonify({"method": "answerCallbackQuery", **outcome.callback_answer})
     return jsonify({"ok": True})

@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app import metrics
 from app.domain import area
 from app.domain.actor import SYSTEM, Actor
 from app.domain.calendar import make_calendar
@@ -316,6 +317,7 @@ def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, 
         jurisdiction=jur, category=cat, district=dist, village=vil, reporter=rep, agency=agency, sla_policy=policy,
     )
     sla_cursor.reschedule(complaint, now)  # before the INSERT: its cursor goes in with it
+    metrics.complaint_received(session, channel=channel, jurisdiction=jur.code)  # counted if it commits
     if complaint_id is None:
         fast_insert.insert_one(session, complaint)
     else:  # its id known already: it goes in with its events and messages, in one statement

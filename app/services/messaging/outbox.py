@@ -11,6 +11,7 @@ from typing import Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app import metrics
 from app.domain.actor import SYSTEM
 from app.models import Breach, Complaint, OutboxMessage, Reporter
 from app.services.messaging import webhook_withdrawal
@@ -163,6 +164,7 @@ def settle(session: Session, now: datetime, message_id: int, attempts: int, resu
         message.last_error = (result.error or "unknown error")[:2000]
         wait = timedelta(seconds=result.retry_after) if result.retry_after else backoff(message.attempts, rng)
         message.next_attempt_at = now + wait
+    metrics.message_settled(session, message.channel, message.status)
     session.flush()
     if message.breach_id is not None and message.status in ("sent", "dead"):
         refresh_breach_delivery(session, message.breach_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app import metrics
 from app.models import ApiToken, OutboxMessage
 from app.models.partner import PartnerWebhook
 
@@ -37,6 +38,7 @@ def withdraw_queued(session: Session, token_id: int, reason: str) -> int:
         .values(status="dead", next_attempt_at=None, last_error=reason)
         .execution_options(synchronize_session=False)
     )
+    metrics.messages_given_up(session, CHANNEL, result.rowcount or 0)
     return result.rowcount or 0
 
 

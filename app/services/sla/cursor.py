@@ -14,6 +14,7 @@ from functools import lru_cache
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app import metrics
 from app.domain import ladder
 from app.domain.actor import SYSTEM
 from app.domain.calendar import make_calendar
@@ -124,6 +125,7 @@ def _withdraw_raced_breaches(session: Session, complaint: Complaint, now: dateti
             "reason": "the deadline was met; the alert raced the action",
         })
         session.execute(delete(Breach).where(Breach.id == breach.id))
+        metrics.breach_withdrawn(session, breach.kind)
         session.expire(complaint, ["breaches"])
         if breach.kind == "acknowledge":
             complaint.ack_breached = False

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from app import metrics
 from app.clock import isoformat_z
 from app.domain import ladder
 from app.domain.actor import SYSTEM
@@ -153,6 +154,7 @@ def fire(session: Session, complaint: Complaint, key: str, now: datetime) -> Non
         fired.append(key)
         complaint.sla_fired = fired
         complaint.sla_last_step_at = now
+        metrics.step_fired(session, EVENT_KINDS[step.action], base["late_seconds"])
     sla_cursor.settle_breaches(session, complaint, now)
     sla_cursor.reschedule(complaint, now)
 
@@ -207,6 +209,7 @@ def _breach(session: Session, complaint: Complaint, step: ladder.Step, now: date
                     due_at=step.deadline_at, detected_at=now, staff_notified=None if staff else False,
                     notify_failed=not staff)
     session.add(breach)
+    metrics.breach_recorded(session, kind)
     session.flush()
     template = "core.staff.triage_breach" if kind == "triage" else "core.staff.breach"
     notifications.tell_staff(
