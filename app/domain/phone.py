@@ -61,9 +61,10 @@ def mask(phone: str | None) -> str | None:
     return phone[:4] + "•" * (len(phone) - 7) + phone[-3:]
 
 
-# A run of at least seven digits, maybe with a leading + or ( and single spaces, dots, dashes or a
-# closing bracket between them, not inside a longer word (a Twilio id "SM0123...", an error code "21211" stay).
-_PHONE_LIKE = re.compile(r"(?<![\w+(])[+(]?\d(?:(?:[ .\-]|\) ?)?\d){6,}(?!\w)")
+# A run of at least seven digits, maybe with a leading + or ( and single spaces, dashes or a closing
+# bracket between them, not inside a longer word or a dotted number: a Twilio id "SM0123...", an error
+# code "21211" and an address 203.0.113.10 stay.
+_PHONE_LIKE = re.compile(r"(?<![\w+(.])[+(]?\d(?:(?:[ \-]|\) ?)?\d){6,}(?![\w.]\d|\w)")
 
 
 def redact(text: str | None) -> str | None:
@@ -71,4 +72,4 @@ def redact(text: str | None) -> str | None:
     message ("The 'To' number +6281259903999 is not a valid phone number") kept in the trail."""
     if not text:
         return text
-    return _PHONE_LIKE.sub(lambda m: mask(re.sub(r"[ .()\-]", "", m.group(0))), text)
+    return _PHONE_LIKE.sub(lambda m: mask(re.sub(r"[ ()\-]", "", m.group(0))), text)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.actor import SYSTEM
+from app.domain.phone import redact as redact_phones
 from app.models import Breach, Complaint, OutboxMessage, Reporter
 from app.services.messaging import webhook_withdrawal
 
@@ -206,9 +207,12 @@ def _record_failure(session: Session, now: datetime, message: OutboxMessage) -> 
     complaint = session.get(Complaint, message.complaint_id, with_for_update=True)
     if complaint is None:
         return
+    # Every agency officer reads the trail; a provider's text may name the recipient ("The 'To' number
+    # +62... is not valid"): the trail keeps it with numbers masked, the outbox row (admins) in full.
     audit.record(session, complaint, "message_failed", now, SYSTEM, data={
         "message_id": message.id, "template": message.template, "channel": message.channel,
-        "recipient_kind": message.recipient_kind, "attempts": message.attempts, "error": message.last_error,
+        "recipient_kind": message.recipient_kind, "attempts": message.attempts,
+        "error": redact_phones(message.last_error),
     })
 
 
