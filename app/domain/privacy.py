@@ -28,10 +28,11 @@ class ReporterView:
 
 
 def sees_reporter_in_full(actor: Actor, assignee_id: int | None) -> bool:
-    """Supervisors, admins and the assigned officer (a user, or an API token bound to that user)."""
+    """Supervisors, admins and the assigned officer (a user, or an API token bound to that user),
+    while they work for an agency: an assignee since made an official reads as an official."""
     if actor.kind == "system" or actor.role in FULL_ROLES:
         return True
-    if actor.role == "partner":
+    if not actor.is_agency_scoped:
         return False
     return assignee_id is not None and actor.staff_user_id == assignee_id
 
