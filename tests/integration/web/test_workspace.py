@@ -175,6 +175,23 @@ def test_counter_intake_records_the_real_time_of_receipt(browser, session, clock
     assert complaint.handle_due_at == complaint.received_at + timedelta(hours=4)
 
 
+def test_counter_intake_backdates_another_agencys_complaint_only_as_a_supervisor(browser, session, clock):
+    form = {"jurisdiction": "banyuwangi", "channel": "phone", "received_date": "2026-11-23", "received_time": "08:15",
+            "category": "school_dropout", "description": "Anak Pak Slamet berhenti sekolah", "district": "35.10.17"}
+    browser.sign_in("officer.dinsos")  # a school dropout goes to Dinas Pendidikan
+    refused = browser.post("/intake", form)
+    assert refused.status_code == 422 and "supervisor" in refused.get_data(as_text=True)
+    assert session.scalar(select(Complaint.id).where(Complaint.description == form["description"])) is None
+    typed = browser.post("/intake", {**form, "received_time": "08:55"})  # as it came in: not backdating
+    assert typed.status_code == 303
+    browser.sign_out()
+    browser.sign_in("supervisor")
+    entered = browser.post("/intake", {**form, "description": "Anak Bu Sri berhenti sekolah"})
+    assert entered.status_code == 303
+    complaint = session.scalar(select(Complaint).where(Complaint.description == "Anak Bu Sri berhenti sekolah"))
+    assert complaint.received_at == clock.now() - timedelta(minutes=45)
+
+
 def test_counter_intake_refuses_a_time_in_the_future(browser, session):
     browser.sign_in("officer.dinsos")
     response = browser.post("/intake", {
