@@ -261,12 +261,22 @@ def assign(session: Session, now: datetime, ticket: str, actor: Actor, agency: s
         raise ValidationFailed("a complaint in triage needs an agency first", field="agency")
     if assignee is not None:
         user = _user(session, assignee, complaint.agency_id)
+        _may_reassign(actor, complaint)
         data["assignee"] = {"id": user.id, "name": user.name}
         complaint.assignee_id = user.id
+        complaint.assignee = user  # the answer names the new assignee, not the one loaded before
     complaint.status = new_status
     complaint.triage_due_at = None if new_status != "triage" else complaint.triage_due_at
     event = audit.record(session, complaint, "assigned", now, actor, note=note, data=data)
     return _finish(session, complaint, now, [event])
+
+
+def _may_reassign(actor: Actor, complaint: Complaint) -> None:
+    """An officer takes an unassigned complaint or hands on their own; someone else's complaint is
+    reassigned by the agency head, a supervisor or an admin (the assignee sees the reporter in full)."""
+    if actor.role == "officer" and complaint.assignee_id not in (None, actor.staff_user_id):
+        raise Forbidden("this complaint is assigned to another officer: the agency head or a supervisor "
+                        "may reassign it")
 
 
 def transfer(session: Session, now: datetime, ticket: str, actor: Actor, agency: str,
