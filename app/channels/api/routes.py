@@ -47,6 +47,14 @@ def create_complaint():
 _JSON_TYPES = {str: "text", bool: "true/false", list: "a list", dict: "an object"}
 
 
+def _json_number(value, field: str) -> None:
+    """JSON has numbers: text, true or a list for a coordinate is a client's mistake (a web form's
+    text is read by the service)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise ApiError(422, "validation_failed",
+                       f"{field} must be a JSON number (e.g. -8.21), not {_JSON_TYPES.get(type(value), 'that')}")
+
+
 def _create_complaint():
     body = json_body()
     actor = current_actor()
@@ -61,11 +69,8 @@ def _create_complaint():
             raise ApiError(403, "forbidden", f"this token submits for {own.code} only")
     elif actor.jurisdiction_id is not None and jurisdiction is None:
         jurisdiction = reference_cache.jurisdiction_by_id(session, actor.jurisdiction_id).code
-    for field in ("lat", "lon"):  # JSON has numbers: text, true or a list is a client's mistake
-        value = body.get(field)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise ApiError(422, "validation_failed",
-                           f"{field} must be a JSON number (e.g. -8.21), not {_JSON_TYPES.get(type(value), 'that')}")
+    for field in ("lat", "lon"):
+        _json_number(body.get(field), field)
     # channel and received_at as given: intake decides what this token may claim
     complaint = intake.submit(
         session, now(),
@@ -196,6 +201,9 @@ def _complaint_action(ticket: str):
         kwargs["note"] = body.get("note")
     if action == "reject":
         kwargs["reason"] = body.get("reason")
+    if action == "handle" and isinstance(kwargs.get("evidence"), dict):
+        for field in ("lat", "lon"):
+            _json_number(kwargs["evidence"].get(field), f"evidence.{field}")
     complaint = lifecycle.ACTIONS[action](db_session(), now(), ticket, actor, **kwargs)
     return serialize.complaint(complaint, actor)
 

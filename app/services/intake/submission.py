@@ -13,7 +13,6 @@ What a report may claim depends on who brings it (the actor), whichever door it 
 from __future__ import annotations
 
 import logging
-import math
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -78,17 +77,10 @@ def _category(session: Session, code: str | None) -> Category:
 
 def _coordinate(value, name: str, limit: float) -> float | None:
     """A number, or its text as a form sends it; never a boolean, a list or an object."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValidationFailed(f"{name} must be a number", field=name)
     try:
-        number = float(value)
-    except (ValueError, OverflowError):
-        raise ValidationFailed(f"{name} must be a number", field=name) from None
-    if not math.isfinite(number) or abs(number) > limit:
-        raise ValidationFailed(f"{name} must be between -{limit:g} and {limit:g}", field=name)
-    return number
+        return area.coordinate(value, limit)
+    except ValueError as exc:
+        raise ValidationFailed(f"{name} {exc}", field=name) from None
 
 
 def area_of(session: Session, jurisdiction: Jurisdiction) -> area.Box:

@@ -183,3 +183,27 @@ def test_linking_a_repeat_to_another_agencys_ticket_is_answered_like_a_made_up_t
                          headers=auth("supervisor", jurisdiction="banyuwangi"))
     assert linked.status_code == 200, linked.json
     assert linked.json["repeat_of"] == theirs["ticket"]
+
+
+def test_a_location_check_in_is_numbers_inside_the_regency_with_its_distance_from_the_place(client, auth, session):
+    """Proof of a field visit: `true`, text, 0,0 and London are refused (422, nothing changes); a
+    check-in is kept with its distance from the village, and marked far beyond 5 km."""
+    ticket = client.post("/api/v1/complaints", json=BODY, headers=auth("partner")).json["ticket"]
+    complaint = session.scalar(select(Complaint).where(Complaint.ticket == ticket))
+    village = (complaint.village.lat, complaint.village.lon)
+    officer = auth("officer", agency="bwi-dinsos")
+
+    def handle(**where):
+        return client.post(f"/api/v1/complaints/{ticket}/actions", headers=officer,
+                           json={"action": "handle", "note": "Sembako diantar", "evidence": where})
+
+    for where in ({"lat": True, "lon": True}, {"lat": "-8.37", "lon": "114.15"}, {"lat": [1], "lon": 114.15},
+                  {"lat": 0, "lon": 0}, {"lat": 51.5, "lon": -0.12}, {"lat": -6.2, "lon": 106.8},
+                  {"lat": village[0]}):
+        r = handle(**where)
+        assert r.status_code == 422 and r.json["error"]["code"] == "validation_failed", (where, r.json)
+        assert session.get(Complaint, complaint.id, populate_existing=True).status == "assigned"
+    r = handle(lat=village[0] + 0.09, lon=village[1])  # about 10 km north of the village centre
+    assert r.status_code == 200, r.json
+    evidence = session.get(Complaint, complaint.id, populate_existing=True).handle_evidence
+    assert evidence["lat"] == village[0] + 0.09 and 9.9 < evidence["distance_km"] < 10.1 and evidence["far"] is True
