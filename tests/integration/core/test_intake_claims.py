@@ -231,6 +231,28 @@ def test_a_supervisor_backdates_any_agencys_walk_in_and_a_report_typed_as_it_com
     assert "entered_late_minutes" not in _received_event(session, now.json["ticket"]).data
 
 
+# --- SMS pumping: only Indonesian mobile numbers are claimed for a reporter ---------------------
+
+@pytest.mark.parametrize("phone", ["+19002345678", "+2302012345", "+447911123456", "+628001234567", "0333 423456"])
+def test_a_partner_or_staff_token_may_name_only_an_indonesian_mobile_number(client, auth, session, clock, phone):
+    before = count(session)
+    for headers in (auth("partner"), auth("officer", agency="bwi-dinsos")):
+        r = client.post("/api/v1/complaints", headers=headers, json={**BODY, "reporter": {"phone": phone}})
+        assert r.status_code == 422 and "Indonesian mobile number" in r.json["error"]["message"], r.json
+    assert count(session) == before
+    ok = client.post("/api/v1/complaints", headers=auth("partner"), json={**BODY, "reporter": {"phone": "0812-3456-7890"}})
+    assert ok.status_code == 201
+
+
+def test_a_citizen_texting_from_any_number_is_answered_from_it(session, clock):
+    """The number a citizen writes from is theirs, whatever kind (a visitor's foreign phone)."""
+    replies = sms(session, clock, "+447911123456", "LAPOR MAKAN Genteng Kulon: Pak Darmo tidak makan sejak kemarin")
+    assert "BWI-2026-" in replies[0]
+    assert session.scalar(select(Reporter).where(Reporter.phone == "+447911123456")) is not None
+    sms(session, clock, "+447911123456", "STOP")
+    assert session.scalar(select(Reporter).where(Reporter.phone == "+447911123456")).opted_out
+
+
 # --- item 16: the channel follows the credential -----------------------------------------------
 
 @pytest.mark.parametrize("channel", ["telegram", "sms", "whatsapp", "web", "counter", "phone", "open311"])

@@ -192,6 +192,17 @@ def test_counter_intake_backdates_another_agencys_complaint_only_as_a_supervisor
     assert complaint.received_at == clock.now() - timedelta(minutes=45)
 
 
+def test_counter_intake_takes_an_indonesian_mobile_number_for_the_reporter_only(browser, session):
+    browser.sign_in("officer.dinsos")
+    form = {"jurisdiction": "banyuwangi", "channel": "phone", "received_date": "2026-11-23", "received_time": "08:55",
+            "category": "hunger", "description": "Nenek Sarmi tidak makan", "district": "35.10.17",
+            "reporter_name": "Pak RT", "reporter_phone": "+1 900 234 5678"}
+    refused = browser.post("/intake", form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="err-reporter.phone"' in html and "Indonesian mobile number" in html
+    assert browser.post("/intake", {**form, "reporter_phone": "0812 9999 0000"}).status_code == 303
+
+
 def test_counter_intake_refuses_a_time_in_the_future(browser, session):
     browser.sign_in("officer.dinsos")
     response = browser.post("/intake", {
