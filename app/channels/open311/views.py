@@ -150,7 +150,11 @@ def _deadline_text(dt: datetime, jurisdiction: Jurisdiction) -> str:
 
 @bp.get(f"/discovery.{FMT}")
 def discovery(fmt: str):
-    base = url_for("open311.discovery", fmt=fmt, _external=True).rsplit("/discovery.", 1)[0]
+    # The endpoint partners are sent to: the configured public address, never a request's Host header.
+    public = getattr(current_app.extensions["sigap"].settings, "public_base_url", None)
+    path = url_for("open311.discovery", fmt=fmt).rsplit("/discovery.", 1)[0]
+    base = public.rstrip("/") + path if public else url_for("open311.discovery", fmt=fmt,
+                                                            _external=True).rsplit("/discovery.", 1)[0]
     return respond(fmt, "discovery", {
         "changeset": CHANGESET,
         "contact": current_app.config.get("OPEN311_CONTACT") or "The regency's Sigap administrator",
