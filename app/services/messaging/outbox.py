@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.actor import SYSTEM
 from app.domain.phone import redact as redact_phones
+from app.domain.text import one_line
 from app.models import Breach, Complaint, OutboxMessage, Reporter
 from app.services.messaging import webhook_withdrawal
 
@@ -54,7 +55,8 @@ class ConsoleSender:
         self.channel = channel
 
     def send(self, message: OutboxMessage) -> SendResult:
-        log.info("[%s -> %s] %s", message.channel, message.recipient, message.body)
+        # One message, one log line: a partner's address or a citizen's words carry no newline into the log.
+        log.info("[%s -> %s] %s", message.channel, one_line(message.recipient), one_line(message.body))
         return SendResult(ok=True, provider_id=f"console-{message.id}")
 
 
