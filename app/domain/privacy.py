@@ -55,6 +55,29 @@ def reporter_view(actor: Actor, complaint) -> ReporterView | None:
     return ReporterView(name, mask_phone(reporter.phone), None, False)
 
 
+# --- other complaints a complaint names ------------------------------------------------------------
+
+# Where a trail event names another complaint by its ticket (a duplicate's original, a repeat's
+# earlier report): shown only to a reader who may see that complaint, like `duplicate_of`/`repeat_of`.
+LINKED_TICKET_KEYS = {"rejected": "duplicate_of", "linked_repeat": "of"}
+
+
+def linked_ticket(kind: str, data: dict | None) -> str | None:
+    """The ticket of another complaint this event names, if any."""
+    key = LINKED_TICKET_KEYS.get(kind)
+    value = (data or {}).get(key) if key else None
+    return value if isinstance(value, str) else None
+
+
+def without_unseen_link(kind: str, data: dict | None, unseen: set[str], shown_instead=None) -> dict | None:
+    """The event's data with the other complaint's ticket replaced by `shown_instead` when the reader
+    may not see that complaint (its ticket is in `unseen`)."""
+    ticket = linked_ticket(kind, data)
+    if ticket is None or ticket not in unseen:
+        return data
+    return {**data, LINKED_TICKET_KEYS[kind]: shown_instead}
+
+
 # --- the public part of a complaint's history ---------------------------------------------------
 
 # Status changes the citizen hears of. "assigned" only when it gives the complaint an agency:

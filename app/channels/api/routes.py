@@ -17,7 +17,7 @@ from app.errors import ApiError, error_response
 from app.extensions import db_session, now
 from app.models import Agency, Category, Complaint, Jurisdiction
 from app.services import audit, intake, lifecycle
-from app.services.access.visibility import visible
+from app.services.access.visibility import unseen_tickets, visible
 from app.services.reference import cache as reference_cache
 
 READERS = ("officer", "agency_head", "supervisor", "official", "admin", "partner")
@@ -166,11 +166,12 @@ def complaint_events(ticket: str):
         shown = (serialize.public_event(e) for e in events)
         return {"ticket": complaint.ticket, "items": [item for item in shown if item is not None]}
     problems = audit.verify(session, complaint)
+    unseen = unseen_tickets(session, actor, (privacy.linked_ticket(e.kind, e.data) for e in events))
     return {
         "ticket": complaint.ticket,
         "chain_valid": not problems,
         "problems": [p.message for p in problems],
-        "items": [serialize.event(e) for e in events],
+        "items": [serialize.event(e, unseen) for e in events],
     }
 
 

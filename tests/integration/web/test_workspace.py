@@ -246,3 +246,24 @@ def test_the_sla_timeline_shows_the_reminders_and_escalations_that_were_sent(bro
     browser.sign_in("supervisor")
     page = browser.get(f"/complaints/{complaint.ticket}").get_data(as_text=True)
     assert "tl-fired-escalated" in page and "camat" in page
+
+
+def test_the_page_links_an_earlier_report_only_when_the_reader_may_open_it(browser, make_complaint, session, clock):
+    from app.domain.actor import Actor
+    from app.models import User
+    from app.services import lifecycle
+
+    make_complaint(minutes_ago=40)  # BWI-2026-000001, the form's placeholder
+    earlier = make_complaint(category="school_dropout", minutes_ago=30)  # Dinas Pendidikan's
+    later = make_complaint(minutes_ago=10)  # Dinas Sosial's
+    supervisor = session.scalar(select(User).where(User.username == "supervisor"))
+    lifecycle.link_repeat(session, clock.now(), later.ticket, Actor(kind="user", id=supervisor.id, role="supervisor",
+                                                                     jurisdiction_id=later.jurisdiction_id),
+                          of_ticket=earlier.ticket)
+    browser.sign_in("officer.dinsos")
+    page = browser.get(f"/complaints/{later.ticket}").get_data(as_text=True)
+    assert earlier.ticket not in page and "laporan instansi lain" in page
+    browser.sign_out()
+    browser.sign_in("supervisor")
+    page = browser.get(f"/complaints/{later.ticket}").get_data(as_text=True)
+    assert f'href="/complaints/{earlier.ticket}"' in page
