@@ -91,7 +91,9 @@ def init_app(app: Flask) -> None:
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
+        # The client address and the scheme only: a client's X-Forwarded-Host/-Port would pass through
+        # a proxy that does not clear them and name another host in URLs we build.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0, x_port=0)
     storage = getattr(settings, "ratelimit_storage_uri", None) or app.config.get("RATELIMIT_STORAGE_URI") \
         or "memory://"
     app.config["RATELIMIT_STORAGE_URI"] = storage

@@ -347,7 +347,7 @@ def postgres_restart(stack: Stack, seconds: float = 25, not_before: str | None =
                 status, headers, body = stack.post_complaint(complaint(30_000 + i))
                 key = json.loads(body)["ticket"] if status == 201 else None
             elif kind == "sms":
-                key = f"SMrestart{i:023d}"
+                key = f"SMdead{i:028x}"  # Twilio's shape: SM and 32 hex digits
                 raw, sms_headers = signed_sms(key, f"+62818{i:08d}", f"LAPOR MAKAN Kemiren: uji restart {i}")
                 status, headers, body = stack.request("POST", "/webhooks/twilio/sms", raw, sms_headers)
             else:

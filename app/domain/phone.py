@@ -1,11 +1,26 @@
 """Phone numbers as E.164, Indonesian local forms (08...) accepted."""
 from __future__ import annotations
 
+import re
+
 import phonenumbers
+
+# The staff demo of the SMS protocol (/demo/citizen) plays fictional citizens in Indonesia's
+# toll-free range 0800: numbers `to_e164` accepts, yet no mobile phone has one, so no real
+# citizen can be spoken for, and a partner cannot claim one for a reporter (see `is_indonesian_mobile`).
+DEMO_PREFIX = "+62800"
+DEMO_DIGITS = 7  # +62 800 + seven digits: a valid Indonesian toll-free number
 
 
 def to_e164(raw: str | None, region: str = "ID") -> str | None:
     """E.164 for a valid number (accepts '0812...', '+62 812...', 'whatsapp:+62...'), else None."""
+    number = _parse(raw, region)
+    if number is None:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parse(raw: str | None, region: str = "ID") -> phonenumbers.PhoneNumber | None:
     if not raw:
         return None
     text = raw.strip()
@@ -15,9 +30,25 @@ def to_e164(raw: str | None, region: str = "ID") -> str | None:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def is_indonesian_mobile(raw: str | None) -> bool:
+    """An Indonesian number that can receive SMS: what a number someone else gives for a citizen
+    must be before Sigap texts it (no premium-rate, foreign, toll-free or landline numbers)."""
+    number = _parse(raw)
+    return (number is not None and phonenumbers.region_code_for_number(number) == "ID"
+            and phonenumbers.number_type(number) in MOBILE_TYPES)
+
+
+def demo_number(user_id: int) -> str:
+    """The fictional citizen a staff user plays on /demo/citizen: one per user, never a real phone."""
+    if not 0 < user_id < 10 ** DEMO_DIGITS:
+        raise ValueError(f"no demo number for user id {user_id}")
+    return f"{DEMO_PREFIX}{user_id:0{DEMO_DIGITS}d}"
 
 
 def mask(phone: str | None) -> str | None:
@@ -28,3 +59,17 @@ def mask(phone: str | None) -> str | None:
     if len(phone) <= 6:
         return "•" * len(phone)
     return phone[:4] + "•" * (len(phone) - 7) + phone[-3:]
+
+
+# A run of at least seven digits, maybe with a leading + or ( and single spaces, dashes or a closing
+# bracket between them, not inside a longer word or a dotted number: a Twilio id "SM0123...", an error
+# code "21211" and an address 203.0.113.10 stay.
+_PHONE_LIKE = re.compile(r"(?<![\w+(.])[+(]?\d(?:(?:[ \-]|\) ?)?\d){6,}(?![\w.]\d|\w)")
+
+
+def redact(text: str | None) -> str | None:
+    """`text` with every phone-number-like run masked as `mask` does: for a provider's error
+    message ("The 'To' number +6281259903999 is not a valid phone number") kept in the trail."""
+    if not text:
+        return text
+    return _PHONE_LIKE.sub(lambda m: mask(re.sub(r"[ ()\-]", "", m.group(0))), text)

@@ -28,10 +28,11 @@ class ReporterView:
 
 
 def sees_reporter_in_full(actor: Actor, assignee_id: int | None) -> bool:
-    """Supervisors, admins and the assigned officer (a user, or an API token bound to that user)."""
+    """Supervisors, admins and the assigned officer (a user, or an API token bound to that user),
+    while they work for an agency: an assignee since made an official reads as an official."""
     if actor.kind == "system" or actor.role in FULL_ROLES:
         return True
-    if actor.role == "partner":
+    if not actor.is_agency_scoped:
         return False
     return assignee_id is not None and actor.staff_user_id == assignee_id
 
@@ -52,6 +53,29 @@ def reporter_view(actor: Actor, complaint) -> ReporterView | None:
         return ReporterView(reporter.name, reporter.phone, reporter.telegram_chat_id, True)
     name = None if actor.role == "partner" else initials(reporter.name)
     return ReporterView(name, mask_phone(reporter.phone), None, False)
+
+
+# --- other complaints a complaint names ------------------------------------------------------------
+
+# Where a trail event names another complaint by its ticket (a duplicate's original, a repeat's
+# earlier report): shown only to a reader who may see that complaint, like `duplicate_of`/`repeat_of`.
+LINKED_TICKET_KEYS = {"rejected": "duplicate_of", "linked_repeat": "of"}
+
+
+def linked_ticket(kind: str, data: dict | None) -> str | None:
+    """The ticket of another complaint this event names, if any."""
+    key = LINKED_TICKET_KEYS.get(kind)
+    value = (data or {}).get(key) if key else None
+    return value if isinstance(value, str) else None
+
+
+def without_unseen_link(kind: str, data: dict | None, unseen: set[str], shown_instead=None) -> dict | None:
+    """The event's data with the other complaint's ticket replaced by `shown_instead` when the reader
+    may not see that complaint (its ticket is in `unseen`)."""
+    ticket = linked_ticket(kind, data)
+    if ticket is None or ticket not in unseen:
+        return data
+    return {**data, LINKED_TICKET_KEYS[kind]: shown_instead}
 
 
 # --- the public part of a complaint's history ---------------------------------------------------

@@ -1,5 +1,6 @@
 """Rules for text: what arrives from outside (API bodies, Telegram updates) is made storable instead
-of failing the whole request, and place names are compared in one normal form.
+of failing the whole request, written to a log line without forging another, and place names are
+compared in one normal form.
 
 NUL is removed (PostgreSQL text cannot hold it) and a lone UTF-16 surrogate (a JSON escape such as
 \\ud800 that encodes no character; UTF-8 cannot encode it) becomes U+FFFD, the replacement character."""
@@ -15,6 +16,24 @@ def clean_text(value: str) -> str:
     """The string with NUL removed and lone surrogates replaced by U+FFFD."""
     value = value.replace("\x00", "")
     return _LONE_SURROGATE.sub(REPLACEMENT, value) if _LONE_SURROGATE.search(value) else value
+
+
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators: each could end a log line.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group(0)
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    return f"\\x{ord(char):02x}" if ord(char) <= 0xFF else f"\\u{ord(char):04x}"
+
+
+def one_line(value) -> str:
+    """`value` as text for one log line: control characters written as escapes (a newline as `\\n`),
+    so text a partner or citizen wrote cannot start a forged log line."""
+    return _CONTROL.sub(_escape, str(value))
 
 
 def clean_json(value):

@@ -15,6 +15,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from app.services.access.web_auth import client_key
 
 # Machine-facing paths: Bearer tokens, webhook signatures; never a browser form.
 CSRF_EXEMPT_BLUEPRINTS = ("api", "telegram", "sms", "open311")
@@ -80,7 +81,8 @@ def register_web(app: Flask) -> None:
         storage = getattr(settings_obj, "ratelimit_storage_uri", None) or app.config["RATELIMIT_STORAGE_URI"]
         limiter = Limiter(get_remote_address, app=app, storage_uri=storage,
                           default_limits=[], strategy="fixed-window")
-    limiter.limit(SIGN_IN_LIMIT, methods=["POST"])(auth.bp)
+    # Per client as the sign-in throttle counts it (an IPv6 client by its /64), not per full address.
+    limiter.limit(SIGN_IN_LIMIT, methods=["POST"], key_func=lambda: client_key(get_remote_address()))(auth.bp)
     app.extensions["sigap_web_limiter"] = limiter
 
     for blueprint in (views.bp, auth.bp, dashboard.bp, workspace.bp, settings.bp):

@@ -16,6 +16,7 @@ from app.domain import privacy
 from app.extensions import db_session, now
 from app.models import Jurisdiction, User
 from app.services import audit, intake, lifecycle
+from app.services.access.visibility import unseen_tickets
 from app.services.errors import ServiceError, ValidationFailed
 from app.services.lifecycle import complaint_files
 from app.services.reporting import dashboard as queries
@@ -139,11 +140,16 @@ def complaint(ticket: str):
     allowed = set(machine.allowed_actions(item.status)) & set(lifecycle_actions_for(current_user.role))
     agencies = [a for a in queries.agencies_in(session, item.jurisdiction_id) if a.id != item.agency_id]
     officers = queries.officers_of(session, item.agency_id) if item.agency_id else []
+    # Another complaint is linked by its ticket only for a reader who may see it (as the API does).
+    unseen = unseen_tickets(session, current_user.actor, [privacy.linked_ticket(e.kind, e.data) for e in events]
+                            + [other.ticket for other in (item.repeat_of, item.duplicate_of) if other is not None])
+    elsewhere = _("a report of another agency")
     return render_template(
         "complaint.html", c=item, events=events, names=_names(session, events), tz=tz, reporter=reporter,
         state=queries.state_of(item, at), timeline=sla_timeline(item, at, events), allowed=allowed, now_at=at,
         photos=photos, agencies=agencies, officers=officers, lang=_lang(), reasons=machine.REJECT_REASONS,
-        details={e.id: event_details(e.data, tz) for e in events},
+        unseen=unseen, details={e.id: event_details(privacy.without_unseen_link(e.kind, e.data, unseen, elsewhere), tz)
+                                for e in events},
         evidence_needed={"photo": item.sla_policy.evidence_photo, "location": item.sla_policy.evidence_location},
     )
 

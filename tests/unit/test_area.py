@@ -44,3 +44,20 @@ def test_every_village_centre_is_inside_its_own_box(centres, margin):
     assert all(box.contains(lat, lon) for lat, lon in centres)
     assert INDONESIA.south <= box.south <= box.north <= INDONESIA.north
     assert INDONESIA.west <= box.west <= box.east <= INDONESIA.east
+
+
+def test_a_coordinate_is_a_number_or_a_forms_text_of_one_and_nothing_else():
+    assert area.coordinate(-8.21, 90) == -8.21 and area.coordinate("114.33", 180) == 114.33
+    assert area.coordinate(None, 90) is None and area.coordinate("", 90) is None
+    for value in (True, False, [1], {"a": 1}, "north", "nan", "inf", 91, "1e308"):
+        try:
+            area.coordinate(value, 90)
+        except ValueError:
+            continue
+        raise AssertionError(f"{value!r} was taken as a latitude")
+
+
+def test_distances_are_great_circle_kilometres():
+    assert area.distance_km(*KEMIREN, *KEMIREN) == 0
+    assert round(area.distance_km(-8.0, 114.0, -8.1, 114.0), 1) == 11.1  # a tenth of a degree of latitude
+    assert 26 < area.distance_km(*GENTENG_KULON, *KEMIREN) < 27

@@ -21,6 +21,7 @@ STAFF_MASKED = privacy.ReporterView("S. A.", "+628•••••••890", Non
     (Actor(kind="token", id=3, role="officer", agency_id=1), STAFF_MASKED),  # an unbound token is nobody
     (Actor(kind="user", id=9, role="agency_head", agency_id=1), STAFF_MASKED),
     (Actor(kind="user", id=10, role="official", jurisdiction_id=1), STAFF_MASKED),
+    (Actor(kind="user", id=7, role="official", jurisdiction_id=1), STAFF_MASKED),  # the assignee, made an official
     (Actor(kind="user", id=11, role="supervisor", jurisdiction_id=1), FULL),
     (Actor(kind="token", id=4, role="admin"), FULL),
     (Actor(kind="token", id=5, role="partner", user_id=7), privacy.ReporterView(None, "+628•••••••890", None, False)),

@@ -25,3 +25,12 @@ def test_a_value_nested_far_deeper_than_the_recursion_limit_is_cleaned():
     for _ in range(50_001):
         cleaned = cleaned[0]
     assert cleaned == "deep"
+
+
+def test_text_for_a_log_line_keeps_every_character_but_ends_no_line():
+    from app.domain.text import one_line
+
+    assert one_line("a\nb\rc\td") == "a\\nb\\rc\\td"
+    assert one_line("\x00\x1b\x7f\x85\u2028\u2029") == "\\x00\\x1b\\x7f\\x85\\u2028\\u2029"
+    assert one_line("Nenek tidak makan · é ü 😀") == "Nenek tidak makan · é ü 😀"
+    assert one_line(6281234) == "6281234"

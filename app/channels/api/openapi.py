@@ -190,7 +190,10 @@ SCHEMAS = {
                              "photo": {"type": "string", "description": "the id answered by POST "
                                        "/complaints/{ticket}/files for a photo of this complaint; anything "
                                        "else (a path, a URL, another complaint's id) is refused with 422"},
-                             "lat": {"type": "number"}, "lon": {"type": "number"}}},
+                             "lat": {"type": "number", "description": "location check-in: a point inside "
+                                     "the jurisdiction (with lon); kept with its distance from the complaint's "
+                                     "place, far beyond 5 km"},
+                             "lon": {"type": "number"}}},
             "reason": {"type": "string", "enum": ["spam", "duplicate", "out_of_scope"]},
             "duplicate_of": {"type": "string"}, "agency": {"type": "string"},
             "assignee": {"type": "string", "description": "username or user id"},

@@ -28,6 +28,7 @@ from limits import RateLimitItem, parse_many, strategies
 
 from app.extensions import now
 from app.ratelimit_store import RateLimitStore, app_store
+from app.services.access.web_auth import client_key
 
 DEFAULT_LIMIT = "120/minute"
 DEFAULT_UNKNOWN_TOKEN_LIMIT = "20/minute"
@@ -95,7 +96,9 @@ def _digest(secret: str) -> str:
 
 
 def _address() -> str:
-    return request.remote_addr or "unknown"
+    """The caller as the sign-in throttle counts it: an IPv6 client by its /64 (one subscriber's
+    network), so guesses spread over its addresses share one allowance."""
+    return client_key(request.remote_addr)
 
 
 def _setting(config_key: str, attribute: str, default: str) -> str:

@@ -17,7 +17,7 @@ from app.errors import ApiError, error_response
 from app.extensions import db_session, now
 from app.models import Agency, Category, Complaint, Jurisdiction
 from app.services import audit, intake, lifecycle
-from app.services.access.visibility import visible
+from app.services.access.visibility import unseen_tickets, visible
 from app.services.reference import cache as reference_cache
 
 READERS = ("officer", "agency_head", "supervisor", "official", "admin", "partner")
@@ -47,6 +47,14 @@ def create_complaint():
 _JSON_TYPES = {str: "text", bool: "true/false", list: "a list", dict: "an object"}
 
 
+def _json_number(value, field: str) -> None:
+    """JSON has numbers: text, true or a list for a coordinate is a client's mistake (a web form's
+    text is read by the service)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise ApiError(422, "validation_failed",
+                       f"{field} must be a JSON number (e.g. -8.21), not {_JSON_TYPES.get(type(value), 'that')}")
+
+
 def _create_complaint():
     body = json_body()
     actor = current_actor()
@@ -61,11 +69,8 @@ def _create_complaint():
             raise ApiError(403, "forbidden", f"this token submits for {own.code} only")
     elif actor.jurisdiction_id is not None and jurisdiction is None:
         jurisdiction = reference_cache.jurisdiction_by_id(session, actor.jurisdiction_id).code
-    for field in ("lat", "lon"):  # JSON has numbers: text, true or a list is a client's mistake
-        value = body.get(field)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise ApiError(422, "validation_failed",
-                           f"{field} must be a JSON number (e.g. -8.21), not {_JSON_TYPES.get(type(value), 'that')}")
+    for field in ("lat", "lon"):
+        _json_number(body.get(field), field)
     # channel and received_at as given: intake decides what this token may claim. Staged: the answer
     # is made before the commit (idempotent.run commits it with the Idempotency-Key's stored copy).
     complaint = intake.stage(
@@ -162,11 +167,12 @@ def complaint_events(ticket: str):
         shown = (serialize.public_event(e) for e in events)
         return {"ticket": complaint.ticket, "items": [item for item in shown if item is not None]}
     problems = audit.verify(session, complaint)
+    unseen = unseen_tickets(session, actor, (privacy.linked_ticket(e.kind, e.data) for e in events))
     return {
         "ticket": complaint.ticket,
         "chain_valid": not problems,
         "problems": [p.message for p in problems],
-        "items": [serialize.event(e) for e in events],
+        "items": [serialize.event(e, unseen) for e in events],
     }
 
 
@@ -201,6 +207,9 @@ def _complaint_action(ticket: str):
         kwargs["note"] = body.get("note")
     if action == "reject":
         kwargs["reason"] = body.get("reason")
+    if action == "handle" and isinstance(kwargs.get("evidence"), dict):
+        for field in ("lat", "lon"):
+            _json_number(kwargs["evidence"].get(field), f"evidence.{field}")
     complaint = lifecycle.ACTIONS[action](db_session(), now(), ticket, actor, **kwargs)
     return serialize.complaint(complaint, actor)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from app.clock import isoformat_z
 from app.domain import privacy
 from app.domain.actor import Actor
+from app.domain.visibility import can_see
 from app.models import Complaint, Event
 from app.services.sla.escalation import breach_to_dict
 
@@ -40,8 +41,9 @@ def complaint(c: Complaint, actor: Actor) -> dict:
         "closed_at": isoformat_z(c.closed_at),
         "rejected_at": isoformat_z(c.rejected_at),
         "reject_reason": c.reject_reason,
-        "duplicate_of": c.duplicate_of.ticket if c.duplicate_of else None,
-        "repeat_of": c.repeat_of.ticket if c.repeat_of else None,
+        # Another complaint's ticket only to a reader who may see that complaint.
+        "duplicate_of": _linked(c.duplicate_of, actor),
+        "repeat_of": _linked(c.repeat_of, actor),
         "ack_breached": c.ack_breached,
         "handle_breached": c.handle_breached,
         "reopened_count": c.reopened_count,
@@ -56,10 +58,16 @@ def complaint(c: Complaint, actor: Actor) -> dict:
     }
 
 
-def event(e: Event) -> dict:
+def _linked(other: Complaint | None, actor: Actor) -> str | None:
+    return other.ticket if other is not None and can_see(actor, other) else None
+
+
+def event(e: Event, unseen: set[str] = frozenset()) -> dict:
+    """A trail event for staff; a ticket of a complaint the reader may not see (`unseen`) is null
+    (the hash is over the stored data, which chain_valid checks)."""
     return {
         "seq": e.seq, "kind": e.kind, "at": isoformat_z(e.at), "actor": e.actor, "note": e.note,
-        "data": e.data, "prev_hash": e.prev_hash, "hash": e.hash,
+        "data": privacy.without_unseen_link(e.kind, e.data, unseen), "prev_hash": e.prev_hash, "hash": e.hash,
     }
 
 

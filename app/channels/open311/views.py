@@ -96,17 +96,16 @@ def _actor(required_roles: tuple[str, ...] | None = None) -> Actor:
     if not secret:
         raise Open311Error(403, "api_key was not provided: requests are private, ask the regency for a partner api_key")
     session = db_session()
-    token = accounts.authenticate_token(session, secret, now())
+    # The API's rule: a token bound to a staff user speaks as that user is now, while they are active.
+    token = accounts.token_identity(session, secret, now())
     if token is None:
         ratelimit.refused_token()  # counted against the address, like the API's
         raise Open311Error(403, "Invalid api_key received -- can't proceed")
     ratelimit.accepted_token(secret)
-    jurisdiction_id = token.jurisdiction_id
-    if jurisdiction_id is None and token.agency_id is not None:
-        jurisdiction_id = session.get(Agency, token.agency_id).jurisdiction_id
     actor = Actor(kind="token", id=token.id, role=token.role, agency_id=token.agency_id,
-                  jurisdiction_id=jurisdiction_id, name=token.name)
-    session.commit()  # last_used_at
+                  jurisdiction_id=token.jurisdiction_id, name=token.name, user_id=token.user_id)
+    if token.touched:
+        session.commit()  # last_used_at
     if required_roles and token.role not in required_roles:
         raise Open311Error(403, f"a {token.role} api_key may not submit requests")
     return actor
@@ -151,7 +150,11 @@ def _deadline_text(dt: datetime, jurisdiction: Jurisdiction) -> str:
 
 @bp.get(f"/discovery.{FMT}")
 def discovery(fmt: str):
-    base = url_for("open311.discovery", fmt=fmt, _external=True).rsplit("/discovery.", 1)[0]
+    # The endpoint partners are sent to: the configured public address, never a request's Host header.
+    public = getattr(current_app.extensions["sigap"].settings, "public_base_url", None)
+    path = url_for("open311.discovery", fmt=fmt).rsplit("/discovery.", 1)[0]
+    base = public.rstrip("/") + path if public else url_for("open311.discovery", fmt=fmt,
+                                                            _external=True).rsplit("/discovery.", 1)[0]
     return respond(fmt, "discovery", {
         "changeset": CHANGESET,
         "contact": current_app.config.get("OPEN311_CONTACT") or "The regency's Sigap administrator",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Blueprint, Response, request
 from twilio.request_validator import (
@@ -19,6 +20,8 @@ from app.services.conversations import sms_dialogue
 
 bp = Blueprint("sms", __name__)
 log = logging.getLogger("sigap.sms")
+# An inbound message's id as Twilio makes it: SM (MM with media) and 32 hex digits, SMS and WhatsApp alike.
+MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-fA-F]{32}")
 
 
 def _signed_url() -> str:
@@ -43,6 +46,19 @@ def _refuse_unsigned():
     return None
 
 
+def _message_sid(form) -> str | None:
+    """The message's Twilio id, or None when it is not one. Twilio signs the parameters run together
+    (name1value1name2value2...), so a captured request stays validly signed with MessageSid's value
+    re-split into the next name ("SM...NumMedia0"): only Twilio's own shape, repeated exactly in
+    SmsMessageSid/SmsSid when those come, is the id a message is known by (idempotency)."""
+    sid = form.get("MessageSid") or ""
+    if not MESSAGE_SID.fullmatch(sid):
+        return None
+    if any(form.get(name) not in (None, sid) for name in ("SmsMessageSid", "SmsSid")):
+        return None
+    return sid
+
+
 def _int(value) -> int:
     try:
         return int(value or 0)
@@ -56,9 +72,10 @@ def inbound():
     if refused is not None:
         return refused
     form = request.form
-    sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
-    if not sid:
-        return error_response(400, "bad_request", "MessageSid is missing")
+    sid = _message_sid(form)
+    if sid is None:
+        return error_response(400, "bad_request", "MessageSid is missing or not a Twilio message id "
+                                                  "(SM or MM and 32 hex digits, the same as SmsMessageSid/SmsSid)")
     result = sms_dialogue.handle_message(
         db_session(), now(), message_sid=sid, from_address=form.get("From", ""), to_address=form.get("To"),
         body=form.get("Body"), num_media=_int(form.get("NumMedia")), opt_out_type=form.get("OptOutType"))

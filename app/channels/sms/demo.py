@@ -1,6 +1,10 @@
-"""/demo/citizen: staff play the citizen in the SMS/WhatsApp text protocol, without a phone.
+"""/demo/citizen: a supervisor or admin plays a citizen in the SMS/WhatsApp text protocol, without a phone.
 
-Only in console mode (no Twilio credentials); the same dialogue service as the webhook answers."""
+Each of them plays one fictional citizen of their own, whose number (`app.domain.phone.demo_number`,
+in the toll-free range no mobile phone has) follows from their user id: the page never speaks for,
+nor shows the messages of, a real citizen's number, and the trail of what the demo does names
+that fictional reporter. Only in console mode (no Twilio credentials) and never in production;
+the same dialogue service as the webhook answers."""
 from __future__ import annotations
 
 import uuid
@@ -11,7 +15,7 @@ from flask import session as cookie
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
-from app.domain.phone import to_e164
+from app.domain.phone import demo_number
 from app.extensions import db_session, now, state
 from app.i18n import normalise_language, t
 from app.models import OutboxMessage
@@ -21,13 +25,22 @@ from app.services.conversations import sms_dialogue
 demo_bp = Blueprint("sms_demo", __name__, template_folder="templates", static_folder="static",
                     static_url_path="/sms-static")
 
-DEFAULT_PHONE = "081200000001"
 SHOWN = 20
+DEMO_ROLES = ("supervisor", "admin")
 
 
-def _console_mode_only() -> None:
-    if state().settings.twilio_account_sid:
-        abort(404)  # real Twilio is connected: citizens use real phones
+@demo_bp.before_request
+def _demo_only():
+    settings = state().settings
+    if settings.production or settings.twilio_account_sid:
+        abort(404)  # a live deployment: citizens use real phones, and staff never act as one
+
+
+def _player() -> str:
+    """The signed-in staff member's fictional citizen number; 403 for roles the demo is not for."""
+    if current_user.role not in DEMO_ROLES:
+        abort(403)
+    return demo_number(current_user.id)
 
 
 def _style(value: str | None) -> str:
@@ -37,39 +50,30 @@ def _style(value: str | None) -> str:
 @demo_bp.get("/citizen")
 @login_required
 def citizen():
-    _console_mode_only()
+    phone = _player()
     lang = normalise_language(cookie.get("lang"))
-    raw_phone = request.args.get("phone") or DEFAULT_PHONE
-    phone = to_e164(raw_phone)
     style = _style(request.args.get("style"))
     session = db_session()
-    messages, outbox = [], []
-    if phone:
-        messages = list(reversed(session.scalars(
-            select(SmsInboundMessage).where(SmsInboundMessage.phone == phone)
-            .order_by(SmsInboundMessage.received_at.desc(), SmsInboundMessage.id.desc()).limit(SHOWN)).all()))
-        outbox = list(session.scalars(
-            select(OutboxMessage).where(or_(OutboxMessage.recipient == phone,
-                                            OutboxMessage.recipient == f"whatsapp:{phone}"))
-            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(SHOWN)))
-    error = t("sms.demo.bad_phone", lang) if request.args.get("error") == "phone" or not phone else None
+    messages = list(reversed(session.scalars(
+        select(SmsInboundMessage).where(SmsInboundMessage.phone == phone)
+        .order_by(SmsInboundMessage.received_at.desc(), SmsInboundMessage.id.desc()).limit(SHOWN)).all()))
+    outbox = list(session.scalars(
+        select(OutboxMessage).where(or_(OutboxMessage.recipient == phone,
+                                        OutboxMessage.recipient == f"whatsapp:{phone}"))
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(SHOWN)))
     zone = ZoneInfo(getattr(current_user, "timezone", None) or "Asia/Jakarta")
-    return render_template("sms_demo/citizen.html", lang=lang, t=t, phone=phone or raw_phone, style=style,
-                           messages=messages, outbox=outbox, error=error,
+    return render_template("sms_demo/citizen.html", lang=lang, t=t, phone=phone, style=style,
+                           messages=messages, outbox=outbox,
                            local=lambda at: at.astimezone(zone).strftime("%d/%m %H:%M %Z"))
 
 
 @demo_bp.post("/citizen")
 @login_required
 def citizen_send():
-    _console_mode_only()
-    raw_phone = (request.form.get("phone") or "").strip()
+    phone = _player()
     style = _style(request.form.get("style"))
-    phone = to_e164(raw_phone)
-    if phone is None:
-        return redirect(url_for("sms_demo.citizen", phone=raw_phone[:30], style=style, error="phone"))
     body = (request.form.get("body") or "")[:2000]
     address = f"whatsapp:{phone}" if style == "whatsapp" else phone
     sms_dialogue.handle_message(db_session(), now(), message_sid=f"DEMO{uuid.uuid4().hex}", from_address=address,
                                 to_address=None, body=body)
-    return redirect(url_for("sms_demo.citizen", phone=phone, style=style))
+    return redirect(url_for("sms_demo.citizen", style=style))

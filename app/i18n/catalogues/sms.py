@@ -115,7 +115,7 @@ MESSAGES = {
         "id": "Batas laporan dari nomor ini tercapai untuk saat ini. Coba lagi dalam 1 jam.",
         "en": "This number has reached its report limit for now. Try again in an hour.",
     },
-    # The /demo/citizen page (staff only, console mode).
+    # The /demo/citizen page (supervisors and admins, console mode outside production).
     "sms.demo.title": {"id": "Coba sebagai warga (SMS/WhatsApp)", "en": "Try it as a citizen (SMS/WhatsApp)"},
     "sms.demo.intro": {
         "id": "Ketik pesan seperti warga lewat SMS atau WhatsApp. Balasan Sigap muncul di bawah; laporan yang "
@@ -123,7 +123,12 @@ MESSAGES = {
         "en": "Type messages as a citizen would by SMS or WhatsApp. Sigap's replies appear below; reports "
               "created are real and show on the dashboard.",
     },
-    "sms.demo.phone": {"id": "Nomor HP (pura-pura)", "en": "Phone number (pretend)"},
+    "sms.demo.player": {
+        "id": "Anda bermain sebagai warga fiktif bernomor {phone} (nomor bebas pulsa 0800: bukan HP siapa pun). "
+              "Nomor ini milik akun Anda saja.",
+        "en": "You play a fictional citizen numbered {phone} (a toll-free 0800 number: nobody's phone). "
+              "This number belongs to your account only.",
+    },
     "sms.demo.style": {"id": "Kirim lewat", "en": "Send by"},
     "sms.demo.message": {"id": "Pesan", "en": "Message"},
     "sms.demo.send": {"id": "Kirim", "en": "Send"},
@@ -131,5 +136,4 @@ MESSAGES = {
     "sms.demo.empty": {"id": "Belum ada pesan dari nomor ini.", "en": "No messages from this number yet."},
     "sms.demo.outbox": {"id": "Pesan keluar ke nomor ini (mode konsol)", "en": "Outgoing messages to this number (console mode)"},
     "sms.demo.outbox_empty": {"id": "Belum ada pesan keluar.", "en": "No outgoing messages yet."},
-    "sms.demo.bad_phone": {"id": "Nomor HP tidak valid. Contoh: 081200000001", "en": "Not a valid phone number. Example: 081200000001"},
 }

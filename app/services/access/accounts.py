@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.phone import to_e164
@@ -185,6 +185,8 @@ def authenticate_token(session: Session, secret: str | None, now: datetime) -> A
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
     if token is None or token.revoked_at is not None:
         return None
+    if token.user_id is not None and not token.user.active:
+        return None  # bound to a user who has left (token_identity says so too)
     if _touch_due(token.last_used_at, now):
         token.last_used_at = now
     return token
@@ -213,22 +215,31 @@ class TokenIdentity:
     touched: bool
 
 
-_TOKENS, _AGENCIES = ApiToken.__table__, Agency.__table__
+_TOKENS, _AGENCIES, _USERS = ApiToken.__table__, Agency.__table__, User.__table__
+# A token bound to a staff user speaks as that user is now (role, agency, jurisdiction) and only
+# while the user is active; an unbound token as it was made.
+_BOUND = _TOKENS.c.user_id.is_not(None)
+_ROLE = case((_BOUND, _USERS.c.role), else_=_TOKENS.c.role)
+_AGENCY_ID = case((_BOUND, _USERS.c.agency_id), else_=_TOKENS.c.agency_id)
+_OWN_JURISDICTION_ID = case((_BOUND, _USERS.c.jurisdiction_id), else_=_TOKENS.c.jurisdiction_id)
 _IDENTITY = (
-    select(_TOKENS.c.id, _TOKENS.c.role, _TOKENS.c.name, _TOKENS.c.agency_id,
-           func.coalesce(_TOKENS.c.jurisdiction_id, _AGENCIES.c.jurisdiction_id), _TOKENS.c.user_id,
+    select(_TOKENS.c.id, _ROLE, _TOKENS.c.name, _AGENCY_ID,
+           func.coalesce(_OWN_JURISDICTION_ID, _AGENCIES.c.jurisdiction_id), _TOKENS.c.user_id,
            _TOKENS.c.last_used_at, reference_cache.VERSIONS)
-    .select_from(_TOKENS.outerjoin(_AGENCIES, _AGENCIES.c.id == _TOKENS.c.agency_id))
-    .where(_TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.revoked_at.is_(None))
+    .select_from(_TOKENS.outerjoin(_USERS, _USERS.c.id == _TOKENS.c.user_id)
+                 .outerjoin(_AGENCIES, _AGENCIES.c.id == _AGENCY_ID))
+    .where(_TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.revoked_at.is_(None),
+           or_(~_BOUND, _USERS.c.active.is_(True)))
 )
 _TOUCH = (update(_TOKENS).where(_TOKENS.c.id == bindparam("token_id"))
           .values(last_used_at=bindparam("used_at")))
 
 
 def token_identity(session: Session, secret: str | None, now: datetime) -> TokenIdentity | None:
-    """authenticate_token for every request: one Core SELECT (token and its agency) in the session's
-    transaction, no ORM object. Read from the database each time, so a revocation applies at once.
-    The same SELECT reads the reference data's versions for the request (reference/cache.py)."""
+    """authenticate_token for every request: one Core SELECT (token, its user and agency) in the
+    session's transaction, no ORM object. Read from the database each time, so a revocation, and a
+    bound user's deactivation or new role, agency or jurisdiction, apply at once. The same SELECT
+    reads the reference data's versions for the request (reference/cache.py)."""
     if not _plausible(secret):
         return None
     connection = session.connection()

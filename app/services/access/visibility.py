@@ -3,7 +3,10 @@ complaints `admits(scope, complaint)` accepts (tests/integration/core/test_visib
 to it), for lists, the dashboard and Open311."""
 from __future__ import annotations
 
-from sqlalchemy import and_, false, true
+from collections.abc import Iterable
+
+from sqlalchemy import and_, false, select, true
+from sqlalchemy.orm import Session
 
 from app.domain.actor import Actor
 from app.domain.visibility import NOTHING, Scope, admits, can_see, scope_of  # noqa: F401 - the rule's names
@@ -23,3 +26,13 @@ def condition(scope: Scope):
 def visible(actor: Actor):
     """SQL condition: the complaints this actor may see."""
     return condition(scope_of(actor))
+
+
+def unseen_tickets(session: Session, actor: Actor, tickets: Iterable[str | None]) -> set[str]:
+    """Of the tickets another complaint names (duplicate of, repeat of), those the actor may not see:
+    shown as "a report of another agency", never by ticket. One query, none when nothing is named."""
+    wanted = {ticket for ticket in tickets if ticket}
+    if not wanted:
+        return set()
+    seen = set(session.scalars(select(Complaint.ticket).where(Complaint.ticket.in_(wanted), visible(actor))))
+    return wanted - seen

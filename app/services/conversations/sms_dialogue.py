@@ -242,7 +242,8 @@ class _Conversation:
 
     def ensure_reporter(self) -> Reporter:
         if self.reporter is None:
-            self.reporter = reporters.find_or_create(self.session, self.now, phone=self.phone, language=self.language)
+            self.reporter = reporters.find_or_create(  # the number they write from: theirs, whatever kind
+                self.session, self.now, phone=self.phone, language=self.language, binding=reporters.CHANNEL)
         self.inbound.reporter_id = self.reporter.id
         return self.reporter
 

@@ -8,6 +8,7 @@ never lifecycle, conversations or demo."""
 from .submission import (  # noqa: F401 - the room's use cases, called as intake.submit(...)
     CHANNELS,
     MAX_DESCRIPTION,
+    area_of,
     calendar_for,
     claimed_received_at,
     get_by_ticket,

@@ -8,7 +8,8 @@ ways to find a reporter:
 - CLAIMED: someone else says who the reporter is (a partner's API call or Open311 request, staff
   at the counter): an existing reporter is used as it is, and a new one gets a single address,
   so that a claim never joins two addresses (a partner naming a citizen's phone with its own
-  chat id would otherwise read that citizen's complaints, now or once the citizen first writes)."""
+  chat id would otherwise read that citizen's complaints, now or once the citizen first writes).
+  A claimed phone must be an Indonesian mobile number (no premium-rate or foreign numbers to text)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.phone import to_e164
+from app.domain.phone import is_indonesian_mobile, to_e164
 from app.i18n import normalise_language
 from app.models import Reporter
 from app.services.errors import ValidationFailed
@@ -32,7 +33,7 @@ def find_or_create(session: Session, now: datetime, *, phone: str | None = None,
     address nor a name is given. `binding` says who vouches for the address (see the module)."""
     if binding not in (CHANNEL, CLAIMED):
         raise ValueError(f"unknown binding {binding!r}")
-    e164, chat_id = _phone(phone), _chat_id(telegram_chat_id)
+    e164, chat_id = _phone(phone, binding), _chat_id(telegram_chat_id)
     if name is not None and len(str(name)) > 200:
         raise ValidationFailed("reporter.name is longer than 200 characters", field="reporter.name")
     if binding == CHANNEL and e164 is not None and chat_id is not None:
@@ -62,12 +63,17 @@ def find_or_create(session: Session, now: datetime, *, phone: str | None = None,
     return reporter
 
 
-def _phone(phone) -> str | None:
+def _phone(phone, binding: str) -> str | None:
+    """The phone as E.164. A claimed one must be an Indonesian mobile number: Sigap texts the reporter
+    there, and a number anyone may name (premium-rate, abroad) would make it pay for their texts."""
     if not phone:
         return None
     e164 = to_e164(str(phone))
     if e164 is None:
         raise ValidationFailed(f"reporter.phone {phone!r} is not a valid phone number", field="reporter.phone")
+    if binding == CLAIMED and not is_indonesian_mobile(e164):
+        raise ValidationFailed(f"reporter.phone {phone!r} is not an Indonesian mobile number (e.g. 0812 3456 7890): "
+                               "Sigap texts the reporter there", field="reporter.phone")
     return e164
 
 

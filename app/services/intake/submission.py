@@ -5,13 +5,14 @@ What a report may claim depends on who brings it (the actor), whichever door it 
   staff may also enter `counter` and `phone` reports; only the citizen channels' own dialogues
   file `telegram`, `sms` and `whatsapp` reports;
 - a time of receipt in the past is for staff entering a walk-in or phone report (counter
-  rights); anyone else's deadlines run from arrival, their claimed time kept in the trail only;
+  rights): supervisors and admins for any complaint they enter, officers and agency heads only for
+  one their own agency handles (`may_backdate`); a partner's deadlines run from arrival, its
+  claimed time kept in the trail only;
 - a reporter's address is bound only by the citizen writing from it (see `reporters`);
 - coordinates from staff and partners must lie in the jurisdiction (`app.domain.area`)."""
 from __future__ import annotations
 
 import logging
-import math
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -48,6 +49,10 @@ MAX_DESCRIPTION = 4000
 # A partner's clock may run a little ahead of ours; beyond this a receipt time "in the future" is refused.
 CLOCK_SKEW = timedelta(minutes=2)
 MAX_BACKDATE = timedelta(days=30)
+# A time of receipt this recent is a report being typed in as it is received (the counter form
+# gives the minute), not one entered late: any counter staff may give it.
+ENTRY_GRACE = timedelta(minutes=15)
+BACKDATE_ANY_ROLES = ("supervisor", "admin")
 
 
 def _jurisdiction(session: Session, code: str | None) -> Jurisdiction:
@@ -73,17 +78,10 @@ def _category(session: Session, code: str | None) -> Category:
 
 def _coordinate(value, name: str, limit: float) -> float | None:
     """A number, or its text as a form sends it; never a boolean, a list or an object."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValidationFailed(f"{name} must be a number", field=name)
     try:
-        number = float(value)
-    except (ValueError, OverflowError):
-        raise ValidationFailed(f"{name} must be a number", field=name) from None
-    if not math.isfinite(number) or abs(number) > limit:
-        raise ValidationFailed(f"{name} must be between -{limit:g} and {limit:g}", field=name)
-    return number
+        return area.coordinate(value, limit)
+    except ValueError as exc:
+        raise ValidationFailed(f"{name} {exc}", field=name) from None
 
 
 def area_of(session: Session, jurisdiction: Jurisdiction) -> area.Box:
@@ -130,9 +128,35 @@ def _channel(claimed, actor: Actor, door: str | None) -> str:
     return claimed
 
 
-def may_backdate(actor: Actor) -> bool:
-    """Counter rights (or Sigap itself): a time of receipt before arrival is honoured."""
-    return actor.kind == "system" or (actor.kind in ("user", "token") and actor.role in COUNTER_ROLES)
+def may_backdate(actor: Actor, agency_id: int | None) -> bool:
+    """Whether a time of receipt before arrival is honoured for a complaint routed to `agency_id`:
+    for Sigap itself, supervisors and admins (in their jurisdiction, as any complaint they enter),
+    and officers and agency heads for their own agency's complaints only: nobody makes another
+    agency's deadlines run out before it has seen the complaint."""
+    if actor.kind == "system":
+        return True
+    if actor.kind not in ("user", "token") or actor.role not in COUNTER_ROLES:
+        return False
+    if actor.role in BACKDATE_ANY_ROLES:
+        return True
+    return agency_id is not None and agency_id == actor.agency_id
+
+
+def _honoured_received_at(actor: Actor, agency, claimed: datetime, now: datetime) -> datetime:
+    """The time of receipt the deadlines run from: the claimed one when the actor may backdate this
+    complaint; arrival for a partner (its claim stays information); for counter staff of another
+    agency the claimed one only within ENTRY_GRACE, else a 422 (a supervisor enters it)."""
+    if claimed >= now or may_backdate(actor, agency.id if agency is not None else None):
+        return claimed
+    if actor.kind in ("user", "token") and actor.role in COUNTER_ROLES:
+        if now - claimed <= ENTRY_GRACE:
+            return claimed
+        goes_to = f"goes to {agency.name}" if agency is not None else "goes to the supervisors' triage"
+        raise ValidationFailed(
+            f"this complaint {goes_to}, not to your agency: you may enter it as received now (or up to "
+            f"{int(ENTRY_GRACE.total_seconds() // 60)} minutes ago); a report received earlier must be "
+            "entered by a supervisor", field="received_at")
+    return now
 
 
 def _received_at(value: datetime | None, now: datetime) -> datetime:
@@ -291,14 +315,14 @@ def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, 
     if reporter is not None and not isinstance(reporter, dict):
         raise ValidationFailed("reporter must be an object with name, phone, telegram_chat_id", field="reporter")
     claimed_received = _received_at(received_at, now)
-    # Only counter staff may backdate: anyone else's deadlines, policy and breaches run from arrival.
-    received = claimed_received if may_backdate(actor) else now
+    agency = reference_cache.places(session, jur.id).route(cat.id, dist.id if dist else None)
+    # Who may backdate depends on where the complaint goes: deadlines, policy and breaches run from here.
+    received = _honoured_received_at(actor, agency, claimed_received, now)
     policy = policy_for(session, jur.id, cat.id, received)
     deadlines = compute_deadlines(received, policy, calendar_for(policy, jur))
     rep = None
     if reporter:
         rep = _reporter(session, now, reporter, channel, citizen_dialogue)
-    agency = reference_cache.places(session, jur.id).route(cat.id, dist.id if dist else None)
 
     year = received.astimezone(ZoneInfo(jur.timezone)).year
     seq, ticket, complaint_id = take_numbers(session, jur, year)
@@ -336,6 +360,9 @@ def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, 
         }
         if claimed_received != received:  # information only: never a deadline
             received_data["claimed_received_at"] = claimed_received.isoformat()
+        late = int((now - received).total_seconds() // 60)
+        if late > 0:  # entered after it was received: reviews of its breaches can tell
+            received_data["entered_late_minutes"] = late
         events: list[Event] = [audit.record(session, complaint, "received", now, actor, flush=False,
                                             data=received_data)]
         if agency:

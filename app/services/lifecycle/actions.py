@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain import area
 from app.domain import lifecycle as machine
 from app.domain.actor import SYSTEM, Actor
 from app.domain.ids import looks_numeric, row_id
@@ -15,12 +16,14 @@ from app.domain.visibility import can_see
 from app.models import Agency, Breach, Complaint, User
 from app.services import audit
 from app.services.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
-from app.services.intake import get_by_ticket
+from app.services.intake import area_of, get_by_ticket
 from app.services.lifecycle import complaint_files
 from app.services.messaging import notifications
 from app.services.sla import cursor as sla_cursor
 
 STAFF = ("officer", "agency_head", "supervisor", "admin")
+# A location check-in farther than this from the reported place is marked far (shown as a warning).
+FAR_FROM_PLACE_KM = 5.0
 OVERSEERS = ("supervisor", "admin")
 # Who may take each action (system: the scheduler and nightly jobs; reporter: the citizen).
 PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -178,19 +181,37 @@ def _evidence(session: Session, evidence, complaint: Complaint) -> dict:
                                    "upload the photo first (POST /api/v1/complaints/<ticket>/files), "
                                    "then send the id it answered", field="evidence.photo")
         clean["photo"] = stored.ref
-    if evidence.get("lat") is not None or evidence.get("lon") is not None:
-        try:
-            lat, lon = float(evidence.get("lat")), float(evidence.get("lon"))
-        except (TypeError, ValueError):
-            raise ValidationFailed("evidence.lat and evidence.lon must both be numbers", field="evidence.lat") from None
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise ValidationFailed("evidence location is out of range", field="evidence.lat")
-        clean["lat"], clean["lon"] = lat, lon
+    if evidence.get("lat") not in (None, "") or evidence.get("lon") not in (None, ""):
+        clean.update(_check_in(session, complaint, evidence.get("lat"), evidence.get("lon")))
     if policy.evidence_photo and "photo" not in clean:
         raise ValidationFailed("this policy requires a photo as proof of action", field="evidence.photo")
     if policy.evidence_location and "lat" not in clean:
         raise ValidationFailed("this policy requires a location check-in from the field", field="evidence.lat")
     return clean
+
+
+def _check_in(session: Session, complaint: Complaint, lat, lon) -> dict:
+    """A location check-in as proof of a field visit: numbers (or a form's text of them) inside the
+    jurisdiction, as intake holds a complaint's point, with its distance from the complaint's own
+    point or its village's centre, and `far` when that is more than FAR_FROM_PLACE_KM."""
+    try:
+        lat_f, lon_f = area.coordinate(lat, 90), area.coordinate(lon, 180)
+    except ValueError as exc:
+        raise ValidationFailed(f"evidence.lat and evidence.lon {exc}", field="evidence.lat") from None
+    if lat_f is None or lon_f is None:
+        raise ValidationFailed("a location check-in needs both evidence.lat and evidence.lon", field="evidence.lat")
+    box = area_of(session, complaint.jurisdiction)
+    if not box.contains(lat_f, lon_f):
+        raise ValidationFailed(f"the location check-in is outside {complaint.jurisdiction.name} ({box.describe()})",
+                               field="evidence.lat")
+    checked = {"lat": lat_f, "lon": lon_f}
+    place = (complaint.lat, complaint.lon) if complaint.lat is not None else (
+        (complaint.village.lat, complaint.village.lon) if complaint.village is not None else (None, None))
+    if place[0] is not None and place[1] is not None:
+        distance = area.distance_km(lat_f, lon_f, place[0], place[1])
+        checked["distance_km"] = round(distance, 2)
+        checked["far"] = distance > FAR_FROM_PLACE_KM
+    return checked
 
 
 def resolve(session: Session, now: datetime, ticket: str, actor: Actor, note: str | None = None) -> Complaint:
@@ -261,12 +282,22 @@ def assign(session: Session, now: datetime, ticket: str, actor: Actor, agency: s
         raise ValidationFailed("a complaint in triage needs an agency first", field="agency")
     if assignee is not None:
         user = _user(session, assignee, complaint.agency_id)
+        _may_reassign(actor, complaint)
         data["assignee"] = {"id": user.id, "name": user.name}
         complaint.assignee_id = user.id
+        complaint.assignee = user  # the answer names the new assignee, not the one loaded before
     complaint.status = new_status
     complaint.triage_due_at = None if new_status != "triage" else complaint.triage_due_at
     event = audit.record(session, complaint, "assigned", now, actor, note=note, data=data)
     return _finish(session, complaint, now, [event])
+
+
+def _may_reassign(actor: Actor, complaint: Complaint) -> None:
+    """An officer takes an unassigned complaint or hands on their own; someone else's complaint is
+    reassigned by the agency head, a supervisor or an admin (the assignee sees the reporter in full)."""
+    if actor.role == "officer" and complaint.assignee_id not in (None, actor.staff_user_id):
+        raise Forbidden("this complaint is assigned to another officer: the agency head or a supervisor "
+                        "may reassign it")
 
 
 def transfer(session: Session, now: datetime, ticket: str, actor: Actor, agency: str,

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from app import metrics
 from app.domain.actor import SYSTEM
+from app.domain.phone import redact as redact_phones
+from app.domain.text import one_line
 from app.models import Breach, Complaint, OutboxMessage, Reporter
 from app.services.messaging import webhook_withdrawal
 
@@ -54,7 +56,8 @@ class ConsoleSender:
         self.channel = channel
 
     def send(self, message: OutboxMessage) -> SendResult:
-        log.info("[%s -> %s] %s", message.channel, message.recipient, message.body)
+        # One message, one log line: a partner's address or a citizen's words carry no newline into the log.
+        log.info("[%s -> %s] %s", message.channel, one_line(message.recipient), one_line(message.body))
         return SendResult(ok=True, provider_id=f"console-{message.id}")
 
 
@@ -208,9 +211,12 @@ def _record_failure(session: Session, now: datetime, message: OutboxMessage) -> 
     complaint = session.get(Complaint, message.complaint_id, with_for_update=True)
     if complaint is None:
         return
+    # Every agency officer reads the trail; a provider's text may name the recipient ("The 'To' number
+    # +62... is not valid"): the trail keeps it with numbers masked, the outbox row (admins) in full.
     audit.record(session, complaint, "message_failed", now, SYSTEM, data={
         "message_id": message.id, "template": message.template, "channel": message.channel,
-        "recipient_kind": message.recipient_kind, "attempts": message.attempts, "error": message.last_error,
+        "recipient_kind": message.recipient_kind, "attempts": message.attempts,
+        "error": redact_phones(message.last_error),
     })
 
 

@@ -7,13 +7,12 @@ import hmac
 import json
 import secrets
 from datetime import datetime
-from urllib.parse import urlparse
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.clock import isoformat_z
-from app.domain import privacy
+from app.domain import privacy, webhook_target
 from app.models import ApiToken, Complaint, Event, OutboxMessage
 from app.models.partner import PartnerWebhook
 from app.services.errors import NotFound, ValidationFailed
@@ -31,7 +30,7 @@ SIGNATURE_HEADER = "X-Sigap-Signature"
 STATUS_EVENTS = ("assigned", "transferred", "acknowledged", "handled", "resolved", "reopened", "rejected", "closed")
 OPEN311_STATUS = {"received": "open", "triage": "open", "assigned": "open", "acknowledged": "open",
                   "handled": "closed", "resolved": "closed", "closed": "closed", "rejected": "closed"}
-MAX_URL = 500
+MAX_URL = webhook_target.MAX_URL
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -44,13 +43,12 @@ def verify(secret: str, body: bytes, signature: str | None) -> bool:
 
 
 def _check_url(url) -> str:
-    if not isinstance(url, str) or not url.strip():
-        raise ValidationFailed("url is required: where to POST status changes", field="url")
-    url = url.strip()
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname or len(url) > MAX_URL:
-        raise ValidationFailed(f"url must be an http(s) URL of at most {MAX_URL} characters", field="url")
-    return url
+    """The URL as given, when Sigap will call it: read the way the sender reads it (see webhook_target)."""
+    try:
+        webhook_target.parse(url)
+    except webhook_target.BadWebhookUrl as exc:
+        raise ValidationFailed(str(exc), field="url") from None
+    return url.strip()
 
 
 def token_id_of(complaint: Complaint) -> int | None:

@@ -183,3 +183,57 @@ def test_linking_a_repeat_to_another_agencys_ticket_is_answered_like_a_made_up_t
                          headers=auth("supervisor", jurisdiction="banyuwangi"))
     assert linked.status_code == 200, linked.json
     assert linked.json["repeat_of"] == theirs["ticket"]
+
+
+def test_a_location_check_in_is_numbers_inside_the_regency_with_its_distance_from_the_place(client, auth, session):
+    """Proof of a field visit: `true`, text, 0,0 and London are refused (422, nothing changes); a
+    check-in is kept with its distance from the village, and marked far beyond 5 km."""
+    ticket = client.post("/api/v1/complaints", json=BODY, headers=auth("partner")).json["ticket"]
+    complaint = session.scalar(select(Complaint).where(Complaint.ticket == ticket))
+    village = (complaint.village.lat, complaint.village.lon)
+    officer = auth("officer", agency="bwi-dinsos")
+
+    def handle(**where):
+        return client.post(f"/api/v1/complaints/{ticket}/actions", headers=officer,
+                           json={"action": "handle", "note": "Sembako diantar", "evidence": where})
+
+    for where in ({"lat": True, "lon": True}, {"lat": "-8.37", "lon": "114.15"}, {"lat": [1], "lon": 114.15},
+                  {"lat": 0, "lon": 0}, {"lat": 51.5, "lon": -0.12}, {"lat": -6.2, "lon": 106.8},
+                  {"lat": village[0]}):
+        r = handle(**where)
+        assert r.status_code == 422 and r.json["error"]["code"] == "validation_failed", (where, r.json)
+        assert session.get(Complaint, complaint.id, populate_existing=True).status == "assigned"
+    r = handle(lat=village[0] + 0.09, lon=village[1])  # about 10 km north of the village centre
+    assert r.status_code == 200, r.json
+    evidence = session.get(Complaint, complaint.id, populate_existing=True).handle_evidence
+    assert evidence["lat"] == village[0] + 0.09 and 9.9 < evidence["distance_km"] < 10.1 and evidence["far"] is True
+
+
+def test_another_complaints_ticket_shows_only_to_a_reader_who_may_see_that_complaint(client, auth):
+    """Partner A's complaint rejected as a duplicate of partner B's, and a Dinas Sosial complaint linked
+    as a repeat of a Dinas Pendidikan one: the link names the other ticket only to whoever may open it."""
+    partner_a, partner_b = auth("partner"), auth("partner")
+    supervisor = auth("supervisor", jurisdiction="banyuwangi")
+    original = client.post("/api/v1/complaints", json=BODY, headers=partner_b).json["ticket"]
+    duplicate = client.post("/api/v1/complaints", json=BODY, headers=partner_a).json["ticket"]
+    r = client.post(f"/api/v1/complaints/{duplicate}/actions", headers=supervisor,
+                    json={"action": "reject", "reason": "duplicate", "duplicate_of": original})
+    assert r.status_code == 200 and r.json["duplicate_of"] == original
+    assert client.get(f"/api/v1/complaints/{duplicate}", headers=partner_a).json["duplicate_of"] is None
+    assert client.get(f"/api/v1/complaints/{original}", headers=partner_a).status_code == 404
+
+    earlier = client.post("/api/v1/complaints", json={**BODY, "category": "school_dropout"}, headers=partner_b).json
+    assert earlier["agency"]["code"] == "bwi-dispendik"
+    later = client.post("/api/v1/complaints", json=BODY, headers=partner_b).json["ticket"]
+    r = client.post(f"/api/v1/complaints/{later}/actions", headers=supervisor,
+                    json={"action": "link_repeat", "of_ticket": earlier["ticket"]})
+    assert r.status_code == 200 and r.json["repeat_of"] == earlier["ticket"]
+    officer = auth("officer", agency="bwi-dinsos")
+    assert client.get(f"/api/v1/complaints/{later}", headers=officer).json["repeat_of"] is None
+    assert client.get(f"/api/v1/complaints/{later}", headers=partner_b).json["repeat_of"] == earlier["ticket"]
+    events = client.get(f"/api/v1/complaints/{later}/events", headers=officer).json
+    assert earlier["ticket"] not in str(events) and events["chain_valid"] is True
+    assert original not in str(client.get(f"/api/v1/complaints/{duplicate}/events", headers=partner_a).json)
+    assert client.get(f"/api/v1/complaints/{duplicate}", headers=officer).json["duplicate_of"] == original  # theirs too
+    linked = client.get(f"/api/v1/complaints/{later}/events", headers=supervisor).json["items"]
+    assert [e["data"]["of"] for e in linked if e["kind"] == "linked_repeat"] == [earlier["ticket"]]

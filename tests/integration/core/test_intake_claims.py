@@ -189,6 +189,70 @@ def test_a_staff_tokens_walk_in_five_hours_ago_keeps_its_time_and_is_late(client
     assert {b["kind"] for b in got["breaches"]} == {"acknowledge", "handle"}
 
 
+def _received_event(session, ticket: str) -> Event:
+    complaint = session.scalar(select(Complaint).where(Complaint.ticket == ticket))
+    return session.scalar(select(Event).where(Event.complaint_id == complaint.id, Event.kind == "received"))
+
+
+def test_an_officer_cannot_backdate_a_complaint_that_goes_to_another_agency(client, auth, session, clock):
+    """A Dinas Sosial officer entering a school dropout (Dinas Pendidikan's) 29 days back would make it
+    born breached against that agency's head: refused, a supervisor enters such a report."""
+    before = count(session)
+    for role in ("officer", "agency_head"):
+        r = client.post("/api/v1/complaints", headers=auth(role, agency="bwi-dinsos"), json={
+            **BODY, "category": "school_dropout", "channel": "counter",
+            "received_at": (clock.now() - timedelta(days=29)).isoformat()})
+        assert r.status_code == 422 and r.json["error"]["code"] == "validation_failed", r.json
+        assert "supervisor" in r.json["error"]["message"] and "Dinas Pendidikan" in r.json["error"]["message"]
+    assert count(session) == before
+
+
+def test_an_officer_backdates_their_own_agencys_walk_in_and_the_trail_says_how_late(client, auth, session, clock):
+    r = client.post("/api/v1/complaints", headers=auth("officer", agency="bwi-dinsos"), json={
+        **BODY, "channel": "counter", "received_at": (clock.now() - timedelta(hours=2)).isoformat()})
+    assert r.status_code == 201, r.json
+    assert r.json["received_at"] == "2026-11-23T00:00:00Z" and r.json["handle_due_at"] == "2026-11-23T04:00:00Z"
+    assert _received_event(session, r.json["ticket"]).data["entered_late_minutes"] == 120
+
+
+def test_a_supervisor_backdates_any_agencys_walk_in_and_a_report_typed_as_it_comes_in_is_no_backdating(
+        client, auth, session, clock):
+    r = client.post("/api/v1/complaints", headers=auth("supervisor", jurisdiction="banyuwangi"), json={
+        **BODY, "category": "school_dropout", "channel": "phone",
+        "received_at": (clock.now() - timedelta(days=2)).isoformat()})
+    assert r.status_code == 201, r.json
+    assert r.json["received_at"] == "2026-11-21T02:00:00Z"
+    assert _received_event(session, r.json["ticket"]).data["entered_late_minutes"] == 2 * 24 * 60
+    typed = client.post("/api/v1/complaints", headers=auth("officer", agency="bwi-dinsos"), json={
+        **BODY, "category": "school_dropout", "channel": "counter",
+        "received_at": (clock.now() - timedelta(minutes=10)).isoformat()})
+    assert typed.status_code == 201 and typed.json["received_at"] == "2026-11-23T01:50:00Z", typed.json
+    now = client.post("/api/v1/complaints", headers=auth("officer", agency="bwi-dinsos"), json=BODY)
+    assert "entered_late_minutes" not in _received_event(session, now.json["ticket"]).data
+
+
+# --- SMS pumping: only Indonesian mobile numbers are claimed for a reporter ---------------------
+
+@pytest.mark.parametrize("phone", ["+19002345678", "+2302012345", "+447911123456", "+628001234567", "0333 423456"])
+def test_a_partner_or_staff_token_may_name_only_an_indonesian_mobile_number(client, auth, session, clock, phone):
+    before = count(session)
+    for headers in (auth("partner"), auth("officer", agency="bwi-dinsos")):
+        r = client.post("/api/v1/complaints", headers=headers, json={**BODY, "reporter": {"phone": phone}})
+        assert r.status_code == 422 and "Indonesian mobile number" in r.json["error"]["message"], r.json
+    assert count(session) == before
+    ok = client.post("/api/v1/complaints", headers=auth("partner"), json={**BODY, "reporter": {"phone": "0812-3456-7890"}})
+    assert ok.status_code == 201
+
+
+def test_a_citizen_texting_from_any_number_is_answered_from_it(session, clock):
+    """The number a citizen writes from is theirs, whatever kind (a visitor's foreign phone)."""
+    replies = sms(session, clock, "+447911123456", "LAPOR MAKAN Genteng Kulon: Pak Darmo tidak makan sejak kemarin")
+    assert "BWI-2026-" in replies[0]
+    assert session.scalar(select(Reporter).where(Reporter.phone == "+447911123456")) is not None
+    sms(session, clock, "+447911123456", "STOP")
+    assert session.scalar(select(Reporter).where(Reporter.phone == "+447911123456")).opted_out
+
+
 # --- item 16: the channel follows the credential -----------------------------------------------
 
 @pytest.mark.parametrize("channel", ["telegram", "sms", "whatsapp", "web", "counter", "phone", "open311"])

@@ -121,6 +121,29 @@ def test_reassigning_within_the_agency_names_the_officer(submit, session, clock,
         lifecycle.assign(session, clock.now(), c.ticket, staff("head.dinsos"), assignee="officer.dinkes")
 
 
+def test_an_officer_takes_an_unassigned_complaint_or_hands_on_their_own_but_never_takes_anothers(
+        submit, session, clock, staff):
+    from app.services.access import accounts
+
+    accounts.create_user(session, clock.now(), username="officer2.dinsos", name="Rudi", role="officer",
+                         agency_code="bwi-dinsos")
+    c = submit()
+    c = lifecycle.assign(session, clock.now(), c.ticket, staff("officer.dinsos"), assignee="officer.dinsos")  # takes it
+    with pytest.raises(Forbidden, match="agency head or a supervisor"):  # to read the reporter in full
+        lifecycle.assign(session, clock.now(), c.ticket, staff("officer2.dinsos"), assignee="officer2.dinsos")
+    session.rollback()
+    c = lifecycle.assign(session, clock.now(), c.ticket, staff("officer.dinsos"), assignee="officer2.dinsos")  # hands on
+    assert c.assignee.username == "officer2.dinsos"
+    with pytest.raises(Forbidden):
+        lifecycle.assign(session, clock.now(), c.ticket, staff("officer.dinsos"), assignee="officer.dinsos")
+    session.rollback()
+    for who in ("head.dinsos", "supervisor"):
+        c = lifecycle.assign(session, clock.now(), c.ticket, staff(who), assignee="officer.dinsos")
+        assert c.assignee.username == "officer.dinsos"
+        c = lifecycle.assign(session, clock.now(), c.ticket, staff(who), assignee="officer2.dinsos")
+        assert c.assignee.username == "officer2.dinsos"
+
+
 def test_a_repeat_report_takes_the_earliest_reports_deadline(submit, session, clock, staff):
     first = submit()
     clock.advance(hours=2)

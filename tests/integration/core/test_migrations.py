@@ -92,3 +92,38 @@ def test_migration_0009_keeps_the_photos_the_web_stored_and_drops_paths_a_client
     assert connection.execute(select(table.c.handle_evidence).where(table.c.id == web.id)).scalar() == \
         {"photo": stored_path, "lat": -8.2, "lon": 114.3}
     migrate.upgrade(connection=connection)
+
+
+def test_migration_0009_gives_a_photo_two_complaints_name_to_the_one_that_handled_with_it_first(
+        connection, session, submit, clock):
+    """Before 0009 a client could name any file: the complaint handled with the photo first (whose
+    handling stored it) gets it, the one that named it later loses it; the upgrade does not fail."""
+    from datetime import timedelta
+
+    from app.domain.actor import Actor
+    from app.models import Complaint, ComplaintFile, Event
+    from app.services import lifecycle
+
+    supervisor = Actor(kind="user", id=None, role="supervisor", name="Supervisor")
+    claimer, owner = submit(), submit()  # the claimer has the lower id: the order is not by id
+    lifecycle.handle(session, clock.now() + timedelta(minutes=5), owner.ticket, supervisor, note="Sembako diantar")
+    lifecycle.handle(session, clock.now() + timedelta(minutes=30), claimer.ticket, supervisor, note="Sudah")
+    session.commit()
+    migrate.downgrade(revision="0008", connection=connection)
+    stored_path = "evidence/abcdefabcdefabcdefabcdef.png"
+    complaints, events = Complaint.__table__, Event.__table__
+    for complaint in (claimer, owner):
+        connection.execute(complaints.update().where(complaints.c.id == complaint.id)
+                           .values(handle_evidence={"photo": stored_path}))
+        connection.execute(events.update().where(events.c.complaint_id == complaint.id, events.c.kind == "handled")
+                           .values(data={"evidence": {"photo": stored_path}}))
+    migrate.upgrade(connection=connection)
+
+    session.expire_all()
+    [row] = session.scalars(select(ComplaintFile)).all()
+    assert (row.complaint_id, row.stored_path, row.content_type) == (owner.id, stored_path, "image/png")
+    assert row.created_at == clock.now() + timedelta(minutes=5)
+    assert session.get(Complaint, owner.id).handle_evidence == {"photo": row.ref}
+    assert session.get(Complaint, claimer.id).handle_evidence is None
+    claimed = session.scalar(select(Event.data).where(Event.complaint_id == claimer.id, Event.kind == "handled"))
+    assert claimed == {"evidence": {"photo": stored_path}}  # the trail keeps what was claimed

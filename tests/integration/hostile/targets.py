@@ -76,7 +76,7 @@ STAFF_PAGES: dict[str, Page] = {
     "workspace.complaint": Page("officer", {"ticket": TICKET}),
     "workspace.complaint_file": Page("officer", {"ticket": TICKET, "ref": "nothing-of-this-complaint"}),
     "workspace.counter": Page("officer"),
-    "sms_demo.citizen": Page("officer", extra=("phone", "style", "error")),
+    "sms_demo.citizen": Page("supervisor", extra=("phone", "style", "error")),
     "performance.report_page": Page("admin", extra=PERFORMANCE),
     "performance.report_csv": Page("admin", extra=PERFORMANCE),
     "performance.trend_csv": Page("admin", extra=PERFORMANCE),

@@ -61,6 +61,25 @@ def test_discovery_names_the_spec_the_endpoint_and_both_formats(client, fmt):
     assert doc["changeset"].endswith("Z") and doc["contact"]
 
 
+def test_a_forged_forwarded_host_never_reaches_the_discovery_document(settings, clock, engine, connection):
+    """Behind one proxy (SIGAP_PROXY_COUNT=1) a client's X-Forwarded-Host would name its own host as
+    the endpoint partners are sent to (with their api_key); the public base URL names it instead."""
+    from app import create_app
+
+    settings.proxy_count = 1
+    forged = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Port": "8443", "X-Forwarded-Proto": "https",
+              "X-Forwarded-For": "203.0.113.9"}
+    for public, expected in ((None, "https://localhost/open311/v2"),
+                             ("https://sigap.banyuwangikab.go.id", "https://sigap.banyuwangikab.go.id/open311/v2")):
+        settings.public_base_url = public
+        app = create_app(settings=settings, clock=clock, engine=engine)
+        app.extensions["sigap"].sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+        for fmt in FORMATS:
+            r = app.test_client().get(f"/open311/v2/discovery.{fmt}", headers=forged)
+            assert parse(r, fmt)["endpoints"][0]["url"] == expected
+            assert "evil.example" not in r.get_data(as_text=True) and "8443" not in r.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_services_are_our_categories_with_metadata_where_a_definition_exists(client, fmt):
     services = parse(client.get(f"/open311/v2/services.{fmt}"), fmt)

@@ -50,3 +50,12 @@ def test_a_point_outside_the_jurisdiction_is_refused_with_400_and_one_inside_is_
     assert r.status_code == 201, r.get_data(as_text=True)
     complaint = session.scalar(select(Complaint).where(Complaint.ticket == r.json[0]["service_request_id"]))
     assert (complaint.lat, complaint.lon) == (float(inside[0]), float(inside[1])) and complaint.channel == "open311"
+
+
+@pytest.mark.parametrize("phone", ["+19002345678", "+2302012345", "+447911123456", "0800 1234567", "0333 423456"])
+def test_a_request_can_give_sigap_only_an_indonesian_mobile_number_to_text(post_request, session, phone):
+    """SMS pumping: a leaked api_key must not make Sigap text premium-rate or foreign numbers."""
+    before = count(session)
+    r = post_request(phone=phone)
+    assert r.status_code == 400 and "Indonesian mobile number" in r.json[0]["description"], r.get_data(as_text=True)
+    assert count(session) == before

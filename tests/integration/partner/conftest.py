@@ -66,3 +66,43 @@ def receiver():
     yield state
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def tls_receiver(tmp_path):
+    """An HTTPS webhook receiver on 127.0.0.1 with a self-signed certificate for "localhost" only;
+    yields (the certificate, to trust it; the receiver; the SNI names clients sent)."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    state, names = Receiver(), []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server API
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            state.received.append({"path": self.path, "headers": dict(self.headers), "body": body})
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda _sock, name, _ctx: names.append(name)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"https://localhost:{server.server_address[1]}/hook"
+    yield str(cert), state, names
+    server.shutdown()
+    server.server_close()

@@ -56,6 +56,17 @@ def test_300_made_up_tokens_from_one_address_get_429_after_20_and_cost_no_query_
     assert client.get("/api/v1/complaints", headers=valid, environ_base=PARTNER).status_code == 200
 
 
+def test_made_up_tokens_from_one_ipv6_subscribers_many_addresses_share_one_allowance(client):
+    """An IPv6 subscriber has a /64 of addresses: the unknown-token limit counts the /64."""
+    def guess(address: str) -> int:
+        return client.get("/api/v1/complaints", headers={"Authorization": f"Bearer {made_up()}"},
+                          environ_base={"REMOTE_ADDR": address}).status_code
+
+    statuses = [guess(f"2001:db8:66:1:{i:x}::1") for i in range(25)]
+    assert statuses[:20] == [401] * 20 and set(statuses[20:]) == {429}
+    assert guess("2001:db8:66:2::1") == 401  # another subscriber
+
+
 def test_basic_passwords_api_keys_and_malformed_headers_share_the_one_allowance_of_the_address(app, client):
     app.config["SIGAP_UNKNOWN_TOKEN_RATE_LIMIT"] = "6/minute"
     basic = "Basic " + base64.b64encode(f"partner:{made_up()}".encode()).decode()

@@ -232,3 +232,104 @@ def test_a_partner_that_removes_its_webhook_is_sent_nothing_already_queued(clien
     assert receiver.received == []
     stopped = session.get(OutboxMessage, queued.id, populate_existing=True)
     assert stopped.status == "dead" and stopped.last_error == partner_webhooks.REMOVED
+
+
+# --- where a webhook may point (SSRF) -----------------------------------------------------------
+
+# URLs whose host one parser reads differently from another, or that name no real port: refused
+# when set, whatever they resolve to (the report's `http://127.0.0.1:PORT\@decoy/` reached 127.0.0.1).
+MISREAD_URLS = (
+    "http://127.0.0.1:5091\\@" + "a" * 64 + "/internal-admin",
+    "http://127.0.0.1:5091\\@partner.example/",
+    "https://partner.example\\@127.0.0.1/",
+    "http://user@127.0.0.1/",
+    "https://user:secret@partner.example/hook",
+    "https://@partner.example/hook",
+    "http://bücher.example/hook",
+    "http://partner.example/hook\u200b",
+    "http://partner.example:0/hook",
+    "http://partner.example:65536/hook",
+    "http://partner.example:99999/hook",
+    "http://:8080/hook",
+    "http:///hook",
+    "http://partner .example/hook",
+)
+
+
+def test_a_webhook_url_that_parsers_could_read_differently_is_refused_when_set(client, bearer):
+    partner = bearer("partner")
+    for url in MISREAD_URLS:
+        r = client.put("/api/v1/webhook", json={"url": url}, headers=partner)
+        assert r.status_code == 422 and r.json["error"]["code"] == "validation_failed", url
+    assert client.get("/api/v1/webhook", headers=partner).status_code == 404  # nothing was set
+    for url in ("https://partner.example/sigap?x=1", "http://xn--bcher-kva.example:8443/hook", "https://[2001:db8::1]/"):
+        assert client.put("/api/v1/webhook", json={"url": url}, headers=partner).status_code == 200, url
+
+
+def _queued_webhook(client, bearer, session, clock, url):
+    partner = bearer("partner")
+    assert client.put("/api/v1/webhook", json={"url": url}, headers=partner).status_code == 200
+    ticket = client.post("/api/v1/complaints", json=BODY, headers=partner).json["ticket"]
+    lifecycle.acknowledge(session, clock.now(), ticket, _officer(session, ticket))
+    return _after(session, clock, ticket)
+
+
+def test_a_name_resolving_into_our_network_is_refused_at_send_time(client, bearer, receiver, session, clock,
+                                                                    settings):
+    port = receiver.url.split(":")[2].split("/")[0]
+    message = _queued_webhook(client, bearer, session, clock, f"http://localhost:{port}/sigap-hook")
+    settings.webhook_allow_private_hosts = False
+    outbox.deliver_due(session, clock.now(), {"webhook": WebhookSender(settings)})
+    refused = session.get(OutboxMessage, message.id, populate_existing=True)
+    assert refused.status == "dead" and "inside our network" in refused.last_error and receiver.received == []
+
+
+def test_the_host_is_resolved_once_and_a_failed_lookup_is_a_refusal(client, bearer, receiver, session, clock,
+                                                                      settings, monkeypatch):
+    """DNS rebinding: the first answer for the name fails (or is public), the next is 127.0.0.1.
+    The address checked is the address connected to, so nothing reaches the internal listener."""
+    import socket
+
+    port = receiver.url.split(":")[2].split("/")[0]
+    message = _queued_webhook(client, bearer, session, clock, f"http://rebind.example:{port}/internal")
+    real, lookups = socket.getaddrinfo, []
+
+    def rebinding(host, *args, **kwargs):
+        if host == "rebind.example":
+            lookups.append(host)
+            if len(lookups) == 1:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            return real("127.0.0.1", *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    settings.webhook_allow_private_hosts = False
+    outbox.deliver_due(session, clock.now(), {"webhook": WebhookSender(settings)})
+    failed = session.get(OutboxMessage, message.id, populate_existing=True)
+    assert receiver.received == [] and lookups == ["rebind.example"]
+    assert failed.status == "failed" and "did not resolve" in failed.last_error  # tried again later, checked again
+
+
+def test_a_webhook_is_posted_to_the_checked_address_with_the_name_in_the_host_header(client, bearer, receiver,
+                                                                                      session, clock):
+    port = receiver.url.split(":")[2].split("/")[0]
+    message = _queued_webhook(client, bearer, session, clock, f"http://LocalHost:{port}/sigap-hook?v=2")
+    outbox.deliver_due(session, clock.now(), {"webhook": WebhookSender()})  # development: private allowed
+    (hit,) = receiver.received
+    assert hit["headers"]["Host"] == f"localhost:{port}" and hit["path"] == "/sigap-hook?v=2"
+    assert session.get(OutboxMessage, message.id, populate_existing=True).status == "sent"
+
+
+def test_https_webhooks_check_the_certificate_against_the_name_not_the_address(client, bearer, session, clock,
+                                                                                tls_receiver):
+    ca, received, names = tls_receiver
+    port = received.url.split(":")[2].split("/")[0]
+    sender = {"webhook": WebhookSender(ca_certs=ca)}
+    good = _queued_webhook(client, bearer, session, clock, f"https://localhost:{port}/hook")
+    outbox.deliver_due(session, clock.now(), sender)
+    assert session.get(OutboxMessage, good.id, populate_existing=True).status == "sent"
+    assert names == ["localhost"] and received.received[0]["headers"]["Host"] == f"localhost:{port}"
+    bad = _queued_webhook(client, bearer, session, clock, f"https://127.0.0.1:{port}/hook")  # the cert names localhost
+    outbox.deliver_due(session, clock.now(), sender)
+    refused = session.get(OutboxMessage, bad.id, populate_existing=True)
+    assert refused.status == "failed" and "SSLError" in refused.last_error and len(received.received) == 1

@@ -170,3 +170,19 @@ def test_with_credentials_telegram_and_twilio_senders_are_used(settings):
     assert isinstance(built["telegram"], TelegramSender)
     assert isinstance(built["sms"], TwilioSender) and built["whatsapp"] is built["sms"]
     assert isinstance(built["console"], ConsoleSender)
+
+
+def test_the_console_sender_logs_each_message_on_one_line_whatever_its_text(session, clock, caplog):
+    """A partner's address (or a citizen's words) with a newline cannot forge a log line in console mode."""
+    import logging
+
+    forged = "Tidak bisa makan, X\n2026-12-03 23:59:59,000 WARNING sigap.auth: admin signed in\r\x1b[2J\u2028"
+    message = outbox.enqueue(session, clock.now(), channel="sms", recipient="+6281234500001\nINFO x",
+                             recipient_kind="reporter", template="test", language="id", body=forged)
+    session.flush()
+    with caplog.at_level(logging.INFO, logger="sigap.outbox"):
+        assert ConsoleSender("sms").send(message).ok
+    [line] = [r.getMessage() for r in caplog.records if r.name == "sigap.outbox"]
+    assert not any(ch in line for ch in "\n\r\x1b\u2028")
+    assert "Tidak bisa makan, X\\n2026-12-03 23:59:59,000 WARNING" in line and "\\x1b[2J\\u2028" in line
+    assert "001\\nINFO x]" in line  # (the production log filter may mask the number itself)

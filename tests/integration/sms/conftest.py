@@ -26,8 +26,14 @@ class FakeTwilio(LocalHttpFake):
     def __init__(self):
         self.requests: list[dict] = []
         self._failures: list[tuple[int, dict]] = []
+        self._failing_numbers: dict[str, tuple[int, dict]] = {}
         self._ids = itertools.count(1)
         super().__init__()
+
+    def fail_to(self, number: str, code: int, message: str, status: int = 400) -> None:
+        """Every message to `number` fails as Twilio fails it (e.g. 21211 naming the 'To' number)."""
+        self._failing_numbers[number] = (status, {"code": code, "message": message, "status": status,
+                                                  "more_info": f"https://www.twilio.com/docs/errors/{code}"})
 
     def fail_next(self, code: int, status: int = 400, message: str = "error") -> None:
         self._failures.append((status, {"code": code, "message": message, "status": status,
@@ -41,6 +47,8 @@ class FakeTwilio(LocalHttpFake):
         with self._lock:
             if self._failures:
                 return self._failures.pop(0)
+            if form.get("To", "").removeprefix("whatsapp:") in self._failing_numbers:
+                return self._failing_numbers[form["To"].removeprefix("whatsapp:")]
         if not path.startswith(f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"):
             return 404, {"code": 20404, "message": "The requested resource was not found", "status": 404}
         sid = f"SM{next(self._ids):032x}"

@@ -210,10 +210,10 @@ def test_when_intake_refuses_the_citizen_gets_an_apology_and_the_message_is_kept
     hunger = session.scalar(select(Category).where(Category.code == "hunger"))
     hunger.active = False
     session.commit()
-    [reply] = twilio.replies("LAPOR MAKAN Kemiren: nenek tidak makan", sid="SMrefused000001")
+    [reply] = twilio.replies("LAPOR MAKAN Kemiren: nenek tidak makan", sid="SM" + "0f" * 16)
     assert "Maaf" in reply
     assert count_complaints(session) == 0
     from app.models.sms import SmsInboundMessage
 
-    logged = session.scalar(select(SmsInboundMessage).where(SmsInboundMessage.message_sid == "SMrefused000001"))
+    logged = session.scalar(select(SmsInboundMessage).where(SmsInboundMessage.message_sid == "SM" + "0f" * 16))
     assert logged.outcome == "failed" and "nenek tidak makan" in logged.body

@@ -159,3 +159,35 @@ def test_an_undelivered_breach_alert_marks_the_breach_as_not_notified(twilio, se
     session.refresh(breach)
     assert (alert.status, alert.delivery_status) == ("dead", "failed")
     assert breach.notify_failed is True
+
+
+def test_a_message_that_failed_leaves_no_full_phone_number_in_the_trail(settings, twilio_api, client, session, clock):
+    """Twilio's 21211 text names the 'To' number: the trail keeps the code and the number masked, so
+    an officer who sees the reporter masked does not read the number in the events (API or page)."""
+    from app.channels.api.webhook_sender import WebhookSender
+    from app.services.access import accounts
+    from tests.integration.web.conftest import Browser
+
+    number = "+6281259903999"
+    twilio_api.fail_to(number, 21211, f"The 'To' number {number} is not a valid phone number.")
+    _token, partner = accounts.create_token(session, clock.now(), role="partner", name="partner")
+    _token, officer = accounts.create_token(session, clock.now(), role="officer", agency_code="bwi-dinsos",
+                                            name="dinsos system")
+    session.commit()
+    created = client.post("/api/v1/complaints", headers={"Authorization": f"Bearer {partner}"}, json={
+        "jurisdiction": "banyuwangi", "category": "hunger", "village": "Kemiren", "description": "Nenek tidak makan",
+        "reporter": {"name": "Wati Lestari", "phone": number}})
+    ticket = created.json["ticket"]
+    outbox.deliver_due(session, clock.now(), {"sms": TwilioSender(settings), "webhook": WebhookSender()})
+    failed = session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == number))
+    assert failed.status == "dead" and number in failed.last_error  # the outbox row (admins) keeps the full text
+
+    events = client.get(f"/api/v1/complaints/{ticket}/events", headers={"Authorization": f"Bearer {officer}"}).json
+    [event] = [e for e in events["items"] if e["kind"] == "message_failed"]
+    assert event["data"]["error"].startswith("twilio 21211: ") and "+628•••••••999" in event["data"]["error"]
+    assert number not in str(events) and number[1:] not in str(events)
+    browser = Browser(client)
+    browser.sign_in("officer.dinsos")  # of the agency, not assigned: sees the reporter masked
+    page = browser.get(f"/complaints/{ticket}").get_data(as_text=True)
+    assert 'data-event="message_failed"' in page and "twilio 21211" in page
+    assert number not in page and number[1:] not in page

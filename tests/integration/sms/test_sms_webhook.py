@@ -1,6 +1,7 @@
 """The Twilio inbound webhook: signatures, idempotency, TwiML replies, the one-shot report, WhatsApp."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from app.models import Complaint, Reporter
@@ -109,3 +110,36 @@ def test_missing_message_sid_is_a_400_not_a_500(twilio):
     form = twilio.inbound_form("halo")
     del form["MessageSid"], form["SmsSid"]
     assert twilio.post("/webhooks/twilio/sms", form).status_code == 400
+
+
+def test_a_captured_request_replayed_with_its_message_sid_re_split_files_nothing_new(twilio, session):
+    """Twilio signs name1value1name2value2...: moving the boundary between MessageSid's value and the
+    next name keeps the signature. Only Twilio's sid shape (the same in SmsSid) is taken, so the
+    re-split replay is a 400 and the one SMS stays one complaint."""
+    form = {"MessageSid": "SM" + "ab" * 16, "NumMedia": "0", "From": "+6281234500001", "To": "+6281100001111",
+            "Body": "LAPOR MAKAN Kemiren: nenek tidak makan"}
+    signature = twilio.sign("/webhooks/twilio/sms", form)
+    assert twilio.post("/webhooks/twilio/sms", form, signature=signature).status_code == 200
+    resplit = {"MessageSid": form["MessageSid"] + "NumMedia0", "From": form["From"], "To": form["To"],
+               "Body": form["Body"]}
+    assert twilio.sign("/webhooks/twilio/sms", resplit) == signature  # still validly signed
+    assert twilio.post("/webhooks/twilio/sms", resplit, signature=signature).status_code == 400
+    assert session.scalar(select(func.count()).select_from(Complaint)) == 1
+
+
+@pytest.mark.parametrize("fields", [
+    {"MessageSid": "SM123"}, {"MessageSid": "SM" + "g" * 32}, {"MessageSid": "XX" + "a" * 32},
+    {"MessageSid": "SM" + "a" * 32, "SmsSid": "SM" + "b" * 32},
+    {"MessageSid": "SM" + "a" * 32, "SmsMessageSid": "SM" + "a" * 31 + "b"},
+    {"MessageSid": "", "SmsSid": "SM" + "a" * 32},
+])
+def test_a_signed_request_with_a_malformed_message_sid_is_a_400(twilio, session, fields):
+    form = {**twilio.inbound_form("LAPOR MAKAN Kemiren: nenek tidak makan"), **fields}
+    form = {name: value for name, value in form.items() if value != "" or name != "MessageSid"}
+    assert twilio.post("/webhooks/twilio/sms", form).status_code == 400
+    assert session.scalar(select(func.count()).select_from(SmsInboundMessage)) == 0
+
+
+def test_whatsapp_media_messages_have_mm_sids(twilio):
+    assert twilio.send("LAPOR MAKAN Kemiren: nenek tidak makan", sid="MM" + "0" * 31 + "A", whatsapp=True,
+                       NumMedia="0").status_code == 200

@@ -129,3 +129,29 @@ def test_a_reporters_telegram_photo_shows_on_its_complaint_and_nowhere_else(brow
     assert browser.get(url).data == jpeg()
     assert browser.get(f"/complaints/{other.ticket}/files/telegram-{attachment.id}").status_code == 404
     assert browser.get(f"/complaints/{complaint.ticket}/files/{attachment.stored_path}").status_code == 404
+
+
+def test_the_complaint_page_shows_how_far_the_check_in_was_and_warns_when_far(browser, make_complaint, session):
+    near, far = make_complaint(minutes_ago=20, village="Kemiren"), make_complaint(minutes_ago=20, village="Kemiren")
+    lat, lon = near.village.lat, near.village.lon
+    browser.sign_in("officer.dinsos")
+    for complaint, where in ((near, (lat + 0.005, lon)), (far, (lat + 0.2, lon))):
+        response = browser.post(f"/complaints/{complaint.ticket}/actions", {
+            "action": "handle", "note": "Sembako diantar", "lat": str(where[0]), "lon": str(where[1])})
+        assert response.status_code == 303
+    near_page = browser.get(f"/complaints/{near.ticket}").get_data(as_text=True)
+    far_page = browser.get(f"/complaints/{far.ticket}").get_data(as_text=True)
+    assert "0.6 km dari tempat yang dilaporkan" in near_page and "data-far" not in near_page
+    assert "22.2 km dari tempat yang dilaporkan" in far_page and "jauh dari desa" in far_page
+    session.expire_all()
+    assert session.get(Complaint, far.id).handle_evidence["far"] is True
+
+
+def test_a_check_in_typed_on_the_form_must_be_in_the_regency(browser, make_complaint, session):
+    complaint = make_complaint(minutes_ago=20)
+    browser.sign_in("officer.dinsos")
+    browser.post(f"/complaints/{complaint.ticket}/actions", {"action": "handle", "note": "Sudah", "lat": "51.5",
+                                                             "lon": "-0.12"})
+    assert "flash-error" in browser.get(f"/complaints/{complaint.ticket}").get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Complaint, complaint.id).status == "assigned"

@@ -79,3 +79,13 @@ def test_a_partner_sees_the_phone_masked_and_no_name_or_chat(client, session, cl
     complaint = session.scalar(select(Complaint).where(Complaint.ticket == ticket))
     partner = Actor(kind="token", id=_token.id, role="partner")
     assert privacy.reporter_view(partner, complaint) == privacy.ReporterView(None, "+628•••••••890", None, False)
+
+
+def test_an_officer_cannot_assign_a_colleagues_complaint_to_themself_to_read_the_reporter(browser, session, assigned):
+    browser.sign_in("officer2.dinsos")
+    browser.post(f"/complaints/{assigned.ticket}/actions", {"action": "assign", "assignee": "officer2.dinsos"})
+    page = browser.get(f"/complaints/{assigned.ticket}").get_data(as_text=True)
+    assert "agency head or a supervisor" in page  # the refusal, flashed
+    assert PHONE not in page and "+628•••••••890" in page
+    session.expire_all()
+    assert session.get(Complaint, assigned.id).assignee.username == "officer.dinsos"

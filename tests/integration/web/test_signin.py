@@ -111,6 +111,14 @@ def test_sign_in_attempts_are_rate_limited_per_address(browser):
     assert statuses[10] == 429
 
 
+def test_one_ipv6_subscriber_cannot_spread_sign_in_guesses_over_its_addresses(browser_at):
+    """The per-address limit counts an IPv6 client by its /64, as the sign-in throttle does."""
+    statuses = [browser_at(f"2001:db8:77:1::{i + 1:x}").sign_in(f"guess{i}", "wrong-password-123").status_code
+                for i in range(11)]
+    assert statuses[:10] == [401] * 10 and statuses[10] == 429
+    assert browser_at("2001:db8:77:2::1").sign_in("guess99", "wrong-password-123").status_code == 401  # next door
+
+
 def test_sign_in_without_a_csrf_token_is_refused(client):
     response = client.post("/signin", data={"username": "supervisor", "password": "sigap-demo-2026"})
     assert response.status_code == 400

@@ -175,6 +175,34 @@ def test_counter_intake_records_the_real_time_of_receipt(browser, session, clock
     assert complaint.handle_due_at == complaint.received_at + timedelta(hours=4)
 
 
+def test_counter_intake_backdates_another_agencys_complaint_only_as_a_supervisor(browser, session, clock):
+    form = {"jurisdiction": "banyuwangi", "channel": "phone", "received_date": "2026-11-23", "received_time": "08:15",
+            "category": "school_dropout", "description": "Anak Pak Slamet berhenti sekolah", "district": "35.10.17"}
+    browser.sign_in("officer.dinsos")  # a school dropout goes to Dinas Pendidikan
+    refused = browser.post("/intake", form)
+    assert refused.status_code == 422 and "supervisor" in refused.get_data(as_text=True)
+    assert session.scalar(select(Complaint.id).where(Complaint.description == form["description"])) is None
+    typed = browser.post("/intake", {**form, "received_time": "08:55"})  # as it came in: not backdating
+    assert typed.status_code == 303
+    browser.sign_out()
+    browser.sign_in("supervisor")
+    entered = browser.post("/intake", {**form, "description": "Anak Bu Sri berhenti sekolah"})
+    assert entered.status_code == 303
+    complaint = session.scalar(select(Complaint).where(Complaint.description == "Anak Bu Sri berhenti sekolah"))
+    assert complaint.received_at == clock.now() - timedelta(minutes=45)
+
+
+def test_counter_intake_takes_an_indonesian_mobile_number_for_the_reporter_only(browser, session):
+    browser.sign_in("officer.dinsos")
+    form = {"jurisdiction": "banyuwangi", "channel": "phone", "received_date": "2026-11-23", "received_time": "08:55",
+            "category": "hunger", "description": "Nenek Sarmi tidak makan", "district": "35.10.17",
+            "reporter_name": "Pak RT", "reporter_phone": "+1 900 234 5678"}
+    refused = browser.post("/intake", form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="err-reporter.phone"' in html and "Indonesian mobile number" in html
+    assert browser.post("/intake", {**form, "reporter_phone": "0812 9999 0000"}).status_code == 303
+
+
 def test_counter_intake_refuses_a_time_in_the_future(browser, session):
     browser.sign_in("officer.dinsos")
     response = browser.post("/intake", {
@@ -218,3 +246,24 @@ def test_the_sla_timeline_shows_the_reminders_and_escalations_that_were_sent(bro
     browser.sign_in("supervisor")
     page = browser.get(f"/complaints/{complaint.ticket}").get_data(as_text=True)
     assert "tl-fired-escalated" in page and "camat" in page
+
+
+def test_the_page_links_an_earlier_report_only_when_the_reader_may_open_it(browser, make_complaint, session, clock):
+    from app.domain.actor import Actor
+    from app.models import User
+    from app.services import lifecycle
+
+    make_complaint(minutes_ago=40)  # BWI-2026-000001, the form's placeholder
+    earlier = make_complaint(category="school_dropout", minutes_ago=30)  # Dinas Pendidikan's
+    later = make_complaint(minutes_ago=10)  # Dinas Sosial's
+    supervisor = session.scalar(select(User).where(User.username == "supervisor"))
+    lifecycle.link_repeat(session, clock.now(), later.ticket, Actor(kind="user", id=supervisor.id, role="supervisor",
+                                                                     jurisdiction_id=later.jurisdiction_id),
+                          of_ticket=earlier.ticket)
+    browser.sign_in("officer.dinsos")
+    page = browser.get(f"/complaints/{later.ticket}").get_data(as_text=True)
+    assert earlier.ticket not in page and "laporan instansi lain" in page
+    browser.sign_out()
+    browser.sign_in("supervisor")
+    page = browser.get(f"/complaints/{later.ticket}").get_data(as_text=True)
+    assert f'href="/complaints/{earlier.ticket}"' in page
