@@ -201,7 +201,8 @@ def receipt_text(complaint: Complaint, language: str, now: datetime) -> str:
     else:
         routing = t("sms.triaged", language)
     due = local_time(complaint.handle_due_at, complaint.jurisdiction.timezone, now)
-    return t("sms.received", language, ticket=complaint.ticket, routing=routing, due=due)
+    return t("sms.received", language, ticket=complaint.ticket, routing=routing, due=due,
+             code=complaint.status_code or "-")
 
 
 def map_number(session: Session, number: str, jurisdiction_code: str, note: str | None = None) -> SmsNumber:
