@@ -18,7 +18,7 @@ def counts(session: Session, rows, keys: list) -> dict:
     query = (select(*keys, func.count().label("asked"), func.count(S.score).label("answered"),
                     func.coalesce(func.sum(S.score), 0).label("score_sum"),
                     func.count().filter(S.score >= SATISFIED_FROM).label("satisfied"))
-             .join(S, S.complaint_id == rows.c.id))
+             .select_from(rows).join(S, S.complaint_id == rows.c.id))
     if keys:
         query = query.group_by(*keys)
     return {tuple(r[:len(keys)]): (r.asked, r.answered, int(r.score_sum), r.satisfied) for r in session.execute(query)}
@@ -36,3 +36,27 @@ def figures(asked: int, answered: int, score_sum: int, satisfied: int, min_sampl
 
 
 NONE = (0, 0, 0, 0)
+
+
+def for_report(session: Session, jurisdictions, period, group_by: str, scope: dict,
+               min_sample: int = rules.MIN_SAMPLE) -> tuple[dict, dict]:
+    """({(group id,): figures}, total figures) for a performance report: the period's counted
+    complaints that were asked, attributed to agency, official or kecamatan as the report's own
+    rows are (the accountable one when the handle deadline fell). Reads the surveyed complaints
+    only, so it costs little beside the rollups."""
+    from app.models import Complaint
+    from app.services.reporting import computation
+
+    among = select(SatisfactionSurvey.complaint_id)
+    where = computation.period_filter(jurisdictions, period) & Complaint.id.in_(among)
+    rows = computation.attributed(session, where, among=among)
+    narrowed = select(rows).where(*[rows.c[name] == value for name, value in scope.items()
+                                    if value is not None and name in rows.c]).subquery("surveyed")
+    grouped = counts(session, narrowed, [narrowed.c[f"{group_by}_id"]])
+    whole = counts(session, narrowed, []).get((), NONE)
+    return ({key: figures(*value, min_sample=min_sample) for key, value in grouped.items()},
+            figures(*whole, min_sample=min_sample))
+
+
+def empty(min_sample: int = rules.MIN_SAMPLE) -> dict:
+    return figures(*NONE, min_sample=min_sample)
