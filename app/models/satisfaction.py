@@ -1,5 +1,6 @@
-"""The citizen's satisfaction answer (SKM, Permenpan RB 14/2017): one question per complaint, asked
-once after the citizen confirms handling or the complaint closes on its own."""
+"""The citizens' side in numbers: the satisfaction answer (SKM, Permenpan RB 14/2017), one question
+per complaint asked once after the citizen confirms handling or the complaint closes on its own; and
+the public figures' stored snapshots."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -27,3 +28,15 @@ class SatisfactionSurvey(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     # waiting: the citizen's next free text is taken as the comment (SMS); done: nothing more is taken
     state: Mapped[str] = mapped_column(String(20), default="asked")  # asked | comment | done
+
+
+class PublicFiguresSnapshot(Base):
+    """A regency's public figures for a year, as last computed (app/services/reporting/public_figures.py):
+    the scheduler refreshes it, the public pages only read it."""
+
+    __tablename__ = "public_figures_snapshots"
+
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    computed_at: Mapped[datetime]
+    payload: Mapped[str] = mapped_column(Text)  # the JSON document as served

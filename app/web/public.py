@@ -24,7 +24,7 @@ WRONG_CODE_LIMIT = "20 per hour"  # per ticket, wrong codes only: guessing from 
 FIGURES_LIMIT = "120 per minute"  # per client: the figures are cached, this keeps one client from hogging
 # The figures are aggregates with nothing personal in them, the same for everyone: browsers and
 # proxies may keep them for a while (the one deliberate exception to the app-wide no-store).
-FIGURES_CACHE_CONTROL = f"public, max-age={public_figures.CACHE_SECONDS // 2}"
+FIGURES_CACHE_CONTROL = "public, max-age=300"
 
 
 def page_language(chosen: str | None = None, fallback: str | None = None) -> str:
@@ -76,12 +76,17 @@ def track():
                            code=form.get("code", ""))
 
 
-def _figures_or_error():
+def _document_or_error(parse: bool = True):
     try:
-        return public_figures.figures(db_session(), now(), request.view_args["jurisdiction"],
-                                      request.args.get("year") or request.args.get("tahun")), None
+        return public_figures.document(db_session(), now(), request.view_args["jurisdiction"],
+                                       request.args.get("year") or request.args.get("tahun"), parse=parse), None
     except ServiceError as exc:
-        return None, exc
+        return (None, None), exc
+
+
+def _figures_or_error():
+    (_payload, data), error = _document_or_error()
+    return data, error
 
 
 def _cacheable(response):
@@ -92,10 +97,10 @@ def _cacheable(response):
 
 @bp.get("/publik/<jurisdiction>/data.json")
 def figures_json(jurisdiction: str):
-    data, error = _figures_or_error()
+    (payload, _data), error = _document_or_error(parse=False)
     if error is not None:
         return jsonify({"error": {"code": error.code, "message": error.message}}), error.status
-    return _cacheable(jsonify(data))
+    return _cacheable(Response(payload, mimetype="application/json"))  # the stored document as it is
 
 
 @bp.get("/publik/<jurisdiction>/data.csv")

@@ -1,5 +1,5 @@
 """citizen trust: the public status page's code on each complaint (stored hashed) and the
-satisfaction survey (one row per complaint asked)
+satisfaction survey (one row per complaint asked), and the public figures' snapshots
 
 Revision ID: 0020
 Revises: 0013
@@ -41,9 +41,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("complaint_id", name="uq_satisfaction_surveys_complaint_id"),
     )
     op.create_index("ix_satisfaction_surveys_reporter_id", "satisfaction_surveys", ["reporter_id"])
+    op.create_table(
+        "public_figures_snapshots",
+        sa.Column("jurisdiction_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("computed_at", UtcDateTime(), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["jurisdiction_id"], ["jurisdictions.id"], ondelete="CASCADE",
+                                name="fk_public_figures_snapshots_jurisdiction_id_jurisdictions"),
+        sa.PrimaryKeyConstraint("jurisdiction_id", "year", name="pk_public_figures_snapshots"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("public_figures_snapshots")
     op.drop_index("ix_satisfaction_surveys_reporter_id", table_name="satisfaction_surveys")
     op.drop_table("satisfaction_surveys")
     # A plain ALTER TABLE DROP COLUMN (SQLite >= 3.35): a batch copy of complaints would rebuild

@@ -8,11 +8,17 @@ number, description, village, address or point ever enters the result (its rows 
 by agency, kecamatan and month). A figure over fewer than SUPPRESS_BELOW complaints is withheld
 (null) so that a small count cannot point at a household; a rate over fewer than MIN_SAMPLE is
 marked too few to judge. A month is the local month of the handling deadline, as in the staff
-reports. Computed once per CACHE_SECONDS per process: the figures are the same for every visitor."""
+reports.
+
+A year's computation reads every complaint of the year (tens of seconds at a million on a busy
+machine), so no visitor waits for it: the scheduler (jobs/public_figures.py) stores each regency's
+figures as a snapshot every REFRESH_SECONDS, and a data call reads that snapshot (a row), kept in
+each process for CACHE_SECONDS. Only a year nobody asked for before is computed on demand, once."""
 from __future__ import annotations
 
 import csv
 import io
+import json
 import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,11 +29,14 @@ from sqlalchemy.orm import Session
 from app.domain import performance as rules
 from app.domain.local_time import local_time
 from app.models import Agency, District, Jurisdiction, SlaPolicy
+from app.models.satisfaction import PublicFiguresSnapshot
 from app.services.errors import NotFound, ValidationFailed
 from app.services.reporting import computation, satisfaction_figures
 
 SUPPRESS_BELOW = 5
-CACHE_SECONDS = 600
+CACHE_SECONDS = 60  # per process, over the stored snapshot
+REFRESH_SECONDS = 600  # the scheduler's refresh of the current year's snapshot
+PAST_YEAR_REFRESH = timedelta(days=1)  # a past year changes little (late handling, answers): daily
 _cache: dict = {}
 _lock = threading.Lock()
 
@@ -48,19 +57,57 @@ def year_of(text, now: datetime, tz: str) -> int:
     return int(text)
 
 
-def figures(session: Session, now: datetime, code, year=None) -> dict:
-    """The regency's figures for a year (cached per process for CACHE_SECONDS)."""
+def document(session: Session, now: datetime, code, year=None, *, parse: bool = True) -> tuple[str, dict | None]:
+    """(the JSON document as served, the same parsed unless parse=False) of a regency's year: the
+    stored snapshot, kept in this process for CACHE_SECONDS; computed and stored only if there is none yet."""
+    if not isinstance(code, str) or len(code) > 40:
+        raise NotFound("no such regency")
+    with _lock:
+        hit = _cache.get((code, year or ""))
+    if hit is not None and now < hit[0] <= now + timedelta(seconds=CACHE_SECONDS) and (hit[2] or not parse):
+        return hit[1], hit[2]
     jur = jurisdiction(session, code)
     wanted = year_of(year, now, jur.timezone)
-    key = (jur.id, wanted)
+    stored = session.get(PublicFiguresSnapshot, (jur.id, wanted))
+    payload = stored.payload if stored is not None else refresh(session, now, jur, wanted).payload
+    parsed = json.loads(payload) if parse else None
     with _lock:
-        hit = _cache.get(key)
-    if hit is not None and hit[0] > now and hit[0] - now <= timedelta(seconds=CACHE_SECONDS):
-        return hit[1]
-    result = compute(session, now, jur, wanted)
-    with _lock:
-        _cache[key] = (now + timedelta(seconds=CACHE_SECONDS), result)
-    return result
+        _cache[(code, year or "")] = (now + timedelta(seconds=CACHE_SECONDS), payload, parsed)
+    return payload, parsed
+
+
+def figures(session: Session, now: datetime, code, year=None) -> dict:
+    return document(session, now, code, year)[1]
+
+
+def refresh(session: Session, now: datetime, jur: Jurisdiction, year: int) -> PublicFiguresSnapshot:
+    """Compute a year's figures and store them as its snapshot; commits."""
+    payload = json.dumps(compute(session, now, jur, year), ensure_ascii=False, separators=(",", ":"))
+    snapshot = session.get(PublicFiguresSnapshot, (jur.id, year))
+    if snapshot is None:
+        snapshot = PublicFiguresSnapshot(jurisdiction_id=jur.id, year=year, computed_at=now, payload=payload)
+        session.add(snapshot)
+    else:
+        snapshot.computed_at, snapshot.payload = now, payload
+    session.commit()
+    return snapshot
+
+
+def refresh_due(session: Session, now: datetime) -> int:
+    """The scheduler's pass: each regency's current year when older than REFRESH_SECONDS, any other
+    stored year when older than PAST_YEAR_REFRESH. Returns how many were recomputed."""
+    done = 0
+    for jur in session.scalars(select(Jurisdiction).order_by(Jurisdiction.id)).all():
+        current = now.astimezone(ZoneInfo(jur.timezone)).year
+        stored = {s.year: s.computed_at for s in session.scalars(
+            select(PublicFiguresSnapshot).where(PublicFiguresSnapshot.jurisdiction_id == jur.id))}
+        for year in sorted(set(stored) | {current}):
+            age = now - stored[year] if year in stored else None
+            limit = timedelta(seconds=REFRESH_SECONDS) if year == current else PAST_YEAR_REFRESH
+            if age is None or age >= limit:
+                refresh(session, now, jur, year)
+                done += 1
+    return done
 
 
 def forget_cache() -> None:
@@ -154,7 +201,7 @@ def compute(session: Session, now: datetime, jur: Jurisdiction, year: int) -> di
         "jurisdiction": {"code": jur.code, "name": jur.name, "timezone": jur.timezone},
         "year": year,
         "generated_at": now.isoformat().replace("+00:00", "Z"),
-        "cache_seconds": CACHE_SECONDS,
+        "refreshed_every_seconds": REFRESH_SECONDS,
         "suppressed_below": SUPPRESS_BELOW,
         "too_few_to_judge_below": rules.MIN_SAMPLE,
         "month_basis": "local month of the handling deadline",

@@ -128,18 +128,28 @@ def test_public_figures_are_open_cacheable_and_rate_limited(app, session, clock)
     assert answer.headers["Access-Control-Allow-Origin"] == "*"
     assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
     assert "Set-Cookie" not in answer.headers
-    # served from the cache: a new report shows after CACHE_SECONDS
-    report(session, clock, 2)
-    first = client.get("/publik/banyuwangi/data.json").get_json()
-    assert first["generated_at"] == answer.get_json()["generated_at"]
-    clock.advance(timedelta(seconds=public_figures.CACHE_SECONDS + 1))
-    later = client.get("/publik/banyuwangi/data.json").get_json()
-    assert first["generated_at"] != later["generated_at"]
     assert client.get("/publik/nowhere/data.json").status_code == 404
     assert client.get("/publik/banyuwangi/data.json?year=1999").status_code == 422
     assert client.get("/publik/banyuwangi?year=abc").status_code == 422
     statuses = [client.get("/publik/banyuwangi/data.csv").status_code for _ in range(121)]
     assert statuses[-1] == 429
+
+
+def test_visitors_read_the_stored_snapshot_that_the_scheduler_refreshes(client, session, clock):
+    report(session, clock, 1)
+    first = client.get("/publik/banyuwangi/data.json").get_json()  # none stored yet: computed once, stored
+    for n in range(2, 7):
+        report(session, clock, n)
+    clock.advance(timedelta(seconds=public_figures.CACHE_SECONDS + 1))
+    assert client.get("/publik/banyuwangi/data.json").get_json() == first  # the stored snapshot, not a recount
+    assert public_figures.refresh_due(session, clock.now()) == 1  # Sabu Raijua: never stored yet
+    assert public_figures.refresh_due(session, clock.now()) == 0  # neither is due now
+    clock.advance(timedelta(seconds=public_figures.REFRESH_SECONDS))
+    assert public_figures.refresh_due(session, clock.now()) == 2  # both regencies' current year
+    clock.advance(timedelta(seconds=public_figures.CACHE_SECONDS + 1))
+    later = client.get("/publik/banyuwangi/data.json").get_json()
+    assert later["generated_at"] != first["generated_at"]
+    assert next(c for c in later["total"] if c["month"] == "2026-11")["reports"] == 6
 
 
 def test_the_page_is_indonesian_first(client, session, clock):
