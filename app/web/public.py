@@ -1,5 +1,5 @@
 """Public pages, no sign-in: a citizen following their report (`/lacak`, ticket plus the code on
-the receipt) and, in app/web/public_figures.py, a regency's figures. Texts come from the citizens'
+the receipt) and a regency's figures (`/publik/<jurisdiction>`, with its open data). Texts come from the citizens'
 message catalogues (Indonesian first), not the staff translations.
 
 The lookup is a POST (the code never lands in a URL, a log line or a Referer), carries no CSRF
@@ -28,7 +28,7 @@ FIGURES_CACHE_CONTROL = "public, max-age=300"
 
 
 def page_language(chosen: str | None = None, fallback: str | None = None) -> str:
-    """The visitor's choice, else `fallback` (the citizen's own language), else the browser's, else Indonesian."""
+    """The visitor's choice, else `fallback` (the citizen's own language, or Indonesian first), else the browser's."""
     if chosen in LANGUAGES:
         return chosen
     if fallback in LANGUAGES:
@@ -44,7 +44,10 @@ def texts(lang: str):
 def track_form():
     lang = page_language(request.args.get("lang"), "id")
     ticket = public_status.normal_ticket(request.args.get("tiket"))
-    return render_template("public/track_form.html", lang=lang, tr=texts(lang), ticket=ticket, error=None)
+    # The result page speaks the citizen's own language unless the visitor chose one here.
+    chosen = request.args.get("lang") if request.args.get("lang") in LANGUAGES else None
+    return render_template("public/track_form.html", lang=lang, tr=texts(lang), ticket=ticket, error=None,
+                           chosen=chosen)
 
 
 def _ticket_key() -> str:
@@ -57,7 +60,7 @@ def track():
     status = public_status.find(db_session(), form.get("ticket"), form.get("code"), now())
     if status is None:
         lang = page_language(form.get("lang"), "id")
-        return render_template("public/track_form.html", lang=lang, tr=texts(lang),
+        return render_template("public/track_form.html", lang=lang, tr=texts(lang), chosen=form.get("lang"),
                                ticket=public_status.normal_ticket(form.get("ticket")),
                                error=t("public.track.not_found", lang)), 404
     lang = normalise_language(page_language(form.get("lang"), status.language))
@@ -168,5 +171,5 @@ def install(app, limiter) -> None:
 @bp.errorhandler(429)
 def _too_many(exc):
     lang = page_language(request.form.get("lang") or request.args.get("lang"), "id")
-    return render_template("public/track_form.html", lang=lang, tr=texts(lang), ticket="",
+    return render_template("public/track_form.html", lang=lang, tr=texts(lang), ticket="", chosen=None,
                            error=t("public.track.too_many", lang)), 429

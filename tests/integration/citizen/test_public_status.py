@@ -80,6 +80,8 @@ def test_the_page_speaks_the_citizens_language_and_tells_what_was_done(client, s
         OutboxMessage.complaint_id == complaint.id))
     clock.advance(timedelta(hours=5))
     lifecycle.handle(session, clock.now(), complaint.ticket, officer(session), note="Paket sembako diantar")
+    form = client.get("/lacak").get_data(as_text=True)
+    assert 'name="lang"' not in form  # the page's own default does not override the citizen's language
     page = client.post("/lacak", data={"ticket": complaint.ticket, "code": code}).get_data(as_text=True)
     assert "Handled" in page and "Handled: Paket sembako diantar" in page
     assert "late" in page and "Passed to Dinas Sosial" in page
