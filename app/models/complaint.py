@@ -84,6 +84,9 @@ class Complaint(Base):
     ack_breached: Mapped[bool] = mapped_column(Boolean, default=False)
     handle_breached: Mapped[bool] = mapped_column(Boolean, default=False)
     reopened_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The public status page's code, as app.domain.status_code stores it (the code itself is on the receipt only).
+    status_code_hash: Mapped[str | None] = mapped_column(String(64))
+    status_code = None  # not stored: the code itself, set by intake for the receipt it writes
     # The SLA engine's cursor: what it does next and when (claimed by conditional update).
     next_step: Mapped[str | None] = mapped_column(String(40))
     next_step_at: Mapped[datetime | None]

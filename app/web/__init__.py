@@ -17,8 +17,9 @@ from flask_wtf.csrf import CSRFProtect
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from app.services.access.web_auth import client_key
 
-# Machine-facing paths: Bearer tokens, webhook signatures; never a browser form.
-CSRF_EXEMPT_BLUEPRINTS = ("api", "telegram", "sms", "open311")
+# Machine-facing paths: Bearer tokens, webhook signatures; never a browser form. And the public
+# pages, which change nothing and keep no cookie (app/web/public.py).
+CSRF_EXEMPT_BLUEPRINTS = ("api", "telegram", "sms", "open311", "public")
 CSRF_EXEMPT_PREFIXES = ("/api/", "/webhooks/", "/open311/")
 WEB_BLUEPRINTS = ("web", "auth", "dashboard", "workspace", "settings", "sms_demo", "performance")
 SIGN_IN_LIMIT = "10 per minute;60 per hour"
@@ -87,6 +88,9 @@ def register_web(app: Flask) -> None:
 
     for blueprint in (views.bp, auth.bp, dashboard.bp, workspace.bp, settings.bp):
         app.register_blueprint(blueprint)
+    from app.web import public
+
+    public.install(app, limiter)
     register_filters(app)
 
     @app.get("/web/vendor/leaflet/<path:filename>")

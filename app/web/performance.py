@@ -35,7 +35,9 @@ COLUMNS = (
     ("ack_breaches_notify_failed", "Ack. breaches, alert failed"), ("handle_median_minutes", "Median min. to handle"),
     ("handle_p90_minutes", "P90 min. to handle"), ("handle_breaches_staff_told", "Handle breaches, staff alerted"),
     ("handle_breaches_notify_failed", "Handle breaches, alert failed"), ("reopened", "Reopened"),
-    ("reopened_share", "Reopened share"),
+    ("reopened_share", "Reopened share"), ("satisfaction_mean", "Satisfaction (1-4)"),
+    ("satisfaction_answered", "Satisfaction answers"), ("satisfaction_response_rate", "Survey response rate"),
+    ("satisfaction_too_few", "Satisfaction: too few to judge"),
 )
 
 
@@ -63,7 +65,17 @@ def flat(figures: dict) -> dict:
         "handle_breaches_staff_told": handle["breaches"]["staff_told"],
         "handle_breaches_notify_failed": handle["breaches"]["notify_failed"],
         "reopened": figures["reopened"], "reopened_share": _share(figures["reopened_share"]["value"]),
+        **_satisfaction(figures.get("satisfaction")),
     }
+
+
+def _satisfaction(sat: dict | None) -> dict:
+    if sat is None:  # a trend point or contract row: no survey figures there
+        return {"satisfaction_mean": None, "satisfaction_answered": None, "satisfaction_response_rate": None,
+                "satisfaction_too_few": None}
+    return {"satisfaction_mean": sat["mean_score"], "satisfaction_answered": sat["answered"],
+            "satisfaction_response_rate": _share(sat["response_rate"]["value"]),
+            "satisfaction_too_few": "yes" if sat["too_few_to_judge"] else "no"}
 
 
 def _share(value) -> str | None:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.domain import lifecycle as machine
 from app.domain import privacy
 from app.extensions import db_session, now
+from app.i18n import t
 from app.models import Jurisdiction, User
 from app.services import audit, intake, lifecycle
 from app.services.access.visibility import unseen_tickets
@@ -288,6 +289,8 @@ def counter():
                 errors[exc.field or "form"] = exc.message
             else:
                 flash(_("Complaint %(ticket)s recorded.", ticket=created.ticket), "success")
+                # The one time the code exists in clear: for the citizen's paper receipt.
+                flash(t("public.counter_code", _lang(), code=created.status_code, ticket=created.ticket), "success")
                 return redirect(url_for("workspace.complaint", ticket=created.ticket), 303)
     tz = jurisdictions[0].timezone if jurisdictions else "Asia/Jakarta"
     local_now = now().astimezone(ZoneInfo(tz))

@@ -5,12 +5,12 @@ Plain GSM-7 text (no curly quotes or dashes) so that most fit one or two SMS seg
 MESSAGES = {
     # To the citizen
     "core.receipt": {
-        "id": "Sigap: laporan Anda diterima, nomor {ticket}. {agency} wajib menangani paling lambat {due}. Cek: STATUS {ticket}",
-        "en": "Sigap: report received, ticket {ticket}. {agency} must act by {due}. Check: STATUS {ticket}",
+        "id": "Sigap: laporan Anda diterima, nomor {ticket}. {agency} wajib menangani paling lambat {due}. Cek: STATUS {ticket}. Kode lacak web: {code}",
+        "en": "Sigap: report received, ticket {ticket}. {agency} must act by {due}. Check: STATUS {ticket}. Web tracking code: {code}",
     },
     "core.receipt_triage": {
-        "id": "Sigap: laporan Anda diterima, nomor {ticket}. Sedang diteruskan ke instansi yang tepat; batas penanganan {due}. Cek: STATUS {ticket}",
-        "en": "Sigap: report received, ticket {ticket}. It is being passed to the right office; deadline {due}. Check: STATUS {ticket}",
+        "id": "Sigap: laporan Anda diterima, nomor {ticket}. Sedang diteruskan ke instansi yang tepat; batas penanganan {due}. Cek: STATUS {ticket}. Kode lacak web: {code}",
+        "en": "Sigap: report received, ticket {ticket}. It is being passed to the right office; deadline {due}. Check: STATUS {ticket}. Web tracking code: {code}",
     },
     "core.acknowledged": {
         "id": "Sigap {ticket}: laporan Anda sudah diterima petugas {agency} dan sedang ditindaklanjuti.",

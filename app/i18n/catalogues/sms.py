@@ -44,8 +44,8 @@ MESSAGES = {
         "en": "Tell us briefly what happened (who, their situation).",
     },
     "sms.received": {
-        "id": "Laporan diterima. Tiket {ticket}. {routing} Batas penanganan {due}. Cek: STATUS {ticket}",
-        "en": "Report received. Ticket {ticket}. {routing} To be handled by {due}. Check: STATUS {ticket}",
+        "id": "Laporan diterima. Tiket {ticket}. {routing} Batas penanganan {due}. Cek: STATUS {ticket}. Kode lacak web: {code}",
+        "en": "Report received. Ticket {ticket}. {routing} To be handled by {due}. Check: STATUS {ticket}. Web tracking code: {code}",
     },
     "sms.routed": {
         "id": "Diteruskan ke {agency}.",

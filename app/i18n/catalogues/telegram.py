@@ -116,10 +116,12 @@ MESSAGES = {
     "telegram.submitted": {
         "id": ("Terima kasih. Laporan Anda tercatat dengan nomor {ticket}.\n"
                "Petugas wajib menanganinya paling lambat {deadline}.\n"
-               "Cek perkembangannya dengan /status {ticket}."),
+               "Cek perkembangannya dengan /status {ticket}.\n"
+               "Kode lacak untuk halaman status di web: {code}"),
         "en": ("Thank you. Your report is recorded as {ticket}.\n"
                "Officers must act on it by {deadline}.\n"
-               "Follow it with /status {ticket}."),
+               "Follow it with /status {ticket}.\n"
+               "Tracking code for the web status page: {code}"),
     },
     "telegram.submit_failed": {
         "id": "Maaf, laporan belum bisa disimpan: {reason}. Ketik /lapor untuk mencoba lagi.",

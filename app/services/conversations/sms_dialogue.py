@@ -5,6 +5,7 @@ count the inbound log, so they hold across workers."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,6 +22,7 @@ from app.i18n import normalise_language, t
 from app.models import Category, Complaint, Jurisdiction, OutboxMessage, Reporter, Village
 from app.models.sms import SmsDialogue, SmsInboundMessage, SmsNumber
 from app.services import audit, intake, lifecycle
+from app.services.lifecycle import satisfaction
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.intake import reporters
 from app.services.messaging import outbox
@@ -45,6 +47,10 @@ class DialogueResult:
     ticket: str | None = None
     duplicate: bool = False
     extra: dict = field(default_factory=dict)
+
+
+# "3", "3.", "4 petugas cepat datang": the answer to the satisfaction question, a comment after the digit.
+SURVEY_ANSWER = re.compile(r"^\s*([1-4])(?:\s*[.):,-]?\s*(?:\s(.*)|$))", re.S)
 
 
 def channel_of(address: str | None) -> str:
@@ -201,7 +207,8 @@ def receipt_text(complaint: Complaint, language: str, now: datetime) -> str:
     else:
         routing = t("sms.triaged", language)
     due = local_time(complaint.handle_due_at, complaint.jurisdiction.timezone, now)
-    return t("sms.received", language, ticket=complaint.ticket, routing=routing, due=due)
+    return t("sms.received", language, ticket=complaint.ticket, routing=routing, due=due,
+             code=complaint.status_code or "-")
 
 
 def map_number(session: Session, number: str, jurisdiction_code: str, note: str | None = None) -> SmsNumber:
@@ -302,6 +309,8 @@ class _Conversation:
                 return self.continue_dialogue(dialogue, parsed)
             if dialogue.step != "description" and parsed.kind in ("number", "text"):
                 return self.continue_dialogue(dialogue, parsed)
+        if dialogue is None and (answered := self.satisfaction(parsed)) is not None:
+            return answered
         if parsed.kind == "status":
             return self.status(parsed.ticket)
         if parsed.kind in ("yes", "no"):
@@ -487,6 +496,19 @@ class _Conversation:
                        place=place[:40], status=status, received=local_time(complaint.received_at, zone, self.now))
         return self.done("reply", [reply])
 
+    def satisfaction(self, parsed: sms_parser.ParsedMessage) -> DialogueResult | None:
+        """A digit 1-4 (and perhaps a comment after it) answering this number's open satisfaction
+        question; None when the message is something else or nothing was asked."""
+        match = SURVEY_ANSWER.match(parsed.text or "") if parsed.kind in ("number", "text") else None
+        if match is None or self.reporter is None:
+            return None
+        survey = satisfaction.waiting_for_score(self.session, self.reporter.id, self.now)
+        if survey is None:
+            return None
+        complaint = self.session.get(Complaint, survey.complaint_id)
+        satisfaction.record_score(survey, self.now, int(match.group(1)), match.group(2))
+        return self.done("reply", [self.t("survey.thanks", ticket=complaint.ticket)], complaint)
+
     def confirm(self, handled: bool, ticket: str | None) -> DialogueResult:
         complaint = self.own_complaint(ticket, statuses=("handled",))
         if complaint is None:
@@ -495,6 +517,7 @@ class _Conversation:
         if handled:
             audit.record(self.session, complaint, "reporter_confirmed", self.now, actor,
                          data={"channel": self.channel, "answer": "yes"})
+            satisfaction.ask(self.session, complaint, self.now, "confirmed")
             return self.done("reply", [self.t("sms.confirm_thanks", ticket=complaint.ticket)], complaint)
         note = "Pelapor menjawab TIDAK: belum ditangani" if self.language == "id" else "Reporter answered NO: not handled"
         complaint = lifecycle.reopen(self.session, self.now, complaint.ticket, actor, note=note)

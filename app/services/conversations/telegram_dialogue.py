@@ -30,6 +30,7 @@ from app.models import (
 )
 from app.models.telegram import TelegramAttachment, TelegramConversation, TelegramLinkCode, TelegramUpdate
 from app.services import audit, intake, lifecycle
+from app.services.lifecycle import satisfaction
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.messaging import notifications, outbox
 from app.services.reference import cache as reference_cache
@@ -312,6 +313,8 @@ def _text(turn: _Turn, default_jurisdiction: str) -> None:
         turn.say("telegram.use_buttons")
     elif _typed_handled_answer(turn, text):
         return
+    elif _satisfaction_comment(turn, text):
+        return
     elif text.split(" ", 1)[0].lower() in ("status", "cek"):
         # The shared notices say "Cek: STATUS <ticket>" (worded for SMS); typed here it works too.
         _status(turn, text.partition(" ")[2].strip())
@@ -576,6 +579,8 @@ def _callback(turn: _Turn, default_jurisdiction: str) -> None:
         _submit(turn, draft, default_jurisdiction)
     elif kind == "confirm":
         _handled_answer(turn, rest)
+    elif kind == "skm":
+        _satisfaction_answer(turn, rest)
     elif kind == "ack":
         _acknowledge(turn, rest)
     else:
@@ -602,6 +607,7 @@ def _handled_answer(turn: _Turn, rest: str) -> None:
             if complaint.status not in ("handled", "resolved", "closed"):
                 raise ValidationFailed(t(f"telegram.status.{complaint.status}", turn.lang))
             audit.record(session, complaint, "citizen_confirmed", turn.now, actor)
+            satisfaction.ask(session, complaint, turn.now, "confirmed")
             key = "telegram.handled_confirmed"
     except NotFound:
         turn.answer(t("telegram.expired_button", turn.lang))
@@ -614,6 +620,36 @@ def _handled_answer(turn: _Turn, rest: str) -> None:
         return
     turn.answer()
     turn.say(key, ticket=complaint.ticket, complaint=complaint)
+
+
+def _satisfaction_answer(turn: _Turn, rest: str) -> None:
+    """A press on one of the satisfaction buttons: the first answer counts; a comment may follow as
+    the chat's next text. Only for this chat's own complaint, else the expired-button answer."""
+    score, _, ref = rest.partition(":")
+    reporter = turn.reporter
+    complaint = None
+    if reporter is not None and score in ("1", "2", "3", "4"):
+        complaint = turn.session.scalar(select(Complaint).where(Complaint.ticket == ref.strip(),
+                                                                Complaint.reporter_id == reporter.id))
+    survey = satisfaction.survey_of(turn.session, complaint.id) if complaint is not None else None
+    if survey is None:
+        turn.answer(t("telegram.expired_button", turn.lang))
+        return
+    outcome = satisfaction.record_score(survey, turn.now, int(score), comment_follows=True)
+    turn.answer(t(f"survey.score.{score}", turn.lang) if outcome == "recorded" else None)
+    turn.say("survey.thanks_comment_welcome" if outcome == "recorded" else "survey.already",
+             ticket=complaint.ticket, complaint=complaint)
+
+
+def _satisfaction_comment(turn: _Turn, text: str) -> bool:
+    """Free text right after a satisfaction button is that answer's comment."""
+    if turn.reporter is None or not text or text.startswith("/"):
+        return False
+    survey = satisfaction.waiting_for_comment(turn.session, turn.reporter.id, turn.now)
+    if survey is None or not satisfaction.record_comment(survey, text):
+        return False
+    turn.say("survey.comment_thanks")
+    return True
 
 
 def _rerecord(turn: _Turn) -> None:

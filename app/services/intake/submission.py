@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import metrics
-from app.domain import area
+from app.domain import area, status_code
 from app.domain.actor import SYSTEM, Actor
 from app.domain.calendar import make_calendar
 from app.domain.sla import compute_deadlines, select_policy
@@ -329,8 +329,9 @@ def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, 
     # Session copies of the cached reference rows (no SQL), so that what follows (deadlines,
     # messages, the answer) reads them without a query.
     jur, cat, policy, agency = (reference_cache.attach(session, o) for o in (jur, cat, policy, agency))
+    code = status_code.new_code()
     complaint = Complaint(
-        ticket=ticket, jurisdiction_id=jur.id, year=year, seq=seq, category_id=cat.id, description=description,
+        ticket=ticket, status_code_hash=status_code.digest(ticket, code), jurisdiction_id=jur.id, year=year, seq=seq, category_id=cat.id, description=description,
         district_id=dist.id if dist else None, village_id=vil.id if vil else None, address=address,
         lat=lat_f, lon=lon_f, channel=channel, external_ref=external_ref, submitted_by=actor.label,
         reporter_id=rep.id if rep else None, agency_id=agency.id if agency else None,
@@ -340,6 +341,8 @@ def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, 
         created_at=now, updated_at=now,
         jurisdiction=jur, category=cat, district=dist, village=vil, reporter=rep, agency=agency, sla_policy=policy,
     )
+    # Shown once, on the receipt (its messages are written below, in this transaction); only the hash is kept.
+    complaint.status_code = status_code.display(code)
     sla_cursor.reschedule(complaint, now)  # before the INSERT: its cursor goes in with it
     metrics.complaint_received(session, channel=channel, jurisdiction=jur.code)  # counted if it commits
     if complaint_id is None:

@@ -17,7 +17,7 @@ from app.models import Agency, Breach, Complaint, User
 from app.services import audit
 from app.services.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
 from app.services.intake import area_of, get_by_ticket
-from app.services.lifecycle import complaint_files
+from app.services.lifecycle import complaint_files, satisfaction
 from app.services.messaging import notifications
 from app.services.sla import cursor as sla_cursor
 
@@ -362,6 +362,8 @@ def close(session: Session, now: datetime, ticket: str, actor: Actor = SYSTEM, n
     complaint.status = _transition(complaint, "close")
     complaint.closed_at = now
     event = audit.record(session, complaint, "closed", now, actor, note=_note(note))
+    if actor.kind == "system":  # the automatic close: the citizen did not answer "handled?", ask how it went
+        satisfaction.ask(session, complaint, now, "closed")
     return _finish(session, complaint, now, [event])
 
 

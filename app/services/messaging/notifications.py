@@ -172,6 +172,8 @@ def facts(complaint: Complaint, lang: str) -> dict:
         "due": local_time(complaint, complaint.handle_due_at),
         "ack_due": local_time(complaint, complaint.ack_due_at),
         "triage_due": local_time(complaint, complaint.triage_due_at),
+        # the public status page's code: known only while intake holds it (receipts)
+        "code": getattr(complaint, "status_code", None) or "-",
     }
 
 

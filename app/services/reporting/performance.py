@@ -16,7 +16,7 @@ from app.domain.ids import looks_numeric, row_id
 from app.models import Agency, Breach, Category, Complaint, District, Jurisdiction, User
 from app.models.performance import PerformanceContract
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed  # noqa: F401 (re-exported)
-from app.services.reporting import computation
+from app.services.reporting import computation, satisfaction_figures
 from app.services.reporting import rollup as performance_rollup
 
 OPEN = ("received", "triage", "assigned", "acknowledged")
@@ -104,11 +104,14 @@ def report(session: Session, now: datetime, actor: Actor, *, period: str, group_
                                             pcts.get(key, {}), breaches.get(key, computation.no_breaches()), min_sample)
                    for key in set(counts) | set(breaches) | {computation.TOTAL}}
     total = grouped.pop(computation.TOTAL)
+    # The citizens' satisfaction beside the on-time rate (its response rate, too few marked).
+    satisfied, total["satisfaction"] = satisfaction_figures.for_report(session, jurs, per, group_by, scope, min_sample)
     labels = _labels(session, group_by, [k[0] for k in grouped])
     items = []
     for (key,), figures in grouped.items():
         label = labels.get(key) or {"name": NO_GROUP.get(group_by, "none")}
-        items.append({"group": {"id": key, **label}, **figures})
+        items.append({"group": {"id": key, **label}, **figures,
+                      "satisfaction": satisfied.get((key,)) or satisfaction_figures.empty(min_sample)})
     items.sort(key=lambda item: (item["group"].get("code") or item["group"].get("name") or "~", item["group"]["id"] or 0))
     return {
         "period": {"label": per.label, "kind": per.kind, "start": per.start.isoformat(), "end": per.end.isoformat(),

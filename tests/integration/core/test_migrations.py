@@ -66,6 +66,7 @@ def test_migration_0009_keeps_the_photos_the_web_stored_and_drops_paths_a_client
 
     web, claimed, located = submit(), submit(), submit()
     session.commit()
+    web_id = web.id  # read now: an expired complaint reloads with today's columns, not 0008's
     migrate.downgrade(revision="0008", connection=connection)
     stored_path = "evidence/0123456789abcdef01234567.jpg"
     evidence = {web.id: {"photo": stored_path, "lat": -8.2, "lon": 114.3}, claimed.id: {"photo": "sigap.db"},
@@ -89,7 +90,7 @@ def test_migration_0009_keeps_the_photos_the_web_stored_and_drops_paths_a_client
 
     migrate.downgrade(revision="0008", connection=connection)
     session.expire_all()
-    assert connection.execute(select(table.c.handle_evidence).where(table.c.id == web.id)).scalar() == \
+    assert connection.execute(select(table.c.handle_evidence).where(table.c.id == web_id)).scalar() == \
         {"photo": stored_path, "lat": -8.2, "lon": 114.3}
     migrate.upgrade(connection=connection)
 

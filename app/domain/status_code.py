@@ -1,0 +1,44 @@
+"""The short code on a citizen's receipt that, with the ticket, opens the public status page.
+
+A ticket number is guessable (BWI-2026-000123 is followed by ...124), so it never opens anything
+alone. The code is random, shown to the citizen once (on the receipt) and stored only as a hash
+bound to its ticket, so a copy of the database does not open the pages either. Checking compares
+in constant time, and costs the same whether or not the ticket exists."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+# No 0/O, 1/I/L: read aloud at a counter and typed from an SMS.
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+LENGTH = 8  # 31^8, about 8.5e11 codes per ticket; the page is rate-limited per address and per ticket
+_DUMMY = "0" * 64
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
+
+def normalise(code: str | None) -> str:
+    """What the citizen typed, as issued: upper case, without spaces or hyphens ("abcd-2345" works)."""
+    if not isinstance(code, str):
+        return ""
+    return "".join(ch for ch in code.upper() if ch not in " -\t")[:32]
+
+
+def digest(ticket: str, code: str) -> str:
+    """The stored form: sha256 over the ticket and the code (a code opens its own ticket only)."""
+    return hashlib.sha256(f"sigap-status:{ticket}:{normalise(code)}".encode()).hexdigest()
+
+
+def matches(ticket: str, code: str | None, stored: str | None) -> bool:
+    """Whether `code` is the one issued for `ticket`; False for a complaint that has none."""
+    given = digest(ticket, code or "")
+    ok = hmac.compare_digest(given, stored or _DUMMY)
+    return ok and stored is not None and len(normalise(code)) == LENGTH
+
+
+def display(code: str) -> str:
+    """'ABCD2345' as printed: 'ABCD-2345'."""
+    return f"{code[:4]}-{code[4:]}"

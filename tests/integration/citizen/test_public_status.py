@@ -1,0 +1,130 @@
+"""The public status page: a citizen follows their report by ticket and the code on their receipt."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.domain.actor import Actor
+from app.models import Complaint, OutboxMessage, User
+from app.services import intake, lifecycle
+
+DESCRIPTION = "Ibu Sumi tidak bisa makan sejak dua hari"
+
+
+def submit(session, clock, language="id", phone="+6281234567890"):
+    return intake.submit(session, clock.now(), jurisdiction="banyuwangi", category="hunger",
+                         description=DESCRIPTION, village="Kemiren",
+                         reporter={"name": "Pak Budi Santoso", "phone": phone, "language": language},
+                         channel="counter")
+
+
+def code_from_receipt(session, complaint) -> str:
+    body = session.scalar(select(OutboxMessage.body).where(OutboxMessage.complaint_id == complaint.id,
+                                                           OutboxMessage.recipient_kind == "reporter"))
+    match = re.search(r"(?:Kode lacak web|Web tracking code): ([A-Z0-9]{4}-[A-Z0-9]{4})", body)
+    assert match, body
+    return match.group(1)
+
+
+def officer(session, username="officer.dinsos") -> Actor:
+    user = session.scalar(select(User).where(User.username == username))
+    return Actor(kind="user", id=user.id, role=user.role, agency_id=user.agency_id,
+                 jurisdiction_id=user.agency.jurisdiction_id, name=user.name)
+
+
+def test_the_receipt_code_opens_the_status_page_without_personal_data(client, session, clock):
+    complaint = submit(session, clock)
+    code = code_from_receipt(session, complaint)
+    response = client.post("/lacak", data={"ticket": complaint.ticket.lower(), "code": code.lower()})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert complaint.ticket in page and "Diteruskan ke instansi" in page
+    assert "Dinas Sosial" in page and "Batas waktu penanganan" in page
+    assert "Senin 23 Nov 2026 13:00 WIB" in page  # the deadline on the regency's clock
+    for private in (DESCRIPTION, "Budi", "Santoso", "81234567890", "Kemiren", code):
+        assert private not in page
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "Set-Cookie" not in response.headers  # a citizen's lookup leaves no session behind
+
+
+def test_the_ticket_alone_or_a_wrong_code_opens_nothing_and_says_the_same(client, session, clock):
+    complaint = submit(session, clock)
+    code = code_from_receipt(session, complaint)
+    wrong = "ABCD-EFGH" if code != "ABCD-EFGH" else "HGFE-DCBA"
+    answers = [client.post("/lacak", data=form) for form in (
+        {"ticket": complaint.ticket}, {"ticket": complaint.ticket, "code": wrong},
+        {"ticket": "BWI-2026-999999", "code": code}, {"ticket": "x\x00'", "code": code})]
+    assert [a.status_code for a in answers] == [404] * 4
+    assert all("tidak cocok" in a.get_data(as_text=True) for a in answers)
+    # nor does a URL: the page's GET only offers the form
+    opened = client.get(f"/lacak?tiket={complaint.ticket}&code={code}").get_data(as_text=True)
+    assert "Dinas Sosial" not in opened and complaint.ticket in opened
+
+
+def test_only_a_hash_of_the_code_is_stored(session, clock):
+    complaint = submit(session, clock)
+    code = code_from_receipt(session, complaint)
+    row = session.execute(select(Complaint.__table__).where(Complaint.id == complaint.id)).one()
+    assert row.status_code_hash
+    assert not any(code.replace("-", "") in str(value).upper() for value in row)
+
+
+def test_the_page_speaks_the_citizens_language_and_tells_what_was_done(client, session, clock):
+    complaint = submit(session, clock, language="en")
+    code = code_from_receipt(session, complaint)
+    assert "Web tracking code" in session.scalar(select(OutboxMessage.body).where(
+        OutboxMessage.complaint_id == complaint.id))
+    clock.advance(timedelta(hours=5))
+    lifecycle.handle(session, clock.now(), complaint.ticket, officer(session), note="Paket sembako diantar")
+    form = client.get("/lacak").get_data(as_text=True)
+    assert 'name="lang"' not in form  # the page's own default does not override the citizen's language
+    page = client.post("/lacak", data={"ticket": complaint.ticket, "code": code}).get_data(as_text=True)
+    assert "Handled" in page and "Handled: Paket sembako diantar" in page
+    assert "late" in page and "Passed to Dinas Sosial" in page
+    # and in Indonesian when the visitor asks
+    page_id = client.post("/lacak", data={"ticket": complaint.ticket, "code": code, "lang": "id"}).get_data(as_text=True)
+    assert "Ditangani: Paket sembako diantar" in page_id and "terlambat" in page_id
+
+
+def test_a_counter_report_shows_its_code_to_the_staff_for_the_paper_receipt(browser, session, clock):
+    browser.sign_in("officer.dinsos")
+    form = browser.get("/intake")
+    assert form.status_code == 200
+    response = browser.post("/intake", {
+        "jurisdiction": "banyuwangi", "category": "hunger", "description": DESCRIPTION, "district": "Glagah",
+        "village": "Kemiren", "channel": "counter", "received_date": "2026-11-23", "received_time": "09:00"},
+        follow_redirects=True)
+    page = response.get_data(as_text=True)
+    match = re.search(r"Kode lacak untuk tanda terima warga: ([A-Z0-9]{4}-[A-Z0-9]{4})", page)
+    assert match, page[:2000]
+    ticket = session.scalar(select(Complaint.ticket))
+    assert browser.client.post("/lacak", data={"ticket": ticket, "code": match.group(1)}).status_code == 200
+
+
+def test_lookups_are_rate_limited_per_address(app, session, clock):
+    complaint = submit(session, clock)
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    codes = [client.post("/lacak", data={"ticket": complaint.ticket, "code": "AAAA-AAAA"}).status_code
+             for _ in range(11)]
+    assert codes[:10] == [404] * 10 and codes[10] == 429
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "198.51.100.8"
+    assert other.post("/lacak", data={"ticket": complaint.ticket,
+                                      "code": code_from_receipt(session, complaint)}).status_code == 200
+
+
+def test_wrong_codes_for_one_ticket_from_many_addresses_are_limited_too(app, session, clock):
+    complaint = submit(session, clock)
+    statuses = []
+    for n in range(21):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"203.0.113.{n + 1}"
+        statuses.append(client.post("/lacak", data={"ticket": complaint.ticket, "code": "AAAA-AAAA"}).status_code)
+    assert statuses[:20] == [404] * 20 and statuses[20] == 429
+    assert "Terlalu banyak percobaan" in client.post("/lacak", data={"ticket": complaint.ticket, "code": "x"}
+                                                     ).get_data(as_text=True)
