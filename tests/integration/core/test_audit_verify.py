@@ -24,3 +24,30 @@ def test_verify_passes_on_an_untouched_trail(app, submit):
     submit()
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_database_made_by_seed_demo_verifies(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "complaints verify" in result.output
+
+
+def test_the_trail_is_keyed_with_the_configured_key_and_fails_under_another(engine, connection, clock, settings):
+    from sqlalchemy.orm import Session
+
+    from app import create_app
+    from app.services import intake
+
+    settings.audit_key = "the-regencys-own-audit-key-0123456789"
+    application = create_app(settings=settings, clock=clock, engine=engine)
+    sigap = application.extensions["sigap"]
+    sigap.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+    with sigap.sessionmaker() as session:
+        complaint = intake.submit(session, clock.now(), jurisdiction="banyuwangi", category="hunger",
+                                  village="Genteng Kulon", description="Tidak makan sejak kemarin")
+        assert audit.verify(session, complaint) == []
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as other:  # the development key
+        messages = [p.message for p in audit.verify(other, complaint)]
+    assert any("does not match its hash" in m for m in messages), messages
