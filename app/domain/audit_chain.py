@@ -19,16 +19,33 @@ def _iso(at: datetime) -> str:
     return at.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+# One encoder for every payload (json.dumps would build one per call); the same bytes as
+# json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+_KEYED: dict[bytes, "hmac.HMAC"] = {}
+
+
+def _keyed(key: bytes):
+    """A fresh HMAC-SHA256 under `key`, copied from one set up once per key."""
+    base = _KEYED.get(key)
+    if base is None:
+        if len(_KEYED) > 8:
+            _KEYED.clear()
+        base = _KEYED[key] = hmac.new(key, digestmod=hashlib.sha256)
+    return base.copy()
+
+
 def event_hash(*, ticket: str, seq: int, kind: str, at: datetime, actor: str, note: str | None,
                data: dict | None, prev_hash: str, key: bytes | None = None) -> str:
-    payload = json.dumps(
+    payload = _ENCODER.encode(
         {"ticket": ticket, "seq": seq, "kind": kind, "at": _iso(at), "actor": actor,
          "note": note, "data": data or {}, "prev": prev_hash},
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
     ).encode("utf-8")
     if key is None:
         return hashlib.sha256(payload).hexdigest()
-    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+    mac = _keyed(key)
+    mac.update(payload)
+    return mac.hexdigest()
 
 
 def head_seal(key: bytes, ticket: str, seq: int, last_hash: str) -> str:
