@@ -122,19 +122,24 @@ def clone(engine, template_ids: list[int], rows: int, batch: int = 2000) -> None
     print()
 
 
-def time_verify(maker, batch: int) -> None:
+def time_verify(maker, batch: int, jobs: int) -> None:
     from app.services import audit
+
+    def show(p):
+        print(f"  verified {p.done} of {p.total} ({p.done / max(p.seconds, 1e-9):,.0f}/s)", end="\r", flush=True)
 
     with maker() as session:
         total = audit.count_complaints(session)
         events = session.execute(text("SELECT count(*) FROM events")).scalar()
         started = time.perf_counter()
-        problems = list(audit.iter_problems(session, batch=batch, progress=lambda p: print(
-            f"  verified {p.done} of {p.total} ({p.done / max(p.seconds, 1e-9):,.0f}/s)", end="\r", flush=True)))
+        if jobs > 1:
+            problems = audit.verify_parallel(maker, jobs, batch=batch, progress=show)
+        else:
+            problems = list(audit.iter_problems(session, batch=batch, progress=show))
         seconds = time.perf_counter() - started
     print()
     rate = total / seconds
-    print(f"verify: {total} complaints, {events} events in {seconds:.1f} s = {rate:,.0f} complaints/s "
+    print(f"verify --jobs {jobs}: {total} complaints, {events} events in {seconds:.1f} s = {rate:,.0f} complaints/s "
           f"({events / seconds:,.0f} events/s), {len(problems)} problems")
     print(f"  extrapolated to 1,000,000 complaints of the same shape: {1_000_000 / rate / 60:.1f} min "
           "(linear: constant-size keyset batches; more events per complaint cost proportionally more)")
@@ -184,6 +189,8 @@ def main() -> None:
     parser.add_argument("--url", default=os.environ.get("TEST_DATABASE_URL",
                                                         "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--batch", type=int, default=2000, help="complaints per verify query (default 2000)")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2],
+                        help="verify with each of these process counts (default: 1 2)")
     parser.add_argument("--keep", action="store_true", help="keep the schema (its name is printed)")
     args = parser.parse_args()
 
@@ -202,7 +209,8 @@ def main() -> None:
         started = time.perf_counter()
         clone(engine, ids, args.rows)
         print(f"built {args.rows} complaints in {time.perf_counter() - started:.0f} s")
-        time_verify(maker, args.batch)
+        for jobs in args.jobs:
+            time_verify(maker, args.batch, jobs)
         time_intake(engine, maker)
         with open("/proc/loadavg") as f:
             print("load " + " ".join(f.read().split()[:3]) + f" on {os.cpu_count()} cores")

@@ -19,4 +19,5 @@ from .verification import (  # noqa: F401
     rekey,
     verify,
     verify_all,
+    verify_parallel,
 )
