@@ -104,6 +104,8 @@ class Checkpoint:
             f.readline()
             for line in f:
                 stripped = line.strip()
+                if not stripped:  # the heads of an empty database
+                    continue
                 if stripped.startswith("]"):
                     rest = stripped[1:].lstrip(",") + "".join(f)
                     self._tail(json.loads("{" + rest.strip())) if rest.strip() else None
