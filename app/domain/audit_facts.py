@@ -15,7 +15,7 @@ from app.domain.sla import minutes_late
 FACT_FIELDS = (
     "status", "received_at", "ack_due_at", "handle_due_at", "triage_due_at", "acknowledged_at",
     "handled_at", "resolved_at", "closed_at", "rejected_at", "reject_reason", "agency", "category",
-    "district", "sla_policy_id", "reopened_count", "ack_breached", "handle_breached",
+    "district", "sla_policy_id", "reopened_count", "ack_breached", "handle_breached", "repeat_of", "duplicate_of",
 )
 BREACH_FIELDS = ("agency", "official_id", "due_at", "detected_at", "met_at", "minutes_late")
 # Events that move the status by the state machine's rule (their action's name).
@@ -65,7 +65,8 @@ def replay(events: list) -> Facts:
     """The facts as the chain tells them (events ordered by seq, each with kind, at and data)."""
     facts = Facts({"reopened_count": 0, "ack_breached": False, "handle_breached": False, "status": None,
                    "triage_due_at": None, "acknowledged_at": None, "handled_at": None, "resolved_at": None,
-                   "closed_at": None, "rejected_at": None, "reject_reason": None, "agency": None})
+                   "closed_at": None, "rejected_at": None, "reject_reason": None, "agency": None,
+                   "repeat_of": None, "duplicate_of": None})
     v = facts.values
     for ev in events:
         data = ev.data or {}
@@ -98,7 +99,7 @@ def replay(events: list) -> Facts:
         elif kind == "reopened":
             v.update(handled_at=None, resolved_at=None, reopened_count=v["reopened_count"] + 1)
         elif kind == "rejected":
-            v.update(rejected_at=at, reject_reason=data.get("reason"))
+            v.update(rejected_at=at, reject_reason=data.get("reason"), duplicate_of=data.get("duplicate_of"))
         elif kind == "closed":
             v["closed_at"] = at
         elif kind == "assigned":
@@ -111,7 +112,8 @@ def replay(events: list) -> Facts:
             v["agency"] = _agency(data, "to_id", "to")
             v["triage_due_at"] = None
         elif kind == "linked_repeat":
-            v.update(ack_due_at=_time(data.get("ack_due_at")), handle_due_at=_time(data.get("handle_due_at")))
+            v.update(ack_due_at=_time(data.get("ack_due_at")), handle_due_at=_time(data.get("handle_due_at")),
+                     repeat_of=data.get("of"))
         elif kind == "breached" and not data.get("already_breached"):
             breach_kind = data.get("kind")
             facts.breaches.append(BreachFacts(

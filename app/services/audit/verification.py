@@ -24,7 +24,7 @@ COMPLAINT_COLUMNS = (
     Complaint.resolved_at, Complaint.closed_at, Complaint.rejected_at, Complaint.reject_reason,
     Complaint.agency_id, Complaint.category_id, Complaint.district_id, Complaint.sla_policy_id,
     Complaint.reopened_count, Complaint.ack_breached, Complaint.handle_breached, Complaint.audit_seq,
-    Complaint.audit_seal,
+    Complaint.audit_seal, Complaint.repeat_of_id, Complaint.duplicate_of_id,
 )
 EVENT_COLUMNS = (Event.id, Event.complaint_id, Event.seq, Event.kind, Event.at, Event.actor, Event.note,
                  Event.data, Event.prev_hash, Event.hash)
@@ -78,13 +78,24 @@ def _ref(refs: dict, name: str, ident: int | None):
     return None if ident is None else {"id": ident, "code": refs[name].get(ident)}
 
 
-def _row_facts(c, refs) -> dict:
+def _linked_tickets(connection, complaints) -> dict[int, str]:
+    """Tickets of the complaints these ones repeat or duplicate (a repeat is left out of figures)."""
+    ids = {i for c in complaints for i in (c.repeat_of_id, c.duplicate_of_id) if i is not None}
+    if not ids:
+        return {}
+    return dict(connection.execute(select(Complaint.id, Complaint.ticket).where(Complaint.id.in_(ids))).all())
+
+
+def _row_facts(c, refs, linked: dict[int, str] | None = None) -> dict:
     row = {name: getattr(c, name) for name in (
         "status", "received_at", "ack_due_at", "handle_due_at", "triage_due_at", "acknowledged_at", "handled_at",
         "resolved_at", "closed_at", "rejected_at", "reject_reason", "sla_policy_id", "reopened_count",
         "ack_breached", "handle_breached")}
     row.update(agency=_ref(refs, "agency", c.agency_id), category=_ref(refs, "category", c.category_id),
                district=_ref(refs, "district", c.district_id))
+    linked = linked or {}
+    for name, ident in (("repeat_of", c.repeat_of_id), ("duplicate_of", c.duplicate_of_id)):
+        row[name] = None if ident is None else linked.get(ident, f"complaint id {ident}")
     return row
 
 
@@ -148,12 +159,13 @@ def iter_problems(session: Session, *, batch: int = 2000, against: Iterable[Head
             row = b._asdict()
             row["agency"] = _ref(refs, "agency", b.agency_id)
             breaches.setdefault(b.complaint_id, []).append(row)
+        linked = _linked_tickets(connection, complaints)
         for c in complaints:
             while pending is not None and pending.complaint_id < c.id:
                 yield Problem(pending.ticket, "in the checkpoint but no longer in the database (deleted)")
                 pending = next(heads, None)
             chain = events.get(c.id, [])
-            yield from check_complaint(c.ticket, _row_facts(c, refs), breaches.get(c.id, []), chain,
+            yield from check_complaint(c.ticket, _row_facts(c, refs, linked), breaches.get(c.id, []), chain,
                                        c.audit_seq, c.audit_seal, key)
             if pending is not None and pending.complaint_id == c.id:
                 yield from _against(pending, c.ticket, chain, key)
@@ -249,7 +261,8 @@ def verify(session: Session, complaint: Complaint) -> list[Problem]:
         row = b._asdict()
         row["agency"] = _ref(refs, "agency", b.agency_id)
         breaches.append(row)
-    return check_complaint(c.ticket, _row_facts(c, refs), breaches, events, c.audit_seq, c.audit_seal,
+    return check_complaint(c.ticket, _row_facts(c, refs, _linked_tickets(session.connection(), [c])), breaches,
+                           events, c.audit_seq, c.audit_seal,
                            key_of(session))
 
 

@@ -98,6 +98,8 @@ FACT_EDITS = [
     ("spam", "rejected_at", None, "rejected_at"),
     ("spam", "reject_reason", "duplicate", "reject_reason"),
     ("repeat", "handle_due_at", at(340), "handle_due_at"),
+    ("repeat", "repeat_of_id", None, "repeat_of"),
+    ("late", "repeat_of_id", "spam", "repeat_of"),  # a breached complaint hidden as a repeat (left out)
 ]
 
 
@@ -109,6 +111,8 @@ def test_editing_any_fact_column_is_caught_naming_ticket_and_field(sla, history,
         original = connection.execute(select(table.c[column]).where(table.c.id == complaint.id)).scalar()
         if column == "agency_id":
             value = sla.agency(value).id
+        elif column == "repeat_of_id" and value is not None:
+            value = history[value].id
         connection.execute(table.update().where(table.c.id == complaint.id).values({column: value}))
         found = problems(session)
         assert any(p.startswith(f"{complaint.ticket} {field}: row ") for p in found), (column, found)
