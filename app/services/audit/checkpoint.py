@@ -25,10 +25,18 @@ from sqlalchemy.orm import Session
 
 from app.clock import isoformat_z
 from app.models import Complaint
-from app.services.audit.verification import Head
 from app.services.errors import ValidationFailed
 
 FORMAT = "sigap-audit-checkpoint/1"
+
+
+@dataclass(frozen=True)
+class Head:
+    """One complaint's chain head as a checkpoint recorded it."""
+    complaint_id: int
+    ticket: str
+    seq: int
+    seal: str | None
 
 
 @dataclass

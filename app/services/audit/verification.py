@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.domain.audit_chain import GENESIS, event_hash, head_seal, verify_chain, verify_head
 from app.domain.audit_facts import compare, replay
 from app.models import Agency, Breach, Category, Complaint, District, Event
+from app.services.audit.checkpoint import Checkpoint, Head
 from app.services.audit.keys import key_of
 
 COMPLAINT_COLUMNS = (
@@ -39,15 +40,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.ticket} {self.message}"
-
-
-@dataclass(frozen=True)
-class Head:
-    """One complaint's chain head as a checkpoint recorded it."""
-    complaint_id: int
-    ticket: str
-    seq: int
-    seal: str | None
 
 
 @dataclass
@@ -202,8 +194,6 @@ _DONE = None
 
 
 def _verify_range(after_id: int, up_to_id: int, batch: int, against_path: str | None) -> list[Problem]:
-    from app.services.audit.checkpoint import Checkpoint
-
     maker = _MAKER
     maker.kw["bind"].dispose(close=False)  # a forked worker opens connections of its own
     counted = [0]
