@@ -10,6 +10,11 @@ from urllib.parse import urlparse
 BASE_DIR = Path(__file__).resolve().parent
 
 
+# Keys the audit trail's hashes outside production only: anyone can read it here, so a chain
+# written under it proves nothing against a database administrator.
+DEVELOPMENT_AUDIT_KEY = "sigap-DEVELOPMENT-audit-key-NOT-SECRET"
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is one line for the operator."""
 
@@ -133,6 +138,9 @@ class Settings:
     # production /healthz: how long after the start a missing or stale scheduler is "starting", not 503
     health_startup_grace_seconds: int = 120
     max_content_length: int = 1_000_000
+    # HMAC key of the audit trail (SIGAP_AUDIT_KEY); the previous one while `audit rekey` rotates it
+    audit_key: str = DEVELOPMENT_AUDIT_KEY
+    audit_previous_key: str | None = None
     extra: dict = field(default_factory=dict)
 
     def flask_config(self) -> dict:
@@ -164,6 +172,14 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
         raise ConfigError("TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER go together: set all three or none")
     if env.get("TELEGRAM_BOT_TOKEN") and production and not env.get("TELEGRAM_WEBHOOK_SECRET"):
         raise ConfigError("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_BOT_TOKEN in production")
+    audit_key = env.get("SIGAP_AUDIT_KEY") or ""
+    if not audit_key:
+        if production:
+            raise ConfigError("SIGAP_AUDIT_KEY is required when SIGAP_PRODUCTION=1 (the secret, kept outside the "
+                              "database, that keys the audit trail's hashes; e.g. `openssl rand -hex 32`)")
+        audit_key = DEVELOPMENT_AUDIT_KEY
+    elif len(audit_key) < 16 or (production and audit_key == DEVELOPMENT_AUDIT_KEY):
+        raise ConfigError("SIGAP_AUDIT_KEY must be a secret of at least 16 characters (e.g. `openssl rand -hex 32`)")
     gazetteer_dir = env.get("SIGAP_GAZETTEER_DIR")
     settings = Settings(
         database_url=database_url,
@@ -188,6 +204,8 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
         proxy_count=_int(env, "SIGAP_PROXY_COUNT", 0, 0, 5),
         log_format=_choice(env, "SIGAP_LOG_FORMAT", "json" if production else "text", ("json", "text")),
         open311_default_jurisdiction=env.get("OPEN311_DEFAULT_JURISDICTION") or None,
+        audit_key=audit_key,
+        audit_previous_key=env.get("SIGAP_AUDIT_PREVIOUS_KEY") or None,
         # Unset: allowed in development, refused in production (decided where it is used).
         webhook_allow_private_hosts=(_bool(env, "SIGAP_WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
                                      if env.get("SIGAP_WEBHOOK_ALLOW_PRIVATE_HOSTS") else None),

@@ -297,25 +297,113 @@ def sla_set_target(jurisdiction_code, handle_minutes, ack_minutes, effective_fro
                        + ", ".join(affected.categories_with_own_policy))
 
 
-@audit_cli.command("verify")
-def audit_verify() -> None:
-    """Check every complaint's hash-chained audit trail; exit 1 when any fails."""
-    from sqlalchemy import func
+def _progress(what: str):
+    """A progress line on stderr about every 5 seconds (and at the end): how far, how fast."""
+    import time
 
-    from app.models import Complaint
+    shown = [0.0]
+
+    def show(p) -> None:
+        now = time.monotonic()
+        if now - shown[0] < 5 and p.done < p.total:
+            return
+        shown[0] = now
+        rate = p.done / p.seconds if p.seconds > 0 else 0
+        click.echo(f"{what} {p.done} of {p.total} complaints ({rate:,.0f}/s)", err=True)
+
+    return show
+
+
+@audit_cli.command("verify")
+@click.option("--against", "against", type=click.Path(exists=True, dir_okay=False),
+              help="A checkpoint file (`audit checkpoint`): report every chain changed since it was taken.")
+@click.option("--batch", type=click.IntRange(50, 50_000), default=2000, show_default=True,
+              help="Complaints read per query.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes, each verifying a range of complaints (PostgreSQL; about one per core).")
+@click.option("--quiet", is_flag=True, help="No progress lines.")
+def audit_verify(against: str | None, batch: int, jobs: int, quiet: bool) -> None:
+    """Check every complaint's audit trail: its keyed hash chain and head, and its complaint row and
+    breaches recomputed from the chain. Each difference is named by ticket and field; exit 1 when any."""
     from app.services import audit
+    from app.services.audit import checkpoint
 
     with unit_of_work() as (session, _now):
-        problems = audit.verify_all(session)
-        total = session.scalar(select(func.count(Complaint.id))) or 0
-    if not problems:
-        click.echo(f"all {total} complaints verify")
+        mark = checkpoint.Checkpoint(against) if against else None
+        failing: set[str] = set()
+        count = 0
+        progress = None if quiet else _progress("verified")
+        if jobs > 1 and session.get_bind().dialect.name == "postgresql":
+            for _head in mark.heads() if mark else ():  # the digest, read once here
+                pass
+            found = audit.verify_parallel(state().sessionmaker, jobs, batch=batch, against_path=against,
+                                          progress=progress)
+        else:
+            found = audit.iter_problems(session, batch=batch, against=mark.heads() if mark else None,
+                                        progress=progress)
+        for problem in found:
+            click.echo(str(problem))
+            failing.add(problem.ticket)
+            count += 1
+        total = audit.count_complaints(session)
+    if mark is not None:
+        if mark.digest_holds():
+            click.echo(f"checkpoint {mark.created_at} (digest {mark.digest}) read: compare the digest with the "
+                       "one published")
+        else:
+            click.echo(f"checkpoint file {against} does not match its own digest: the file was changed", err=True)
+            sys.exit(1)
+    if not failing:
+        click.echo(f"all {total} complaints verify" + (f" and reach checkpoint {mark.created_at}" if mark else ""))
         return
-    for problem in problems:
-        click.echo(f"{problem.ticket}: {problem.message}")
-    tickets = len({p.ticket for p in problems})
-    click.echo(f"{tickets} of {total} complaints fail verification", err=True)
+    click.echo(f"{len(failing)} of {total} complaints fail verification ({count} problems)", err=True)
     sys.exit(1)
+
+
+@audit_cli.command("checkpoint")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True),
+              help="File to write (default: audit-checkpoint-<UTC date and time>.json here).")
+def audit_checkpoint(out: str | None) -> None:
+    """Write a dated digest of every complaint's chain head, to publish or hand to the inspectorate;
+    `audit verify --against FILE` later proves no chain changed since. Run `audit verify` first."""
+    import os
+
+    from app.services.audit import checkpoint
+
+    with unit_of_work() as (session, now):
+        path = out or f"audit-checkpoint-{now.strftime('%Y-%m-%dT%H%MZ')}.json"
+        if os.path.exists(path):
+            raise click.ClickException(f"{path} exists already: a checkpoint is never overwritten")
+        try:
+            with open(path, "x", encoding="utf-8") as f:
+                written = checkpoint.write(session, f, now)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+    click.echo(f"checkpoint of {written.complaints} complaints written to {path}")
+    click.echo(f"digest (SHA-256): {written.digest}")
+    if written.unkeyed:
+        click.echo(f"{written.unkeyed} chain(s) are not keyed yet: run `audit rekey` and take a new checkpoint",
+                   err=True)
+
+
+@audit_cli.command("rekey")
+@click.option("--batch", type=click.IntRange(10, 10_000), default=500, show_default=True)
+def audit_rekey(batch: int) -> None:
+    """Key every chain with SIGAP_AUDIT_KEY: chains written before keys (after `db upgrade` to 0016)
+    and, with SIGAP_AUDIT_PREVIOUS_KEY set, chains of the key being rotated out. Each chain is
+    verified under its old scheme first; one that fails is listed and left as it is."""
+    from app.services import audit
+
+    sigap = state()
+    with unit_of_work() as (session, _now):
+        result = audit.rekey(session, previous_key=sigap.settings.audit_previous_key, batch=batch,
+                             progress=_progress("rekeyed"))
+    for problem in result.refused:
+        click.echo(f"not rekeyed: {problem}")
+    click.echo(f"{result.rekeyed} chain(s) keyed, {result.already} already keyed"
+               + (f", {len({p.ticket for p in result.refused})} refused (listed above)" if result.refused else ""))
+    if result.refused:
+        sys.exit(1)
 
 
 def register(app: Flask) -> None:

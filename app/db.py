@@ -37,8 +37,11 @@ def _sqlite_proper_transactions(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, audit_key: str | None = None) -> sessionmaker[Session]:
+    """Sessions of this app; `audit_key` (SIGAP_AUDIT_KEY) goes with each one, for the audit trail's
+    hashes (a session without it uses the development key: app/services/audit/keys.py)."""
+    info = {"audit_key": audit_key} if audit_key else None
+    return sessionmaker(bind=engine, expire_on_commit=False, info=info)
 
 
 def is_outage(exc: BaseException) -> bool:

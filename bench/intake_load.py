@@ -232,6 +232,7 @@ def main(argv=None) -> int:
     db_url = args.pg_url.rsplit("/", 1)[0] + "/" + name
     sigap_port, ceiling_port = free_port(), free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": secrets.token_urlsafe(32), "SIGAP_PRODUCTION": "1",
+           "SIGAP_AUDIT_KEY": secrets.token_hex(32),
            "SIGAP_RUN_SCHEDULER": "0", "WEB_CONCURRENCY": str(args.workers), "GUNICORN_THREADS": str(args.threads),
            "TELEGRAM_BOT_TOKEN": "123456:BENCH", "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
            "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,

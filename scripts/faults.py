@@ -83,7 +83,7 @@ class Stack:
         self.db_url = pg_url.rsplit("/", 1)[0] + "/" + self.name
         self.port = free_port()
         self.env = {**os.environ, "DATABASE_URL": self.db_url, "SECRET_KEY": secrets.token_urlsafe(32),
-                    "SIGAP_PRODUCTION": "1", "SIGAP_RUN_SCHEDULER": "0", "WEB_CONCURRENCY": "2",
+                    "SIGAP_AUDIT_KEY": secrets.token_hex(32), "SIGAP_PRODUCTION": "1", "SIGAP_RUN_SCHEDULER": "0", "WEB_CONCURRENCY": "2",
                     "GUNICORN_THREADS": "4", "GUNICORN_BIND": f"127.0.0.1:{self.port}",
                     "TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
                     "TELEGRAM_API_BASE_URL": telegram_url, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,

@@ -41,6 +41,7 @@ say "database $NAME on ${PG_ADMIN_URL%/*}"
 psql "$PG_ADMIN_URL" -qAt -c "CREATE DATABASE $NAME" >/dev/null
 export DATABASE_URL="${PG_ADMIN_URL%/*}/$NAME"
 export SIGAP_PRODUCTION=1 SECRET_KEY="prodcheck-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export SIGAP_AUDIT_KEY="prodcheck-audit-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export PORT SIGAP_RUN_SCHEDULER=0 WEB_CONCURRENCY=2 GUNICORN_THREADS=4
 export PROMETHEUS_MULTIPROC_DIR="$WORK/metrics" RATELIMIT_STORAGE_URI="$REDIS_URL"
 export RATELIMIT_KEY_PREFIX="$NAME"

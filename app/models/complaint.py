@@ -97,6 +97,10 @@ class Complaint(Base):
     sla_last_step: Mapped[str | None] = mapped_column(String(40))
     sla_last_step_at: Mapped[datetime | None]  # when the last step fired
     sla_reopened_seen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The audit chain's head, written with each event: how many events, and the keyed seal of the
+    # last one (NULL: a chain written before keys, until `audit rekey`). A deleted tail shows.
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    audit_seal: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -227,7 +227,7 @@ def test_audit_verify_names_a_complaint_whose_trail_was_edited_behind_the_apps_b
     session.commit()
     result = run("audit", "verify")
     assert result.exit_code == 1
-    assert f"{complaint.ticket}: " in result.stdout
+    assert f"{complaint.ticket} event 1 (received): content does not match its hash" in result.stdout
     assert "complaints fail verification" in result.stderr
 
 

@@ -48,3 +48,31 @@ def test_a_deleted_event_is_caught():
 
 def test_moving_an_event_to_another_complaint_breaks_it():
     assert verify_chain("BWI-2026-000002", chain())
+
+
+def keyed_chain(key: bytes, n=3):
+    events, prev = [], GENESIS
+    for i in range(1, n + 1):
+        fields = dict(seq=i, kind=f"k{i}", at=T + timedelta(minutes=i), actor="system", note=None, data={"i": i})
+        h = event_hash(ticket="BWI-2026-000001", prev_hash=prev, key=key, **fields)
+        events.append(Ev(prev_hash=prev, hash=h, **fields))
+        prev = h
+    return events
+
+
+def test_a_keyed_chain_verifies_only_under_its_key():
+    events = keyed_chain(b"the regency's key")
+    assert verify_chain("BWI-2026-000001", events, b"the regency's key") == []
+    assert verify_chain("BWI-2026-000001", events, b"a guessed key")
+    assert verify_chain("BWI-2026-000001", events)  # nor as an unkeyed chain
+
+
+def test_the_head_seal_catches_a_tail_cut_off_and_the_head_rewritten():
+    from app.domain.audit_chain import head_seal, verify_head
+
+    key = b"the regency's key"
+    events = keyed_chain(key)
+    seal = head_seal(key, "BWI-2026-000001", 3, events[-1].hash)
+    assert verify_head("BWI-2026-000001", events, 3, seal, key) == []
+    assert "deleted at the end" in verify_head("BWI-2026-000001", events[:2], 3, seal, key)[0]
+    assert "seal does not match" in verify_head("BWI-2026-000001", events[:2], 2, seal, key)[0]

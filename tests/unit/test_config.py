@@ -28,6 +28,8 @@ def test_the_plain_postgresql_url_form_works():
     ({"TWILIO_ACCOUNT_SID": "AC123"}, "go together"),
     ({"TELEGRAM_API_BASE_URL": "localhost:9999"}, "TELEGRAM_API_BASE_URL must be an http(s) URL"),
     ({"SIGAP_PRODUCTION": "1"}, "SECRET_KEY is required"),
+    ({"SIGAP_PRODUCTION": "1", "SECRET_KEY": "a-long-production-secret"}, "SIGAP_AUDIT_KEY is required"),
+    ({"SIGAP_AUDIT_KEY": "short"}, "SIGAP_AUDIT_KEY must be a secret of at least 16 characters"),
     ({"SIGAP_API_RATE_LIMIT": "lots"}, "SIGAP_API_RATE_LIMIT must be a rate such as '120/minute'"),
     ({"SIGAP_WEBHOOK_RATE_LIMIT": "off"}, "SIGAP_WEBHOOK_RATE_LIMIT must be a rate"),
     ({"SIGAP_UNKNOWN_TOKEN_RATE_LIMIT": "off"}, "SIGAP_UNKNOWN_TOKEN_RATE_LIMIT must be a rate"),

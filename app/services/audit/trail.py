@@ -1,16 +1,16 @@
 """Append-only, hash-chained audit events, and verification of the whole trail."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.domain.actor import Actor
-from app.domain.audit_chain import GENESIS, event_hash, verify_chain
+from app.domain.actor import SYSTEM, Actor
+from app.domain.audit_chain import GENESIS, event_hash, head_seal
 from app.models import Complaint, Event
+from app.services.audit.keys import key_of
 
 
 def _json_safe(data: dict | None) -> dict:
@@ -35,13 +35,18 @@ def record(session: Session, complaint: Complaint, kind: str, now: datetime, act
         seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
     actor_label = actor if isinstance(actor, str) else actor.label
     clean = _json_safe(data)
+    # A chain written before keys (no seal yet) stays unkeyed until `audit rekey` converts it whole.
+    key = None if (seq > 1 and complaint.audit_seal is None) else key_of(session)
     event = Event(
         complaint_id=complaint.id, seq=seq, kind=kind, at=now, actor=actor_label, note=note, data=clean,
         prev_hash=prev,
         hash=event_hash(ticket=complaint.ticket, seq=seq, kind=kind, at=now, actor=actor_label, note=note,
-                        data=clean, prev_hash=prev),
+                        data=clean, prev_hash=prev, key=key),
     )
     session.add(event)
+    # The head goes with the complaint row (the INSERT at intake, the action's UPDATE otherwise).
+    complaint.audit_seq = seq
+    complaint.audit_seal = None if key is None else head_seal(key, complaint.ticket, seq, event.hash)
     if flush:
         session.flush()
     tails[complaint.id] = (seq + 1, event.hash)
@@ -90,36 +95,9 @@ def events_of(session: Session, complaint_id: int) -> list[Event]:
     return list(session.scalars(select(Event).where(Event.complaint_id == complaint_id).order_by(Event.seq)))
 
 
-@dataclass
-class Problem:
-    ticket: str
-    message: str
-
-
-def verify(session: Session, complaint: Complaint) -> list[Problem]:
-    return [Problem(complaint.ticket, m) for m in verify_chain(complaint.ticket, events_of(session, complaint.id))]
-
-
-def verify_all(session: Session, batch: int = 500) -> list[Problem]:
-    """Every complaint whose chain no longer verifies, walking complaints in id batches."""
-    problems: list[Problem] = []
-    last_id = 0
-    while True:
-        complaints = list(session.scalars(
-            select(Complaint).where(Complaint.id > last_id).order_by(Complaint.id).limit(batch)
-        ))
-        if not complaints:
-            return problems
-        ids = [c.id for c in complaints]
-        by_complaint: dict[int, list[Event]] = {i: [] for i in ids}
-        for ev in session.scalars(select(Event).where(Event.complaint_id.in_(ids)).order_by(Event.complaint_id, Event.seq)):
-            by_complaint[ev.complaint_id].append(ev)
-        for c in complaints:
-            problems.extend(Problem(c.ticket, m) for m in verify_chain(c.ticket, by_complaint[c.id]))
-            if not by_complaint[c.id]:
-                problems.append(Problem(c.ticket, "no events at all (the trail was deleted)"))
-        last_id = ids[-1]
-
-
-def count_complaints(session: Session) -> int:
-    return session.scalar(select(func.count(Complaint.id))) or 0
+def record_breach_met(session: Session, complaint: Complaint, breach, now: datetime) -> Event:
+    """The deadline a breach records was finally met: when, and how many minutes late (the figures
+    of the breach row, kept in the trail)."""
+    return record(session, complaint, "breach_met", now, SYSTEM, data={
+        "breach_id": breach.id, "kind": breach.kind, "due_at": breach.due_at.isoformat(),
+        "met_at": now.isoformat(), "minutes_late": breach.minutes_late})

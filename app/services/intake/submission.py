@@ -356,8 +356,9 @@ def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, 
         set_committed_value(complaint, "breaches", [])  # new: none yet, no need to ask
         audit.start_chain(session, complaint)
         received_data = {
-            "channel": channel, "received_at": received.isoformat(), "category": cat.code,
-            "district": dist.code if dist else None, "village": vil.code if vil else None,
+            "channel": channel, "received_at": received.isoformat(), "category": cat.code, "category_id": cat.id,
+            "district": dist.code if dist else None, "district_id": dist.id if dist else None,
+            "village": vil.code if vil else None,
             "sla_policy_id": policy.id, "ack_due_at": deadlines.ack_due_at.isoformat(),
             "handle_due_at": deadlines.handle_due_at.isoformat(),
         }
@@ -370,7 +371,7 @@ def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, 
                                             data=received_data)]
         if agency:
             events.append(audit.record(session, complaint, "routed", now, SYSTEM, flush=False,
-                                       data={"agency": agency.code}))
+                                       data={"agency": agency.code, "agency_id": agency.id}))
         else:
             events.append(audit.record(session, complaint, "triaged", now, SYSTEM, flush=False, data={
                 "reason": "no routing rule", "triage_due_at": deadlines.triage_due_at.isoformat()}))

@@ -106,6 +106,7 @@ def _meet_breaches(session: Session, complaint: Complaint, kinds: tuple[str, ...
     )):
         breach.met_at = now
         breach.minutes_late = minutes_late(breach.due_at, now)
+        audit.record_breach_met(session, complaint, breach, now)
 
 
 def _agency(session: Session, code: str, complaint: Complaint) -> Agency:
@@ -274,7 +275,8 @@ def assign(session: Session, now: datetime, ticket: str, actor: Actor, agency: s
         if target.id != complaint.agency_id:
             if actor.is_agency_scoped:
                 raise Forbidden("agency staff transfer a complaint to another agency with 'transfer'")
-            data["agency"] = {"from": complaint.agency.code if complaint.agency else None, "to": target.code}
+            data["agency"] = {"from": complaint.agency.code if complaint.agency else None, "to": target.code,
+                              "to_id": target.id}
             complaint.agency_id = target.id
             complaint.agency = target
             complaint.assignee_id = None
@@ -309,7 +311,7 @@ def transfer(session: Session, now: datetime, ticket: str, actor: Actor, agency:
     if target.id == complaint.agency_id:
         raise ValidationFailed("the complaint is already with that agency", field="agency")
     complaint.status = _transition(complaint, "transfer")
-    data = {"from": complaint.agency.code if complaint.agency else None, "to": target.code}
+    data = {"from": complaint.agency.code if complaint.agency else None, "to": target.code, "to_id": target.id}
     complaint.agency_id = target.id
     complaint.agency = target
     complaint.assignee_id = None

@@ -100,6 +100,9 @@ def _meet_triage_breach(session: Session, complaint: Complaint, now: datetime) -
     )):
         breach.met_at = now
         breach.minutes_late = minutes_late(breach.due_at, now)
+        from app.services import audit
+
+        audit.record_breach_met(session, complaint, breach, now)
 
 
 def _withdraw_raced_breaches(session: Session, complaint: Complaint, now: datetime) -> None:

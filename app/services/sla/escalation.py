@@ -221,7 +221,8 @@ def _breach(session: Session, complaint: Complaint, step: ladder.Step, now: date
         told_citizen = notifications.tell_reporter(session, complaint, "core.late", now,
                                                    due=_due(complaint, step)) is not None
     data.update(breach_id=breach.id, kind=kind, agency=agency.code if agency else None,
-                official=official_name, recipients=_names(staff), nobody_reachable=not staff,
+                agency_id=agency.id if agency else None, official=official_name,
+                official_id=agency.head_user_id if agency else None, recipients=_names(staff), nobody_reachable=not staff,
                 citizen_told=told_citizen)
     audit.record(session, complaint, "breached", now, SYSTEM, data=data)
     if kind == "acknowledge":

@@ -88,6 +88,7 @@ def test_migration_0009_keeps_the_photos_the_web_stored_and_drops_paths_a_client
     assert complaint_files.resolve(session, session.get(Complaint, web.id), row.ref, tmp_path) == \
         (tmp_path / stored_path).resolve()
 
+    web_id = web.id  # read now: the model's later columns cannot be loaded at 0008
     migrate.downgrade(revision="0008", connection=connection)
     session.expire_all()
     assert connection.execute(select(table.c.handle_evidence).where(table.c.id == web_id)).scalar() == \
@@ -128,3 +129,40 @@ def test_migration_0009_gives_a_photo_two_complaints_name_to_the_one_that_handle
     assert session.get(Complaint, claimer.id).handle_evidence is None
     claimed = session.scalar(select(Event.data).where(Event.complaint_id == claimer.id, Event.kind == "handled"))
     assert claimed == {"evidence": {"photo": stored_path}}  # the trail keeps what was claimed
+
+
+def test_migration_0016_counts_each_existing_chain_and_rekey_then_keys_it(connection, session, submit, app):
+    """Chains written before 0016 (unkeyed) get their event count; `audit verify` reports them as
+    not keyed until `audit rekey`, after which everything verifies."""
+    from app.services import audit
+
+    complaints = [submit(), submit()]
+    tickets = [c.ticket for c in complaints]
+    session.commit()
+    migrate.downgrade(revision="0013", connection=connection)
+    from app.domain.audit_chain import GENESIS, event_hash
+
+    events = Base.metadata.tables["events"]  # unchanged at 0013: a Core select reads it with its types
+    complaints_table = Base.metadata.tables["complaints"]
+    for ticket in tickets:  # what the previous release wrote: unkeyed SHA-256 links
+        rows = connection.execute(
+            select(events.c.id, events.c.seq, events.c.kind, events.c.at, events.c.actor, events.c.note, events.c.data)
+            .join(complaints_table, complaints_table.c.id == events.c.complaint_id)
+            .where(complaints_table.c.ticket == ticket).order_by(events.c.seq)).all()
+        prev = GENESIS
+        for row in rows:
+            digest = event_hash(ticket=ticket, seq=row.seq, kind=row.kind, at=row.at, actor=row.actor,
+                                note=row.note, data=row.data, prev_hash=prev)
+            connection.execute(events.update().where(events.c.id == row.id).values(prev_hash=prev, hash=digest))
+            prev = digest
+    migrate.upgrade(connection=connection)
+    counts = dict(connection.execute(text("SELECT ticket, audit_seq FROM complaints WHERE audit_seal IS NULL")).all())
+    assert counts == {tickets[0]: 2, tickets[1]: 2}
+
+    session.expire_all()
+    runner = app.test_cli_runner()
+    before = runner.invoke(args=["audit", "verify", "--quiet"])
+    assert before.exit_code == 1 and f"{tickets[0]} chain is not keyed" in before.output
+    rekeyed = runner.invoke(args=["audit", "rekey"])
+    assert rekeyed.exit_code == 0 and "2 chain(s) keyed" in rekeyed.output, rekeyed.output
+    assert audit.verify_all(session) == []
