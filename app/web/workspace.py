@@ -146,7 +146,7 @@ def complaint(ticket: str):
     elsewhere = _("a report of another agency")
     return render_template(
         "complaint.html", c=item, events=events, names=_names(session, events), tz=tz, reporter=reporter,
-        state=queries.state_of(item, at), timeline=sla_timeline(item, at, events), allowed=allowed, now_at=at,
+        state=queries.state_of(item, at), ack_late=queries.ack_late_of(item, at), timeline=sla_timeline(item, at, events), allowed=allowed, now_at=at,
         photos=photos, agencies=agencies, officers=officers, lang=_lang(), reasons=machine.REJECT_REASONS,
         unseen=unseen, details={e.id: event_details(privacy.without_unseen_link(e.kind, e.data, unseen, elsewhere), tz)
                                 for e in events},
