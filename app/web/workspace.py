@@ -166,9 +166,19 @@ def _handle(session, ticket: str, actor) -> None:
 def act(ticket: str):
     session = db_session()
     actor = current_user.actor
-    lifecycle.load_for(session, ticket, actor)  # 404 before anything else for complaints not ours
+    item = lifecycle.load_for(session, ticket, actor)  # 404 before anything else for complaints not ours
     action = request.form.get("action", "")
     note = request.form.get("note") or None
+    if action == "reject" and "reject" in machine.allowed_actions(item.status) \
+            and "reject" in lifecycle_actions_for(current_user.role):
+        form = {key: (request.form.get(key) or "").strip() for key in ("reason", "note", "duplicate_of")}
+        errors = reject_errors(form)
+        if errors or request.form.get("confirmed") != "1":
+            # A rejection closes a citizen's report: a chosen reason, a note and a second look first.
+            back = request.form.get("back") if request.form.get("back") == "triage" else None
+            return render_template("reject_confirm.html", c=item, form=form, errors=errors, back=back,
+                                   back_url=_back(ticket), reasons=machine.REJECT_REASONS,
+                                   lang=_lang()), (422 if errors else 200)
     try:
         if action == "acknowledge":
             lifecycle.acknowledge(session, now(), ticket, actor, note=note)
@@ -198,6 +208,18 @@ def act(ticket: str):
         return redirect(_back(ticket), 303)
     flash(_("Done: %(action)s recorded.", action=action_label(action)), "success")
     return redirect(_back(ticket), 303)
+
+
+def reject_errors(form: dict) -> dict[str, str]:
+    """What a rejection still lacks, per field (all at once)."""
+    errors = {}
+    if form["reason"] not in machine.REJECT_REASONS:
+        errors["reason"] = _("Choose the reason for rejecting.")
+    elif form["reason"] == "duplicate" and not form["duplicate_of"]:
+        errors["duplicate_of"] = _("Give the ticket this report repeats.")
+    if not form["note"]:
+        errors["note"] = _("Write why it is rejected: the note stays in the record.")
+    return errors
 
 
 def _back(ticket: str) -> str:

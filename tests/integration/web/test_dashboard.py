@@ -176,8 +176,10 @@ def test_triage_rejects_with_a_reason_and_a_duplicate_names_its_original(browser
     spam = make_complaint(minutes_ago=10, jurisdiction="sabu_raijua", category="medical_care", district="Sabu Barat")
     browser.sign_in("supervisor.srj")
     browser.post(f"/complaints/{duplicate.ticket}/actions",
-                 {"action": "reject", "reason": "duplicate", "duplicate_of": original.ticket, "back": "triage"})
-    browser.post(f"/complaints/{spam.ticket}/actions", {"action": "reject", "reason": "spam", "back": "triage"})
+                 {"action": "reject", "reason": "duplicate", "duplicate_of": original.ticket, "back": "triage",
+                  "note": "Sama dengan laporan pagi ini", "confirmed": "1"})
+    browser.post(f"/complaints/{spam.ticket}/actions", {"action": "reject", "reason": "spam", "back": "triage",
+                                                        "note": "Iklan pinjaman", "confirmed": "1"})
     page = browser.get("/triage").get_data(as_text=True)
     assert original.ticket in page and duplicate.ticket not in page and spam.ticket not in page
     shown = browser.get(f"/complaints/{duplicate.ticket}").get_data(as_text=True)
@@ -187,16 +189,19 @@ def test_triage_rejects_with_a_reason_and_a_duplicate_names_its_original(browser
 def test_a_duplicate_without_its_original_is_refused_with_a_message(browser, make_complaint):
     complaint = make_complaint(minutes_ago=10, jurisdiction="sabu_raijua", category="medical_care", district="Sabu Barat")
     browser.sign_in("supervisor.srj")
-    browser.post(f"/complaints/{complaint.ticket}/actions", {"action": "reject", "reason": "duplicate"})
+    response = browser.post(f"/complaints/{complaint.ticket}/actions",
+                            {"action": "reject", "reason": "duplicate", "note": "Sudah dilaporkan", "confirmed": "1"})
+    assert response.status_code == 422 and "Isi nomor tiket laporan yang diulang" in response.get_data(as_text=True)
     page = browser.get(f"/complaints/{complaint.ticket}").get_data(as_text=True)
-    assert "flash-error" in page and "status-triage" in page
+    assert "status-triage" in page
 
 
 def test_a_mistyped_original_ticket_is_explained_on_the_same_page(browser, make_complaint):
     complaint = make_complaint(minutes_ago=10, jurisdiction="sabu_raijua", category="medical_care", district="Sabu Barat")
     browser.sign_in("supervisor.srj")
     response = browser.post(f"/complaints/{complaint.ticket}/actions",
-                            {"action": "reject", "reason": "duplicate", "duplicate_of": "SRJ-2026-999999"})
+                            {"action": "reject", "reason": "duplicate", "duplicate_of": "SRJ-2026-999999",
+                             "note": "Sudah dilaporkan", "confirmed": "1"})
     assert response.status_code == 303
     page = browser.get(f"/complaints/{complaint.ticket}").get_data(as_text=True)
     assert "flash-error" in page and "SRJ-2026-999999" in page and "status-triage" in page
