@@ -94,29 +94,30 @@ def words_of(text: str) -> list[str]:
 
 
 def _text_condition(session: Session, actor: Actor, text: str):
+    """A ticket, else a phone number, else words: each word in the description (all of them), or
+    the words naming a village. Each branch is served by an index of its own, so PostgreSQL
+    combines them (BitmapOr) instead of reading every description."""
     text = (text or "").strip()
     if not text:
         return None
-    dialect = session.get_bind().dialect.name
     if TICKET.match(text):
         return Complaint.ticket == text.upper()
-    branches = []
     if PHONE.match(text) and sum(ch.isdigit() for ch in text) >= 8:
         phone = to_e164(text)
         if phone:
-            branches.append(_phone_condition(actor, phone))
+            return _phone_condition(actor, phone)
     words = words_of(text)
-    if words:
-        if dialect == "postgresql":
-            query = " & ".join(f"{w}:*" for w in words)
-            branches.append(func.to_tsvector(literal_column("'simple'"), Complaint.description)
-                            .op("@@")(func.to_tsquery(literal_column("'simple'"), query)))
-        else:
-            branches.append(and_(*[Complaint.description.ilike(f"%{_like(w)}%", escape="\\") for w in words]))
-        name = " ".join(words)
-        branches.append(Complaint.village_id.in_(select(Village.id).where(func.lower(Village.name).like(
-            f"%{_like(name)}%", escape="\\"))))
-    return or_(*branches) if branches else Complaint.id == -1
+    if not words:
+        return Complaint.id == -1
+    if session.get_bind().dialect.name == "postgresql":
+        query = " & ".join(f"{w}:*" for w in words)
+        described = (func.to_tsvector(literal_column("'simple'"), Complaint.description)
+                     .op("@@")(func.to_tsquery(literal_column("'simple'"), query)))
+    else:
+        described = and_(*[Complaint.description.ilike(f"%{_like(w)}%", escape="\\") for w in words])
+    villages = list(session.scalars(select(Village.id).where(
+        func.lower(Village.name).like(f"%{_like(' '.join(words))}%", escape="\\")).limit(200)))
+    return or_(described, Complaint.village_id.in_(villages)) if villages else described
 
 
 def _like(word: str) -> str:
@@ -180,22 +181,35 @@ def _where(session: Session, actor: Actor, criteria: Criteria) -> list:
     return conditions
 
 
+def _newest_first(session: Session, criteria: Criteria, total: int) -> tuple:
+    """Newest first. On PostgreSQL, words matching few complaints are read through the text index
+    and sorted (ordering by an expression no index provides); walking the received_at index instead
+    would test every description until fifty match, all of them when none does. Words matching
+    many complaints (more than COUNT_CAP) are found within the first rows of that walk."""
+    received = Complaint.received_at
+    if criteria.text and total <= COUNT_CAP and session.get_bind().dialect.name == "postgresql":
+        received = received + literal_column("interval '0 seconds'")
+    return received.desc(), Complaint.id.desc()
+
+
 def search(session: Session, actor: Actor, criteria: Criteria, page: int = 1, per_page: int = PER_PAGE) -> Page:
     """One page of the complaints `actor` may see that match, newest first, and how many match
     (counted up to COUNT_CAP)."""
     per_page = max(1, min(per_page, 200))
     page = max(1, min(page, COUNT_CAP // per_page + 1))
     conditions = _where(session, actor, criteria)
-    query = (_select().where(*conditions).order_by(Complaint.received_at.desc(), Complaint.id.desc())
-             .offset((page - 1) * per_page).limit(per_page))
-    rows = [Found(*row) for row in session.execute(query)]
     matched = select(Complaint.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
     total = session.scalar(select(func.count()).select_from(matched)) or 0
+    query = (_select().where(*conditions).order_by(*_newest_first(session, criteria, total))
+             .offset((page - 1) * per_page).limit(per_page))
+    rows = [Found(*row) for row in session.execute(query)] if total else []
     return Page(rows=rows, total=total, page=page, per_page=per_page, criteria=criteria)
 
 
 def export(session: Session, actor: Actor, criteria: Criteria, limit: int = EXPORT_CAP) -> list[Found]:
     """Every matching complaint (up to `limit`), newest first, for a CSV."""
-    query = (_select().where(*_where(session, actor, criteria))
-             .order_by(Complaint.received_at.desc(), Complaint.id.desc()).limit(limit))
+    conditions = _where(session, actor, criteria)
+    matched = select(Complaint.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(matched)) or 0
+    query = _select().where(*conditions).order_by(*_newest_first(session, criteria, total)).limit(limit)
     return [Found(*row) for row in session.execute(query)]
