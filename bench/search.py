@@ -64,7 +64,7 @@ def _grow(engine, ids: dict, start: int, stop: int, now: datetime) -> None:
                     (CAST(:common AS text[]))[1 + (g * 3) % 20] || ' ' || (CAST(:common AS text[]))[1 + (g * 11) % 20] || ' ' ||
                     (CAST(:common AS text[]))[1 + (g * 17) % 20] || ' di ' || 'RT ' || (g % 17),
                 'sms', (:agencies)[1 + g % cardinality(:agencies)],
-                (:districts)[1 + (g * 31) % cardinality(:villages)], (:villages)[1 + (g * 31) % cardinality(:villages)],
+                (:districts)[1 + (g * 37) % cardinality(:villages)], (:villages)[1 + (g * 37) % cardinality(:villages)],
                 (SELECT id FROM reporters WHERE phone = '+62812' || lpad(CAST(GREATEST(g / 10, 1) AS text), 8, '0')),
                 CASE WHEN g % 50 = 0 THEN 'assigned' ELSE (ARRAY['handled','resolved','closed','rejected'])[1 + g % 4] END,
                 :policy, rec, rec + interval '30 minutes', rec + interval '240 minutes',
