@@ -1,7 +1,7 @@
 """Models of the staff web: an index for the dashboard's "open complaints by time left" reads."""
 from __future__ import annotations
 
-from sqlalchemy import Index
+from sqlalchemy import Index, func, literal_column
 
 from .base import Base  # noqa: F401
 from .complaint import OPEN_STATUSES, Complaint
@@ -12,3 +12,14 @@ OPEN_BY_DUE = Index(
     "ix_complaints_open_by_due", Complaint.jurisdiction_id, Complaint.handle_due_at,
     postgresql_where=Complaint.status.in_(OPEN_STATUSES), sqlite_where=Complaint.status.in_(OPEN_STATUSES),
 )
+
+# Search over all complaints (app/services/reporting/search.py). Words of the description: a GIN
+# full-text index on PostgreSQL ('simple' configuration: Indonesian has no stemmer there, and
+# names and village words must match as typed); SQLite scans. A village named in the search, and
+# an agency's list newest first, each from an index of its own.
+DESCRIPTION_WORDS = Index(
+    "ix_complaints_description_words", func.to_tsvector(literal_column("'simple'"), Complaint.description),
+    postgresql_using="gin",
+).ddl_if(dialect="postgresql")
+BY_VILLAGE = Index("ix_complaints_village_id", Complaint.village_id)
+AGENCY_NEWEST = Index("ix_complaints_agency_received", Complaint.agency_id, Complaint.received_at)

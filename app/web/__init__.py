@@ -40,7 +40,7 @@ def _is_machine_path() -> bool:
 
 def register_web(app: Flask) -> None:
     """Register the staff web: extensions, blueprints, templates and static files."""
-    from app.web import access, auth, dashboard, settings, views, workspace
+    from app.web import access, auth, dashboard, search, settings, views, workspace
     from app.web.formatting import register_filters
 
     settings_obj = app.extensions["sigap"].settings
@@ -86,7 +86,7 @@ def register_web(app: Flask) -> None:
     limiter.limit(SIGN_IN_LIMIT, methods=["POST"], key_func=lambda: client_key(get_remote_address()))(auth.bp)
     app.extensions["sigap_web_limiter"] = limiter
 
-    for blueprint in (views.bp, auth.bp, dashboard.bp, workspace.bp, settings.bp):
+    for blueprint in (views.bp, auth.bp, dashboard.bp, workspace.bp, search.bp, settings.bp):
         app.register_blueprint(blueprint)
     from app.web import public
 

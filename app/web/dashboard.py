@@ -11,7 +11,8 @@ from app.domain.ids import row_id
 from app.domain.visibility import scope_of
 from app.extensions import db_session, now
 from app.services.reporting import dashboard as queries
-from app.web.access import DASHBOARD_ROLES, TRIAGE_ROLES, roles_required
+from app.web.access import DASHBOARD_ROLES, QUEUE_ROLES, TRIAGE_ROLES, roles_required
+from app.web.formatting import local_time
 from app.web.views import install_error_pages
 
 bp = Blueprint("dashboard", __name__)
@@ -37,7 +38,7 @@ def filters_from(args, *, agency_fixed: bool = False) -> queries.Filters:
         agency=None if agency_fixed else (args.get("agency") or None),
         category=args.get("category") or None,
         district_id=district_id,
-        state=args.get("state") if args.get("state") in queries.STATES else None,
+        state=args.get("state") if args.get("state") in queries.FILTER_STATES else None,
         status=args.get("status") if args.get("status") in ("received", "triage", "assigned", "acknowledged") else None,
     )
 
@@ -56,7 +57,12 @@ def row_json(row: queries.BoardRow, lang: str) -> dict:
         "handle_due_at": isoformat_z(row.handle_due_at), "triage_due_at": isoformat_z(row.triage_due_at),
         "acknowledged_at": isoformat_z(row.acknowledged_at), "timezone": row.timezone,
         "reopened": row.reopened_count > 0, "repeat": row.repeat_of_id is not None,
+        "ack_late": row.ack_late, "triage_late": row.triage_late,
     }
+
+
+def updated_text(at) -> str:
+    return _("Updated %(time)s", time=local_time(at, current_user.timezone, False))
 
 
 @bp.get("/dashboard")
@@ -70,7 +76,7 @@ def dashboard():
         "dashboard.html", board=board, filters=filters, poll_seconds=poll_seconds(),
         agencies=queries.agencies_in(session, scope.jurisdiction_id),
         districts=queries.districts_in(session, scope.jurisdiction_id),
-        categories=queries.categories(session), states=queries.STATES, lang=_lang(),
+        categories=queries.categories(session), states=queries.FILTER_STATES, lang=_lang(),
         data_url=request.full_path.replace("/dashboard", "/dashboard/data.json", 1),
     )
 
@@ -88,6 +94,11 @@ def data():
     body = {
         "now": isoformat_z(at), "counts": board.counts, "truncated": board.truncated,
         "complaints": [row_json(row, lang) for row in board.rows],
+        # The list's rows as the page renders them (one template), and the "updated" line in the
+        # staff member's zone: the browser only swaps them in.
+        "rows_html": render_template("_board_rows.html", rows=board.rows, lang=lang,
+                                     show_agency=current_user.role not in QUEUE_ROLES),
+        "updated_text": updated_text(at),
     }
     if request.args.get("map") == "1":
         body["points"] = queries.map_points(session, at, scope, filters)

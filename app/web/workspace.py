@@ -23,7 +23,8 @@ from app.services.lifecycle import complaint_files
 from app.services.reporting import dashboard as queries
 from app.web.access import ACTING_ROLES, INTAKE_ROLES, QUEUE_ROLES, WEB_ROLES, roles_required
 from app.web.dashboard import _lang, filters_from, poll_seconds, scope_for
-from app.web.formatting import local_time, parse_local
+from app.web.formatting import parse_local
+from app.web import trail
 from app.web.views import install_error_pages
 
 bp = Blueprint("workspace", __name__)
@@ -50,49 +51,19 @@ def _names(session, events) -> dict[str, str]:
     return names
 
 
-HIDDEN_EVENT_KEYS = ("sla_policy_id", "received_at")
-
-
-def detail_names() -> dict[str, str]:
-    return {"channel": _("channel"), "category": _("category"), "district": _("district"), "village": _("village"),
-            "ack_due_at": _("acknowledge by"), "handle_due_at": _("handle by"), "triage_due_at": _("triage by"),
-            "agency": _("agency"), "assignee": _("officer"), "reason": _("reason"), "duplicate_of": _("duplicate of"),
-            "from": _("from"), "to": _("to"), "of": _("repeat of"), "evidence": _("evidence"), "before": _("before")}
-
-
-def event_details(data: dict | None, tz: str) -> list[tuple[str, str]]:
-    """An event's data as (label, text) pairs, times shown in the jurisdiction's local time."""
-    details = []
-    names = detail_names()
-    for key, value in (data or {}).items():
-        if key in HIDDEN_EVENT_KEYS or value in (None, "", {}, []):
-            continue
-        if isinstance(value, str) and key.endswith("_at"):
-            try:
-                value = local_time(datetime.fromisoformat(value.replace("Z", "+00:00")), tz)
-            except ValueError:
-                pass
-        elif isinstance(value, dict) and "name" in value:
-            value = value["name"]
-        elif isinstance(value, dict) and set(value) == {"from", "to"}:
-            value = f"{value['from'] or '—'} → {value['to']}"
-        elif isinstance(value, dict):
-            value = ", ".join(f"{names.get(k, k.replace('_', ' '))}: {v}" for k, v in value.items() if v not in (None, ""))
-        elif isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        details.append((names.get(key, key.replace("_", " ")), str(value)))
-    return details
-
-
 FIRED_KINDS = ("reminded", "warned", "escalated")
 
 
 def sla_timeline(complaint, at: datetime, events=()) -> list[dict]:
     """The complaint's deadlines and milestones in time order, each marked past or due, with the
-    reminders, warnings and escalations the SLA engine actually sent."""
+    reminders, warnings and escalations the SLA engine actually sent. Once the clock has stopped
+    (handled, or closed without handling) the points still ahead of it will never fire: they read
+    as cancelled, not as pending."""
     policy = complaint.sla_policy
     span = complaint.handle_due_at - complaint.received_at
     fractions = sorted(policy.reminder_fractions or [0.5, 0.75])
+    stopped_at = complaint.handled_at or (None if complaint.is_open else (complaint.rejected_at or complaint.closed_at
+                                                                          or at))
     items = [{"key": "received", "label": _("Received"), "at": complaint.received_at, "done": True}]
     if complaint.triage_due_at:
         items.append({"key": "triage_due", "label": _("Triage due"), "at": complaint.triage_due_at,
@@ -105,25 +76,29 @@ def sla_timeline(complaint, at: datetime, events=()) -> list[dict]:
     for i, fraction in enumerate(fractions):
         label = _("Reminder to the officer") if i == 0 else _("Warning to the agency head")
         items.append({"key": f"reminder_{i}", "label": f"{label} ({int(fraction * 100)} %)",
-                      "at": complaint.received_at + span * fraction, "done": complaint.handled_at is not None})
+                      "at": complaint.received_at + span * fraction, "done": complaint.handled_at is not None,
+                      "planned": True})
     items.append({"key": "handle_due", "label": _("Handle due"), "at": complaint.handle_due_at,
-                  "done": complaint.handled_at is not None})
+                  "done": complaint.handled_at is not None, "planned": True})
     if complaint.handled_at:
         items.append({"key": "handled", "label": _("Handled"), "at": complaint.handled_at, "done": True,
                       "late": complaint.handled_at > complaint.handle_due_at})
     if complaint.resolved_at:
         items.append({"key": "resolved", "label": _("Resolved"), "at": complaint.resolved_at, "done": True})
+    breach_labels = {"acknowledge": _("Acknowledge deadline missed"), "handle": _("Handle deadline missed"),
+                     "triage": _("Triage deadline missed")}
     for breach in complaint.breaches:
-        items.append({"key": "breach", "label": _("Deadline missed: %(kind)s", kind=breach.kind), "at": breach.due_at,
+        items.append({"key": "breach", "label": breach_labels.get(breach.kind, breach.kind), "at": breach.due_at,
                       "done": True, "late": True})
     for event in events:
         if event.kind in FIRED_KINDS:
-            level = (event.data or {}).get("level") or (event.data or {}).get("audience")
-            label = {"reminded": _("Reminder sent"), "warned": _("Warning sent"), "escalated": _("Escalated")}[event.kind]
-            items.append({"key": f"fired-{event.kind}", "label": f"{label}: {level}" if level else label,
-                          "at": event.at, "done": True})
+            items.append({"key": f"fired-{event.kind}", "label": trail.timeline_label(event), "at": event.at,
+                          "done": True})
     for item in items:
         item["past"] = item["at"] <= at
+        # A planned step the stopped clock will never reach.
+        item["cancelled"] = bool(item.pop("planned", False) and stopped_at is not None and item["at"] > stopped_at
+                                 and not (item["key"] == "handle_due" and complaint.handled_at))
     return sorted(items, key=lambda item: item["at"])
 
 
@@ -145,12 +120,16 @@ def complaint(ticket: str):
     unseen = unseen_tickets(session, current_user.actor, [privacy.linked_ticket(e.kind, e.data) for e in events]
                             + [other.ticket for other in (item.repeat_of, item.duplicate_of) if other is not None])
     elsewhere = _("a report of another agency")
+    shown = {e.id: privacy.without_unseen_link(e.kind, e.data, unseen, elsewhere) for e in events}
+    names = _names(session, events)
+    agency_names = {a.code: a.name for a in queries.agencies_in(session, item.jurisdiction_id)}
     return render_template(
-        "complaint.html", c=item, events=events, names=_names(session, events), tz=tz, reporter=reporter,
-        state=queries.state_of(item, at), timeline=sla_timeline(item, at, events), allowed=allowed, now_at=at,
+        "complaint.html", c=item, events=events, names=names, tz=tz, reporter=reporter,
+        state=queries.state_of(item, at), ack_late=queries.ack_late_of(item, at), timeline=sla_timeline(item, at, events), allowed=allowed, now_at=at,
         photos=photos, agencies=agencies, officers=officers, lang=_lang(), reasons=machine.REJECT_REASONS,
-        unseen=unseen, details={e.id: event_details(privacy.without_unseen_link(e.kind, e.data, unseen, elsewhere), tz)
-                                for e in events},
+        unseen=unseen, sentences={e.id: trail.sentence(e, item, names=names, agencies=agency_names, tz=tz,
+                                                       data=shown[e.id]) for e in events},
+        raw={e.id: trail.raw_record(e, shown[e.id]) for e in events},
         evidence_needed={"photo": item.sla_policy.evidence_photo, "location": item.sla_policy.evidence_location},
     )
 
@@ -188,9 +167,19 @@ def _handle(session, ticket: str, actor) -> None:
 def act(ticket: str):
     session = db_session()
     actor = current_user.actor
-    lifecycle.load_for(session, ticket, actor)  # 404 before anything else for complaints not ours
+    item = lifecycle.load_for(session, ticket, actor)  # 404 before anything else for complaints not ours
     action = request.form.get("action", "")
     note = request.form.get("note") or None
+    if action == "reject" and "reject" in machine.allowed_actions(item.status) \
+            and "reject" in lifecycle_actions_for(current_user.role):
+        form = {key: (request.form.get(key) or "").strip() for key in ("reason", "note", "duplicate_of")}
+        errors = reject_errors(form)
+        if errors or request.form.get("confirmed") != "1":
+            # A rejection closes a citizen's report: a chosen reason, a note and a second look first.
+            back = request.form.get("back") if request.form.get("back") == "triage" else None
+            return render_template("reject_confirm.html", c=item, form=form, errors=errors, back=back,
+                                   back_url=_back(ticket), reasons=machine.REJECT_REASONS,
+                                   lang=_lang()), (422 if errors else 200)
     try:
         if action == "acknowledge":
             lifecycle.acknowledge(session, now(), ticket, actor, note=note)
@@ -220,6 +209,18 @@ def act(ticket: str):
         return redirect(_back(ticket), 303)
     flash(_("Done: %(action)s recorded.", action=action_label(action)), "success")
     return redirect(_back(ticket), 303)
+
+
+def reject_errors(form: dict) -> dict[str, str]:
+    """What a rejection still lacks, per field (all at once)."""
+    errors = {}
+    if form["reason"] not in machine.REJECT_REASONS:
+        errors["reason"] = _("Choose the reason for rejecting.")
+    elif form["reason"] == "duplicate" and not form["duplicate_of"]:
+        errors["duplicate_of"] = _("Give the ticket this report repeats.")
+    if not form["note"]:
+        errors["note"] = _("Write why it is rejected: the note stays in the record.")
+    return errors
 
 
 def _back(ticket: str) -> str:

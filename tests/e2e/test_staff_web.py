@@ -22,8 +22,8 @@ def test_supervisor_sees_the_breached_complaint_first_and_assigns_one_from_triag
     expect(page).to_have_url(re.compile(r"/dashboard$"))
     first = page.locator("table[data-board] tbody tr").first
     expect(first).to_have_attribute("data-ticket", demo_data["breached"])
-    expect(first.locator(".badge")).to_have_attribute("data-state", "breached")
-    expect(first.locator("time.countdown")).to_have_class(re.compile(r"\blate\b"))
+    expect(first.locator(".badge.state-breached")).to_have_attribute("data-state", "breached")
+    expect(first.locator('[data-clock="handle"] time.countdown')).to_have_class(re.compile(r"\blate\b"))
     expect(page.locator('[data-count="breached"]')).to_have_text("1")
     expect(page.locator("#map .leaflet-interactive")).to_have_count(4)
     # A complaint received after the page loaded appears at the next poll, without a reload.

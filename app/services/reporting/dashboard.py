@@ -13,7 +13,12 @@ from app.domain.visibility import Scope
 from app.models import OPEN_STATUSES, Agency, Category, Complaint, District, Jurisdiction, User, UtcDateTime, Village
 from app.services.access import visibility
 
+# The handle clock's states: "breached" is exactly the performance pages' "late (still open)", an
+# open complaint past its handle deadline. The acknowledge clock is a separate fact (`ack_late`),
+# never folded into these, so a row's colour and its handle countdown cannot disagree.
 STATES = ("breached", "warned", "reminder", "on_track")
+ACK_LATE = "ack_late"  # also a value of Filters.state: open, not acknowledged, past the acknowledge deadline
+FILTER_STATES = STATES + (ACK_LATE,)
 # Reminder and warning points of DESIGN.md (50 % and 75 % of the handle target).
 REMINDER_AT, WARNING_AT = 0.5, 0.75
 MAX_ROWS = 500
@@ -24,7 +29,7 @@ class Filters:
     agency: str | None = None  # agency code
     category: str | None = None  # category code
     district_id: int | None = None
-    state: str | None = None  # one of STATES
+    state: str | None = None  # one of FILTER_STATES
     status: str | None = None  # one of OPEN_STATUSES
 
 
@@ -53,6 +58,8 @@ class BoardRow:
     lon: float | None
     reopened_count: int
     repeat_of_id: int | None
+    ack_late: bool = False  # not acknowledged and past the acknowledge deadline
+    triage_late: bool = False  # still in triage past the triage deadline
 
     def category_name(self, lang: str) -> str:
         return self.category_en_name if lang == "en" else self.category_id_name
@@ -83,13 +90,24 @@ def state_expression(dialect: str):
     # Steps the SLA engine already fired (keys like "h.warn.1@<deadline epoch>"), else the time points.
     fired = func.coalesce(cast(Complaint.sla_fired, String), "")
     return case(
-        (or_(Complaint.handle_breached.is_(True), Complaint.ack_breached.is_(True), Complaint.handle_due_at <= now,
-             and_(Complaint.acknowledged_at.is_(None), Complaint.ack_due_at <= now),
-             and_(Complaint.status == "triage", Complaint.triage_due_at <= now)), "breached"),
+        (Complaint.handle_due_at <= now, "breached"),
         (or_(now_s >= received + (due - received) * WARNING_AT, fired.like('%"h.warn.%')), "warned"),
         (or_(now_s >= received + (due - received) * REMINDER_AT, fired.like('%"h.remind.%')), "reminder"),
         else_="on_track",
     )
+
+
+@lru_cache(maxsize=4)
+def ack_late_expression(dialect: str):
+    """SQL: an open complaint not acknowledged by its acknowledge deadline (the performance pages' rule)."""
+    now = bindparam("sla_now", type_=UtcDateTime())
+    return and_(Complaint.acknowledged_at.is_(None), Complaint.ack_due_at <= now)
+
+
+@lru_cache(maxsize=4)
+def triage_late_expression(dialect: str):
+    now = bindparam("sla_now", type_=UtcDateTime())
+    return and_(Complaint.status == "triage", Complaint.triage_due_at.is_not(None), Complaint.triage_due_at <= now)
 
 
 def at(now: datetime) -> dict:
@@ -105,7 +123,8 @@ def _board_select(dialect: str):
                Category.code, Category.name_id, Category.name_en, Agency.code, Agency.name, assignee.name,
                District.name, Village.name, Complaint.received_at, Complaint.triage_due_at, Complaint.ack_due_at,
                Complaint.handle_due_at, Complaint.acknowledged_at, Jurisdiction.timezone, Complaint.channel,
-               Complaint.lat, Complaint.lon, Complaint.reopened_count, Complaint.repeat_of_id)
+               Complaint.lat, Complaint.lon, Complaint.reopened_count, Complaint.repeat_of_id,
+               ack_late_expression(dialect).label("ack_late"), triage_late_expression(dialect).label("triage_late"))
         .join(Category, Category.id == Complaint.category_id)
         .join(Jurisdiction, Jurisdiction.id == Complaint.jurisdiction_id)
         .outerjoin(Agency, Agency.id == Complaint.agency_id)
@@ -119,9 +138,7 @@ def state_of(complaint: Complaint, now: datetime) -> str:
     """The same state, for one loaded complaint (open or not: closed ones read as their outcome)."""
     if complaint.status not in OPEN_STATUSES:
         return "stopped"
-    if (complaint.handle_breached or complaint.ack_breached or complaint.handle_due_at <= now
-            or (complaint.acknowledged_at is None and complaint.ack_due_at <= now)
-            or (complaint.status == "triage" and complaint.triage_due_at and complaint.triage_due_at <= now)):
+    if complaint.handle_due_at <= now:
         return "breached"
     elapsed = (now - complaint.received_at).total_seconds()
     target = (complaint.handle_due_at - complaint.received_at).total_seconds() or 1
@@ -131,6 +148,11 @@ def state_of(complaint: Complaint, now: datetime) -> str:
     if elapsed >= target * REMINDER_AT or any(key.startswith("h.remind.") for key in fired):
         return "reminder"
     return "on_track"
+
+
+def ack_late_of(complaint: Complaint, now: datetime) -> bool:
+    """The same acknowledge rule as `ack_late_expression`, for one loaded complaint."""
+    return complaint.is_open and complaint.acknowledged_at is None and complaint.ack_due_at <= now
 
 
 def _scoped(query, scope: Scope):
@@ -151,6 +173,14 @@ def _filtered(session: Session, query, filters: Filters):
     return query
 
 
+def _state_filtered(query, filters: Filters, dialect: str):
+    if filters.state in STATES:
+        return query.where(state_expression(dialect) == filters.state)
+    if filters.state == ACK_LATE:
+        return query.where(ack_late_expression(dialect))
+    return query
+
+
 def board(session: Session, now: datetime, scope: Scope, filters: Filters | None = None,
           limit: int = 200) -> Board:
     """Open complaints in scope, least time left first, with counts per SLA state."""
@@ -158,25 +188,30 @@ def board(session: Session, now: datetime, scope: Scope, filters: Filters | None
     limit = max(1, min(limit, MAX_ROWS))
     dialect = session.get_bind().dialect.name
     query = _filtered(session, _scoped(_board_select(dialect), scope), filters)
-    if filters.state in STATES:
-        query = query.where(state_expression(dialect) == filters.state)
+    query = _state_filtered(query, filters, dialect)
     query = query.order_by(Complaint.handle_due_at, Complaint.id).limit(limit + 1)
-    rows = [BoardRow(*row) for row in session.execute(query, at(now))]
+    rows = [BoardRow(*row[:-2], ack_late=bool(row[-2]), triage_late=bool(row[-1]))
+            for row in session.execute(query, at(now))]
     return Board(rows=rows[:limit], counts=counts(session, now, scope, filters), generated_at=now,
                  truncated=len(rows) > limit, filters=filters)
 
 
 def counts(session: Session, now: datetime, scope: Scope, filters: Filters | None = None) -> dict[str, int]:
-    """How many open complaints are in each SLA state (the state filter itself is ignored)."""
+    """How many open complaints are in each handle-clock state, how many are late to acknowledge
+    (these overlap: a complaint can be both), open and in triage. The state filter itself is ignored."""
     filters = filters or Filters()
-    state = state_expression(session.get_bind().dialect.name).label("state")
-    query = _filtered(session, _scoped(select(state, Complaint.status, func.count()), scope), filters)
-    query = query.group_by(state, Complaint.status)
-    result = {name: 0 for name in STATES}
+    dialect = session.get_bind().dialect.name
+    state = state_expression(dialect).label("state")
+    ack_late = case((ack_late_expression(dialect), 1), else_=0).label("ack_late")
+    query = _filtered(session, _scoped(select(state, ack_late, Complaint.status, func.count()), scope), filters)
+    query = query.group_by(state, ack_late, Complaint.status)
+    result = {name: 0 for name in FILTER_STATES}
     result.update(open=0, triage=0)
-    for state_name, status, n in session.execute(query, at(now)):
+    for state_name, late_to_acknowledge, status, n in session.execute(query, at(now)):
         result[state_name] = result.get(state_name, 0) + n
         result["open"] += n
+        if late_to_acknowledge:
+            result[ACK_LATE] += n
         if status == "triage":
             result["triage"] += n
     return result
@@ -199,9 +234,7 @@ def map_points(session: Session, now: datetime, scope: Scope, filters: Filters |
              .join(Category, Category.id == Complaint.category_id)
              .outerjoin(Village, Village.id == Complaint.village_id)
              .where(lat.is_not(None), lon.is_not(None)))
-    query = _filtered(session, _scoped(query, scope), filters)
-    if filters.state in STATES:
-        query = query.where(state_expression(dialect) == filters.state)
+    query = _state_filtered(_filtered(session, _scoped(query, scope), filters), filters, dialect)
     query = query.order_by(Complaint.handle_due_at).limit(limit)
     return [{"ticket": t, "state": s, "category": c, "lat": float(la), "lon": float(lo)}
             for t, s, c, la, lo in session.execute(query, at(now))]

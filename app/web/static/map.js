@@ -25,7 +25,9 @@
   }
 
   var complaintUrl = (document.querySelector("[data-complaint-url]") || box).getAttribute("data-complaint-url") || "";
-  var fitted = false;
+  var drawn = null, moved = false;
+  map.on("dragstart", function () { moved = true; });
+  /* Refit whenever the set of points changes, until the reader moves the map themselves. */
   function draw(points) {
     layer.clearLayers();
     var bounds = [];
@@ -37,11 +39,12 @@
       m.bindPopup(link);
       bounds.push([p.lat, p.lon]);
     });
-    if (!fitted) {
+    var key = points.map(function (p) { return p.ticket; }).sort().join(",");
+    if (drawn === null || (key !== drawn && !moved)) {
       if (bounds.length) { map.fitBounds(bounds, { padding: [24, 24], maxZoom: 13 }); }
-      else { map.setView([-8.22, 114.37], 9); }
-      fitted = true;
+      else if (drawn === null) { map.setView([-8.22, 114.37], 9); }
     }
+    drawn = key;
   }
   function load() {
     fetch(box.getAttribute("data-map-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -50,5 +53,6 @@
       .catch(function () { /* the list still works; the map waits for the next refresh */ });
   }
   load();
-  setInterval(function () { if (!document.hidden) { load(); } }, 60000);
+  /* Follow the list: each time its poll lands, the points are fetched again. */
+  document.addEventListener("sigap:board", load);
 })();

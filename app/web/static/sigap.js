@@ -56,73 +56,27 @@
   if (!poll || !table) { return; }
   var url = poll.getAttribute("data-poll-url");
   var every = (parseInt(poll.getAttribute("data-poll-seconds"), 10) || 15) * 1000;
-  var showAgency = poll.getAttribute("data-show-agency") === "1";
-  var stateNames = JSON.parse(poll.getAttribute("data-state-names") || "{}");
-  var statusNames = JSON.parse(poll.getAttribute("data-status-names") || "{}");
-  var complaintUrl = poll.getAttribute("data-complaint-url");
   var liveStatus = document.querySelector("[data-live-status]");
   var known = {};
-  var rows = table.querySelectorAll("tr[data-ticket]");
-  for (var r = 0; r < rows.length; r++) { known[rows[r].getAttribute("data-ticket")] = rows[r].getAttribute("data-state"); }
+  function remember() {
+    var seen = {}, rows = table.querySelectorAll("tr[data-ticket]");
+    for (var r = 0; r < rows.length; r++) { seen[rows[r].getAttribute("data-ticket")] = rows[r].getAttribute("data-state"); }
+    return seen;
+  }
+  known = remember();
   var delay = every;
 
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    for (var k in attrs) { if (Object.prototype.hasOwnProperty.call(attrs, k)) { node.setAttribute(k, attrs[k]); } }
-    if (text !== undefined && text !== null) { node.textContent = text; }
-    return node;
-  }
-
-  function localTime(iso, tz) {
-    try {
-      return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "id-ID", {
-        timeZone: tz, day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false
-      }).format(new Date(iso));
-    } catch (e) { return iso; }
-  }
-
-  function render(item) {
-    var tr = el("tr", { "class": "row state-" + item.state, "data-ticket": item.ticket, "data-state": item.state });
-    var c1 = el("td", { "class": "cell-countdown" });
-    c1.appendChild(el("time", { "class": "countdown", "data-due": item.handle_due_at, "datetime": item.handle_due_at }));
-    c1.appendChild(document.createTextNode(" "));
-    c1.appendChild(el("span", { "class": "badge state-" + item.state, "data-state": item.state }, stateNames[item.state] || item.state));
-    tr.appendChild(c1);
-    var c2 = el("td");
-    c2.appendChild(el("a", { "class": "ticket", href: complaintUrl.replace("TICKET", item.ticket) }, item.ticket));
-    tr.appendChild(c2);
-    tr.appendChild(el("td", {}, item.category_name));
-    var where = [item.village, item.district].filter(Boolean).join(", ");
-    tr.appendChild(el("td", {}, where || "—"));
-    if (showAgency) {
-      var ca = el("td", {}, item.agency_name || poll.getAttribute("data-text-triage"));
-      if (item.assignee) { ca.appendChild(el("br")); ca.appendChild(el("span", { "class": "muted small" }, item.assignee)); }
-      tr.appendChild(ca);
-    }
-    var cs = el("td");
-    cs.appendChild(el("span", { "class": "status status-" + item.status }, statusNames[item.status] || item.status));
-    tr.appendChild(cs);
-    tr.appendChild(el("td", { "class": "nowrap" }, localTime(item.handle_due_at, item.timezone)));
-    return tr;
-  }
-
+  /* The server renders the rows (the same template as the page) and the "updated" line; this only
+     swaps them in and marks what is new or newly late. */
   function apply(data) {
-    var fresh = [], breached = [], next = {};
-    var frag = document.createDocumentFragment();
-    data.complaints.forEach(function (item) {
-      var tr = render(item);
-      if (!(item.ticket in known)) { fresh.push(item.ticket); tr.classList.add("fresh"); }
-      else if (item.state === "breached" && known[item.ticket] !== "breached") { breached.push(item.ticket); tr.classList.add("fresh"); }
-      next[item.ticket] = item.state;
-      frag.appendChild(tr);
+    var fresh = [], breached = [];
+    table.innerHTML = data.rows_html;
+    var next = remember();
+    Object.keys(next).forEach(function (ticket) {
+      var tr = table.querySelector('tr[data-ticket="' + ticket + '"]');
+      if (!(ticket in known)) { fresh.push(ticket); tr.classList.add("fresh"); }
+      else if (next[ticket] === "breached" && known[ticket] !== "breached") { breached.push(ticket); tr.classList.add("fresh"); }
     });
-    if (!data.complaints.length) {
-      var empty = el("tr", { "class": "empty" });
-      empty.appendChild(el("td", { colspan: showAgency ? "7" : "6" }, poll.getAttribute("data-text-none")));
-      frag.appendChild(empty);
-    }
-    table.innerHTML = "";
-    table.appendChild(frag);
     known = next;
     Object.keys(data.counts).forEach(function (key) {
       var n = document.querySelector('[data-count="' + key + '"]');
@@ -131,7 +85,7 @@
     var at = Date.parse(data.now);
     if (!isNaN(at)) { offset = at - Date.now(); }
     if (liveStatus) {
-      var parts = [poll.getAttribute("data-text-updated") + " " + new Date(nowMs()).toLocaleTimeString(lang === "en" ? "en-GB" : "id-ID", { hour: "2-digit", minute: "2-digit" })];
+      var parts = [data.updated_text];
       if (fresh.length) { parts.push(poll.getAttribute("data-text-new") + ": " + fresh.join(", ")); }
       if (breached.length) { parts.push(poll.getAttribute("data-text-breached") + ": " + breached.join(", ")); }
       liveStatus.textContent = parts.join(" · ");

@@ -157,7 +157,8 @@ def test_the_action_forms_refuse_a_huge_assignee_and_a_nul_of_ticket_or_agency_a
                      {"action": "assign", "assignee": "\u00b2"}, {"action": "assign", "agency": "\x00"},
                      {"action": "transfer", "agency": "\x00"}, {"action": "link_repeat", "of_ticket": "\x00"},
                      {"action": "link_repeat", "of_ticket": "BWI-2026-\x00"},
-                     {"action": "reject", "reason": "duplicate", "duplicate_of": "\x00BWI"}):
+                     {"action": "reject", "reason": "duplicate", "duplicate_of": "\x00BWI", "note": "sama",
+                      "confirmed": "1"}):
             response = browser.post(f"/complaints/{complaint.ticket}/actions", form)
             assert response.status_code == 303, (role, form, response.status_code)
     session.expire_all()

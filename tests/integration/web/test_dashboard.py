@@ -49,10 +49,55 @@ def test_a_warning_the_sla_engine_already_sent_shows_even_before_the_75_percent_
     assert queries.state_of(complaint, clock.now()) == "warned"
 
 
-def test_an_unacknowledged_complaint_past_its_acknowledge_deadline_reads_as_breached(session, make_complaint, clock):
-    complaint = make_complaint(minutes_ago=31)
+def test_a_missed_acknowledge_deadline_is_named_apart_and_never_paints_the_handle_clock_late(
+        browser, session, make_complaint, clock):
+    complaint = make_complaint(minutes_ago=31)  # acknowledge within 30 min: missed; handle within 240: not
     rows = queries.board(session, clock.now(), queries.Scope(jurisdiction_id=complaint.jurisdiction_id)).rows
-    assert next(r.state for r in rows if r.ticket == complaint.ticket) == "breached"
+    row = next(r for r in rows if r.ticket == complaint.ticket)
+    assert (row.state, row.ack_late) == ("on_track", True)
+    assert queries.state_of(complaint, clock.now()) == "on_track" and queries.ack_late_of(complaint, clock.now())
+    browser.sign_in("supervisor")
+    page = browser.get("/dashboard").get_data(as_text=True)
+    tr = page[page.index(f'data-ticket="{complaint.ticket}"'):]
+    tr = tr[:tr.index("</tr>")]
+    assert 'data-state="on_track"' in tr and 'data-ack-late="1"' in tr
+    assert "Tangani:" in tr and "Konfirmasi:" in tr and "Terlambat dikonfirmasi" in tr
+    assert "Terlambat ditangani" not in tr
+    shown = browser.get(f"/complaints/{complaint.ticket}").get_data(as_text=True)
+    assert "Terlambat dikonfirmasi" in shown and 'data-state="on_track"' in shown
+
+
+def test_the_dashboard_counts_late_the_way_the_performance_page_does(browser, session, make_complaint, clock):
+    from app.domain.actor import SYSTEM
+    from app.services.reporting import performance
+
+    for _ in range(3):
+        make_complaint(minutes_ago=40)  # acknowledge deadline missed only
+    make_complaint(minutes_ago=300)  # handle deadline missed (and acknowledge)
+    browser.sign_in("supervisor")
+    counts = browser.get("/dashboard/data.json").get_json()["counts"]
+    figures = performance.report(session, clock.now(), SYSTEM, period=clock.now().strftime("%Y-%m"),
+                                 jurisdiction="banyuwangi", live=True)["total"]
+    assert counts["breached"] == figures["open_late"] == 1
+    assert counts["ack_late"] == figures["acknowledge"]["late"] == 4
+    page = browser.get("/dashboard").get_data(as_text=True)
+    assert 'data-count="breached">1<' in page and 'data-count="ack_late">4<' in page
+    assert "Terlambat ditangani" in page and "Terlambat dikonfirmasi" in page
+    late_to_acknowledge = browser.get("/dashboard/data.json?state=ack_late").get_json()["complaints"]
+    assert len(late_to_acknowledge) == 4 and all(c["ack_late"] for c in late_to_acknowledge)
+
+
+def test_a_polled_row_is_the_rendered_row(browser, make_complaint, session):
+    reopened = make_complaint(minutes_ago=20)
+    reopened.reopened_count = 1
+    session.flush()
+    browser.sign_in("supervisor")
+    page = browser.get("/dashboard").get_data(as_text=True)
+    feed = browser.get("/dashboard/data.json").get_json()
+    body = page[page.index("<tbody>") + len("<tbody>"):page.index("</tbody>")]
+    assert " ".join(feed["rows_html"].split()) == " ".join(body.split())
+    assert 'data-flag="reopened"' in feed["rows_html"]
+    assert feed["updated_text"].startswith("Diperbarui") and "WIB" in feed["updated_text"]
 
 
 def test_counts_and_filters(browser, make_complaint):
@@ -131,8 +176,10 @@ def test_triage_rejects_with_a_reason_and_a_duplicate_names_its_original(browser
     spam = make_complaint(minutes_ago=10, jurisdiction="sabu_raijua", category="medical_care", district="Sabu Barat")
     browser.sign_in("supervisor.srj")
     browser.post(f"/complaints/{duplicate.ticket}/actions",
-                 {"action": "reject", "reason": "duplicate", "duplicate_of": original.ticket, "back": "triage"})
-    browser.post(f"/complaints/{spam.ticket}/actions", {"action": "reject", "reason": "spam", "back": "triage"})
+                 {"action": "reject", "reason": "duplicate", "duplicate_of": original.ticket, "back": "triage",
+                  "note": "Sama dengan laporan pagi ini", "confirmed": "1"})
+    browser.post(f"/complaints/{spam.ticket}/actions", {"action": "reject", "reason": "spam", "back": "triage",
+                                                        "note": "Iklan pinjaman", "confirmed": "1"})
     page = browser.get("/triage").get_data(as_text=True)
     assert original.ticket in page and duplicate.ticket not in page and spam.ticket not in page
     shown = browser.get(f"/complaints/{duplicate.ticket}").get_data(as_text=True)
@@ -142,16 +189,19 @@ def test_triage_rejects_with_a_reason_and_a_duplicate_names_its_original(browser
 def test_a_duplicate_without_its_original_is_refused_with_a_message(browser, make_complaint):
     complaint = make_complaint(minutes_ago=10, jurisdiction="sabu_raijua", category="medical_care", district="Sabu Barat")
     browser.sign_in("supervisor.srj")
-    browser.post(f"/complaints/{complaint.ticket}/actions", {"action": "reject", "reason": "duplicate"})
+    response = browser.post(f"/complaints/{complaint.ticket}/actions",
+                            {"action": "reject", "reason": "duplicate", "note": "Sudah dilaporkan", "confirmed": "1"})
+    assert response.status_code == 422 and "Isi nomor tiket laporan yang diulang" in response.get_data(as_text=True)
     page = browser.get(f"/complaints/{complaint.ticket}").get_data(as_text=True)
-    assert "flash-error" in page and "status-triage" in page
+    assert "status-triage" in page
 
 
 def test_a_mistyped_original_ticket_is_explained_on_the_same_page(browser, make_complaint):
     complaint = make_complaint(minutes_ago=10, jurisdiction="sabu_raijua", category="medical_care", district="Sabu Barat")
     browser.sign_in("supervisor.srj")
     response = browser.post(f"/complaints/{complaint.ticket}/actions",
-                            {"action": "reject", "reason": "duplicate", "duplicate_of": "SRJ-2026-999999"})
+                            {"action": "reject", "reason": "duplicate", "duplicate_of": "SRJ-2026-999999",
+                             "note": "Sudah dilaporkan", "confirmed": "1"})
     assert response.status_code == 303
     page = browser.get(f"/complaints/{complaint.ticket}").get_data(as_text=True)
     assert "flash-error" in page and "SRJ-2026-999999" in page and "status-triage" in page

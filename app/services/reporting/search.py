@@ -1,0 +1,215 @@
+"""Search and filtered lists over every complaint a reader may see, open and closed: by ticket,
+reporter's phone, words of the description and village name, filtered by state, date received,
+agency, district, category and assignee; a page at a time, or all of it for a CSV.
+
+Indexes (migration 0019): words through the full-text GIN index on PostgreSQL (prefix matching,
+'simple' configuration), tickets and phones through their unique indexes, villages through
+complaints.village_id; newest first through (jurisdiction_id | agency_id, received_at)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, func, literal_column, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from app.domain import privacy
+from app.domain.actor import Actor
+from app.domain.phone import to_e164
+from app.domain.visibility import scope_of
+from app.models import (OPEN_STATUSES, Agency, Category, Complaint, District, Jurisdiction, Reporter, User,
+                        Village)
+from app.services.access import visibility
+
+CLOSED_STATUSES = ("handled", "resolved", "closed", "rejected")
+STATES = ("open", "closed") + OPEN_STATUSES + CLOSED_STATUSES
+PER_PAGE = 50
+COUNT_CAP = 10_000  # beyond this the page says "more than 10 000": counting further costs more than it tells
+EXPORT_CAP = 50_000
+TICKET = re.compile(r"^[A-Za-z]{2,6}-\d{4}-\d{1,9}$")
+PHONE = re.compile(r"^\+?[\d\s().-]{8,20}$")
+MAX_WORDS = 8
+
+
+@dataclass(frozen=True)
+class Criteria:
+    text: str = ""
+    state: str | None = None  # one of STATES
+    received_from: datetime | None = None  # inclusive, UTC
+    received_until: datetime | None = None  # exclusive, UTC
+    agency: str | None = None  # agency code
+    district_id: int | None = None
+    category: str | None = None  # category code
+    assignee_id: int | None = None  # "mine"
+
+
+@dataclass(frozen=True)
+class Found:
+    id: int
+    ticket: str
+    status: str
+    category_code: str
+    category_id_name: str
+    category_en_name: str
+    agency_name: str | None
+    assignee_name: str | None
+    district_name: str | None
+    village_name: str | None
+    received_at: datetime
+    ack_due_at: datetime
+    handle_due_at: datetime
+    acknowledged_at: datetime | None
+    handled_at: datetime | None
+    timezone: str
+    channel: str
+    reject_reason: str | None
+    reopened_count: int
+    description: str
+
+    def category_name(self, lang: str) -> str:
+        return self.category_en_name if lang == "en" else self.category_id_name
+
+
+@dataclass
+class Page:
+    rows: list[Found]
+    total: int  # capped at COUNT_CAP + 1
+    page: int
+    per_page: int
+    criteria: Criteria = field(default_factory=Criteria)
+
+    @property
+    def more_than_cap(self) -> bool:
+        return self.total > COUNT_CAP
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-min(self.total, COUNT_CAP) // self.per_page))
+
+
+def words_of(text: str) -> list[str]:
+    """The words searched for: letters and digits only (anything else cannot reach the query syntax)."""
+    return [w.lower() for w in re.findall(r"\w+", text or "", flags=re.UNICODE)][:MAX_WORDS]
+
+
+def _text_condition(session: Session, actor: Actor, text: str):
+    """A ticket, else a phone number, else words: each word in the description (all of them), or
+    the words naming a village. Each branch is served by an index of its own, so PostgreSQL
+    combines them (BitmapOr) instead of reading every description."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if TICKET.match(text):
+        return Complaint.ticket == text.upper()
+    if PHONE.match(text) and sum(ch.isdigit() for ch in text) >= 8:
+        phone = to_e164(text)
+        if phone:
+            return _phone_condition(actor, phone)
+    words = words_of(text)
+    if not words:
+        return Complaint.id == -1
+    if session.get_bind().dialect.name == "postgresql":
+        query = " & ".join(f"{w}:*" for w in words)
+        described = (func.to_tsvector(literal_column("'simple'"), Complaint.description)
+                     .op("@@")(func.to_tsquery(literal_column("'simple'"), query)))
+    else:
+        described = and_(*[Complaint.description.ilike(f"%{_like(w)}%", escape="\\") for w in words])
+    villages = list(session.scalars(select(Village.id).where(
+        func.lower(Village.name).like(f"%{_like(' '.join(words))}%", escape="\\")).limit(200)))
+    return or_(described, Complaint.village_id.in_(villages)) if villages else described
+
+
+def _like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _phone_condition(actor: Actor, phone: str):
+    """A reporter found by phone only where the reader may see that reporter's phone in full
+    (app/domain/privacy.py): otherwise the search would tell who reported a confidential case."""
+    reporters = select(Reporter.id).where(Reporter.phone == phone)
+    condition = Complaint.reporter_id.in_(reporters)
+    if actor.kind == "system" or actor.role in privacy.FULL_ROLES:
+        return condition
+    if actor.is_agency_scoped and actor.staff_user_id is not None:
+        return and_(condition, Complaint.assignee_id == actor.staff_user_id)
+    return Complaint.id == -1
+
+
+def _select():
+    assignee = aliased(User)
+    return (
+        select(Complaint.id, Complaint.ticket, Complaint.status, Category.code, Category.name_id, Category.name_en,
+               Agency.name, assignee.name, District.name, Village.name, Complaint.received_at,
+               Complaint.ack_due_at, Complaint.handle_due_at, Complaint.acknowledged_at, Complaint.handled_at,
+               Jurisdiction.timezone, Complaint.channel, Complaint.reject_reason, Complaint.reopened_count,
+               Complaint.description)
+        .join(Category, Category.id == Complaint.category_id)
+        .join(Jurisdiction, Jurisdiction.id == Complaint.jurisdiction_id)
+        .outerjoin(Agency, Agency.id == Complaint.agency_id)
+        .outerjoin(assignee, assignee.id == Complaint.assignee_id)
+        .outerjoin(District, District.id == Complaint.district_id)
+        .outerjoin(Village, Village.id == Complaint.village_id)
+    )
+
+
+def _where(session: Session, actor: Actor, criteria: Criteria) -> list:
+    conditions = [visibility.condition(scope_of(actor))]
+    text = _text_condition(session, actor, criteria.text)
+    if text is not None:
+        conditions.append(text)
+    if criteria.state == "open":
+        conditions.append(Complaint.status.in_(OPEN_STATUSES))
+    elif criteria.state == "closed":
+        conditions.append(Complaint.status.in_(CLOSED_STATUSES))
+    elif criteria.state in STATES:
+        conditions.append(Complaint.status == criteria.state)
+    if criteria.received_from is not None:
+        conditions.append(Complaint.received_at >= criteria.received_from)
+    if criteria.received_until is not None:
+        conditions.append(Complaint.received_at < criteria.received_until)
+    if criteria.agency:
+        conditions.append(Complaint.agency_id == (
+            session.scalar(select(Agency.id).where(Agency.code == criteria.agency)) or -1))
+    if criteria.category:
+        conditions.append(Complaint.category_id == (
+            session.scalar(select(Category.id).where(Category.code == criteria.category)) or -1))
+    if criteria.district_id:
+        conditions.append(Complaint.district_id == criteria.district_id)
+    if criteria.assignee_id:
+        conditions.append(Complaint.assignee_id == criteria.assignee_id)
+    return conditions
+
+
+def _newest_first(session: Session, criteria: Criteria, total: int) -> tuple:
+    """Newest first. On PostgreSQL, words matching few complaints are read through the text index
+    and sorted (ordering by an expression no index provides); walking the received_at index instead
+    would test every description until fifty match, all of them when none does. Words matching
+    many complaints (more than COUNT_CAP) are found within the first rows of that walk."""
+    received = Complaint.received_at
+    if criteria.text and total <= COUNT_CAP and session.get_bind().dialect.name == "postgresql":
+        received = received + literal_column("interval '0 seconds'")
+    return received.desc(), Complaint.id.desc()
+
+
+def search(session: Session, actor: Actor, criteria: Criteria, page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """One page of the complaints `actor` may see that match, newest first, and how many match
+    (counted up to COUNT_CAP)."""
+    per_page = max(1, min(per_page, 200))
+    page = max(1, min(page, COUNT_CAP // per_page + 1))
+    conditions = _where(session, actor, criteria)
+    matched = select(Complaint.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(matched)) or 0
+    query = (_select().where(*conditions).order_by(*_newest_first(session, criteria, total))
+             .offset((page - 1) * per_page).limit(per_page))
+    rows = [Found(*row) for row in session.execute(query)] if total else []
+    return Page(rows=rows, total=total, page=page, per_page=per_page, criteria=criteria)
+
+
+def export(session: Session, actor: Actor, criteria: Criteria, limit: int = EXPORT_CAP) -> list[Found]:
+    """Every matching complaint (up to `limit`), newest first, for a CSV."""
+    conditions = _where(session, actor, criteria)
+    matched = select(Complaint.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(matched)) or 0
+    query = _select().where(*conditions).order_by(*_newest_first(session, criteria, total)).limit(limit)
+    return [Found(*row) for row in session.execute(query)]
