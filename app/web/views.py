@@ -75,7 +75,8 @@ def labels() -> dict:
     """Translated names of roles, SLA states and statuses, for every staff template."""
     return {
         "role_names": {"officer": _("Officer"), "agency_head": _("Agency head"), "supervisor": _("Supervisor"),
-                       "official": _("Official"), "admin": _("Administrator"), "partner": _("Partner")},
+                       "official": _("Official"), "camat": _("Camat"), "admin": _("Administrator"),
+                       "partner": _("Partner")},
         "state_names": {"on_track": _("On track"), "reminder": _("Reminder sent"), "warned": _("Warned"),
                         "breached": _("Breached"), "stopped": _("Clock stopped")},
         "status_names": {"received": _("Received"), "triage": _("Triage"), "assigned": _("Assigned"),
@@ -89,7 +90,8 @@ def labels() -> dict:
                         "rejected": _("Rejected"), "closed": _("Closed"), "linked_repeat": _("Linked as a repeat"),
                         "reminded": _("Reminder sent"), "warned": _("Warning sent"), "breached": _("Deadline missed"),
                         "escalated": _("Escalated"), "message_sent": _("Message sent"),
-                        "message_failed": _("Message failed"), "viewed": _("Viewed")},
+                        "message_failed": _("Message failed"), "viewed": _("Viewed"),
+                        "commented": _("Comment"), "nudged": _("Agency nudged")},
         "channel_names": {"api": "API", "telegram": "Telegram", "sms": "SMS", "whatsapp": "WhatsApp",
                           "web": "Web", "counter": _("Walk-in counter"), "phone": _("Phone call"),
                           "open311": "Open311"},

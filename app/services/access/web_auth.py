@@ -23,7 +23,7 @@ from app.models.user import SignInThrottle
 from app.services.access import accounts
 from app.services.errors import Forbidden, ValidationFailed
 
-WEB_ROLES = ("officer", "agency_head", "supervisor", "official", "admin")
+WEB_ROLES = ("officer", "agency_head", "supervisor", "official", "camat", "admin")
 
 # One username from one address: 5 failures free, then each further attempt waits 1 s, 2 s, 4 s ...
 # up to 15 minutes; a quiet day (or a correct password from that address) starts again.
