@@ -63,8 +63,12 @@ UNROUTED = {("sabu_raijua", "medical_care")}  # goes to triage, so triage shows 
 
 DEFAULT_POLICY = dict(
     acknowledge_minutes=30, handle_minutes=240, triage_minutes=30, reminder_fractions=[0.5, 0.75],
-    escalation_ladder=[{"level": level} for level in
-                       ("village_head", "camat", "agency_head", "regional_secretary", "regent_office")],
+    # The camat hears of both missed deadlines in their kecamatan at once (the 2-hour rule was
+    # announced to them); the other levels when the climb after a breach reaches them.
+    escalation_ladder=[{"level": "village_head", "told_of": []},
+                       {"level": "camat", "told_of": ["acknowledge", "handle"]},
+                       *({"level": level, "told_of": []} for level in
+                         ("agency_head", "regional_secretary", "regent_office"))],
     repeat_minutes=60, calendar="24x7", evidence_photo=False, evidence_location=False, may_pause=False,
     note="Aturan 4 jam: ditangani dalam 4 jam sejak laporan diterima",
 )

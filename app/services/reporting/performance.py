@@ -21,7 +21,7 @@ from app.services.reporting import rollup as performance_rollup
 
 OPEN = ("received", "triage", "assigned", "acknowledged")
 GROUP_BY = computation.GROUP_BY
-READ_ROLES = ("officer", "agency_head", "supervisor", "official", "admin")
+READ_ROLES = ("officer", "agency_head", "supervisor", "official", "camat", "admin")
 # Time-to-handle distribution: upper edges in minutes; the last bucket is open-ended.
 HISTOGRAM_EDGES = (60, 120, 180, 240, 480, 1440)
 
@@ -43,9 +43,10 @@ def jurisdictions_in_scope(session: Session, actor: Actor, code: str | None = No
     if code:
         query = query.where(Jurisdiction.code == str(code).strip().lower())
     if actor.role != "admin" and actor.kind != "system":
-        if actor.jurisdiction_id is None:
+        if actor.jurisdiction_id is not None:
+            query = query.where(Jurisdiction.id == actor.jurisdiction_id)
+        elif not (actor.all_jurisdictions and actor.role in ("supervisor", "official")):
             raise Forbidden("this account is bound to no jurisdiction")
-        query = query.where(Jurisdiction.id == actor.jurisdiction_id)
     found = list(session.scalars(query))
     if code and not found:
         raise NotFound(f"no jurisdiction {code!r}")
@@ -73,12 +74,25 @@ NO_GROUP = {"agency": "no agency (in triage)", "official": "no accountable offic
 
 
 def scope_filters(actor: Actor) -> dict:
-    """Agency staff see their own agency's figures only."""
+    """Agency staff see their own agency's figures only, a camat their kecamatan's."""
     if actor.is_agency_scoped:
         if actor.agency_id is None:
             raise Forbidden("this account belongs to no agency")
         return {"agency_id": actor.agency_id}
+    if actor.role == "camat":
+        if actor.district_id is None:
+            raise Forbidden("this account is bound to no kecamatan")
+        return {"district_id": actor.district_id}
     return {}
+
+
+def _breach_only(scope: dict) -> dict:
+    """Of the scope, what a breach names itself (its agency, its official): the rest narrows the complaints."""
+    return {k: v for k, v in scope.items() if k in ("agency_id", "official_id")}
+
+
+def _complaint_only(scope: dict) -> dict:
+    return {k: v for k, v in scope.items() if k in ("category_id", "district_id")}
 
 
 def report(session: Session, now: datetime, actor: Actor, *, period: str, group_by: str = "agency",
@@ -94,9 +108,9 @@ def report(session: Session, now: datetime, actor: Actor, *, period: str, group_
     computation.sort_in_memory(session)
     if scope or live:
         rows = computation.counted(session, jurs, per, **scope)
-        every = computation.in_period(jurs, per)
-        grouped = computation.aggregate(session, rows, now, group_by=group_by, min_sample=min_sample, only=scope,
-                            breach_rows=every, with_total=True)
+        every = computation.in_period(jurs, per, **_complaint_only(scope))
+        grouped = computation.aggregate(session, rows, now, group_by=group_by, min_sample=min_sample,
+                                        only=_breach_only(scope), breach_rows=every, with_total=True)
     else:
         counts, pcts, breaches = performance_rollup.report_figures(session, jurs, per, group_by, now)
         zero = computation.ZERO_COUNTS
@@ -173,7 +187,8 @@ def breaches_by_district(session: Session, now: datetime, actor: Actor, *, perio
     per = parse_period(period)
     jurs = jurisdictions_in_scope(session, actor, jurisdiction)
     scope = scope_filters(actor)
-    counts = computation.breach_counts(session, computation.in_period(jurs, per), "district", [], scope)
+    counts = computation.breach_counts(session, computation.in_period(jurs, per, **_complaint_only(scope)), "district",
+                                       [], _breach_only(scope))
     labels = _labels(session, "district", [k[0] for k in counts])
     out = [{"district": {"id": k[0], **(labels.get(k[0]) or {"name": NO_GROUP["district"]})},
             "acknowledge": v["acknowledge"], "handle": v["handle"],
@@ -253,8 +268,13 @@ def contracts_visible(session: Session, actor: Actor, period: str | None = None)
         raise Forbidden("performance contracts are for staff and officials")
     if actor.is_agency_scoped:
         query = query.where(PerformanceContract.agency_id == actor.agency_id)
+    elif actor.role == "camat":
+        return []  # agency officials' contracts measure whole agencies, beyond a kecamatan
     elif actor.role != "admin" and actor.kind != "system":
-        query = query.where(Agency.jurisdiction_id == actor.jurisdiction_id)
+        if actor.jurisdiction_id is None and not actor.all_jurisdictions:
+            return []
+        if actor.jurisdiction_id is not None:
+            query = query.where(Agency.jurisdiction_id == actor.jurisdiction_id)
     if period:
         query = query.where(PerformanceContract.period == parse_period(period).label)
     return list(session.scalars(query.order_by(PerformanceContract.period.desc(), PerformanceContract.id)))
