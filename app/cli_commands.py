@@ -309,6 +309,25 @@ def tokens_revoke(prefix: str) -> None:
         click.echo(f"token {token.prefix} revoked")
 
 
+@sla_cli.command("told-of")
+@click.option("--jurisdiction", "jurisdiction_code", required=True, help="Jurisdiction code, e.g. banyuwangi.")
+@click.option("--level", required=True, help="A level of the policy's ladder, e.g. camat.")
+@click.option("--deadlines", required=True,
+              help="Missed deadlines this level hears of at once: acknowledge,handle (or 'none').")
+@click.option("--category", "category_code", help="Only this category's policy (default: the jurisdiction's default).")
+def sla_told_of(jurisdiction_code, level, deadlines, category_code) -> None:
+    """Set which missed deadlines a ladder level is told of at once (a new policy version from now)."""
+    from app.services.sla import policies
+
+    wanted = [] if deadlines.strip().lower() == "none" else deadlines.split(",")
+    with unit_of_work() as (session, now):
+        policy = policies.set_told_of(session, now, jurisdiction_code=jurisdiction_code, level=level,
+                                      deadlines=wanted, category_code=category_code)
+        click.echo(f"added SLA policy version #{policy.id}: {level} is told at once of missed "
+                   f"{', '.join(wanted) or 'nothing (only when the climb after a breach reaches it)'}; "
+                   "complaints already received keep their version")
+
+
 @sla_cli.command("set-target")
 @click.option("--jurisdiction", "jurisdiction_code", required=True, help="Jurisdiction code, e.g. banyuwangi.")
 @click.option("--handle-minutes", type=int, required=True, help="Target to handle, e.g. 120 for the 2-hour rule.")

@@ -66,9 +66,10 @@ class LadderPolicy:
 
 
 # Which missed deadlines a ladder level hears of at once, when its entry does not say ("told_of"):
-# the camat, whom the regency holds to the rule in their kecamatan, hears of both; the other levels
-# only when the climb after a breach reaches them.
-DEFAULT_TOLD_OF = {"camat": (ACKNOWLEDGE, HANDLE)}
+# none. A breach tells the supervisors and the agency head (DESIGN.md); a ladder level hears of it
+# when the climb after the breach reaches it, and at once only where the policy says so, e.g.
+# {"level": "camat", "told_of": ["acknowledge", "handle"]} (the demo policy does).
+DEFAULT_TOLD_OF: dict[str, tuple[str, ...]] = {}
 TOLD_OF_DEADLINES = (ACKNOWLEDGE, HANDLE)
 
 

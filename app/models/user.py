@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, false, text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -27,9 +27,10 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", use_alter=True))
-    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))  # a camat's kecamatan
+    # A camat's kecamatan (districts.id; no foreign key: migration 0015 says why).
+    district_id: Mapped[int | None] = mapped_column(Integer)
     # Province-wide on purpose: a supervisor or official with no jurisdiction sees nothing without it.
-    all_jurisdictions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    all_jurisdictions: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     phone: Mapped[str | None] = mapped_column(String(20))
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     language: Mapped[str] = mapped_column(String(5), default="id")
@@ -56,8 +57,8 @@ class ApiToken(Base):
     role: Mapped[str] = mapped_column(String(20))
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
-    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
-    all_jurisdictions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    district_id: Mapped[int | None] = mapped_column(Integer)  # a camat token's kecamatan (see User)
+    all_jurisdictions: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]

@@ -92,6 +92,8 @@ USERS = (
     ("officer.srj-dinsos", "Marthen Heke", "officer", "srj-dinsos", None),
     ("head.srj-dinsos", HEAD_NAMES["srj-dinsos"], "agency_head", "srj-dinsos", None),
 )
+# username, name, jurisdiction code, kecamatan: a camat sees and nudges their kecamatan's complaints
+CAMATS = (("camat.glagah", "Hadi Susilo", "banyuwangi", "Glagah"),)
 
 
 @dataclass
@@ -218,4 +220,11 @@ def _users(session: Session, now: datetime, agencies: dict[str, Agency], result:
             agency = agencies[agency_code]
             if agency.head_user_id is None:
                 agency.head_user_id = user.id
+    for username, name, jurisdiction_code, district in CAMATS:
+        if username not in existing:
+            password_hash = password_hash or accounts.hash_password(DEMO_PASSWORD)
+            existing[username] = accounts.create_user(
+                session, now, username=username, name=name, role="camat", jurisdiction_code=jurisdiction_code,
+                district=district, password_hash=password_hash)
+            result.add("users")
     session.flush()

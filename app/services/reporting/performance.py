@@ -196,6 +196,67 @@ def breaches_by_district(session: Session, now: datetime, actor: Actor, *, perio
     return sorted(out, key=lambda item: (-item["total"], item["district"].get("code") or "~"))
 
 
+# ---- per kecamatan: the camats compared ----------------------------------------------------------
+
+def districts(session: Session, now: datetime, actor: Actor, *, period: str, jurisdiction: str | None = None,
+              min_sample: int = rules.MIN_SAMPLE) -> dict:
+    """The report grouped by the kecamatan where each complaint is located, whichever agency held it,
+    with each kecamatan's camats and its disputes (times a citizen said "not handled"): what the
+    regent compares camats on. The figures are report(group_by="district")'s (the rollups, or live
+    for a camat's own kecamatan); the disputes one more statement over the reopened complaints only."""
+    result = report(session, now, actor, period=period, group_by="district", jurisdiction=jurisdiction,
+                    min_sample=min_sample)
+    jurs = jurisdictions_in_scope(session, actor, jurisdiction)
+    scope = scope_filters(actor)
+    disputes = _disputes(session, jurs, parse_period(period), scope.get("district_id"), scope.get("agency_id"))
+    camats = _camats(session, [item["group"]["id"] for item in result["items"] if item["group"]["id"]])
+    for item in result["items"]:
+        key = item["group"]["id"]
+        item["district"] = item.pop("group")
+        item["camats"] = camats.get(key, [])
+        item["disputed"] = disputes.get(key, 0)
+    result["total"]["disputed"] = sum(disputes.values())
+    result.pop("group_by")
+    return result
+
+
+def _disputes(session: Session, jurs: list[Jurisdiction], per: rules.Period, district_id: int | None,
+              agency_id: int | None) -> dict:
+    """{district id: times citizens said "not handled"} among the period's counted complaints. Reads
+    only complaints reopened at least once (a partial index holds them) and their reopen events."""
+    from app.models import Event
+
+    by_citizen = Event.data["by_citizen"].as_boolean().is_(True)
+    query = (select(Complaint.district_id, func.count())
+             .join(Event, and_(Event.complaint_id == Complaint.id, Event.kind == "reopened"))
+             .where(computation.period_filter(jurs, per), Complaint.reopened_count > 0, by_citizen)
+             .group_by(Complaint.district_id))
+    if district_id is not None:
+        query = query.where(Complaint.district_id == district_id)
+    if agency_id is not None:
+        query = query.where(Complaint.agency_id == agency_id)
+    return {district: n for district, n in session.execute(query)}
+
+
+def _camats(session: Session, district_ids: list[int]) -> dict:
+    """{district id: [name, ...]}: the active camat accounts and camat contacts of each kecamatan."""
+    from app.models.sla_engine import EscalationContact
+
+    out: dict = {}
+    if not district_ids:
+        return out
+    rows = list(session.execute(select(User.district_id, User.name).where(
+        User.role == "camat", User.active.is_(True), User.district_id.in_(district_ids)).order_by(User.name)))
+    rows += list(session.execute(select(EscalationContact.district_id, EscalationContact.name).where(
+        EscalationContact.level == "camat", EscalationContact.active.is_(True),
+        EscalationContact.district_id.in_(district_ids)).order_by(EscalationContact.name)))
+    for district_id, name in rows:
+        names = out.setdefault(district_id, [])
+        if name not in names:
+            names.append(name)
+    return out
+
+
 # ---- contracts ---------------------------------------------------------------------------------
 
 TARGET_FIELDS = ("on_time_rate", "median_handle_minutes", "p90_handle_minutes", "max_breaches", "max_reopened_share")

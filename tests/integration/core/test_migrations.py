@@ -104,7 +104,7 @@ def test_migration_0009_gives_a_photo_two_complaints_name_to_the_one_that_handle
     from app.models import Complaint, ComplaintFile, Event
     from app.services import lifecycle
 
-    supervisor = Actor(kind="user", id=None, role="supervisor", name="Supervisor")
+    supervisor = Actor(kind="user", id=None, role="supervisor", name="Supervisor", all_jurisdictions=True)
     claimer, owner = submit(), submit()  # the claimer has the lower id: the order is not by id
     lifecycle.handle(session, clock.now() + timedelta(minutes=5), owner.ticket, supervisor, note="Sembako diantar")
     lifecycle.handle(session, clock.now() + timedelta(minutes=30), claimer.ticket, supervisor, note="Sudah")
