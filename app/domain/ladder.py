@@ -96,7 +96,10 @@ def told_of(raw: Iterable) -> tuple[tuple[str, tuple[str, ...]], ...]:
         name = item.get("level") if isinstance(item, dict) else item
         if not name:
             continue
-        wanted = item.get("told_of") if isinstance(item, dict) and "told_of" in item else DEFAULT_TOLD_OF.get(str(name), ())
+        if isinstance(item, dict) and "told_of" in item:
+            wanted = item.get("told_of")
+        else:
+            wanted = DEFAULT_TOLD_OF.get(str(name), ())
         for deadline in wanted or ():
             if deadline in told and str(name) not in told[deadline]:
                 told[deadline].append(str(name))

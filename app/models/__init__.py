@@ -12,7 +12,8 @@ from .files import FILE_PURPOSES, ComplaintFile
 
 __all__ = [
     "Agency", "ApiToken", "AGENCY_ROLES", "Base", "Breach", "Category", "Complaint", "ComplaintFile", "District",
-    "Event", "FILE_PURPOSES", "Jurisdiction", "JURISDICTION_ROLES", "OPEN_STATUSES", "OutboxMessage", "Reporter", "ROLES", "RoutingRule",
+    "Event", "FILE_PURPOSES", "Jurisdiction", "JURISDICTION_ROLES", "OPEN_STATUSES", "OutboxMessage", "Reporter",
+    "ROLES", "RoutingRule",
     "SlaPolicy", "TicketCounter", "User", "UtcDateTime", "Village",
 ]
 

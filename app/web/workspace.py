@@ -138,7 +138,8 @@ def complaint(ticket: str):
     tz = item.jurisdiction.timezone
     reporter = privacy.reporter_view(current_user.actor, item)  # the API shows the same (serialize.complaint)
     photos = complaint_files.reporter_photo_refs(session, item)
-    allowed = (set(machine.allowed_actions(item.status)) | _remarks(item)) & set(lifecycle_actions_for(current_user.role))
+    possible = set(machine.allowed_actions(item.status)) | _remarks(item)
+    allowed = possible & set(lifecycle_actions_for(current_user.role))
     agencies = [a for a in queries.agencies_in(session, item.jurisdiction_id) if a.id != item.agency_id]
     officers = queries.officers_of(session, item.agency_id) if item.agency_id else []
     # Another complaint is linked by its ticket only for a reader who may see it (as the API does).

@@ -12,7 +12,8 @@ LONG = {
     "category": "Rumah tidak layak huni", "place": "Kampunganyar", "due": "23/11 13:00 WITA",
     "ack_due": "23/11 09:30 WITA", "triage_due": "23/11 09:30 WITA", "left": 120, "late": 180,
     "what": "ditetapkan instansinya", "level": "Kantor Bupati", "official": "Ipuk Fiestiandani",
-    "reason": "di luar layanan Sigap", "other": "BWI-2026-000122", "note": "x" * 80, "who": "Camat Hadi Susilo Wicaksono",
+    "reason": "di luar layanan Sigap", "other": "BWI-2026-000122", "note": "x" * 80,
+    "who": "Camat Hadi Susilo Wicaksono",
 }
 
 

@@ -240,8 +240,8 @@ def _touch_due(last_used_at: datetime | None, now: datetime) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class TokenIdentity:
-    """Who a live API token speaks for (actor() gives it as an Actor). jurisdiction_id is the token's own, else its agency's.
-    touched: last_used_at was just written in the session's transaction (commit it)."""
+    """Who a live API token speaks for (token_actor() gives it as an Actor). jurisdiction_id is the
+    token's own, else its agency's. touched: last_used_at was just written in the session's transaction (commit it)."""
 
     id: int
     role: str

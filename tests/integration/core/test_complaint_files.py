@@ -99,7 +99,8 @@ def test_an_uploaded_photo_is_named_by_its_id_used_to_handle_and_shown_to_who_ma
     session.expire_all()
     assert session.get(Complaint, complaint.id).handle_evidence == {"photo": body["id"]}
 
-    served = client.get(f"/api/v1/complaints/{complaint.ticket}/files/{body['id']}", headers=auth("supervisor", jurisdiction="banyuwangi"))
+    served = client.get(f"/api/v1/complaints/{complaint.ticket}/files/{body['id']}",
+                        headers=auth("supervisor", jurisdiction="banyuwangi"))
     assert served.status_code == 200 and served.mimetype == "image/jpeg" and served.data == jpeg()
     assert served.headers["Cache-Control"] == "private, no-store"
     assert CAMERA_SERIAL not in served.data
