@@ -374,7 +374,7 @@ def close(session: Session, now: datetime, ticket: str, actor: Actor = SYSTEM, n
 
 
 
-def comment(session: Session, now: datetime, ticket: str, actor: Actor, note: str | None) -> Complaint:
+def comment(session: Session, now: datetime, ticket: str, actor: Actor, note: str | None = None) -> Complaint:
     """A remark on the complaint's trail (a camat's local knowledge, a supervisor's question); the
     status and deadlines do not move."""
     complaint = _begin(session, ticket, actor, "comment")
