@@ -108,12 +108,17 @@ def gazetteer_import(regency: str, jurisdiction_code: str | None, name: str | No
 @click.option("--name", required=True, help="Full name as shown to colleagues.")
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--agency", "agency_code", help="Agency code (required for officer and agency_head).")
-@click.option("--jurisdiction", "jurisdiction_code", help="Jurisdiction code (implied by --agency).")
+@click.option("--jurisdiction", "jurisdiction_code",
+              help="Jurisdiction code (implied by --agency; required for supervisor, official and camat).")
+@click.option("--district", help="Kecamatan code or name (required for camat).")
+@click.option("--all-jurisdictions", is_flag=True,
+              help="Province-wide supervisor or official: sees every jurisdiction (else --jurisdiction is required).")
 @click.option("--email")
 @click.option("--phone")
 @click.option("--password", help="Initial password; without it one is generated and printed once.")
 @click.option("--ask-password", is_flag=True, help="Prompt for the password instead.")
-def users_create(username, name, role, agency_code, jurisdiction_code, email, phone, password, ask_password) -> None:
+def users_create(username, name, role, agency_code, jurisdiction_code, district, all_jurisdictions, email, phone,
+                 password, ask_password) -> None:
     """Create a staff user."""
     from app.services.access import accounts
 
@@ -125,12 +130,42 @@ def users_create(username, name, role, agency_code, jurisdiction_code, email, ph
     with unit_of_work() as (session, now):
         user = accounts.create_user(session, now, username=username, name=name, role=role, password=password,
                                     agency_code=agency_code, jurisdiction_code=jurisdiction_code,
-                                    email=email, phone=phone)
+                                    email=email, phone=phone, district=district,
+                                    all_jurisdictions=all_jurisdictions)
         session.commit()
-        scope = f" of {user.agency.code}" if user.agency else ""
-        click.echo(f"created user {user.username} ({user.role}{scope})")
+        click.echo(f"created user {user.username} ({user.role}{_scope_text(session, user)})")
     if generated:
         click.echo(f"password (shown once): {password}")
+
+
+def _scope_text(session, row) -> str:
+    """' of bwi-dinsos', ' in banyuwangi, kecamatan Glagah', ' in every jurisdiction (province-wide)'."""
+    from app.models import District, Jurisdiction
+
+    if row.agency is not None:
+        return f" of {row.agency.code}"
+    if row.all_jurisdictions:
+        return " in every jurisdiction (province-wide)"
+    jurisdiction = session.get(Jurisdiction, row.jurisdiction_id) if row.jurisdiction_id else None
+    district = session.get(District, row.district_id) if row.district_id else None
+    text = f" in {jurisdiction.code}" if jurisdiction else ""
+    return text + (f", kecamatan {district.name}" if district else "")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """Every staff user with their role and where it applies; province-wide ones say so."""
+    from app.models import User
+
+    with unit_of_work() as (session, _now):
+        users = list(session.scalars(select(User).order_by(User.username)))
+        for user in users:
+            state = "" if user.active else " [inactive]"
+            click.echo(f"{user.username}\t{user.role}{_scope_text(session, user)}\t{user.name}{state}")
+        wide = [u.username for u in users if u.all_jurisdictions]
+        if wide:
+            click.echo(f"{len(wide)} province-wide (--all-jurisdictions): {', '.join(wide)}; give them "
+                       "--jurisdiction with `users set-role` to bind them to one")
 
 
 @users_cli.command("set-password")
@@ -159,14 +194,19 @@ def users_set_password(username, password, ask_password) -> None:
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--agency", "agency_code", help="Agency code (required for officer and agency_head).")
-@click.option("--jurisdiction", "jurisdiction_code", help="Jurisdiction code (implied by --agency).")
-def users_set_role(username, role, agency_code, jurisdiction_code) -> None:
+@click.option("--jurisdiction", "jurisdiction_code",
+              help="Jurisdiction code (implied by --agency; required for supervisor, official and camat).")
+@click.option("--district", help="Kecamatan code or name (required for camat).")
+@click.option("--all-jurisdictions", is_flag=True,
+              help="Province-wide supervisor or official: sees every jurisdiction (else --jurisdiction is required).")
+def users_set_role(username, role, agency_code, jurisdiction_code, district, all_jurisdictions) -> None:
     """Change a user's role and agency; every session they have open ends."""
     from app.services.access import accounts
 
     with unit_of_work() as (session, now):
         user = accounts.user_by_username(session, username)
-        changed = accounts.set_role(session, now, user, role, agency_code, jurisdiction_code)
+        changed = accounts.set_role(session, now, user, role, agency_code, jurisdiction_code, district,
+                                    all_jurisdictions)
         session.commit()
         scope = f" of {user.agency.code}" if user.agency else ""
         if changed:
@@ -230,10 +270,14 @@ def users_clear_throttle(username) -> None:
 @tokens_cli.command("create")
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--agency", "agency_code", help="Agency code (required for officer and agency_head).")
-@click.option("--jurisdiction", "jurisdiction_code", help="Jurisdiction code (implied by --agency).")
+@click.option("--jurisdiction", "jurisdiction_code",
+              help="Jurisdiction code (implied by --agency; required for supervisor, official and camat).")
+@click.option("--district", help="Kecamatan code or name (required for camat).")
+@click.option("--all-jurisdictions", is_flag=True,
+              help="Province-wide supervisor or official: sees every jurisdiction (else --jurisdiction is required).")
 @click.option("--name", help="What the token is for, e.g. the partner system's name.")
 @click.option("--user", "username", help="Act as this staff user.")
-def tokens_create(role, agency_code, jurisdiction_code, name, username) -> None:
+def tokens_create(role, agency_code, jurisdiction_code, district, all_jurisdictions, name, username) -> None:
     """Create an API token and print it once; only its hash is stored."""
     from app.models import User
     from app.services.access import accounts
@@ -245,7 +289,8 @@ def tokens_create(role, agency_code, jurisdiction_code, name, username) -> None:
             if user is None:
                 raise click.ClickException(f"no user {username!r}")
         token, secret = accounts.create_token(session, now, role=role, agency_code=agency_code,
-                                              jurisdiction_code=jurisdiction_code, name=name, user=user)
+                                              jurisdiction_code=jurisdiction_code, name=name, user=user,
+                                              district=district, all_jurisdictions=all_jurisdictions)
         session.commit()
         scope = f" for {token.agency.code}" if token.agency else ""
         click.echo(f"created {role} token {token.prefix}{scope}; it is shown once, store it now:", err=True)
@@ -262,6 +307,25 @@ def tokens_revoke(prefix: str) -> None:
         token = accounts.revoke_token(session, now, prefix)
         session.commit()
         click.echo(f"token {token.prefix} revoked")
+
+
+@sla_cli.command("told-of")
+@click.option("--jurisdiction", "jurisdiction_code", required=True, help="Jurisdiction code, e.g. banyuwangi.")
+@click.option("--level", required=True, help="A level of the policy's ladder, e.g. camat.")
+@click.option("--deadlines", required=True,
+              help="Missed deadlines this level hears of at once: acknowledge,handle (or 'none').")
+@click.option("--category", "category_code", help="Only this category's policy (default: the jurisdiction's default).")
+def sla_told_of(jurisdiction_code, level, deadlines, category_code) -> None:
+    """Set which missed deadlines a ladder level is told of at once (a new policy version from now)."""
+    from app.services.sla import policies
+
+    wanted = [] if deadlines.strip().lower() == "none" else deadlines.split(",")
+    with unit_of_work() as (session, now):
+        policy = policies.set_told_of(session, now, jurisdiction_code=jurisdiction_code, level=level,
+                                      deadlines=wanted, category_code=category_code)
+        click.echo(f"added SLA policy version #{policy.id}: {level} is told at once of missed "
+                   f"{', '.join(wanted) or 'nothing (only when the climb after a breach reaches it)'}; "
+                   "complaints already received keep their version")
 
 
 @sla_cli.command("set-target")

@@ -199,15 +199,20 @@ def time_reports(engine, repeat: int, with_live: bool = False) -> None:
     cases = [("year 2026 per agency", dict(period="2026", group_by="agency")),
              ("year 2026 per official", dict(period="2026", group_by="official")),
              ("year 2026 per district", dict(period="2026", group_by="district")),
-             ("month 2026-11 per agency", dict(period="2026-11", group_by="agency"))]
+             ("month 2026-11 per agency", dict(period="2026-11", group_by="agency")),
+             ("year 2026 per kecamatan", dict(period="2026", districts=True))]
     if with_live:
-        cases += [(f"{name} (live)", {**kwargs, "live": True}) for name, kwargs in cases]
+        cases += [(f"{name} (live)", {**kwargs, "live": True}) for name, kwargs in cases if "districts" not in kwargs]
     for name, kwargs in cases:
         timings = []
         for _ in range(repeat):
             with Session(engine) as session:
                 t0 = time.perf_counter()
-                report = performance.report(session, AS_OF, SYSTEM, jurisdiction="banyuwangi", **kwargs)
+                if kwargs.get("districts"):  # the camats compared: the report per district and the disputes
+                    report = performance.districts(session, AS_OF, SYSTEM, jurisdiction="banyuwangi",
+                                                   **{k: v for k, v in kwargs.items() if k != "districts"})
+                else:
+                    report = performance.report(session, AS_OF, SYSTEM, jurisdiction="banyuwangi", **kwargs)
                 timings.append(time.perf_counter() - t0)
         total = report["total"]
         print(f"{name:28s} best {min(timings) * 1000:8.1f} ms  median {statistics.median(timings) * 1000:8.1f} ms"

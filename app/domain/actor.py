@@ -8,11 +8,13 @@ from dataclasses import dataclass
 class Actor:
     kind: str  # "user" | "token" | "reporter" | "system"
     id: int | None = None
-    role: str | None = None  # officer | agency_head | supervisor | official | admin | partner
+    role: str | None = None  # officer | agency_head | supervisor | official | camat | admin | partner
     agency_id: int | None = None
     jurisdiction_id: int | None = None
     name: str | None = None
     user_id: int | None = None  # a token bound to a staff user (ApiToken.user_id): that user
+    district_id: int | None = None  # a camat's kecamatan
+    all_jurisdictions: bool = False  # explicitly province-wide (an unbound supervisor sees nothing without it)
 
     @property
     def label(self) -> str:

@@ -58,6 +58,19 @@ class LadderPolicy:
     ack_minutes: int
     handle_minutes: int
     triage_minutes: int
+    # deadline -> the ladder levels told at once when it is missed (besides the climb): told_of().
+    told_at_breach: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def levels_told_of(self, deadline: str) -> tuple[str, ...]:
+        return dict(self.told_at_breach).get(deadline, ())
+
+
+# Which missed deadlines a ladder level hears of at once, when its entry does not say ("told_of"):
+# none. A breach tells the supervisors and the agency head (DESIGN.md); a ladder level hears of it
+# when the climb after the breach reaches it, and at once only where the policy says so, e.g.
+# {"level": "camat", "told_of": ["acknowledge", "handle"]} (the demo policy does).
+DEFAULT_TOLD_OF: dict[str, tuple[str, ...]] = {}
+TOLD_OF_DEADLINES = (ACKNOWLEDGE, HANDLE)
 
 
 # checkpoint(start, target_minutes, fraction) -> instant, in the policy's calendar time.
@@ -72,6 +85,25 @@ def ladder_levels(raw: Iterable) -> tuple[str, ...]:
         if name:
             levels.append(str(name))
     return tuple(levels)
+
+
+def told_of(raw: Iterable) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """From a policy ladder ([{"level": "camat", "told_of": ["acknowledge", "handle"]}, ...]): for each
+    deadline, the levels told at once when it is missed. A level without "told_of" takes
+    DEFAULT_TOLD_OF; "told_of": [] opts it out."""
+    told: dict[str, list[str]] = {deadline: [] for deadline in TOLD_OF_DEADLINES}
+    for item in raw or ():
+        name = item.get("level") if isinstance(item, dict) else item
+        if not name:
+            continue
+        if isinstance(item, dict) and "told_of" in item:
+            wanted = item.get("told_of")
+        else:
+            wanted = DEFAULT_TOLD_OF.get(str(name), ())
+        for deadline in wanted or ():
+            if deadline in told and str(name) not in told[deadline]:
+                told[deadline].append(str(name))
+    return tuple((deadline, tuple(levels)) for deadline, levels in told.items())
 
 
 def reminder_action(index: int, count: int) -> str:
@@ -162,9 +194,10 @@ def choose_level(levels: tuple[str, ...], start: int, reachable: Callable[[str],
     return LevelChoice(None, None, tuple(skipped))
 
 
-# Who is told at each step. "staff" audiences resolve to people in the service layer;
-# when a complaint has no agency yet (triage), agency audiences fall back to supervisors.
-def audiences(step: Step, has_agency: bool) -> tuple[str, ...]:
+# Who is told at each step. "staff" audiences resolve to people in the service layer, ladder levels
+# to their contacts for the complaint's place; when a complaint has no agency yet (triage), agency
+# audiences fall back to supervisors. A missed deadline also tells the levels the policy names for it.
+def audiences(step: Step, has_agency: bool, policy: LadderPolicy | None = None) -> tuple[str, ...]:
     if step.deadline == TRIAGE:
         return ("supervisors",)
     if not has_agency:
@@ -174,7 +207,8 @@ def audiences(step: Step, has_agency: bool) -> tuple[str, ...]:
     if step.action == WARN:
         return ("agency_head",)
     if step.action == BREACH:
-        return ("supervisors", "agency_head", "reporter")
+        levels = policy.levels_told_of(step.deadline) if policy is not None else ()
+        return ("supervisors", "agency_head", *levels, "reporter")
     return ("ladder",)
 
 

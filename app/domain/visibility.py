@@ -6,7 +6,9 @@ that a page, the API, Open311 and the dashboard never disagree.
 - a citizen (reporter) their own complaints;
 - officers and agency heads their agency's (none without an agency);
 - a partner system the complaints it submitted;
-- supervisors and officials their jurisdiction's (every jurisdiction's when bound to none)."""
+- a camat the complaints located in their kecamatan, whichever agency holds them (none without one);
+- supervisors and officials their jurisdiction's; every jurisdiction's only when explicitly
+  province-wide (`all_jurisdictions`): bound to none by mistake, they see nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,10 +27,12 @@ class Scope:
     agency_id: int | None = None
     reporter_id: int | None = None
     submitted_by: str | None = None
+    district_id: int | None = None
     nothing: bool = False
 
 
 NOTHING = Scope(nothing=True)
+FIELDS = ("jurisdiction_id", "agency_id", "reporter_id", "submitted_by", "district_id")
 
 
 def scope_of(actor: Actor) -> Scope:
@@ -44,18 +48,22 @@ def scope_of(actor: Actor) -> Scope:
         return Scope(jurisdiction_id=actor.jurisdiction_id, agency_id=actor.agency_id)
     if actor.role == "partner":
         return Scope(submitted_by=actor.label)
+    if actor.role == "camat":
+        if actor.district_id is None or actor.jurisdiction_id is None:
+            return NOTHING
+        return Scope(jurisdiction_id=actor.jurisdiction_id, district_id=actor.district_id)
     if actor.role in JURISDICTION_ROLES:
+        if actor.jurisdiction_id is None and not actor.all_jurisdictions:
+            return NOTHING
         return Scope(jurisdiction_id=actor.jurisdiction_id)
     return NOTHING
 
 
 def admits(scope: Scope, complaint) -> bool:
-    """Whether `complaint` (anything with jurisdiction_id, agency_id, reporter_id, submitted_by) is in scope."""
+    """Whether `complaint` (anything with the FIELDS as attributes) is in scope."""
     if scope.nothing:
         return False
-    return all(want is None or getattr(complaint, name) == want for name, want in (
-        ("jurisdiction_id", scope.jurisdiction_id), ("agency_id", scope.agency_id),
-        ("reporter_id", scope.reporter_id), ("submitted_by", scope.submitted_by)))
+    return all(getattr(scope, name) is None or getattr(complaint, name) == getattr(scope, name) for name in FIELDS)
 
 
 def can_see(actor: Actor, complaint) -> bool:

@@ -3,7 +3,7 @@ from .base import Base, UtcDateTime
 from .place import District, Jurisdiction, Village
 from .agency import Agency, Category, RoutingRule
 from .sla import SlaPolicy
-from .user import AGENCY_ROLES, ROLES, ApiToken, User
+from .user import AGENCY_ROLES, JURISDICTION_ROLES, ROLES, ApiToken, User
 from .complaint import OPEN_STATUSES, Complaint, Reporter, TicketCounter
 from .event import Event
 from .breach import Breach
@@ -12,7 +12,8 @@ from .files import FILE_PURPOSES, ComplaintFile
 
 __all__ = [
     "Agency", "ApiToken", "AGENCY_ROLES", "Base", "Breach", "Category", "Complaint", "ComplaintFile", "District",
-    "Event", "FILE_PURPOSES", "Jurisdiction", "OPEN_STATUSES", "OutboxMessage", "Reporter", "ROLES", "RoutingRule",
+    "Event", "FILE_PURPOSES", "Jurisdiction", "JURISDICTION_ROLES", "OPEN_STATUSES", "OutboxMessage", "Reporter",
+    "ROLES", "RoutingRule",
     "SlaPolicy", "TicketCounter", "User", "UtcDateTime", "Village",
 ]
 

@@ -1,5 +1,5 @@
-"""Staff users and API tokens, each with a role and (for agency roles) an agency, and the sign-in
-throttle that slows password guessing."""
+"""Staff users and API tokens, each with a role and (for agency roles) an agency, (for a camat) a
+kecamatan, and the sign-in throttle that slows password guessing."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,8 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
 
-ROLES = ("officer", "agency_head", "supervisor", "official", "admin", "partner")
+ROLES = ("officer", "agency_head", "supervisor", "official", "camat", "admin", "partner")
 AGENCY_ROLES = ("officer", "agency_head")
+# Roles that see a jurisdiction's complaints: bound to one, or province-wide only when all_jurisdictions
+# says so explicitly (a forgotten --jurisdiction must not show every regency).
+JURISDICTION_ROLES = ("supervisor", "official", "camat")
 
 
 class User(Base):
@@ -24,6 +27,10 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", use_alter=True))
+    # A camat's kecamatan (districts.id; no foreign key: migration 0015 says why).
+    district_id: Mapped[int | None] = mapped_column(Integer)
+    # Province-wide on purpose: a supervisor or official with no jurisdiction sees nothing without it.
+    all_jurisdictions: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     phone: Mapped[str | None] = mapped_column(String(20))
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     language: Mapped[str] = mapped_column(String(5), default="id")
@@ -50,6 +57,8 @@ class ApiToken(Base):
     role: Mapped[str] = mapped_column(String(20))
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    district_id: Mapped[int | None] = mapped_column(Integer)  # a camat token's kecamatan (see User)
+    all_jurisdictions: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]

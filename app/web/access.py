@@ -15,13 +15,13 @@ from app.extensions import db_session
 from app.models import Agency, Jurisdiction, User
 
 # What each role's navigation holds; pages check the same sets.
-DASHBOARD_ROLES = ("supervisor", "admin", "official")
+DASHBOARD_ROLES = ("supervisor", "admin", "official", "camat")
 TRIAGE_ROLES = ("supervisor", "admin")
 QUEUE_ROLES = ("officer", "agency_head")
 INTAKE_ROLES = ("officer", "agency_head", "supervisor", "admin")
-ACTING_ROLES = ("officer", "agency_head", "supervisor", "admin")
+ACTING_ROLES = ("officer", "agency_head", "supervisor", "camat", "admin")  # each action checks its own roles
 SETTINGS_ROLES = ("admin",)
-WEB_ROLES = ("officer", "agency_head", "supervisor", "official", "admin")
+WEB_ROLES = ("officer", "agency_head", "supervisor", "official", "camat", "admin")
 
 
 @dataclass
@@ -38,6 +38,8 @@ class StaffUser:
     timezone: str
     language: str
     session_version: int = 0
+    district_id: int | None = None  # a camat's kecamatan
+    all_jurisdictions: bool = False
     is_authenticated: bool = True
     is_active: bool = True
     is_anonymous: bool = False
@@ -49,7 +51,8 @@ class StaffUser:
     @property
     def actor(self) -> Actor:
         return Actor(kind="user", id=self.id, role=self.role, agency_id=self.agency_id,
-                     jurisdiction_id=self.jurisdiction_id, name=self.name)
+                     jurisdiction_id=self.jurisdiction_id, name=self.name, district_id=self.district_id,
+                     all_jurisdictions=self.all_jurisdictions)
 
     def can(self, roles: tuple[str, ...]) -> bool:
         return self.role in roles
@@ -69,7 +72,8 @@ def _staff_user(row) -> StaffUser:
     return StaffUser(id=user.id, username=user.username, name=user.name, role=user.role, agency_id=user.agency_id,
                      agency_name=agency_name, jurisdiction_id=jurisdiction_id, timezone=timezone or "Asia/Jakarta",
                      language=user.language if user.language in ("id", "en") else "id",
-                     session_version=user.session_version)
+                     session_version=user.session_version, district_id=user.district_id,
+                     all_jurisdictions=bool(user.all_jurisdictions))
 
 
 def staff_user(session, user: User) -> StaffUser:

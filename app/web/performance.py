@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.domain import performance as rules
 from app.domain import spreadsheet
+from app.domain.local_time import local_time as clock_text
 from app.extensions import db_session, now
 from app.models import Agency, Jurisdiction, User
 from app.services.errors import ServiceError
@@ -254,6 +255,84 @@ def districts_csv():
                         [[r["district"]["name"], r["district"].get("code"), r["acknowledge"]["staff_told"],
                           r["acknowledge"]["notify_failed"], r["handle"]["staff_told"], r["handle"]["notify_failed"],
                           r["total"]] for r in rows])
+
+
+# ---- per kecamatan: the camats compared ----------------------------------------------------------
+
+DISTRICT_COLUMNS = (
+    ("received", "Received"), ("on_time_rate", "On-time rate"), ("too_few_to_judge", "Too few to judge"),
+    ("handle_median_minutes", "Median min. to handle"), ("handle_p90_minutes", "P90 min. to handle"),
+    ("ack_breaches", "Acknowledge breaches"), ("handle_breaches", "Handle breaches"),
+    ("breaches_alert_failed", "Breaches, alert failed"), ("reopened", "Reopened"), ("disputed", "Disputed"),
+    ("open_late", "Open past deadline"),
+)
+
+
+def district_row(item: dict) -> dict:
+    """One kecamatan's figures as plain columns (the table and its CSV)."""
+    ack, handle = item["acknowledge"], item["handle"]
+    return {
+        "received": item["received"], "on_time_rate": _share(item["on_time_rate"]["value"]),
+        "too_few_to_judge": "yes" if item["on_time_rate"]["too_few_to_judge"] else "no",
+        "handle_median_minutes": handle["median_minutes"], "handle_p90_minutes": handle["p90_minutes"],
+        "ack_breaches": ack["breaches"]["total"], "handle_breaches": handle["breaches"]["total"],
+        "breaches_alert_failed": ack["breaches"]["notify_failed"] + handle["breaches"]["notify_failed"],
+        "reopened": item["reopened"], "disputed": item["disputed"], "open_late": item["open_late"],
+    }
+
+
+def _district_report():
+    params = _params()
+    report = performance.districts(db_session(), now(), current_user.actor, period=params["period"],
+                                   jurisdiction=params["jurisdiction"])
+    return params, report
+
+
+@bp.get("/districts")
+@roles_required(*WEB_ROLES)
+def districts_page():
+    try:
+        params, report = _district_report()
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("performance.report_page"))
+    session = db_session()
+    jurisdictions = list(session.scalars(select(Jurisdiction).order_by(Jurisdiction.code))) \
+        if current_user.role == "admin" else []
+    report["as_of_local"] = local_time(now(), current_user.timezone)
+    ranked = sorted((item for item in report["items"] if item["on_time_rate"]["value"] is not None),
+                    key=lambda item: item["on_time_rate"]["value"])
+    chart = bar_chart(_("On-time rate per kecamatan (lowest first)"),
+                      [(item["district"]["name"], round(item["on_time_rate"]["value"] * 100, 1))
+                       for item in ranked[:25]], unit="%")
+    return render_template("performance/districts.html", report=report, params=params, chart=chart,
+                           rows=[(item, district_row(item)) for item in report["items"]],
+                           total=district_row(report["total"]), jurisdictions=jurisdictions)
+
+
+@bp.get("/districts.csv")
+@roles_required(*WEB_ROLES)
+def districts_report_csv():
+    """The kecamatan table; the period's bounds and the time of the report in each jurisdiction's local time."""
+    params, report = _district_report()
+    session = db_session()
+    zones = dict(session.execute(select(Jurisdiction.code, Jurisdiction.timezone)
+                                 .where(Jurisdiction.code.in_(report["jurisdictions"]))).all())
+    at = now()
+    header = ["district", "code", "camats"] + [name for name, _label in DISTRICT_COLUMNS] + [
+        "jurisdiction", "period_from_local", "period_until_local", "as_of_local"]
+
+    def when(code: str) -> list:
+        tz = zones.get(code, current_user.timezone)
+        start, end = (datetime.fromisoformat(b.replace("Z", "+00:00")) for b in report["period"]["bounds"][code])
+        return [code] + [clock_text(moment, tz, "iso") for moment in (start, end, at)]
+
+    only = report["jurisdictions"][0] if len(report["jurisdictions"]) == 1 else None
+    tail = when(only) if only else ["", "", "", clock_text(at, current_user.timezone, "iso")]
+    rows = [[item["district"].get("name"), item["district"].get("code") or "", "; ".join(item["camats"])]
+            + list(district_row(item).values()) + tail for item in report["items"]]
+    rows.append(["total", "", ""] + list(district_row(report["total"]).values()) + tail)
+    return csv_response(f"performance-{report['period']['label']}-by-kecamatan.csv", header, rows)
 
 
 # ---- contracts -------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from sqlalchemy.orm import selectinload
 
 from app.domain.ids import row_id, whole_number
 from app.extensions import db_session, now
-from app.models import OPEN_STATUSES, ROLES, Agency, ApiToken, Category, Complaint, Jurisdiction, SlaPolicy, User
+from app.models import (
+    OPEN_STATUSES, ROLES, Agency, ApiToken, Category, Complaint, District, Jurisdiction, SlaPolicy, User,
+)
 from app.services.access import web_auth
 from app.services.errors import ServiceError
 from app.services.reference import agencies as agency_service
@@ -243,8 +245,21 @@ def _users_page(error: str | None = None, form=None, form_for: str | None = None
     return render_template("settings/users.html", users=rows, roles=[r for r in ROLES if r != "partner"],
                            agencies=list(session.scalars(select(Agency).order_by(Agency.code))),
                            jurisdictions=_jurisdictions(session), form=form or {}, form_for=form_for, error=error,
-                           throttles=web_auth.throttles(session, now()), now_at=now()), \
+                           throttles=web_auth.throttles(session, now()), now_at=now(),
+                           district_names=dict(session.execute(select(District.id, District.name).where(
+                               District.id.in_([u.district_id for u in rows if u.district_id]))).all())), \
         (status if error else 200)
+
+
+ALL_JURISDICTIONS = "*all"  # the Regency list's "every regency (province-wide)" choice
+
+
+def _binding(form) -> dict:
+    """The form's regency, kecamatan and explicit province-wide choice, as the services take them."""
+    jurisdiction = form.get("jurisdiction") or None
+    wide = jurisdiction == ALL_JURISDICTIONS
+    return {"jurisdiction_code": None if wide else jurisdiction, "all_jurisdictions": wide,
+            "district": (form.get("district") or "").strip() or None}
 
 
 def _user_error_text(exc: ServiceError) -> str:
@@ -271,7 +286,7 @@ def users():
             user = web_auth.create_staff_user(
                 session, now(), username=form.get("username", ""), name=form.get("name", ""),
                 role=form.get("role", ""), password=form.get("password", ""),
-                agency_code=form.get("agency") or None, jurisdiction_code=form.get("jurisdiction") or None,
+                agency_code=form.get("agency") or None, **_binding(form),
                 email=form.get("email") or None, phone=form.get("phone") or None)
             flash(_("User %(username)s created.", username=user.username), "success")
     except (ServiceError, ValueError) as exc:
@@ -291,7 +306,7 @@ def edit_user(user_id: int):
     try:
         user, ended = web_auth.update_staff_user(
             session, now(), current_user.actor, user_id, role=form.get("role", ""),
-            agency_code=form.get("agency") or None, jurisdiction_code=form.get("jurisdiction") or None,
+            agency_code=form.get("agency") or None, **_binding(form),
             active=form.get("active") == "1", password=form.get("password") or None)
     except ServiceError as exc:
         session.rollback()
@@ -320,7 +335,7 @@ def tokens():
                 return redirect(url_for("settings.tokens"), 303)
             token, secret = web_auth.create_api_token(
                 session, now(), role=form.get("role", ""), name=form.get("name") or None,
-                agency_code=form.get("agency") or None, jurisdiction_code=form.get("jurisdiction") or None)
+                agency_code=form.get("agency") or None, **_binding(form))
         except ServiceError as exc:
             session.rollback()
             error = exc.message

@@ -75,7 +75,8 @@ def labels() -> dict:
     """Translated names of roles, SLA states and statuses, for every staff template."""
     return {
         "role_names": {"officer": _("Officer"), "agency_head": _("Agency head"), "supervisor": _("Supervisor"),
-                       "official": _("Official"), "admin": _("Administrator"), "partner": _("Partner")},
+                       "official": _("Official"), "camat": _("Camat"), "admin": _("Administrator"),
+                       "partner": _("Partner")},
         "state_names": {"on_track": _("On track"), "reminder": _("Reminder sent"), "warned": _("Warned"),
                         "breached": _("Late to handle"), "ack_late": _("Late to acknowledge"),
                         "stopped": _("Clock stopped")},
@@ -91,7 +92,8 @@ def labels() -> dict:
                         "reminded": _("Reminder sent"), "warned": _("Warning sent"), "breached": _("Deadline missed"),
                         "escalated": _("Escalated"), "message_sent": _("Message sent"),
                         "message_failed": _("Message failed"), "viewed": _("Viewed"),
-                        "breach_met": _("Missed deadline met"), "breach_withdrawn": _("Breach withdrawn")},
+                        "breach_met": _("Missed deadline met"), "breach_withdrawn": _("Breach withdrawn"),
+                        "commented": _("Comment"), "nudged": _("Agency nudged")},
         "channel_names": {"api": "API", "telegram": "Telegram", "sms": "SMS", "whatsapp": "WhatsApp",
                           "web": "Web", "counter": _("Walk-in counter"), "phone": _("Phone call"),
                           "open311": "Open311"},

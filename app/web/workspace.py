@@ -30,7 +30,8 @@ from app.web.views import install_error_pages
 bp = Blueprint("workspace", __name__)
 MAX_PHOTO_BYTES = complaint_files.MAX_BYTES  # a phone camera's photo; the app-wide body limit is smaller
 # What each form action needs beyond a note; supervisors' extra actions are checked by the service too.
-ACTIONS = ("acknowledge", "handle", "resolve", "assign", "transfer", "link_repeat", "reject", "reopen")
+ACTIONS = ("acknowledge", "handle", "resolve", "assign", "transfer", "link_repeat", "reject", "reopen", "comment",
+           "nudge")
 
 
 @bp.get("/queue")
@@ -113,7 +114,8 @@ def complaint(ticket: str):
     tz = item.jurisdiction.timezone
     reporter = privacy.reporter_view(current_user.actor, item)  # the API shows the same (serialize.complaint)
     photos = complaint_files.reporter_photo_refs(session, item)
-    allowed = set(machine.allowed_actions(item.status)) & set(lifecycle_actions_for(current_user.role))
+    possible = set(machine.allowed_actions(item.status)) | _remarks(item)
+    allowed = possible & set(lifecycle_actions_for(current_user.role))
     agencies = [a for a in queries.agencies_in(session, item.jurisdiction_id) if a.id != item.agency_id]
     officers = queries.officers_of(session, item.agency_id) if item.agency_id else []
     # Another complaint is linked by its ticket only for a reader who may see it (as the API does).
@@ -132,6 +134,11 @@ def complaint(ticket: str):
         raw={e.id: trail.raw_record(e, shown[e.id]) for e in events},
         evidence_needed={"photo": item.sla_policy.evidence_photo, "location": item.sla_policy.evidence_location},
     )
+
+
+def _remarks(item) -> set[str]:
+    """Comments are always possible; a nudge while an agency holds the complaint open."""
+    return {"comment"} | ({"nudge"} if item.agency_id and item.status in ("assigned", "acknowledged") else set())
 
 
 def lifecycle_actions_for(role: str) -> tuple[str, ...]:
@@ -200,6 +207,10 @@ def act(ticket: str):
                              duplicate_of=request.form.get("duplicate_of", "").strip() or None, note=note)
         elif action == "reopen":
             lifecycle.reopen(session, now(), ticket, actor, note=note)
+        elif action == "comment":
+            lifecycle.comment(session, now(), ticket, actor, note=note)
+        elif action == "nudge":
+            lifecycle.nudge(session, now(), ticket, actor, note=note)
         else:
             abort(400)
     except ServiceError as exc:
@@ -234,7 +245,7 @@ def action_label(action: str) -> str:
     return {
         "acknowledge": _("acknowledgement"), "handle": _("handling"), "resolve": _("resolution"),
         "assign": _("assignment"), "transfer": _("transfer"), "link_repeat": _("link to the earlier report"),
-        "reject": _("rejection"), "reopen": _("reopening"),
+        "reject": _("rejection"), "reopen": _("reopening"), "comment": _("comment"), "nudge": _("nudge"),
     }.get(action, action)
 
 

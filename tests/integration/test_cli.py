@@ -294,3 +294,50 @@ def test_user_changes_for_an_unknown_user_are_one_clean_line(run):
                  ("users", "deactivate", "nobody.here"), ("users", "sign-out", "nobody.here")):
         result = run(*args)
         assert result.exit_code == 1 and result.output.startswith("Error: no user 'nobody.here'"), result.output
+
+
+def test_a_supervisor_official_or_camat_without_a_jurisdiction_is_refused_unless_explicitly_province_wide(
+        run, session):
+    for args in (("tokens", "create", "--role", "supervisor"),
+                 ("users", "create", "--username", "rina.two", "--name", "Rina", "--role", "official")):
+        result = run(*args)
+        assert result.exit_code == 1 and "needs a jurisdiction (--jurisdiction CODE, or --all-jurisdictions" \
+            in result.output, result.output
+    result = run("tokens", "create", "--role", "camat", "--jurisdiction", "banyuwangi")
+    assert result.exit_code == 1 and "role camat needs a kecamatan (--district" in result.output
+    result = run("tokens", "create", "--role", "camat", "--all-jurisdictions")
+    assert result.exit_code == 1 and "only a supervisor or official" in result.output
+    assert session.scalar(select(func.count(User.id)).where(User.username == "rina.two")) == 0
+
+    wide = run("users", "create", "--username", "inspektorat", "--name", "Inspektorat Provinsi", "--role",
+               "official", "--all-jurisdictions")
+    assert wide.exit_code == 0 and "in every jurisdiction (province-wide)" in wide.output, wide.output
+    camat = run("users", "create", "--username", "camat.genteng", "--name", "Camat Genteng", "--role", "camat",
+                "--jurisdiction", "banyuwangi", "--district", "Genteng")
+    assert camat.exit_code == 0 and "kecamatan Genteng" in camat.output, camat.output
+    token = run("tokens", "create", "--role", "supervisor", "--all-jurisdictions")
+    assert token.exit_code == 0, token.output
+    stored = session.scalar(select(ApiToken).order_by(ApiToken.id.desc()))
+    assert stored.all_jurisdictions and stored.jurisdiction_id is None
+    genteng = session.scalar(select(District).where(District.name == "Genteng"))
+    assert session.scalar(select(User).where(User.username == "camat.genteng")).district_id == genteng.id
+
+    listed = run("users", "list")
+    assert listed.exit_code == 0
+    lines = {line.split("\t")[0]: line for line in listed.output.splitlines()}
+    assert "in every jurisdiction (province-wide)" in lines["inspektorat"]
+    assert "in banyuwangi, kecamatan Genteng" in lines["camat.genteng"]
+    assert "province-wide" not in lines["supervisor"]
+
+
+def test_sla_told_of_tells_a_ladder_level_of_missed_deadlines_from_a_new_version(run, session):
+    before = _policies(session)[-1]
+    result = run("sla", "told-of", "--jurisdiction", "banyuwangi", "--level", "camat", "--deadlines", "handle")
+    assert result.exit_code == 0, result.output
+    after = _policies(session)[-1]
+    assert after.id != before.id and after.handle_minutes == before.handle_minutes
+    assert [e for e in after.escalation_ladder if e["level"] == "camat"][0]["told_of"] == ["handle"]
+    refused = run("sla", "told-of", "--jurisdiction", "banyuwangi", "--level", "camat", "--deadlines", "lunch")
+    assert refused.exit_code == 1 and "unknown deadline 'lunch'" in refused.output
+    refused = run("sla", "told-of", "--jurisdiction", "banyuwangi", "--level", "lurah", "--deadlines", "handle")
+    assert refused.exit_code == 1 and "not on this policy's ladder" in refused.output

@@ -14,6 +14,7 @@ LONG = {
     "what": "ditetapkan instansinya", "level": "Kantor Bupati", "official": "Ipuk Fiestiandani",
     "reason": "di luar layanan Sigap", "other": "BWI-2026-000122", "note": "x" * 80,
     "code": "ABCD-2345",
+    "who": "Camat Hadi Susilo Wicaksono",
 }
 
 

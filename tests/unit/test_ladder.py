@@ -132,3 +132,19 @@ def test_steps_always_fire_in_time_order_each_once_and_end(handle, ack, f1, repe
     assert times == sorted(times)
     assert len(steps) == len(set(steps))
     assert steps.count(("handle", "breach", handle)) == 1
+
+
+def test_a_policy_names_the_ladder_levels_told_at_once_of_each_missed_deadline():
+    raw = [{"level": "village_head", "told_of": []}, {"level": "camat", "told_of": ["acknowledge", "handle"]},
+           {"level": "agency_head"}, "regent_office"]
+    policy = ladder.LadderPolicy(fractions=(0.5,), levels=ladder.ladder_levels(raw), repeat_minutes=60,
+                                 ack_minutes=30, handle_minutes=120, triage_minutes=30,
+                                 told_at_breach=ladder.told_of(raw))
+    due = datetime(2026, 11, 23, 4, 0, tzinfo=timezone.utc)
+    handle = ladder.Step(ladder.HANDLE, ladder.BREACH, 0, due, due)
+    ack = ladder.Step(ladder.ACKNOWLEDGE, ladder.BREACH, 0, due, due)
+    assert ladder.audiences(handle, True, policy) == ("supervisors", "agency_head", "camat", "reporter")
+    assert ladder.audiences(ack, True, policy) == ("supervisors", "agency_head", "camat", "reporter")
+    assert ladder.told_of([{"level": "camat"}]) == (("acknowledge", ()), ("handle", ()))  # the default: the climb only
+    assert ladder.audiences(ladder.Step(ladder.HANDLE, ladder.REMIND, 0, due, due), True, policy) == \
+        ("assignee_or_duty",)

@@ -36,8 +36,7 @@ def token_required(*roles: str):
                 raise ApiError(401, "unauthorized", "the API token is unknown or revoked",
                                {"WWW-Authenticate": 'Bearer realm="sigap", error="invalid_token"'})
             ratelimit.accepted_token(secret.strip())
-            g.api_actor = Actor(kind="token", id=token.id, role=token.role, agency_id=token.agency_id,
-                                jurisdiction_id=token.jurisdiction_id, name=token.name, user_id=token.user_id)
+            g.api_actor = accounts.token_actor(token)
             if token.touched:
                 session.commit()  # last_used_at (at most once a minute); else the read goes on in the view's transaction
             if roles and token.role not in roles:

@@ -9,12 +9,13 @@ from app.channels.api.auth import current_actor, token_required
 from app.channels.api.inputs import page_limit, parse_time
 from app.errors import ApiError
 from app.extensions import db_session
+from app.domain.visibility import scope_of
 from app.models import Agency
 from app.services.sla import escalation
 
 
 @bp.get("/breaches")
-@token_required("officer", "agency_head", "supervisor", "official", "admin")
+@token_required("officer", "agency_head", "supervisor", "official", "camat", "admin")
 def list_breaches():
     actor = current_actor()
     session = db_session()
@@ -32,9 +33,10 @@ def list_breaches():
     kind = args.get("kind") or None
     if kind is not None and kind not in ("acknowledge", "handle", "triage"):
         raise ApiError(400, "bad_request", "kind must be acknowledge, handle or triage")
+    # Agency staff: the breaches naming their agency; everyone else: those of complaints they may see.
     page, next_cursor = escalation.list_breaches(
-        session, agency_ids=agency_ids,
-        jurisdiction_id=None if actor.role == "admin" else actor.jurisdiction_id,
+        session, agency_ids=agency_ids, scope=None if actor.is_agency_scoped else scope_of(actor),
+        jurisdiction_id=actor.jurisdiction_id if actor.is_agency_scoped else None,
         since=parse_time(args.get("since"), "since"), until=parse_time(args.get("until"), "until"),
         kind=kind, limit=page_limit(), cursor=args.get("cursor") or None,
     )

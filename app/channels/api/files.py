@@ -16,7 +16,7 @@ from app.services import lifecycle
 from app.services.lifecycle import complaint_files
 
 UPLOADERS = lifecycle.PERMISSIONS["handle"]
-READERS = ("officer", "agency_head", "supervisor", "official", "admin", "partner")
+READERS = ("officer", "agency_head", "supervisor", "official", "camat", "admin", "partner")
 
 
 def storage_root() -> Path:

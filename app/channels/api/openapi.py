@@ -183,8 +183,10 @@ SCHEMAS = {
         "type": "object", "required": ["action"],
         "properties": {
             "action": {"type": "string", "enum": ["acknowledge", "handle", "resolve", "reopen", "reject", "assign",
-                                                  "transfer", "link_repeat", "close"]},
-            "note": {"type": "string", "description": "required for handle"},
+                                                  "transfer", "link_repeat", "close", "comment", "nudge"],
+                       "description": "comment (a remark on the trail) and nudge (tell the agency's staff and head; "
+                                      "while an agency holds it open) are what a camat may do"},
+            "note": {"type": "string", "description": "required for handle and comment"},
             "evidence": {"type": "object", "description": "proof of action, for handle",
                          "properties": {
                              "photo": {"type": "string", "description": "the id answered by POST "

@@ -1,4 +1,5 @@
-"""GET /api/v1/performance and /api/v1/contracts: performance reports and officials' contracts."""
+"""GET /api/v1/performance (and /performance/districts, the camats compared) and /api/v1/contracts:
+performance reports and officials' contracts."""
 from __future__ import annotations
 
 from flask import request
@@ -10,7 +11,7 @@ from app.errors import ApiError
 from app.extensions import db_session, now
 from app.services.reporting import performance
 
-READERS = ("officer", "agency_head", "supervisor", "official", "admin")
+READERS = ("officer", "agency_head", "supervisor", "official", "camat", "admin")
 
 
 @bp.get("/performance")
@@ -22,6 +23,16 @@ def performance_report():
     return performance.report(db_session(), now(), current_actor(), period=args["period"],
                               group_by=args.get("group_by") or "agency",
                               jurisdiction=args.get("jurisdiction") or None)
+
+
+@bp.get("/performance/districts")
+@token_required(*READERS)
+def performance_by_district():
+    args = request.args
+    if not args.get("period"):
+        raise ApiError(400, "bad_request", "period is required: 2026-11, 2026-Q4 or 2026")
+    return performance.districts(db_session(), now(), current_actor(), period=args["period"],
+                                 jurisdiction=args.get("jurisdiction") or None)
 
 
 @bp.get("/contracts")
@@ -141,6 +152,33 @@ PATHS["/performance"] = {"get": {
         {"name": "jurisdiction", "in": "query", "required": False, "schema": {"type": "string"}},
     ],
     "responses": {"200": _ok("PerformanceReport"), **_errors(400, 401, 403, 404, 422)},
+}}
+SCHEMAS["DistrictReport"] = {
+    "type": "object",
+    "properties": {
+        "period": {"type": "object"}, "jurisdictions": {"type": "array"},
+        "as_of": {"type": "string", "format": "date-time"}, "min_sample": {"type": "integer"},
+        "items": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/PerformanceFigures"}, {
+            "type": "object", "properties": {
+                "district": {"type": "object", "description": "the kecamatan (id, code, name); id null: no kecamatan"},
+                "camats": {"type": "array", "items": {"type": "string"},
+                           "description": "active camat accounts and camat contacts of the kecamatan"},
+                "disputed": {"type": "integer",
+                             "description": "times a citizen said the complaint was NOT handled"}}}]}},
+        "total": {"$ref": "#/components/schemas/PerformanceFigures"},
+    },
+}
+PATHS["/performance/districts"] = {"get": {
+    "summary": "Performance per kecamatan (where complaints are located, whichever agency held them)",
+    "operationId": "getPerformanceByDistrict",
+    "description": "The figures of /performance grouped by district, with each kecamatan's camats and its "
+                   "disputes: what the regent compares camats on. A camat token sees its own kecamatan.",
+    "parameters": [
+        {"name": "period", "in": "query", "required": True, "schema": {"type": "string"},
+         "description": "2026-11, 2026-Q4 or 2026"},
+        {"name": "jurisdiction", "in": "query", "required": False, "schema": {"type": "string"}},
+    ],
+    "responses": {"200": _ok("DistrictReport"), **_errors(400, 401, 403, 404, 422)},
 }}
 PATHS["/contracts"] = {
     "get": {"summary": "Performance contracts visible to the token", "operationId": "listContracts",

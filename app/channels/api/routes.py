@@ -20,8 +20,8 @@ from app.services import audit, intake, lifecycle
 from app.services.access.visibility import unseen_tickets, visible
 from app.services.reference import cache as reference_cache
 
-READERS = ("officer", "agency_head", "supervisor", "official", "admin", "partner")
-ACTORS = ("officer", "agency_head", "supervisor", "admin")
+READERS = ("officer", "agency_head", "supervisor", "official", "camat", "admin", "partner")
+ACTORS = ("officer", "agency_head", "supervisor", "camat", "admin")  # each action checks its own roles
 CREATORS = ("officer", "agency_head", "supervisor", "admin", "partner")
 
 
@@ -180,7 +180,7 @@ def complaint_events(ticket: str):
 ACTION_FIELDS = {
     "acknowledge": (), "handle": ("evidence",), "resolve": (), "reopen": (),
     "reject": ("reason", "duplicate_of"), "assign": ("agency", "assignee"), "transfer": ("agency",),
-    "link_repeat": ("of_ticket",), "close": (),
+    "link_repeat": ("of_ticket",), "close": (), "comment": (), "nudge": (),
 }
 
 

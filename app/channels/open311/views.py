@@ -102,8 +102,7 @@ def _actor(required_roles: tuple[str, ...] | None = None) -> Actor:
         ratelimit.refused_token()  # counted against the address, like the API's
         raise Open311Error(403, "Invalid api_key received -- can't proceed")
     ratelimit.accepted_token(secret)
-    actor = Actor(kind="token", id=token.id, role=token.role, agency_id=token.agency_id,
-                  jurisdiction_id=token.jurisdiction_id, name=token.name, user_id=token.user_id)
+    actor = accounts.token_actor(token)
     if token.touched:
         session.commit()  # last_used_at
     if required_roles and token.role not in required_roles:

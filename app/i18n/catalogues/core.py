@@ -60,6 +60,10 @@ MESSAGES = {
         "id": "Sigap: pelapor menyatakan {ticket} ({category}, {place}) BELUM ditangani. Laporan dibuka kembali.",
         "en": "Sigap: the citizen says {ticket} ({category}, {place}) was NOT handled. It is reopened.",
     },
+    "core.staff.nudged": {
+        "id": "Sigap: {who} menanyakan {ticket} ({category}, {place}) di {agency}. Batas penanganan {due}. Catatan: {note}",
+        "en": "Sigap: {who} is asking about {ticket} ({category}, {place}) at {agency}. Handle by {due}. Note: {note}",
+    },
     "core.staff.remind": {
         "id": "Sigap PENGINGAT: {ticket} ({category}, {place}) belum {what}. Batas {due}, sisa {left} menit.",
         "en": "Sigap REMINDER: {ticket} ({category}, {place}) not yet {what}. Due {due}, {left} min left.",

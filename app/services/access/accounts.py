@@ -12,11 +12,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from app.domain.actor import Actor
 from app.domain.phone import to_e164
-from app.models import AGENCY_ROLES, ROLES, Agency, ApiToken, Jurisdiction, User
+from app.models import AGENCY_ROLES, JURISDICTION_ROLES, ROLES, Agency, ApiToken, District, Jurisdiction, User
 from app.services.errors import NotFound, ValidationFailed
 from app.services.messaging import partner_webhooks
 from app.services.reference import cache as reference_cache
+from app.services.reference import places
 
 TOKEN_PREFIX = "sgp_"
 TOKEN_SHOWN_CHARS = 12  # "sgp_" + 8 characters: enough to name a token in `tokens revoke`
@@ -61,13 +63,32 @@ def _jurisdiction(session: Session, code: str) -> Jurisdiction:
     return jurisdiction
 
 
-def _scope(session: Session, role: str, agency_code: str | None,
-           jurisdiction_code: str | None) -> tuple[Agency | None, Jurisdiction | None]:
-    """Checks role against agency/jurisdiction; an agency implies its jurisdiction."""
+@dataclass(frozen=True)
+class Binding:
+    """Where a user's or token's role applies: an agency, a jurisdiction, a kecamatan, or explicitly
+    every jurisdiction."""
+
+    agency: Agency | None
+    jurisdiction: Jurisdiction | None
+    district: District | None
+    all_jurisdictions: bool
+
+    def columns(self) -> dict:
+        return {"agency_id": self.agency.id if self.agency else None,
+                "jurisdiction_id": self.jurisdiction.id if self.jurisdiction else None,
+                "district_id": self.district.id if self.district else None,
+                "all_jurisdictions": self.all_jurisdictions}
+
+
+def _scope(session: Session, role: str, agency_code: str | None, jurisdiction_code: str | None,
+           district: str | None = None, all_jurisdictions: bool = False) -> Binding:
+    """Checks role against agency/jurisdiction/kecamatan; an agency implies its jurisdiction. A
+    supervisor, official or camat must name a jurisdiction: province-wide only when told so."""
     if role not in ROLES:
         raise ValidationFailed(f"unknown role {role!r}: use one of {', '.join(ROLES)}", field="role")
     agency = _agency(session, agency_code) if agency_code else None
     jurisdiction = _jurisdiction(session, jurisdiction_code) if jurisdiction_code else None
+    all_jurisdictions = bool(all_jurisdictions)
     if role in AGENCY_ROLES and agency is None:
         raise ValidationFailed(f"role {role} needs an agency (--agency CODE)", field="agency")
     if agency is not None:
@@ -75,13 +96,30 @@ def _scope(session: Session, role: str, agency_code: str | None,
             raise ValidationFailed(f"agency {agency.code} is not in jurisdiction {jurisdiction.code}",
                                    field="agency")
         jurisdiction = jurisdiction or session.get(Jurisdiction, agency.jurisdiction_id)
-    return agency, jurisdiction
+    if all_jurisdictions and (role not in ("supervisor", "official") or jurisdiction is not None):
+        raise ValidationFailed("only a supervisor or official without --jurisdiction can be province-wide "
+                               "(--all-jurisdictions)", field="jurisdiction")
+    if role in JURISDICTION_ROLES and jurisdiction is None and not all_jurisdictions:
+        wide = "" if role == "camat" else ", or --all-jurisdictions to let it see every regency"
+        raise ValidationFailed(f"role {role} needs a jurisdiction (--jurisdiction CODE{wide})",
+                               field="jurisdiction")
+    found = None
+    if role == "camat":
+        if not (district or "").strip():
+            raise ValidationFailed("role camat needs a kecamatan (--district CODE or name)", field="district")
+        found = places.find_district(session, jurisdiction.id, district.strip())
+        if found is None:
+            raise NotFound(f"no kecamatan {district.strip()!r} in jurisdiction {jurisdiction.code}", field="district")
+    elif (district or "").strip():
+        raise ValidationFailed("only a camat is bound to a kecamatan (--district)", field="district")
+    return Binding(agency, jurisdiction, found, all_jurisdictions)
 
 
 def create_user(session: Session, now: datetime, *, username: str, name: str, role: str,
                 password: str | None = None, agency_code: str | None = None,
                 jurisdiction_code: str | None = None, email: str | None = None, phone: str | None = None,
-                password_hash: str | None = None) -> User:
+                password_hash: str | None = None, district: str | None = None,
+                all_jurisdictions: bool = False) -> User:
     """A new staff user (flushed, not committed). `password_hash` lets a caller reuse one hash."""
     username = (username or "").strip().lower()
     if not USERNAME.match(username):
@@ -95,7 +133,7 @@ def create_user(session: Session, now: datetime, *, username: str, name: str, ro
         phone = to_e164(phone)
         if phone is None:
             raise ValidationFailed("phone is not a valid phone number (e.g. +62 812 3456 7890)", field="phone")
-    agency, jurisdiction = _scope(session, role, agency_code, jurisdiction_code)
+    binding = _scope(session, role, agency_code, jurisdiction_code, district, all_jurisdictions)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValidationFailed(f"username {username!r} is already taken", field="username")
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
@@ -105,8 +143,7 @@ def create_user(session: Session, now: datetime, *, username: str, name: str, ro
     if password_hash is None and password is not None:
         password_hash = hash_password(password)
     user = User(username=username, name=name.strip(), role=role, password_hash=password_hash,
-                agency_id=agency.id if agency else None, jurisdiction_id=jurisdiction.id if jurisdiction else None,
-                email=email, phone=phone, created_at=now)
+                **binding.columns(), email=email, phone=phone, created_at=now)
     session.add(user)
     session.flush()
     return user
@@ -134,13 +171,14 @@ def set_password(session: Session, now: datetime, user: User, password: str) -> 
 
 
 def set_role(session: Session, now: datetime, user: User, role: str, agency_code: str | None = None,
-             jurisdiction_code: str | None = None) -> bool:
+             jurisdiction_code: str | None = None, district: str | None = None,
+             all_jurisdictions: bool = False) -> bool:
     """A new role and scope; when anything changed every earlier session ends. True if it changed."""
-    agency, jurisdiction = _scope(session, role, agency_code, jurisdiction_code)
-    new = (role, agency.id if agency else None, jurisdiction.id if jurisdiction else None)
-    if new == (user.role, user.agency_id, user.jurisdiction_id):
+    new = {"role": role, **_scope(session, role, agency_code, jurisdiction_code, district, all_jurisdictions).columns()}
+    if all(getattr(user, name) == value for name, value in new.items()):
         return False
-    user.role, user.agency_id, user.jurisdiction_id = new
+    for name, value in new.items():
+        setattr(user, name, value)
     end_sessions(session, user)
     return True
 
@@ -163,16 +201,15 @@ def _digest(secret: str) -> str:
 
 def create_token(session: Session, now: datetime, *, role: str, agency_code: str | None = None,
                  jurisdiction_code: str | None = None, name: str | None = None,
-                 user: User | None = None) -> tuple[ApiToken, str]:
+                 user: User | None = None, district: str | None = None,
+                 all_jurisdictions: bool = False) -> tuple[ApiToken, str]:
     """A new API token and its secret; only the secret's sha256 and its first characters are stored."""
     if name is not None and len(name) > MAX_TOKEN_NAME:
         raise ValidationFailed(f"name is longer than {MAX_TOKEN_NAME} characters", field="name")
-    agency, jurisdiction = _scope(session, role, agency_code, jurisdiction_code)
+    binding = _scope(session, role, agency_code, jurisdiction_code, district, all_jurisdictions)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(token_hash=_digest(secret), prefix=secret[:TOKEN_SHOWN_CHARS], name=name, role=role,
-                     agency_id=agency.id if agency else None,
-                     jurisdiction_id=jurisdiction.id if jurisdiction else None,
-                     user_id=user.id if user else None, created_at=now)
+                     **binding.columns(), user_id=user.id if user else None, created_at=now)
     session.add(token)
     session.flush()
     return token, secret
@@ -203,8 +240,8 @@ def _touch_due(last_used_at: datetime | None, now: datetime) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class TokenIdentity:
-    """Who a live API token speaks for. jurisdiction_id is the token's own, else its agency's.
-    touched: last_used_at was just written in the session's transaction (commit it)."""
+    """Who a live API token speaks for (token_actor() gives it as an Actor). jurisdiction_id is the
+    token's own, else its agency's. touched: last_used_at was just written in the session's transaction (commit it)."""
 
     id: int
     role: str
@@ -213,6 +250,8 @@ class TokenIdentity:
     jurisdiction_id: int | None
     user_id: int | None
     touched: bool
+    district_id: int | None = None
+    all_jurisdictions: bool = False
 
 
 _TOKENS, _AGENCIES, _USERS = ApiToken.__table__, Agency.__table__, User.__table__
@@ -222,10 +261,12 @@ _BOUND = _TOKENS.c.user_id.is_not(None)
 _ROLE = case((_BOUND, _USERS.c.role), else_=_TOKENS.c.role)
 _AGENCY_ID = case((_BOUND, _USERS.c.agency_id), else_=_TOKENS.c.agency_id)
 _OWN_JURISDICTION_ID = case((_BOUND, _USERS.c.jurisdiction_id), else_=_TOKENS.c.jurisdiction_id)
+_DISTRICT_ID = case((_BOUND, _USERS.c.district_id), else_=_TOKENS.c.district_id)
+_ALL_JURISDICTIONS = case((_BOUND, _USERS.c.all_jurisdictions), else_=_TOKENS.c.all_jurisdictions)
 _IDENTITY = (
     select(_TOKENS.c.id, _ROLE, _TOKENS.c.name, _AGENCY_ID,
            func.coalesce(_OWN_JURISDICTION_ID, _AGENCIES.c.jurisdiction_id), _TOKENS.c.user_id,
-           _TOKENS.c.last_used_at, reference_cache.VERSIONS)
+           _TOKENS.c.last_used_at, reference_cache.VERSIONS, _DISTRICT_ID, _ALL_JURISDICTIONS)
     .select_from(_TOKENS.outerjoin(_USERS, _USERS.c.id == _TOKENS.c.user_id)
                  .outerjoin(_AGENCIES, _AGENCIES.c.id == _AGENCY_ID))
     .where(_TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.revoked_at.is_(None),
@@ -233,6 +274,19 @@ _IDENTITY = (
 )
 _TOUCH = (update(_TOKENS).where(_TOKENS.c.id == bindparam("token_id"))
           .values(last_used_at=bindparam("used_at")))
+
+
+def token_actor(token: TokenIdentity) -> Actor:
+    return Actor(kind="token", id=token.id, role=token.role, agency_id=token.agency_id,
+                 jurisdiction_id=token.jurisdiction_id, name=token.name, user_id=token.user_id,
+                 district_id=token.district_id, all_jurisdictions=token.all_jurisdictions)
+
+
+def user_actor(user: User) -> Actor:
+    """A staff user as the actor of what they do."""
+    return Actor(kind="user", id=user.id, role=user.role, agency_id=user.agency_id,
+                 jurisdiction_id=user.jurisdiction_id, name=user.name, district_id=user.district_id,
+                 all_jurisdictions=bool(user.all_jurisdictions))
 
 
 def token_identity(session: Session, secret: str | None, now: datetime) -> TokenIdentity | None:
@@ -246,12 +300,12 @@ def token_identity(session: Session, secret: str | None, now: datetime) -> Token
     row = connection.execute(_IDENTITY, {"token_hash": _digest(secret)}).first()
     if row is None:
         return None
-    token_id, role, name, agency_id, jurisdiction_id, user_id, last_used_at, versions = row
+    token_id, role, name, agency_id, jurisdiction_id, user_id, last_used_at, versions, district_id, wide = row
     reference_cache.seen(session, versions)
     touched = _touch_due(last_used_at, now)
     if touched:
         connection.execute(_TOUCH, {"token_id": token_id, "used_at": now})
-    return TokenIdentity(token_id, role, name, agency_id, jurisdiction_id, user_id, touched)
+    return TokenIdentity(token_id, role, name, agency_id, jurisdiction_id, user_id, touched, district_id, bool(wide))
 
 
 def revoke_token(session: Session, now: datetime, prefix: str) -> ApiToken:

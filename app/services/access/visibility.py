@@ -9,7 +9,7 @@ from sqlalchemy import and_, false, select, true
 from sqlalchemy.orm import Session
 
 from app.domain.actor import Actor
-from app.domain.visibility import NOTHING, Scope, admits, can_see, scope_of  # noqa: F401 - the rule's names
+from app.domain.visibility import FIELDS, NOTHING, Scope, admits, can_see, scope_of  # noqa: F401 - the rule's names
 from app.models import Complaint
 
 
@@ -17,9 +17,7 @@ def condition(scope: Scope):
     """SQL condition on complaints for `scope`."""
     if scope.nothing:
         return false()
-    parts = [column == want for column, want in (
-        (Complaint.jurisdiction_id, scope.jurisdiction_id), (Complaint.agency_id, scope.agency_id),
-        (Complaint.reporter_id, scope.reporter_id), (Complaint.submitted_by, scope.submitted_by)) if want is not None]
+    parts = [getattr(Complaint, name) == getattr(scope, name) for name in FIELDS if getattr(scope, name) is not None]
     return and_(*parts) if parts else true()
 
 

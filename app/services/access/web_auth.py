@@ -23,7 +23,7 @@ from app.models.user import SignInThrottle
 from app.services.access import accounts
 from app.services.errors import Forbidden, ValidationFailed
 
-WEB_ROLES = ("officer", "agency_head", "supervisor", "official", "admin")
+WEB_ROLES = ("officer", "agency_head", "supervisor", "official", "camat", "admin")
 
 # One username from one address: 5 failures free, then each further attempt waits 1 s, 2 s, 4 s ...
 # up to 15 minutes; a quiet day (or a correct password from that address) starts again.
@@ -232,7 +232,8 @@ def sign_out(session: Session, now: datetime, user_id: int) -> None:
 
 def update_staff_user(session: Session, now: datetime, actor: Actor, user_id: int, *, role: str,
                       agency_code: str | None, jurisdiction_code: str | None, active: bool,
-                      password: str | None) -> tuple[User, bool]:
+                      password: str | None, district: str | None = None,
+                      all_jurisdictions: bool = False) -> tuple[User, bool]:
     """An admin changes a user's role and scope, active flag or password. Any of these ends every
     earlier session of that user. Returns (user, whether sessions ended). Commits."""
     user = _user(session, user_id)
@@ -240,7 +241,7 @@ def update_staff_user(session: Session, now: datetime, actor: Actor, user_id: in
         raise Forbidden("an administrator cannot change their own role or deactivate themselves",
                         code="own_account")
     version = user.session_version
-    accounts.set_role(session, now, user, role, agency_code, jurisdiction_code)
+    accounts.set_role(session, now, user, role, agency_code, jurisdiction_code, district, all_jurisdictions)
     accounts.set_active(session, now, user, active)
     if password:
         accounts.set_password(session, now, user, password)
@@ -262,20 +263,24 @@ def set_language(session: Session, now: datetime, user_id: int, language: str) -
 
 def create_staff_user(session: Session, now: datetime, *, username: str, name: str, role: str, password: str,
                       agency_code: str | None = None, jurisdiction_code: str | None = None,
-                      email: str | None = None, phone: str | None = None) -> User:
+                      email: str | None = None, phone: str | None = None, district: str | None = None,
+                      all_jurisdictions: bool = False) -> User:
     """A new staff user from the admin settings page. Commits."""
     user = accounts.create_user(session, now, username=username, name=name, role=role, password=password,
                                 agency_code=agency_code or None, jurisdiction_code=jurisdiction_code or None,
-                                email=email or None, phone=phone or None)
+                                email=email or None, phone=phone or None, district=district,
+                                all_jurisdictions=all_jurisdictions)
     session.commit()
     return user
 
 
 def create_api_token(session: Session, now: datetime, *, role: str, name: str | None = None,
-                     agency_code: str | None = None, jurisdiction_code: str | None = None):
+                     agency_code: str | None = None, jurisdiction_code: str | None = None,
+                     district: str | None = None, all_jurisdictions: bool = False):
     """A new API token; returns (token, secret). The secret is shown once and never stored. Commits."""
     token, secret = accounts.create_token(session, now, role=role, name=name or None, agency_code=agency_code or None,
-                                          jurisdiction_code=jurisdiction_code or None)
+                                          jurisdiction_code=jurisdiction_code or None, district=district,
+                                          all_jurisdictions=all_jurisdictions)
     session.commit()
     return token, secret
 

@@ -30,6 +30,7 @@ from app.models import (
 )
 from app.models.telegram import TelegramAttachment, TelegramConversation, TelegramLinkCode, TelegramUpdate
 from app.services import audit, intake, lifecycle
+from app.services.access import accounts
 from app.services.lifecycle import satisfaction
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.messaging import notifications, outbox
@@ -668,8 +669,7 @@ def _rerecord(turn: _Turn) -> None:
 
 
 def staff_actor(user: User) -> Actor:
-    return Actor(kind="user", id=user.id, role=user.role, agency_id=user.agency_id,
-                 jurisdiction_id=user.jurisdiction_id, name=user.name)
+    return accounts.user_actor(user)
 
 
 def _row_id(text: str) -> int | None:

@@ -63,8 +63,12 @@ UNROUTED = {("sabu_raijua", "medical_care")}  # goes to triage, so triage shows 
 
 DEFAULT_POLICY = dict(
     acknowledge_minutes=30, handle_minutes=240, triage_minutes=30, reminder_fractions=[0.5, 0.75],
-    escalation_ladder=[{"level": level} for level in
-                       ("village_head", "camat", "agency_head", "regional_secretary", "regent_office")],
+    # The camat hears of both missed deadlines in their kecamatan at once (the 2-hour rule was
+    # announced to them); the other levels when the climb after a breach reaches them.
+    escalation_ladder=[{"level": "village_head", "told_of": []},
+                       {"level": "camat", "told_of": ["acknowledge", "handle"]},
+                       *({"level": level, "told_of": []} for level in
+                         ("agency_head", "regional_secretary", "regent_office"))],
     repeat_minutes=60, calendar="24x7", evidence_photo=False, evidence_location=False, may_pause=False,
     note="Aturan 4 jam: ditangani dalam 4 jam sejak laporan diterima",
 )
@@ -88,6 +92,8 @@ USERS = (
     ("officer.srj-dinsos", "Marthen Heke", "officer", "srj-dinsos", None),
     ("head.srj-dinsos", HEAD_NAMES["srj-dinsos"], "agency_head", "srj-dinsos", None),
 )
+# username, name, jurisdiction code, kecamatan: a camat sees and nudges their kecamatan's complaints
+CAMATS = (("camat.glagah", "Hadi Susilo", "banyuwangi", "Glagah"),)
 
 
 @dataclass
@@ -214,4 +220,11 @@ def _users(session: Session, now: datetime, agencies: dict[str, Agency], result:
             agency = agencies[agency_code]
             if agency.head_user_id is None:
                 agency.head_user_id = user.id
+    for username, name, jurisdiction_code, district in CAMATS:
+        if username not in existing:
+            password_hash = password_hash or accounts.hash_password(DEMO_PASSWORD)
+            existing[username] = accounts.create_user(
+                session, now, username=username, name=name, role="camat", jurisdiction_code=jurisdiction_code,
+                district=district, password_hash=password_hash)
+            result.add("users")
     session.flush()

@@ -25,6 +25,8 @@ STAFF = ("officer", "agency_head", "supervisor", "admin")
 # A location check-in farther than this from the reported place is marked far (shown as a warning).
 FAR_FROM_PLACE_KM = 5.0
 OVERSEERS = ("supervisor", "admin")
+# A camat watches the complaints of their kecamatan: may comment and nudge the agency, never act for it.
+WATCHERS = ("camat",)
 # Who may take each action (system: the scheduler and nightly jobs; reporter: the citizen).
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     "acknowledge": STAFF,
@@ -36,7 +38,11 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "reopen": OVERSEERS + ("reporter",),
     "reject": OVERSEERS,
     "close": OVERSEERS + ("system",),
+    "comment": STAFF + WATCHERS,
+    "nudge": OVERSEERS + WATCHERS,
 }
+# Actions that record a remark without moving the state machine.
+REMARKS = ("comment", "nudge")
 MAX_NOTE = 4000
 
 
@@ -54,7 +60,8 @@ def _role_of(actor: Actor) -> str:
 
 def _authorise(action: str, actor: Actor) -> None:
     if _role_of(actor) not in PERMISSIONS[action]:
-        raise Forbidden(f"a {_role_of(actor) or 'caller'} may not {machine.VERBS[action]} complaints")
+        verb = machine.VERBS.get(action) or {"comment": "comment on", "nudge": "nudge the agency about"}[action]
+        raise Forbidden(f"a {_role_of(actor) or 'caller'} may not {verb} complaints")
 
 
 def _note(note, required: bool = False, what: str = "note") -> str | None:
@@ -369,7 +376,38 @@ def close(session: Session, now: datetime, ticket: str, actor: Actor = SYSTEM, n
     return _finish(session, complaint, now, [event])
 
 
+
+
+def comment(session: Session, now: datetime, ticket: str, actor: Actor, note: str | None = None) -> Complaint:
+    """A remark on the complaint's trail (a camat's local knowledge, a supervisor's question); the
+    status and deadlines do not move."""
+    complaint = _begin(session, ticket, actor, "comment")
+    note = _note(note, required=True, what="comment")
+    event = audit.record(session, complaint, "commented", now, actor, note=note)
+    complaint.updated_at = now
+    notifications.on_event(session, complaint, event, now)
+    session.commit()
+    return complaint
+
+
+def nudge(session: Session, now: datetime, ticket: str, actor: Actor, note: str | None = None) -> Complaint:
+    """Tell the agency's staff (the assignee or duty desk, and its head) that someone watching is
+    waiting: recorded on the trail, sent through the outbox. Only while an agency holds it open."""
+    complaint = _begin(session, ticket, actor, "nudge")
+    note = _note(note)
+    if complaint.status not in ("assigned", "acknowledged") or complaint.agency_id is None:
+        raise IllegalTransition(f"cannot nudge the agency about a complaint that is {complaint.status} "
+                                "(allowed while an agency holds it: assigned, acknowledged)")
+    event = audit.record(session, complaint, "nudged", now, actor, note=note,
+                         data={"agency": complaint.agency.code, "by_role": actor.role, "by_name": actor.name})
+    complaint.updated_at = now
+    notifications.on_event(session, complaint, event, now)
+    session.commit()
+    return complaint
+
+
 ACTIONS = {
     "acknowledge": acknowledge, "handle": handle, "resolve": resolve, "reopen": reopen, "reject": reject,
     "assign": assign, "transfer": transfer, "link_repeat": link_repeat, "close": close,
+    "comment": comment, "nudge": nudge,
 }

@@ -271,6 +271,10 @@ def on_event(session: Session, complaint: Complaint, event: Event, now: datetime
         tell_reporter(session, complaint, "core.reopened", now)
         staff = assignee_or_duty(session, complaint) + level_contacts(session, complaint, "agency_head")
         tell_staff(session, complaint, unique(staff), "core.staff.reopened", now)
+    elif kind == "nudged":
+        staff = assignee_or_duty(session, complaint) + level_contacts(session, complaint, "agency_head")
+        tell_staff(session, complaint, unique(staff), "core.staff.nudged", now, who=data.get("by_name") or "-",
+                   note=lambda lang: _short(event.note, lang))
     elif kind == "rejected":
         reason = data.get("reason") or "out_of_scope"
         other = data.get("duplicate_of") or "-"

@@ -21,7 +21,7 @@ from app.services.reporting import rollup as performance_rollup
 
 OPEN = ("received", "triage", "assigned", "acknowledged")
 GROUP_BY = computation.GROUP_BY
-READ_ROLES = ("officer", "agency_head", "supervisor", "official", "admin")
+READ_ROLES = ("officer", "agency_head", "supervisor", "official", "camat", "admin")
 # Time-to-handle distribution: upper edges in minutes; the last bucket is open-ended.
 HISTOGRAM_EDGES = (60, 120, 180, 240, 480, 1440)
 
@@ -43,9 +43,10 @@ def jurisdictions_in_scope(session: Session, actor: Actor, code: str | None = No
     if code:
         query = query.where(Jurisdiction.code == str(code).strip().lower())
     if actor.role != "admin" and actor.kind != "system":
-        if actor.jurisdiction_id is None:
+        if actor.jurisdiction_id is not None:
+            query = query.where(Jurisdiction.id == actor.jurisdiction_id)
+        elif not (actor.all_jurisdictions and actor.role in ("supervisor", "official")):
             raise Forbidden("this account is bound to no jurisdiction")
-        query = query.where(Jurisdiction.id == actor.jurisdiction_id)
     found = list(session.scalars(query))
     if code and not found:
         raise NotFound(f"no jurisdiction {code!r}")
@@ -73,12 +74,25 @@ NO_GROUP = {"agency": "no agency (in triage)", "official": "no accountable offic
 
 
 def scope_filters(actor: Actor) -> dict:
-    """Agency staff see their own agency's figures only."""
+    """Agency staff see their own agency's figures only, a camat their kecamatan's."""
     if actor.is_agency_scoped:
         if actor.agency_id is None:
             raise Forbidden("this account belongs to no agency")
         return {"agency_id": actor.agency_id}
+    if actor.role == "camat":
+        if actor.district_id is None:
+            raise Forbidden("this account is bound to no kecamatan")
+        return {"district_id": actor.district_id}
     return {}
+
+
+def _breach_only(scope: dict) -> dict:
+    """Of the scope, what a breach names itself (its agency, its official): the rest narrows the complaints."""
+    return {k: v for k, v in scope.items() if k in ("agency_id", "official_id")}
+
+
+def _complaint_only(scope: dict) -> dict:
+    return {k: v for k, v in scope.items() if k in ("category_id", "district_id")}
 
 
 def report(session: Session, now: datetime, actor: Actor, *, period: str, group_by: str = "agency",
@@ -94,9 +108,9 @@ def report(session: Session, now: datetime, actor: Actor, *, period: str, group_
     computation.sort_in_memory(session)
     if scope or live:
         rows = computation.counted(session, jurs, per, **scope)
-        every = computation.in_period(jurs, per)
-        grouped = computation.aggregate(session, rows, now, group_by=group_by, min_sample=min_sample, only=scope,
-                            breach_rows=every, with_total=True)
+        every = computation.in_period(jurs, per, **_complaint_only(scope))
+        grouped = computation.aggregate(session, rows, now, group_by=group_by, min_sample=min_sample,
+                                        only=_breach_only(scope), breach_rows=every, with_total=True)
     else:
         counts, pcts, breaches = performance_rollup.report_figures(session, jurs, per, group_by, now)
         zero = computation.ZERO_COUNTS
@@ -176,12 +190,74 @@ def breaches_by_district(session: Session, now: datetime, actor: Actor, *, perio
     per = parse_period(period)
     jurs = jurisdictions_in_scope(session, actor, jurisdiction)
     scope = scope_filters(actor)
-    counts = computation.breach_counts(session, computation.in_period(jurs, per), "district", [], scope)
+    counts = computation.breach_counts(session, computation.in_period(jurs, per, **_complaint_only(scope)), "district",
+                                       [], _breach_only(scope))
     labels = _labels(session, "district", [k[0] for k in counts])
     out = [{"district": {"id": k[0], **(labels.get(k[0]) or {"name": NO_GROUP["district"]})},
             "acknowledge": v["acknowledge"], "handle": v["handle"],
             "total": sum(x for kind in v.values() for x in kind.values())} for k, v in counts.items()]
     return sorted(out, key=lambda item: (-item["total"], item["district"].get("code") or "~"))
+
+
+# ---- per kecamatan: the camats compared ----------------------------------------------------------
+
+def districts(session: Session, now: datetime, actor: Actor, *, period: str, jurisdiction: str | None = None,
+              min_sample: int = rules.MIN_SAMPLE) -> dict:
+    """The report grouped by the kecamatan where each complaint is located, whichever agency held it,
+    with each kecamatan's camats and its disputes (times a citizen said "not handled"): what the
+    regent compares camats on. The figures are report(group_by="district")'s (the rollups, or live
+    for a camat's own kecamatan); the disputes one more statement over the reopened complaints only."""
+    result = report(session, now, actor, period=period, group_by="district", jurisdiction=jurisdiction,
+                    min_sample=min_sample)
+    jurs = jurisdictions_in_scope(session, actor, jurisdiction)
+    scope = scope_filters(actor)
+    disputes = _disputes(session, jurs, parse_period(period), scope.get("district_id"), scope.get("agency_id"))
+    camats = _camats(session, [item["group"]["id"] for item in result["items"] if item["group"]["id"]])
+    for item in result["items"]:
+        key = item["group"]["id"]
+        item["district"] = item.pop("group")
+        item["camats"] = camats.get(key, [])
+        item["disputed"] = disputes.get(key, 0)
+    result["total"]["disputed"] = sum(disputes.values())
+    result.pop("group_by")
+    return result
+
+
+def _disputes(session: Session, jurs: list[Jurisdiction], per: rules.Period, district_id: int | None,
+              agency_id: int | None) -> dict:
+    """{district id: times citizens said "not handled"} among the period's counted complaints. Reads
+    only complaints reopened at least once (a partial index holds them) and their reopen events."""
+    from app.models import Event
+
+    by_citizen = Event.data["by_citizen"].as_boolean().is_(True)
+    query = (select(Complaint.district_id, func.count())
+             .join(Event, and_(Event.complaint_id == Complaint.id, Event.kind == "reopened"))
+             .where(computation.period_filter(jurs, per), Complaint.reopened_count > 0, by_citizen)
+             .group_by(Complaint.district_id))
+    if district_id is not None:
+        query = query.where(Complaint.district_id == district_id)
+    if agency_id is not None:
+        query = query.where(Complaint.agency_id == agency_id)
+    return {district: n for district, n in session.execute(query)}
+
+
+def _camats(session: Session, district_ids: list[int]) -> dict:
+    """{district id: [name, ...]}: the active camat accounts and camat contacts of each kecamatan."""
+    from app.models.sla_engine import EscalationContact
+
+    out: dict = {}
+    if not district_ids:
+        return out
+    rows = list(session.execute(select(User.district_id, User.name).where(
+        User.role == "camat", User.active.is_(True), User.district_id.in_(district_ids)).order_by(User.name)))
+    rows += list(session.execute(select(EscalationContact.district_id, EscalationContact.name).where(
+        EscalationContact.level == "camat", EscalationContact.active.is_(True),
+        EscalationContact.district_id.in_(district_ids)).order_by(EscalationContact.name)))
+    for district_id, name in rows:
+        names = out.setdefault(district_id, [])
+        if name not in names:
+            names.append(name)
+    return out
 
 
 # ---- contracts ---------------------------------------------------------------------------------
@@ -256,8 +332,13 @@ def contracts_visible(session: Session, actor: Actor, period: str | None = None)
         raise Forbidden("performance contracts are for staff and officials")
     if actor.is_agency_scoped:
         query = query.where(PerformanceContract.agency_id == actor.agency_id)
+    elif actor.role == "camat":
+        return []  # agency officials' contracts measure whole agencies, beyond a kecamatan
     elif actor.role != "admin" and actor.kind != "system":
-        query = query.where(Agency.jurisdiction_id == actor.jurisdiction_id)
+        if actor.jurisdiction_id is None and not actor.all_jurisdictions:
+            return []
+        if actor.jurisdiction_id is not None:
+            query = query.where(Agency.jurisdiction_id == actor.jurisdiction_id)
     if period:
         query = query.where(PerformanceContract.period == parse_period(period).label)
     return list(session.scalars(query.order_by(PerformanceContract.period.desc(), PerformanceContract.id)))

@@ -42,6 +42,7 @@ def ladder_policy(policy: SlaPolicy) -> ladder.LadderPolicy:
         ack_minutes=policy.acknowledge_minutes,
         handle_minutes=policy.handle_minutes,
         triage_minutes=policy.triage_minutes,
+        told_at_breach=ladder.told_of(policy.escalation_ladder),
     )
 
 

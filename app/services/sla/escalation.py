@@ -18,6 +18,7 @@ from app.domain.actor import SYSTEM
 from app.i18n import t
 from app.models import Agency, Breach, Complaint
 from app.services import audit
+from app.services.access import visibility
 from app.services.errors import ValidationFailed
 from app.services.messaging import notifications
 from app.services.sla import cursor as sla_cursor
@@ -148,7 +149,7 @@ def fire(session: Session, complaint: Complaint, key: str, now: datetime) -> Non
             if step.action in (ladder.REMIND, ladder.WARN):
                 _remind(session, complaint, step, now, base)
             elif step.action == ladder.BREACH:
-                _breach(session, complaint, step, now, base)
+                _breach(session, complaint, step, now, base, policy)
             else:
                 _escalate(session, complaint, step, now, base, policy.levels)
         fired.append(key)
@@ -187,7 +188,8 @@ def _due(complaint: Complaint, step: ladder.Step):
     return notifications.local_time(complaint, step.deadline_at)
 
 
-def _breach(session: Session, complaint: Complaint, step: ladder.Step, now: datetime, data: dict) -> None:
+def _breach(session: Session, complaint: Complaint, step: ladder.Step, now: datetime, data: dict,
+            policy: ladder.LadderPolicy | None = None) -> None:
     kind = BREACH_KINDS[step.deadline]
     if _open_breach_stands(session, complaint, kind, step, now, data):
         return
@@ -199,7 +201,7 @@ def _breach(session: Session, complaint: Complaint, step: ladder.Step, now: date
     if agency is not None:
         official_name = agency.head_name or (agency.head_user.name if agency.head_user else None)
     staff = []
-    for who in ladder.audiences(step, complaint.agency_id is not None):
+    for who in ladder.audiences(step, complaint.agency_id is not None, policy):
         if who != "reporter":
             staff += notifications.audience(session, complaint, who)
     staff = notifications.unique(staff)
@@ -322,9 +324,10 @@ def _cursor_decode(cursor: str) -> tuple[datetime, int]:
 
 def list_breaches(session: Session, *, agency_ids=None, jurisdiction_id: int | None = None,
                   since: datetime | None = None, until: datetime | None = None, kind: str | None = None,
-                  limit: int = 50, cursor: str | None = None) -> tuple[list[Breach], str | None]:
+                  limit: int = 50, cursor: str | None = None, scope=None) -> tuple[list[Breach], str | None]:
     """Breaches newest first (by detection time), filtered; returns (page, next cursor or None).
-    since/until bound detected_at; agency_ids None means any agency."""
+    since/until bound detected_at; agency_ids None means any agency; `scope` (a visibility Scope)
+    keeps the breaches of complaints it admits."""
     if kind is not None and kind not in ("acknowledge", "handle", "triage"):
         raise ValidationFailed("kind must be acknowledge, handle or triage", field="kind")
     if not isinstance(limit, int) or not 1 <= limit <= 500:
@@ -335,9 +338,12 @@ def list_breaches(session: Session, *, agency_ids=None, jurisdiction_id: int | N
     query = select(Breach).options(selectinload(Breach.complaint), selectinload(Breach.agency))
     if agency_ids is not None:
         query = query.where(Breach.agency_id.in_(list(agency_ids)))
+    if jurisdiction_id is not None or scope is not None:
+        query = query.join(Complaint, Complaint.id == Breach.complaint_id)
     if jurisdiction_id is not None:
-        query = query.join(Complaint, Complaint.id == Breach.complaint_id).where(
-            Complaint.jurisdiction_id == jurisdiction_id)
+        query = query.where(Complaint.jurisdiction_id == jurisdiction_id)
+    if scope is not None:
+        query = query.where(visibility.condition(scope))
     if since is not None:
         query = query.where(Breach.detected_at >= since)
     if until is not None:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.clock import in_service_years
+from app.domain import ladder
 from app.models import OPEN_STATUSES, Category, Complaint, Jurisdiction, SlaPolicy
 from app.services.errors import NotFound, ValidationFailed
 
@@ -91,6 +92,39 @@ def set_target(session: Session, now: datetime, *, jurisdiction_code: str, handl
 
     policy = SlaPolicy(jurisdiction_id=jurisdiction.id, category_id=category.id if category else None,
                        effective_from=effective_from, note=note, created_at=now, **values)
+    session.add(policy)
+    session.commit()
+    return policy
+
+
+def set_told_of(session: Session, now: datetime, *, jurisdiction_code: str, level: str, deadlines,
+                category_code: str | None = None, note: str | None = None) -> SlaPolicy:
+    """Which missed deadlines (acknowledge, handle) a ladder level hears of at once: a new policy
+    version from `now`, copying the scope's latest one with that level's "told_of" set. Complaints
+    already received keep the version they had. Commits."""
+    deadlines = list(dict.fromkeys(d.strip() for d in deadlines if d and d.strip()))
+    unknown = [d for d in deadlines if d not in ladder.TOLD_OF_DEADLINES]
+    if unknown:
+        raise ValidationFailed(f"unknown deadline {unknown[0]!r}: use {' and/or '.join(ladder.TOLD_OF_DEADLINES)}",
+                               field="deadlines")
+    jurisdiction = _jurisdiction(session, jurisdiction_code)
+    category = _category(session, category_code) if category_code else None
+    previous = latest_version(session, jurisdiction.id, category.id if category else None)
+    if previous is None:
+        raise NotFound(f"{jurisdiction.code} has no SLA policy{' for ' + category.code if category else ''} yet: "
+                       "set one with `sla set-target` first", field="jurisdiction")
+    levels = ladder.ladder_levels(previous.escalation_ladder)
+    if level not in levels:
+        raise ValidationFailed(f"{level!r} is not on this policy's ladder ({', '.join(levels) or 'empty'})",
+                               field="level")
+    values = {name: getattr(previous, name) for name in COPIED}
+    values["escalation_ladder"] = [
+        {**(item if isinstance(item, dict) else {"level": item}),
+         **({"told_of": deadlines} if ladder.ladder_levels([item]) == (level,) else {})}
+        for item in previous.escalation_ladder or ()]
+    policy = SlaPolicy(jurisdiction_id=jurisdiction.id, category_id=category.id if category else None,
+                       effective_from=max(now, previous.effective_from), created_at=now,
+                       note=note or f"{level} told of missed: {', '.join(deadlines) or 'none'}", **values)
     session.add(policy)
     session.commit()
     return policy

@@ -67,7 +67,8 @@ def test_another_agencys_officer_gets_404_on_every_route(client, auth):
 
 def test_the_events_show_a_verified_hash_chain(client, auth):
     ticket = client.post("/api/v1/complaints", json=BODY, headers=auth("partner")).json["ticket"]
-    trail = client.get(f"/api/v1/complaints/{ticket}/events", headers=auth("supervisor")).json
+    trail = client.get(f"/api/v1/complaints/{ticket}/events",
+                       headers=auth("supervisor", jurisdiction="banyuwangi")).json
     assert trail["chain_valid"] is True
     assert [e["kind"] for e in trail["items"]] == ["received", "routed"]
     assert trail["items"][1]["prev_hash"] == trail["items"][0]["hash"]

@@ -99,7 +99,8 @@ def test_an_uploaded_photo_is_named_by_its_id_used_to_handle_and_shown_to_who_ma
     session.expire_all()
     assert session.get(Complaint, complaint.id).handle_evidence == {"photo": body["id"]}
 
-    served = client.get(f"/api/v1/complaints/{complaint.ticket}/files/{body['id']}", headers=auth("supervisor"))
+    served = client.get(f"/api/v1/complaints/{complaint.ticket}/files/{body['id']}",
+                        headers=auth("supervisor", jurisdiction="banyuwangi"))
     assert served.status_code == 200 and served.mimetype == "image/jpeg" and served.data == jpeg()
     assert served.headers["Cache-Control"] == "private, no-store"
     assert CAMERA_SERIAL not in served.data
@@ -161,16 +162,16 @@ def test_what_is_not_a_photo_is_refused_with_a_clear_message(client, submit, ses
 def test_only_who_may_handle_the_complaint_may_upload_for_it(client, submit, storage, auth):
     complaint = submit()
     assert upload(client, complaint.ticket, jpeg(), auth("partner")).status_code == 403
-    assert upload(client, complaint.ticket, jpeg(), auth("official")).status_code == 403
+    assert upload(client, complaint.ticket, jpeg(), auth("official", jurisdiction="banyuwangi")).status_code == 403
     assert upload(client, complaint.ticket, jpeg(), auth("officer", agency="bwi-dispendik")).status_code == 404
-    assert upload(client, "BWI-2026-999999", jpeg(), auth("supervisor")).status_code == 404
+    assert upload(client, "BWI-2026-999999", jpeg(), auth("supervisor", jurisdiction="banyuwangi")).status_code == 404
 
 
 def test_a_telegram_photo_is_served_by_its_reference_through_its_own_complaint_only(
         client, submit, session, clock, storage, auth):
     complaint, other = submit(), submit(category="school_dropout")
     attachment = telegram_photo(session, clock, complaint, storage)
-    supervisor = auth("supervisor")
+    supervisor = auth("supervisor", jurisdiction="banyuwangi")
     served = client.get(f"/api/v1/complaints/{complaint.ticket}/files/telegram-{attachment.id}", headers=supervisor)
     assert served.status_code == 200 and served.data.startswith(b"\xff\xd8\xff")
     assert client.get(f"/api/v1/complaints/{other.ticket}/files/telegram-{attachment.id}",

@@ -1,5 +1,6 @@
 """Migrations: an empty database goes to head and back, and models never drift from them."""
 import uuid
+from datetime import datetime, timezone
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -118,7 +119,7 @@ def test_migration_0009_gives_a_photo_two_complaints_name_to_the_one_that_handle
     from app.models import Complaint, ComplaintFile, Event
     from app.services import lifecycle
 
-    supervisor = Actor(kind="user", id=None, role="supervisor", name="Supervisor")
+    supervisor = Actor(kind="user", id=None, role="supervisor", name="Supervisor", all_jurisdictions=True)
     claimer, owner = submit(), submit()  # the claimer has the lower id: the order is not by id
     lifecycle.handle(session, clock.now() + timedelta(minutes=5), owner.ticket, supervisor, note="Sembako diantar")
     lifecycle.handle(session, clock.now() + timedelta(minutes=30), claimer.ticket, supervisor, note="Sudah")
@@ -178,3 +179,27 @@ def test_migration_0016_counts_each_existing_chain_and_rekey_then_keys_it(connec
     rekeyed = runner.invoke(args=["audit", "rekey"])
     assert rekeyed.exit_code == 0 and "2 chain(s) keyed" in rekeyed.output, rekeyed.output
     assert audit.verify_all(session) == []
+
+
+def test_migration_0015_marks_existing_unbound_supervisors_and_officials_province_wide(connection, session):
+    from app.models import ApiToken, User
+
+    migrate.downgrade(revision="0013", connection=connection)
+    users, tokens = User.__table__, ApiToken.__table__
+    now = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    for username, role, jurisdiction in (("old.inspektorat", "official", None), ("old.sup", "supervisor", None),
+                                         ("old.bound", "supervisor", 1), ("old.admin", "admin", None)):
+        connection.execute(text("INSERT INTO users (username, name, role, jurisdiction_id, language, active, "
+                                   "session_version, failed_logins, created_at) VALUES (:u, :u, :r, :j, 'id', :t, 1, "
+                                   "0, :now)"), {"u": username, "r": role, "j": jurisdiction, "t": True, "now": now})
+    connection.execute(text("INSERT INTO api_tokens (token_hash, prefix, role, created_at) "
+                               "VALUES ('h-old', 'sgp_old', 'supervisor', :now)"), {"now": now})
+    migrate.upgrade(connection=connection)
+
+    wide = dict(connection.execute(select(users.c.username, users.c.all_jurisdictions)
+                                   .where(users.c.username.like("old.%"))).all())
+    assert wide == {"old.inspektorat": True, "old.sup": True, "old.bound": False, "old.admin": False}
+    assert connection.execute(select(tokens.c.all_jurisdictions).where(tokens.c.prefix == "sgp_old")).scalar() is True
+    migrate.downgrade(revision="0013", connection=connection)
+    assert "all_jurisdictions" not in {c["name"] for c in inspect(connection).get_columns("users")}
+    migrate.upgrade(connection=connection)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.domain.actor import SYSTEM, Actor
 from app.domain.visibility import can_see
-from app.models import Agency, Complaint, Jurisdiction, Reporter
+from app.models import Agency, Complaint, District, Jurisdiction, Reporter
 from app.services.access.visibility import visible
 
 
@@ -29,6 +29,7 @@ def test_the_check_and_the_sql_condition_admit_the_same_complaints(session, subm
     bwi, srj = _id(session, Jurisdiction, "banyuwangi"), _id(session, Jurisdiction, "sabu_raijua")
     dinsos = _id(session, Agency, "bwi-dinsos")
     siti = session.scalar(select(Reporter.id).where(Reporter.phone == "+6281234567890"))
+    genteng = session.scalar(select(District.id).where(District.jurisdiction_id == bwi, District.name == "Genteng"))
     readers = [
         SYSTEM,
         Actor(kind="user", id=1, role="admin"),
@@ -41,6 +42,10 @@ def test_the_check_and_the_sql_condition_admit_the_same_complaints(session, subm
         partner,
         Actor(kind="token", id=8, role="partner"),
         Actor(kind="reporter", id=siti),
+        Actor(kind="user", id=9, role="camat", jurisdiction_id=bwi, district_id=genteng),
+        Actor(kind="token", id=10, role="camat", jurisdiction_id=bwi),  # no kecamatan: nothing
+        Actor(kind="user", id=11, role="supervisor"),  # bound to nothing by mistake: nothing
+        Actor(kind="token", id=12, role="official", all_jurisdictions=True),  # explicitly province-wide
     ]
     ids = [c.id for c in made]
     for reader in readers:
@@ -50,3 +55,8 @@ def test_the_check_and_the_sql_condition_admit_the_same_complaints(session, subm
     officer_without_agency = readers[7]
     assert not {c.id for c in made if can_see(officer_without_agency, c)}
     assert {c.id for c in made if can_see(partner, c)} == {made[2].id}
+    camat, camat_without_kecamatan, unbound_supervisor, province_wide = readers[-4:]
+    # Genteng Kulon's complaints of every agency (the triage one too), none of Sabu Raijua's
+    assert {c.id for c in made if can_see(camat, c)} == {made[0].id, made[1].id, made[2].id, made[4].id}
+    assert not any(can_see(camat_without_kecamatan, c) or can_see(unbound_supervisor, c) for c in made)
+    assert all(can_see(province_wide, c) for c in made)

@@ -82,6 +82,8 @@ STAFF_PAGES: dict[str, Page] = {
     "performance.trend_csv": Page("admin", extra=PERFORMANCE),
     "performance.histogram_csv": Page("admin", extra=PERFORMANCE),
     "performance.districts_csv": Page("admin", extra=PERFORMANCE),
+    "performance.districts_page": Page("admin", extra=PERFORMANCE),
+    "performance.districts_report_csv": Page("admin", extra=PERFORMANCE),
     "performance.contracts": Page("admin"),
     "performance.contract_page": Page("official", {"contract_id": CONTRACT}),
     "performance.contract_print": Page("admin", {"contract_id": CONTRACT}),

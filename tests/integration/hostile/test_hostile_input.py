@@ -446,6 +446,7 @@ ACTION_BASELINES = {
     "acknowledge": {}, "handle": {"note": "Beras diantar"}, "resolve": {}, "reopen": {},
     "reject": {"reason": "duplicate", "duplicate_of": "{other}"}, "assign": {"assignee": "officer.dinsos"},
     "transfer": {"agency": "bwi-dinkes"}, "link_repeat": {"of_ticket": "{other}"}, "close": {},
+    "comment": {"note": "Rumahnya di belakang masjid"}, "nudge": {},
 }
 
 

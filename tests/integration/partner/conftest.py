@@ -24,7 +24,8 @@ def make_token(session, clock):
 @pytest.fixture
 def bearer(make_token):
     def _bearer(role: str = "partner", agency: str | None = None) -> dict:
-        return {"Authorization": f"Bearer {make_token(role, agency)[1]}"}
+        jurisdiction = "banyuwangi" if role in ("supervisor", "official") else None  # they must name one
+        return {"Authorization": f"Bearer {make_token(role, agency, jurisdiction)[1]}"}
 
     return _bearer
 

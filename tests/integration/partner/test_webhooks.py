@@ -112,7 +112,7 @@ def test_a_failing_partner_is_retried_with_backoff_and_a_gone_one_is_given_up(cl
     assert len(receiver.received) == 3
     assert len({r["headers"]["X-Sigap-Signature"] for r in receiver.received}) == 1  # the same signed body
 
-    supervisor = Actor(kind="user", id=None, role="supervisor", name="Supervisor")
+    supervisor = Actor(kind="user", id=None, role="supervisor", name="Supervisor", all_jurisdictions=True)
     lifecycle.close(session, clock.now(), ticket, supervisor)
     gone = _after(session, clock, ticket)
     receiver.answers = [410]
@@ -213,7 +213,7 @@ def test_a_webhook_carries_the_public_status_change_never_a_staff_note(client, b
     officer = _officer(session, ticket)
     lifecycle.acknowledge(session, clock.now(), ticket, officer, note="Internal: tetangga bilang dia mabuk")
     lifecycle.handle(session, clock.now(), ticket, officer, note="Paket sembako diantar")  # told to the citizen
-    supervisor = Actor(kind="user", id=None, role="supervisor", name="Supervisor")
+    supervisor = Actor(kind="user", id=None, role="supervisor", name="Supervisor", all_jurisdictions=True)
     lifecycle.reopen(session, clock.now(), ticket, supervisor, note="Internal: kepala desa menelepon")
     outbox.deliver_due(session, clock.now(), {"webhook": WebhookSender()})
     notes = {hit["json"]["event"]: hit["json"]["complaint"]["note"] for hit in receiver.received}

@@ -26,7 +26,7 @@ def test_every_response_has_the_security_headers(client, path):
 
 
 def test_answers_with_personal_data_are_never_cached_and_static_assets_may_be(client, auth):
-    headers = auth("supervisor")
+    headers = auth("supervisor", jurisdiction="banyuwangi")
     for path in ("/api/v1/complaints", "/open311/v2/requests.json", "/signin", "/no/such/page"):
         assert client.get(path, headers=headers).headers["Cache-Control"] == "no-store", path
     assert "no-store" not in client.get("/web/static/sigap.css").headers.get("Cache-Control", "")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.domain.actor import Actor
 from app.models import Breach, Event
+from app.models.sla_engine import EscalationContact
 from app.services import lifecycle
 from app.services.lifecycle import closing
 from app.services.sla import escalation
@@ -85,7 +86,9 @@ def test_each_step_tells_the_people_the_design_names(sla):
     assert [(m.channel, m.recipient) for m in sla.messages(c, "core.staff.warn")] == [("telegram", "5550001")]
     sla.tick(at(240))
     breach_alerts = sla.messages(c, "core.staff.breach")
-    assert {m.recipient for m in breach_alerts} == {supervisor.phone, "5550001"}
+    # the supervisors and the agency head (DESIGN.md), and the camat the demo policy tells of a missed deadline
+    camat_phone = sla.session.scalar(select(EscalationContact.phone).where(EscalationContact.name == "Camat Glagah"))
+    assert {m.recipient for m in breach_alerts} == {supervisor.phone, "5550001", f"whatsapp:{camat_phone}"}
     assert all(m.breach_id is not None for m in breach_alerts)
     late = sla.messages(c, "core.late")
     assert len(late) == 1 and late[0].recipient_kind == "reporter" and "belum ditangani" in late[0].body
@@ -339,3 +342,30 @@ def test_a_step_that_fails_is_put_back_for_a_minute_and_the_others_still_fire(sl
     monkeypatch.setattr(escalation, "_remind", original)
     assert sla.tick(at(16)) == 1
     assert sla.events(broken)[0].data["due_at"] == z(at(15))  # it keeps its original due time
+
+
+def test_a_camat_the_policy_names_is_told_of_a_missed_handling_deadline(sla):
+    ladder = [{"level": "village_head", "told_of": []}, {"level": "camat", "told_of": ["acknowledge", "handle"]},
+              *({"level": level} for level in ("agency_head", "regional_secretary", "regent_office"))]
+    sla.policy(escalation_ladder=ladder)
+    c = sla.submit()
+    reachable_everyone(sla, c)
+    glagah = sla.contact("camat", "Camat Kalipuro", district=c.village.district, phone="+6281277700001")
+    acknowledged(sla, c)
+    sla.tick(at(240))
+    breach_alerts = sla.messages(c, "core.staff.breach")
+    assert glagah.phone in {m.recipient for m in breach_alerts}
+    assert all(m.breach_id is not None for m in breach_alerts)
+    told = [m for m in breach_alerts if m.recipient == glagah.phone][0]
+    assert "belum ditangani" in told.body
+    assert "Kades Kampunganyar" not in {m.extra.get("recipient_name") for m in breach_alerts}
+
+
+def test_without_the_setting_a_missed_handling_deadline_tells_the_supervisors_and_head_only(sla):
+    sla.policy()  # a ladder whose levels say nothing of "told_of"
+    c = sla.submit()
+    reachable_everyone(sla, c)
+    acknowledged(sla, c)
+    sla.tick(at(240))
+    names = {m.extra.get("recipient_name") for m in sla.messages(c, "core.staff.breach")}
+    assert not any("Camat" in (name or "") for name in names)

@@ -87,3 +87,23 @@ def test_agencies_and_routing_show_what_goes_to_triage(browser):
     browser.sign_in("admin")
     page = browser.get("/settings/agencies").get_data(as_text=True)
     assert "Dinas Sosial" in page and "status-triage" in page
+
+
+def test_the_settings_pages_refuse_an_unbound_supervisor_and_store_a_province_wide_one_explicitly(browser, session):
+    browser.sign_in("admin")
+    form = {"username": "inspektorat", "name": "Inspektorat", "role": "supervisor", "password": "kata-sandi-baru-2026"}
+    refused = browser.post("/settings/users", form)
+    assert refused.status_code == 422 and "needs a jurisdiction" in refused.get_data(as_text=True)
+    assert browser.post("/settings/users", {**form, "jurisdiction": "*all"}).status_code == 303
+    assert session.scalar(select(User).where(User.username == "inspektorat")).all_jurisdictions is True
+    camat = {"username": "camat.giri", "name": "Camat Giri", "role": "camat", "password": "kata-sandi-baru-2026",
+             "jurisdiction": "banyuwangi"}
+    assert "needs a kecamatan" in browser.post("/settings/users", camat).get_data(as_text=True)
+    assert browser.post("/settings/users", {**camat, "district": "Giri"}).status_code == 303
+    page = browser.get("/settings/users").get_data(as_text=True)
+    assert 'value="Giri"' in page.split('data-user="camat.giri"', 1)[1].split("</tr>", 1)[0]
+    token = browser.post("/settings/tokens", {"role": "official", "name": "dashboard"})
+    assert token.status_code == 422 and "needs a jurisdiction" in token.get_data(as_text=True)
+    assert browser.post("/settings/tokens", {"role": "official", "name": "dashboard", "jurisdiction": "*all"}) \
+        .status_code == 200
+    assert session.scalar(select(ApiToken).where(ApiToken.name == "dashboard")).all_jurisdictions is True
