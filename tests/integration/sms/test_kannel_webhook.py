@@ -181,3 +181,15 @@ def test_smsbox_down_is_a_temporary_failure(settings, session):
     result = KannelSender(settings).send(OutboxMessage(id=5, channel="sms", recipient="+6281234500201", body="x",
                                                        extra={"gateway": "kannel", "from": SHORT_CODE}))
     assert not result.ok and not result.permanent and "unreachable" in result.error
+
+
+def test_staff_of_a_regency_whose_numbers_are_all_on_kannel_get_sms_alerts_through_kannel(client, session,
+                                                                                        short_code, clock):
+    sms(client, "LAPOR MAKAN Kemiren: nenek tidak makan")
+    complaint = session.scalar(select(Complaint).join(Reporter).where(Reporter.phone == "+" + CITIZEN_DIGITS))
+    officer = notifications.Recipient("Petugas", "sms", "+6281234500299")
+    [alert] = notifications.tell_staff(session, complaint, [officer], "core.reopened", clock.now())
+    assert (alert.extra["gateway"], alert.extra["from"]) == ("kannel", SHORT_CODE)
+    sms_dialogue.map_number(session, "+6281100002222", "banyuwangi")  # a Twilio number too: Twilio stays the default
+    [alert] = notifications.tell_staff(session, complaint, [officer], "core.reopened", clock.now())
+    assert "gateway" not in alert.extra
