@@ -25,6 +25,7 @@ MESSAGE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,55}")
 # Kannel's delivery report types (%d) and the delivery states Twilio's callbacks already use.
 DLR_STATUS = {1: "delivered", 2: "undelivered", 4: "queued", 8: "sent", 16: "failed"}
 UTF16 = {"utf-16be", "utf-16", "ucs-2", "ucs2", "utf16be"}
+CHARSET = re.compile(r"[a-z0-9][a-z0-9_.:-]{0,39}")
 
 
 def _refused():
@@ -66,10 +67,12 @@ def _text(raw: bytes | None, coding: str, charset: str) -> str:
     charset = charset.strip().lower()
     if coding.strip() == "2" or charset in UTF16:
         return raw.decode("utf-16-be", errors="replace")
-    for candidate in (charset or "utf-8", "utf-8"):
+    if not CHARSET.fullmatch(charset):
+        charset = "utf-8"
+    for candidate in (charset, "utf-8"):
         try:
             return raw.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # an unknown charset, or text that is not in it
             continue
     return raw.decode("latin-1")
 
