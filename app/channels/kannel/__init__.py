@@ -100,7 +100,7 @@ def inbound():
         return error_response(400, "bad_request", "id (Kannel's %I) and from (%p) are required")
     text = _text(params.get("text"), value("coding"), value("charset"))
     result = sms_dialogue.handle_message(
-        db_session(), now(), message_sid=f"kannel:{message_id}", from_address=_citizen(sender),
+        db_session(), now(), message_sid=sms_gateways.KANNEL_SID_PREFIX + message_id, from_address=_citizen(sender),
         to_address=receiver or None, body=text, gateway=sms_gateways.KANNEL)
     metrics.webhook_update("kannel_sms", "duplicate" if result.duplicate else result.outcome)
     return Response(status=200, content_type="text/plain; charset=utf-8")

@@ -11,6 +11,7 @@ from app.domain.phone import number_key
 from app.models.sms import SmsInboundMessage, SmsNumber
 
 TWILIO, KANNEL = "twilio", "kannel"
+KANNEL_SID_PREFIX = "kannel:"  # how a message Kannel brought is known in sms_inbound_messages
 GATEWAYS = (TWILIO, KANNEL)
 
 
@@ -28,14 +29,19 @@ def kannel_route(number: str) -> dict:
 
 
 def route_to_citizen(session: Session, phone: str | None) -> dict:
-    """The gateway of the number this phone last wrote to (SMS, not WhatsApp)."""
+    """The gateway of the number this phone last wrote to (SMS, not WhatsApp); a number Kannel brought
+    the message to answers through Kannel even before it is mapped."""
     if not phone:
         return {}
-    to_number = session.scalar(
-        select(SmsInboundMessage.to_number)
+    last = session.execute(
+        select(SmsInboundMessage.to_number, SmsInboundMessage.message_sid)
         .where(SmsInboundMessage.phone == phone, SmsInboundMessage.channel == "sms")
-        .order_by(SmsInboundMessage.received_at.desc(), SmsInboundMessage.id.desc()).limit(1))
-    return route_for_number(session, to_number)
+        .order_by(SmsInboundMessage.received_at.desc(), SmsInboundMessage.id.desc()).limit(1)).first()
+    if last is None:
+        return {}
+    if last.message_sid.startswith(KANNEL_SID_PREFIX) and last.to_number:
+        return kannel_route(number_key(last.to_number) or last.to_number)
+    return route_for_number(session, last.to_number)
 
 
 def route_to_staff(session: Session, jurisdiction_id: int | None) -> dict:

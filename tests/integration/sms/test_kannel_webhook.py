@@ -193,3 +193,11 @@ def test_staff_of_a_regency_whose_numbers_are_all_on_kannel_get_sms_alerts_throu
     sms_dialogue.map_number(session, "+6281100002222", "banyuwangi")  # a Twilio number too: Twilio stays the default
     [alert] = notifications.tell_staff(session, complaint, [officer], "core.reopened", clock.now())
     assert "gateway" not in alert.extra
+
+
+def test_a_citizen_who_wrote_to_an_unmapped_kannel_number_hears_back_through_kannel(client, session, clock):
+    sms(client, "LAPOR MAKAN Kemiren: nenek tidak makan")  # 1708 not mapped: the first jurisdiction
+    complaint = session.scalar(select(Complaint).join(Reporter).where(Reporter.phone == "+" + CITIZEN_DIGITS))
+    [receipt] = outbox_to(session, "+" + CITIZEN_DIGITS)
+    later = notifications.tell_reporter(session, complaint, "core.reopened", clock.now())
+    assert receipt.extra == later.extra == {"gateway": "kannel", "from": SHORT_CODE}
