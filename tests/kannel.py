@@ -49,15 +49,17 @@ def wait_for(predicate, seconds: float = 15.0, what: str = "condition"):
 
 
 class Kannel:
-    def __init__(self, workdir: Path, sigap_url: str):
+    def __init__(self, workdir: Path, sigap_url: str, secret: str = SECRET, log_level: int = 1):
         self.bearerbox, self.smsbox_bin, self.fakesmsc_bin = binaries()
         self.dir = workdir
         self.admin_port, self.box_port, self.smsc_port, self.sendsms_port = (free_port() for _ in range(4))
         self.sigap_url = sigap_url.rstrip("/")
+        self.secret, self.log_level = secret, log_level
         self.conf = workdir / "kannel.conf"
         self.conf.write_text(self.config())
         self.processes: dict[str, subprocess.Popen] = {}
         self.received: list[str] = []  # what the fake SMSC was given to deliver: "FROM TO TEXT"
+        self.handed_over = 0  # citizens' SMS fakesmsc has sent to bearerbox
         self._lock = threading.Lock()
 
     @property
@@ -66,7 +68,7 @@ class Kannel:
 
     def config(self) -> str:
         d = self.dir
-        get_url = (f"{self.sigap_url}/webhooks/kannel/sms?secret={SECRET}"
+        get_url = (f"{self.sigap_url}/webhooks/kannel/sms?secret={self.secret}"
                    "&id=%I&from=%p&to=%P&text=%b&coding=%c&charset=%C&smsc=%i&ts=%T")
         return f"""
 group = core
@@ -77,7 +79,7 @@ admin-interface = 127.0.0.1
 smsbox-port = {self.box_port}
 box-allow-ip = 127.0.0.1
 log-file = "{d}/bearerbox.log"
-log-level = 1
+log-level = {self.log_level}
 store-type = file
 store-location = "{d}/store"
 dlr-storage = internal
@@ -94,7 +96,7 @@ bearerbox-port = {self.box_port}
 sendsms-port = {self.sendsms_port}
 sendsms-interface = 127.0.0.1
 log-file = "{d}/smsbox.log"
-log-level = 1
+log-level = {self.log_level}
 mo-recode = true
 http-request-retry = 3
 http-queue-delay = 1
@@ -113,11 +115,22 @@ get-url = "{get_url}"
 """
 
     # -- processes --------------------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, operator: bool = True) -> None:
+        """bearerbox, smsbox and (unless operator=False) an interactive fakesmsc as the operator."""
         self.processes["bearerbox"] = self._spawn(self.bearerbox, "bearerbox")
         wait_for(lambda: "Status: running" in self.status(), what="bearerbox's status page")
         self.start_smsbox()
-        self._start_fakesmsc()
+        if operator:
+            self._start_fakesmsc()
+
+    def burst(self, messages: list[str]) -> subprocess.Popen:
+        """A second kind of operator: fakesmsc sending `messages` ("FROM TO text WORDS") once each, at
+        full speed, then staying connected (its interactive mode reads one line a second)."""
+        process = subprocess.Popen(
+            [self.fakesmsc_bin, "-H", "127.0.0.1", "-r", str(self.smsc_port), "-i", "0", "-m", str(len(messages)),
+             "-z", "1", *messages], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.dir)
+        self.processes["fakesmsc"] = process
+        return process
 
     def start_smsbox(self) -> None:
         self.processes["smsbox"] = self._spawn(self.smsbox_bin, "smsbox")
@@ -145,6 +158,9 @@ get-url = "{get_url}"
 
     def _read_fakesmsc(self, process: subprocess.Popen) -> None:
         for line in process.stdout:
+            if "fakesmsc: sent message" in line:
+                with self._lock:
+                    self.handed_over += 1
             if "Got message" in line and "<" in line:
                 body = line.rsplit("<", 1)[1].rstrip().rstrip(">")
                 sender, receiver, kind, data = (body.split(" ", 3) + ["", "", "", ""])[:4]
@@ -167,10 +183,13 @@ get-url = "{get_url}"
 
     # -- the operator's side --------------------------------------------------------------------
     def citizen_sends(self, phone: str, short_code: str, text: str) -> None:
-        """An SMS from `phone` (digits as the SMSC gives them, 6281...) to the short code."""
+        """An SMS from `phone` (digits as the SMSC gives them, 6281...) to the short code. Returns once
+        fakesmsc has sent it: its interactive mode drops lines that arrive in one burst."""
         process = self.processes["fakesmsc"]
+        before = self.handed_over
         process.stdin.write(f"{phone} {short_code} text {text}\n")
         process.stdin.flush()
+        wait_for(lambda: self.handed_over > before, seconds=10, what="fakesmsc to send the SMS")
 
     def delivered_to(self, phone: str) -> list[str]:
         with self._lock:
