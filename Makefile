@@ -36,9 +36,11 @@ run: install
 	SIGAP_RUN_SCHEDULER=$${SIGAP_RUN_SCHEDULER:-1} $(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload
 
 # The suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set (.ci/run sets it).
-# Browser tests drive Debian's Chromium through Playwright; without it they skip and say why.
+# Browser tests drive Debian's Chromium through Playwright, the SMS gateway tests Debian's Kannel
+# (bearerbox, smsbox, fakesmsc); without them those tests skip and say why.
 test: install-dev
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; } || echo "chromium not installed: browser tests will skip"
+	@{ command -v bearerbox >/dev/null 2>&1 || [ -x /usr/sbin/bearerbox ]; } && [ -x /usr/lib/kannel/test/fakesmsc ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kannel kannel-extras >/dev/null; } || echo "kannel not installed: the Kannel gateway tests will skip"
 	$(BIN)/lint-imports --no-cache --config .importlinter
 	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \

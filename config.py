@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +95,25 @@ def _choice(env: dict, name: str, default: str, allowed: tuple[str, ...]) -> str
     return value
 
 
+def _networks(env: dict, name: str, default: str) -> tuple[str, ...]:
+    """Comma-separated addresses or networks (10.0.0.5, 10.0.0.0/24, ::1), checked and kept as strings."""
+    import ipaddress
+
+    raw = env.get(name) or default
+    networks = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise ConfigError(f"{name} must list IP addresses or networks (e.g. 127.0.0.1,10.0.0.0/24), "
+                              f"got {part!r}") from None
+    if not networks:
+        raise ConfigError(f"{name} must list at least one IP address or network")
+    return tuple(networks)
+
+
 def _rate(env: dict, name: str, allow_off: bool = False) -> str | None:
     raw = (env.get(name) or "").strip()
     if not raw:
@@ -125,6 +145,15 @@ class Settings:
     twilio_from_number: str | None = None
     twilio_api_base_url: str = "https://api.twilio.com"
     public_base_url: str | None = None
+    # Kannel (smsbox) as an SMS gateway beside Twilio: sendsms URL and its sendsms-user, the secret
+    # smsbox's get-url and dlr-url carry, the addresses allowed to call those webhooks, and the base
+    # URL smsbox reaches Sigap at for delivery reports (default PUBLIC_BASE_URL).
+    kannel_sendsms_url: str | None = None
+    kannel_username: str | None = None
+    kannel_password: str | None = None
+    kannel_secret: str | None = None
+    kannel_allowed_addresses: tuple = ("127.0.0.1/32", "::1/128")
+    kannel_callback_base_url: str | None = None
     gazetteer_dir: Path = BASE_DIR / "node_modules" / "idn-area-data" / "data"
     api_rate_limit: str | None = None  # per API token, e.g. "120/minute"
     # per client address: calls presenting an unknown or revoked API token/api_key (default 20/minute)
@@ -170,6 +199,14 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
     twilio = [env.get(k) for k in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")]
     if any(twilio) and not all(twilio):
         raise ConfigError("TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER go together: set all three or none")
+    kannel = [env.get(k) for k in ("KANNEL_SENDSMS_URL", "KANNEL_USERNAME", "KANNEL_PASSWORD", "KANNEL_SECRET")]
+    if any(kannel) and not all(kannel):
+        raise ConfigError("KANNEL_SENDSMS_URL, KANNEL_USERNAME, KANNEL_PASSWORD and KANNEL_SECRET go together: "
+                          "set all four or none")
+    if kannel[3] and not re.fullmatch(r"[A-Za-z0-9_-]{16,}", kannel[3]):
+        # It travels inside URLs Kannel rewrites (%d, %A ...): letters, digits, '-' and '_' only.
+        raise ConfigError("KANNEL_SECRET must be at least 16 letters, digits, '-' or '_' (python -c "
+                          "'import secrets; print(secrets.token_urlsafe(24))')")
     if env.get("TELEGRAM_BOT_TOKEN") and production and not env.get("TELEGRAM_WEBHOOK_SECRET"):
         raise ConfigError("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_BOT_TOKEN in production")
     audit_key = env.get("SIGAP_AUDIT_KEY") or ""
@@ -195,6 +232,12 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
         twilio_from_number=twilio[2] or None,
         twilio_api_base_url=_url(env, "TWILIO_API_BASE_URL", "https://api.twilio.com"),
         public_base_url=_url(env, "PUBLIC_BASE_URL", None),
+        kannel_sendsms_url=_url(env, "KANNEL_SENDSMS_URL", None),
+        kannel_username=kannel[1] or None,
+        kannel_password=kannel[2] or None,
+        kannel_secret=kannel[3] or None,
+        kannel_allowed_addresses=_networks(env, "KANNEL_ALLOWED_ADDRESSES", "127.0.0.1/32,::1/128"),
+        kannel_callback_base_url=_url(env, "KANNEL_CALLBACK_BASE_URL", None),
         gazetteer_dir=Path(gazetteer_dir) if gazetteer_dir else BASE_DIR / "node_modules" / "idn-area-data" / "data",
         api_rate_limit=_rate(env, "SIGAP_API_RATE_LIMIT", allow_off=True),
         ratelimit_storage_uri=_storage(env.get("RATELIMIT_STORAGE_URI") or "memory://"),

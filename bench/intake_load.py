@@ -4,6 +4,9 @@ In one run, on 127.0.0.1 only, with bounded request counts and time:
   ceiling  POST /complaints to bench/ceiling_app.py (bare Flask + SQLAlchemy, one INSERT)
   api      POST /api/v1/complaints to Sigap (token auth, routing, deadlines, audit event, outbox)
   sms      POST /webhooks/twilio/sms, validly signed, one complaint per message (LAPOR MAKAN ...)
+  kannel   GET /webhooks/kannel/sms as Kannel's smsbox calls its get-url (secret, Kannel's message id,
+           sender, short code 1708 mapped to Kannel, the text as %b): the same LAPOR MAKAN ..., the receipt
+           queued in the outbox for sendsms instead of answered in the response
   telegram POST /webhooks/telegram with the secret header, each update a new chat's /lapor
 The targets take turns in several rounds of equal, fixed-length phases (order reversed every other
 round), so a burst of someone else's work on a shared machine falls on both sides alike. Prints each
@@ -34,6 +37,8 @@ BIN = ROOT / ".venv" / "bin"
 PUBLIC_BASE_URL = "https://sigap.bench.invalid"
 TWILIO_TOKEN = "bench-auth-token-" + "0" * 16
 TELEGRAM_SECRET = "bench-webhook-secret"
+KANNEL_SECRET = "bench-kannel-secret-0123456789"
+KANNEL_SHORT_CODE = "1708"
 
 
 def free_port() -> int:
@@ -93,7 +98,7 @@ def load(port: int, requests: list[tuple[str, bytes, dict]], concurrency: int, m
             path, body, headers = requests[index]
             started = time.perf_counter()
             try:
-                conn.request("POST", path, body=body, headers=headers)
+                conn.request("GET" if body is None else "POST", path, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 code = response.status
@@ -195,6 +200,20 @@ def sms_requests(n: int, offset: int) -> list:
     return out
 
 
+def kannel_requests(n: int, offset: int) -> list:
+    """What smsbox's get-url asks for each citizen's SMS (a body of None: a GET)."""
+    from urllib.parse import quote, urlencode
+
+    out = []
+    for i in range(offset, offset + n):
+        query = urlencode({"secret": KANNEL_SECRET, "id": f"00000000-0000-4000-8000-{i:012d}",
+                           "from": f"62815{i:08d}", "to": KANNEL_SHORT_CODE, "coding": "0", "charset": "UTF-8",
+                           "smsc": "operator", "ts": "1795000000"})
+        text = quote(f"LAPOR MAKAN Kemiren: beban uji {i}, nenek tidak makan")
+        out.append((f"/webhooks/kannel/sms?{query}&text={text}", None, {}))
+    return out
+
+
 def telegram_requests(n: int, offset: int) -> list:
     out = []
     for i in range(offset, offset + n):
@@ -215,17 +234,18 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of every target (default 5)")
     parser.add_argument("--max-seconds", type=float, default=50,
                         help="measuring time of the whole run, split evenly into one phase per target per round "
-                             "(default 50: 5 rounds x 4 targets x 2.5 s)")
+                             "(default 50: 5 rounds x 5 targets x 2 s)")
     parser.add_argument("--requests", type=int, default=5000, help="at most this many requests per phase (default 5000)")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--pg-url", default=os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test"))
-    parser.add_argument("--only", default="ceiling,api,sms,telegram")
+    parser.add_argument("--only", default="ceiling,api,sms,kannel,telegram")
     args = parser.parse_args(argv)
     targets = [t.strip() for t in args.only.split(",") if t.strip()]
-    if not targets or any(t not in ("ceiling", "api", "sms", "telegram") for t in targets) or args.rounds < 1:
-        raise SystemExit("--only takes some of ceiling,api,sms,telegram; --rounds at least 1")
+    if not targets or any(t not in ("ceiling", "api", "sms", "kannel", "telegram") for t in targets) \
+            or args.rounds < 1:
+        raise SystemExit("--only takes some of ceiling,api,sms,kannel,telegram; --rounds at least 1")
     if urlparse(args.pg_url).hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("the benchmark runs against a PostgreSQL on this machine only")
     name = "sigap_bench_" + secrets.token_hex(4)
@@ -238,7 +258,8 @@ def main(argv=None) -> int:
            "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
            "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_FROM_NUMBER": "+6281100001111",
            "TWILIO_API_BASE_URL": "http://127.0.0.1:9", "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-           "GUNICORN_MAX_REQUESTS": "0"}
+           "GUNICORN_MAX_REQUESTS": "0", "KANNEL_SENDSMS_URL": "http://127.0.0.1:9/cgi-bin/sendsms",
+           "KANNEL_USERNAME": "bench", "KANNEL_PASSWORD": "bench", "KANNEL_SECRET": KANNEL_SECRET}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     servers: list[subprocess.Popen] = []
     admin(args.pg_url, f"CREATE DATABASE {name}")
@@ -247,6 +268,8 @@ def main(argv=None) -> int:
         print(f"database {name}; migrating and seeding ...", flush=True)
         run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], env)
         run([str(BIN / "flask"), "--app", "wsgi", "seed", "demo"], env)
+        run([str(BIN / "flask"), "--app", "wsgi", "sms", "map-number", KANNEL_SHORT_CODE, "banyuwangi",
+             "--gateway", "kannel"], env)
         token = run([str(BIN / "flask"), "--app", "wsgi", "tokens", "create", "--role", "supervisor",
                      "--jurisdiction", "banyuwangi", "--name", "bench"], env).strip().splitlines()[-1]
         logs = open(os.devnull, "w")
@@ -262,6 +285,7 @@ def main(argv=None) -> int:
             "ceiling": (ceiling_port, lambda k, o: ceiling_requests(k, o)),
             "api": (sigap_port, lambda k, o: api_requests(k, token, o)),
             "sms": (sigap_port, lambda k, o: sms_requests(k, o)),
+            "kannel": (sigap_port, lambda k, o: kannel_requests(k, o)),
             "telegram": (sigap_port, lambda k, o: telegram_requests(k, o)),
         }
         phase_seconds = args.max_seconds / (args.rounds * len(targets))
@@ -296,7 +320,7 @@ def main(argv=None) -> int:
                   f"p50 {r['p50_ms']:7.1f} ms  p90 {r['p90_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms  {r['statuses']}",
                   flush=True)
         if "ceiling" in targets:
-            for target in ("api", "sms", "telegram"):
+            for target in ("api", "sms", "kannel", "telegram"):
                 paired = shares(rounds, target)
                 if not paired:
                     continue

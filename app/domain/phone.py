@@ -20,6 +20,18 @@ def to_e164(raw: str | None, region: str = "ID") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+SHORT_CODE = re.compile(r"\d{3,8}")
+
+
+def number_key(raw: str | None) -> str | None:
+    """How one of our own numbers is known: E.164, or the digits of a short code ('1708'); else None."""
+    e164 = to_e164(raw)
+    if e164 is not None:
+        return e164
+    digits = (raw or "").strip()
+    return digits if SHORT_CODE.fullmatch(digits) else None
+
+
 def _parse(raw: str | None, region: str = "ID") -> phonenumbers.PhoneNumber | None:
     if not raw:
         return None

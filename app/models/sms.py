@@ -10,7 +10,7 @@ from .base import Base, JsonType
 
 
 class SmsInboundMessage(Base):
-    """One message Twilio delivered (or the demo page typed); a retried webhook finds it and its replies.
+    """One message Twilio or Kannel delivered (or the demo page typed); a retried webhook finds it and its replies.
 
     Rate limits count these rows, so they hold across workers."""
 
@@ -47,11 +47,13 @@ class SmsDialogue(Base):
 
 
 class SmsNumber(Base):
-    """Which jurisdiction a Twilio number (the message's `To`) serves; unmapped numbers serve the first one."""
+    """Which jurisdiction a number (a message's `To`: E.164, or a short code such as 1708) serves, and
+    which gateway carries it (twilio | kannel); unmapped numbers serve the first jurisdiction via Twilio."""
 
     __tablename__ = "sms_numbers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
+    number: Mapped[str] = mapped_column(String(20), unique=True)  # E.164, or the short code's digits
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"))
     note: Mapped[str | None] = mapped_column(Text)
+    gateway: Mapped[str] = mapped_column(String(10), default="twilio", server_default="twilio")

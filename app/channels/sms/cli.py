@@ -1,4 +1,5 @@
-"""Flask commands of the sms channel: `sms map-number` (which jurisdiction a Twilio number serves)."""
+"""Flask commands of the sms channel: `sms map-number` (which jurisdiction a number serves, through
+which gateway: Twilio, or Kannel for the regency's own short code)."""
 from __future__ import annotations
 
 import click
@@ -9,23 +10,26 @@ from sqlalchemy import select
 from app.extensions import state
 from app.services.errors import ServiceError
 
-sms_cli = AppGroup("sms", help="SMS/WhatsApp through Twilio: number-to-jurisdiction map.")
+sms_cli = AppGroup("sms", help="SMS/WhatsApp through Twilio or Kannel: number-to-jurisdiction map.")
 
 
 @sms_cli.command("map-number")
 @click.argument("number")
 @click.argument("jurisdiction")
 @click.option("--note", default=None, help="e.g. 'camat Glagah WhatsApp'")
-def map_number(number: str, jurisdiction: str, note: str | None) -> None:
-    """Messages sent to NUMBER (E.164 or 08...) are reports for JURISDICTION (e.g. banyuwangi)."""
+@click.option("--gateway", type=click.Choice(["twilio", "kannel"]), default=None,
+              help="which gateway carries this number: twilio, or kannel (SMPP short code); new numbers: twilio")
+def map_number(number: str, jurisdiction: str, note: str | None, gateway: str | None) -> None:
+    """Messages sent to NUMBER (E.164, 08... or a short code such as 1708) are reports for JURISDICTION
+    (e.g. banyuwangi); replies and later messages to those citizens leave by the number's gateway."""
     from app.services.conversations import sms_dialogue
 
     with state().sessionmaker() as session:
         try:
-            mapping = sms_dialogue.map_number(session, number, jurisdiction, note)
+            mapping = sms_dialogue.map_number(session, number, jurisdiction, note, gateway)
         except ServiceError as exc:
             raise click.ClickException(exc.message) from None
-        click.echo(f"{mapping.number} -> {jurisdiction}")
+        click.echo(f"{mapping.number} -> {jurisdiction} via {mapping.gateway}")
 
 
 @sms_cli.command("numbers")
@@ -35,12 +39,12 @@ def numbers() -> None:
     from app.models.sms import SmsNumber
 
     with state().sessionmaker() as session:
-        rows = session.execute(select(SmsNumber.number, Jurisdiction.code).join(
+        rows = session.execute(select(SmsNumber.number, Jurisdiction.code, SmsNumber.gateway).join(
             Jurisdiction, Jurisdiction.id == SmsNumber.jurisdiction_id).order_by(SmsNumber.number)).all()
         first = session.scalar(select(Jurisdiction.code).order_by(Jurisdiction.id).limit(1))
-    for number, code in rows:
-        click.echo(f"{number} -> {code}")
-    click.echo(f"(any other number -> {first})")
+    for number, code, gateway in rows:
+        click.echo(f"{number} -> {code} via {gateway}")
+    click.echo(f"(any other number -> {first} via twilio)")
 
 
 def register(app: Flask) -> None:

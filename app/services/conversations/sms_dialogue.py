@@ -1,7 +1,9 @@
 """The SMS/WhatsApp text protocol as a use case: one inbound message in, the reply texts out.
 
-Shared by the Twilio webhook and the /demo/citizen page. Idempotent on the message id; rate limits
-count the inbound log, so they hold across workers."""
+Shared by the Twilio webhook, the Kannel webhook and the /demo/citizen page. Idempotent on the message
+id; rate limits count the inbound log, so they hold across workers. Twilio takes the replies in its
+HTTP answer (TwiML); Kannel's replies leave through the outbox (its sendsms), so its webhook answers
+at once and a reply that cannot go now is retried like any other message."""
 from __future__ import annotations
 
 import logging
@@ -17,7 +19,7 @@ from app.db import is_outage
 from app.domain import sms_parser
 from app.domain.actor import Actor
 from app.domain.local_time import local_time as clock_text
-from app.domain.phone import to_e164
+from app.domain.phone import number_key, to_e164
 from app.i18n import normalise_language, t
 from app.models import Category, Complaint, Jurisdiction, OutboxMessage, Reporter, Village
 from app.models.sms import SmsDialogue, SmsInboundMessage, SmsNumber
@@ -25,7 +27,7 @@ from app.services import audit, intake, lifecycle
 from app.services.lifecycle import satisfaction
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.intake import reporters
-from app.services.messaging import outbox
+from app.services.messaging import outbox, sms_gateways
 from app.services.reference import cache as reference_cache
 from app.services.reference import places
 
@@ -62,9 +64,9 @@ def reply_address(channel: str, phone: str) -> str:
 
 
 def jurisdiction_for(session: Session, to_address: str | None) -> Jurisdiction:
-    """The jurisdiction a Twilio number serves (sms_numbers); unmapped numbers serve the first jurisdiction.
+    """The jurisdiction a number serves (sms_numbers); unmapped numbers serve the first jurisdiction.
     The same read gives the reference cache its versions for this message (reference/cache.py)."""
-    number = to_e164(to_address) if to_address else None
+    number = number_key(to_address) if to_address else None
     if number:
         mapped = session.execute(select(SmsNumber, reference_cache.VERSIONS).where(SmsNumber.number == number)).first()
         if mapped is not None:
@@ -79,8 +81,11 @@ def jurisdiction_for(session: Session, to_address: str | None) -> Jurisdiction:
 
 def handle_message(session: Session, now: datetime, *, message_sid: str, from_address: str,
                    to_address: str | None, body: str | None, num_media: int = 0,
-                   opt_out_type: str | None = None) -> DialogueResult:
-    """Answer one inbound message. A repeated message_sid returns the first answer and changes nothing."""
+                   opt_out_type: str | None = None, gateway: str = sms_gateways.TWILIO) -> DialogueResult:
+    """Answer one inbound message. A repeated message_sid returns the first answer and changes nothing.
+
+    gateway "kannel": the replies are queued in the outbox (through Kannel, from the number written to)
+    instead of being returned for an HTTP answer; DialogueResult.replies still says what was answered."""
     # PostgreSQL text cannot hold NUL; nothing a citizen means is lost by dropping it.
     message_sid, from_address, to_address, body = (
         (value or "").replace("\x00", "") if value is not None else None
@@ -106,6 +111,9 @@ def handle_message(session: Session, now: datetime, *, message_sid: str, from_ad
             raise
         return _replay(session, existing, address)
 
+    route = None
+    if gateway == sms_gateways.KANNEL:
+        route = sms_gateways.kannel_route(number_key(to_address) or (to_address or "").strip()[:20])
     if to_e164(from_address) is None:
         # Not a phone number we could answer or file a reporter under (short code, alphanumeric sender).
         return _finish(session, inbound, "dropped", [], address)
@@ -117,12 +125,14 @@ def handle_message(session: Session, now: datetime, *, message_sid: str, from_ad
     language = normalise_language(reporter.language if reporter else None)
     if limited is not None:
         notice = [t("sms.rate_limited", language)] if limited == "notice" else []
-        return _finish(session, inbound, "rate_limited" if notice else "dropped", notice, address)
+        return _finish(session, inbound, "rate_limited" if notice else "dropped", notice, address,
+                       route=route, language=language)
 
     parsed = sms_parser.parse(body)
     if parsed.language:
         language = parsed.language
-    conversation = _Conversation(session, now, inbound, phone, channel, address, to_address, reporter, language)
+    conversation = _Conversation(session, now, inbound, phone, channel, address, to_address, reporter, language,
+                                 route)
     try:
         return conversation.answer(parsed, num_media, (opt_out_type or "").strip().upper())
     except Exception as exc:  # noqa: BLE001 - a citizen gets an apology, never a 500 that Twilio would retry
@@ -140,7 +150,8 @@ def handle_message(session: Session, now: datetime, *, message_sid: str, from_ad
                                     body=(body or "")[:sms_parser.MAX_BODY_CHARS], received_at=now,
                                     outcome="failed", replies=[])
         session.add(inbound)
-        return _finish(session, inbound, "failed", [t("sms.submit_failed", language)], address)
+        return _finish(session, inbound, "failed", [t("sms.submit_failed", language)], address,
+                       route=route, language=language)
 
 
 def _replay(session: Session, inbound: SmsInboundMessage, address: str) -> DialogueResult:
@@ -156,11 +167,19 @@ def _replay(session: Session, inbound: SmsInboundMessage, address: str) -> Dialo
 
 
 def _finish(session: Session, inbound: SmsInboundMessage, outcome: str, replies: list[str], address: str,
-            complaint: Complaint | None = None) -> DialogueResult:
+            complaint: Complaint | None = None, *, route: dict | None = None, language: str = "id",
+            queued: tuple[str, ...] = ()) -> DialogueResult:
     inbound.outcome = outcome
     inbound.replies = replies
     if complaint is not None:
         inbound.complaint_id = complaint.id
+    if route:  # a gateway without replies in its HTTP answer: they go out through the outbox, committed here
+        for text in replies:
+            if text in queued:
+                continue
+            outbox.enqueue(session, inbound.received_at, channel=inbound.channel, recipient=address,
+                           recipient_kind=outbox.REPORTER, template="sms.reply", language=language, body=text,
+                           complaint=complaint, reporter_id=inbound.reporter_id, extra=route)
     session.commit()
     return DialogueResult(replies=replies, outcome=outcome, channel=inbound.channel, address=address,
                           ticket=complaint.ticket if complaint is not None else None)
@@ -211,20 +230,27 @@ def receipt_text(complaint: Complaint, language: str, now: datetime) -> str:
              code=complaint.status_code or "-")
 
 
-def map_number(session: Session, number: str, jurisdiction_code: str, note: str | None = None) -> SmsNumber:
-    """Make the Twilio number `number` (a message's `To`) serve `jurisdiction_code`; commits."""
-    e164 = to_e164(number)
+def map_number(session: Session, number: str, jurisdiction_code: str, note: str | None = None,
+               gateway: str | None = None) -> SmsNumber:
+    """Make the number `number` (a message's `To`: E.164 or a short code) serve `jurisdiction_code`
+    through `gateway` (twilio | kannel; None keeps a mapped number's gateway, new ones get Twilio); commits."""
+    e164 = number_key(number)
     if e164 is None:
-        raise ValidationFailed(f"{number!r} is not a valid phone number", field="number")
+        raise ValidationFailed(f"{number!r} is not a valid phone number or short code", field="number")
+    if gateway is not None and gateway not in sms_gateways.GATEWAYS:
+        raise ValidationFailed(f"gateway must be one of {', '.join(sms_gateways.GATEWAYS)}, got {gateway!r}",
+                               field="gateway")
     jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == (jurisdiction_code or "").strip().lower()))
     if jurisdiction is None:
         raise NotFound(f"no jurisdiction {jurisdiction_code!r}")
     mapping = session.scalar(select(SmsNumber).where(SmsNumber.number == e164))
     if mapping is None:
-        mapping = SmsNumber(number=e164, jurisdiction_id=jurisdiction.id, note=note)
+        mapping = SmsNumber(number=e164, jurisdiction_id=jurisdiction.id, note=note,
+                            gateway=gateway or sms_gateways.TWILIO)
         session.add(mapping)
     else:
         mapping.jurisdiction_id, mapping.note = jurisdiction.id, note or mapping.note
+        mapping.gateway = gateway or mapping.gateway
     session.commit()
     return mapping
 
@@ -232,11 +258,13 @@ def map_number(session: Session, number: str, jurisdiction_code: str, note: str 
 class _Conversation:
     """One message's handling: reads and writes the dialogue row, calls intake/lifecycle, builds replies."""
 
-    def __init__(self, session, now, inbound, phone, channel, address, to_address, reporter, language):
+    def __init__(self, session, now, inbound, phone, channel, address, to_address, reporter, language, route=None):
         self.session, self.now, self.inbound = session, now, inbound
         self.phone, self.channel, self.address, self.to_address = phone, channel, address, to_address
         self.reporter: Reporter | None = reporter
         self.language = language
+        self.route = route  # set: replies go through the outbox by this gateway (Kannel), not in the HTTP answer
+        self.queued: list[str] = []  # replies already in the outbox
 
     # -- helpers ---------------------------------------------------------------------------------
     def t(self, key: str, **params) -> str:
@@ -245,7 +273,8 @@ class _Conversation:
     def done(self, outcome: str, replies: list[str], complaint: Complaint | None = None) -> DialogueResult:
         if self.reporter is not None and self.reporter.language != self.language:
             self.reporter.language = self.language
-        return _finish(self.session, self.inbound, outcome, replies, self.address, complaint)
+        return _finish(self.session, self.inbound, outcome, replies, self.address, complaint, route=self.route,
+                       language=self.language, queued=tuple(self.queued))
 
     def ensure_reporter(self) -> Reporter:
         if self.reporter is None:
@@ -439,7 +468,7 @@ class _Conversation:
             self.session, self.now, jurisdiction=jurisdiction.code, category=draft["category"],
             description=description, district=village.district.code, village=village.code,
             reporter={"phone": self.phone, "language": self.language}, channel=self.channel,
-            external_ref=f"twilio:{self.inbound.message_sid}"[:100],
+            external_ref=(self.inbound.message_sid if self.route else f"twilio:{self.inbound.message_sid}")[:100],
             actor=Actor(kind="reporter", id=reporter.id, jurisdiction_id=jurisdiction.id), receipt=False,
         )
         self.inbound.reporter_id = reporter.id
@@ -448,11 +477,15 @@ class _Conversation:
         return self.done("complaint", [text], complaint)
 
     def replied(self, complaint: Complaint, key: str, text: str) -> None:
-        """Keep the TwiML reply in the outbox as sent, so the citizen's messages show it and nothing sends it again."""
+        """Keep the TwiML reply in the outbox as sent, so the citizen's messages show it and nothing sends it again
+        (through Kannel: queue it, the outbox sends it)."""
         message = outbox.enqueue(
             self.session, self.now, channel=self.channel, recipient=self.address, recipient_kind=outbox.REPORTER,
             template=key, language=self.language, body=text, complaint=complaint, reporter_id=complaint.reporter_id,
-            status="sent")
+            status="pending" if self.route else "sent", extra=self.route)
+        if self.route:
+            self.queued.append(text)
+            return
         message.sent_at, message.provider_id = self.now, f"twiml:{self.inbound.message_sid}"[:64]
 
     def instead_of_outbox(self, complaint: Complaint, templates: tuple[str, ...], key: str, text: str) -> list[str]:
@@ -463,6 +496,15 @@ class _Conversation:
                   OutboxMessage.template.in_(templates), OutboxMessage.created_at == self.now)
         if self.session.scalar(select(func.count()).select_from(OutboxMessage).where(*queued)) == 0:
             return [text]
+        if self.route:  # through Kannel the queued message itself carries the reply's text
+            taken = self.session.execute(
+                update(OutboxMessage).where(*queued, OutboxMessage.status == "pending")
+                .values(body=text, template=key, language=self.language)
+                .execution_options(synchronize_session=False))
+            if taken.rowcount:
+                self.queued.append(text)
+                return [text]
+            return []
         taken = self.session.execute(
             update(OutboxMessage).where(*queued, OutboxMessage.status == "pending")
             .values(status="sent", sent_at=self.now, next_attempt_at=None, body=text, template=key,
@@ -534,17 +576,24 @@ UNREACHABLE_CODES = {"21211", "21614", "30005", "30006"}
 OPTED_OUT_CODES = {"21610"}
 
 
-def record_delivery_status(session: Session, now: datetime, *, provider_id: str, status: str,
-                           error_code: str | None = None) -> OutboxMessage | None:
-    """Record a Twilio status callback on the outbox message it belongs to (forward-only); None if unknown."""
-    message = session.scalar(select(OutboxMessage).where(OutboxMessage.provider_id == provider_id[:64]))
+def record_delivery_status(session: Session, now: datetime, *, provider_id: str | None = None, status: str,
+                           error_code: str | None = None, message_id: int | None = None) -> OutboxMessage | None:
+    """Record a Twilio status callback (by provider_id) or a Kannel delivery report (by our message_id, known
+    before the send settles) on the outbox message it belongs to (forward-only); None if unknown."""
+    if message_id is not None:
+        message = session.get(OutboxMessage, message_id)
+        if message is not None and (message.extra or {}).get("gateway") != sms_gateways.KANNEL:
+            message = None
+    else:
+        message = session.scalar(select(OutboxMessage).where(OutboxMessage.provider_id == (provider_id or "")[:64]))
     if message is None or status not in STATUS_RANK:
         session.rollback()
         return None
     if STATUS_RANK[status] > STATUS_RANK.get(message.delivery_status or "", -1):
         message.delivery_status = status
         if status in ("undelivered", "failed"):
-            message.last_error = f"twilio {status}" + (f" (error {error_code})" if error_code else "")
+            gateway = (message.extra or {}).get("gateway") or sms_gateways.TWILIO
+            message.last_error = f"{gateway} {status}" + (f" (error {error_code})" if error_code else "")
             code = str(error_code or "").strip()
             reporter = session.get(Reporter, message.reporter_id) if message.reporter_id else None
             if reporter is not None and code in OPTED_OUT_CODES and not reporter.opted_out:

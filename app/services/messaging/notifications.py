@@ -12,7 +12,7 @@ from app.domain.local_time import local_time as clock_text
 from app.i18n import normalise_language, t
 from app.models import Agency, Complaint, Event, User
 from app.models.sla_engine import EscalationContact
-from app.services.messaging import outbox, partner_webhooks
+from app.services.messaging import outbox, partner_webhooks, sms_gateways
 from app.services.reference import cache as reference_cache
 
 NOTE_IN_MESSAGE = 80
@@ -180,12 +180,19 @@ def facts(complaint: Complaint, lang: str) -> dict:
 def tell_staff(session: Session, complaint: Complaint, recipients: list[Recipient], template: str, now: datetime,
                *, breach_id: int | None = None, extra: dict | None = None, **params) -> list:
     messages = []
+    staff_route = None
     for r in recipients:
+        route = {}
+        if r.channel == "sms":
+            if staff_route is None:
+                staff_route = sms_gateways.route_to_staff(session, complaint.jurisdiction_id)
+            route = staff_route
         body = t(template, r.language, **{**facts(complaint, r.language), **_localised(params, r.language)})
         messages.append(outbox.enqueue(
             session, now, channel=r.channel, recipient=r.address, recipient_kind=outbox.STAFF, template=template,
             language=r.language, body=body, complaint=complaint, user_id=r.user_id, breach_id=breach_id,
-            extra={**(extra or {}), "recipient_name": r.name, **({"contact_id": r.contact_id} if r.contact_id else {})},
+            extra={**(extra or {}), "recipient_name": r.name, **({"contact_id": r.contact_id} if r.contact_id else {}),
+                   **route},
         ))
     return messages
 
@@ -226,6 +233,8 @@ def tell_reporter(session: Session, complaint: Complaint, template: str, now: da
         skipped = "not sent: the citizen opted out (STOP)"
     elif reporter.unreachable:
         skipped = "not sent: the citizen's address failed permanently before"
+    if address[0] == "sms":
+        extra = {**(extra or {}), **sms_gateways.route_to_citizen(session, reporter.phone)} or None
     return outbox.enqueue(
         session, now, channel=address[0], recipient=address[1], recipient_kind=outbox.REPORTER, template=template,
         language=lang, body=body, complaint=complaint, reporter_id=reporter.id, extra=extra,

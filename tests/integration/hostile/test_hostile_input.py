@@ -641,3 +641,22 @@ def test_the_telegram_webhook_answers_hostile_bodies_without_a_server_error(clie
         sweep.send(f"telegram update_id={_short(value)}", lambda: client.post(
             "/webhooks/telegram", data=body, content_type="application/json", headers=headers), writes=True)
     sweep.check()
+
+
+def test_the_kannel_webhooks_answer_hostile_parameters_without_a_server_error(app, client, connection):
+    secret = "hostile-kannel-secret-0123456789"
+    app.extensions["sigap"].settings.kannel_secret = secret
+    sweep = Sweep(connection)
+    base = {"secret": secret, "id": "0f1e2d3c-0000-4000-8000-000000000077", "from": "6281234500077", "to": "1708",
+            "text": "LAPOR MAKAN Genteng Kulon: nenek tidak makan", "coding": "0", "charset": "UTF-8"}
+    for name in ("id", "from", "to", "text", "coding", "charset", "smsc", "ts"):
+        for value in QUERY_VALUES:
+            query = encode([*((k, v) for k, v in base.items() if k != name), (name, value)])
+            sweep.send(f"kannel sms {name}={_short(value)}",
+                       lambda: client.get(f"/webhooks/kannel/sms?{query}"), writes=True)
+    for name in ("id", "status", "reply"):
+        for value in QUERY_VALUES:
+            query = encode([("secret", secret), ("id", "1"), ("status", "1"), (name, value)])
+            sweep.send(f"kannel status {name}={_short(value)}",
+                       lambda: client.get(f"/webhooks/kannel/status?{query}"), writes=True)
+    sweep.check()

@@ -168,7 +168,7 @@ def test_with_credentials_telegram_and_twilio_senders_are_used(settings):
     settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_from_number = "AC" + "0" * 32, "t", "+15005550006"
     built = build_senders(settings)
     assert isinstance(built["telegram"], TelegramSender)
-    assert isinstance(built["sms"], TwilioSender) and built["whatsapp"] is built["sms"]
+    assert isinstance(built["whatsapp"], TwilioSender) and built["sms"].twilio is built["whatsapp"]
     assert isinstance(built["console"], ConsoleSender)
 
 
