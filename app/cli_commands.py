@@ -67,7 +67,7 @@ def seed_demo_command() -> None:
 
     settings = state().settings
     with unit_of_work() as (session, now):
-        result = seed.seed_demo(session, now, settings.gazetteer_dir)
+        result = seed.seed_demo(session, now, settings.gazetteer_dir, story=True)
         # Made-up duty desks and camats so the demo ladder has someone to tell; never with real
         # Twilio credentials, where made-up numbers would be texted.
         contacts = 0 if settings.twilio_account_sid else escalation.add_demo_contacts(session, now)

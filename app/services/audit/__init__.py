@@ -1,4 +1,5 @@
-"""The audit trail: append-only, hash-chained events of every complaint, and their verification.
+"""The audit trail: append-only, hash-chained events of every complaint (and of every accountable
+post: posts.py), and their verification.
 
 May import errors only (every other room writes through it; reference sits beside it)."""
 from .trail import (  # noqa: F401 - called as audit.record(...)
@@ -9,3 +10,4 @@ from .trail import (  # noqa: F401 - called as audit.record(...)
     verify,
     verify_all,
 )
+from .posts import post_events, record_post_event, verify_post  # noqa: F401,E402
