@@ -11,11 +11,11 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.actor import Actor
-from app.models import Agency, District, Jurisdiction, User, Village
+from app.models import Agency, Breach, Complaint, District, Jurisdiction, User, Village
 from app.models.performance_rollup import PerformanceFact, PerformancePending
 from app.models.post import POST_KINDS, Post, PostHolder
 from app.models.sla_engine import EscalationContact
@@ -155,10 +155,26 @@ def assign(session: Session, now: datetime, actor: Actor, post_key: str, *, user
         agency = session.get(Agency, post.agency_id)
         agency.head_user_id = user.id if user and user.role == "agency_head" and user.agency_id == agency.id else None
         agency.head_name, agency.head_title = holder_name, title or agency.head_title
+    if at < now:
+        _recharge_breaches(session, post, holder)
     _requeue_facts(session, post, at)
     if commit:
         session.commit()
     return holder
+
+
+def _recharge_breaches(session: Session, post: Post, holder: PostHolder) -> None:
+    """A holder named from a past moment answers for the breaches of deadlines that fell since
+    (database triggers requeue the closed complaints among them for the rollups)."""
+    if post.kind == "agency_head":
+        whose = and_(Breach.agency_id == post.agency_id, Breach.kind != "triage")
+    elif post.kind == "triage_desk":
+        whose = and_(Breach.kind == "triage", Breach.complaint_id.in_(
+            select(Complaint.id).where(Complaint.jurisdiction_id == post.jurisdiction_id)))
+    else:
+        return
+    session.execute(update(Breach).where(whose, Breach.due_at >= holder.from_at)
+                    .values(official_id=holder.user_id, official_name=holder.name))
 
 
 def _requeue_facts(session: Session, post: Post, since: datetime) -> None:
