@@ -67,7 +67,7 @@ def seed_demo_command() -> None:
 
     settings = state().settings
     with unit_of_work() as (session, now):
-        result = seed.seed_demo(session, now, settings.gazetteer_dir)
+        result = seed.seed_demo(session, now, settings.gazetteer_dir, story=True)
         # Made-up duty desks and camats so the demo ladder has someone to tell; never with real
         # Twilio credentials, where made-up numbers would be texted.
         contacts = 0 if settings.twilio_account_sid else escalation.add_demo_contacts(session, now)
@@ -336,7 +336,10 @@ def sla_told_of(jurisdiction_code, level, deadlines, category_code) -> None:
               help="'YYYY-MM-DD HH:MM' in the jurisdiction's local time, or ISO 8601 with an offset.")
 @click.option("--category", "category_code", help="Only this category (default: the jurisdiction's default policy).")
 @click.option("--note", help="Why, e.g. the regent's decree number.")
-def sla_set_target(jurisdiction_code, handle_minutes, ack_minutes, effective_from, category_code, note) -> None:
+@click.option("--retroactive", is_flag=True,
+              help="Allow an effective time in the past; lists the complaints it would have governed (never rewritten).")
+def sla_set_target(jurisdiction_code, handle_minutes, ack_minutes, effective_from, category_code, note,
+                   retroactive) -> None:
     """Add an SLA policy version; complaints already received keep their deadlines."""
     from app.services.sla import policies
 
@@ -347,7 +350,8 @@ def sla_set_target(jurisdiction_code, handle_minutes, ack_minutes, effective_fro
         starts = parse_local_time(effective_from, jurisdiction.timezone)
         policy = policies.set_target(session, now, jurisdiction_code=jurisdiction_code,
                                      handle_minutes=handle_minutes, acknowledge_minutes=ack_minutes,
-                                     effective_from=starts, category_code=category_code, note=note)
+                                     effective_from=starts, category_code=category_code, note=note,
+                                     retroactive=retroactive)
         affected = policies.affected_summary(session, jurisdiction, starts, policy.category)
         scope = policy.category.code if policy.category else "default"
         click.echo(f"added SLA policy version #{policy.id} for {jurisdiction.code} ({scope}): handle "
@@ -359,6 +363,14 @@ def sla_set_target(jurisdiction_code, handle_minutes, ack_minutes, effective_fro
         if affected.categories_with_own_policy:
             click.echo("categories with their own policy are not changed by this: "
                        + ", ".join(affected.categories_with_own_policy))
+        if policy.effective_from < now:
+            governed = policies.governed_retroactively(session, policy, now)
+            click.echo(f"retroactive: {len(governed)} complaint(s) received since then would have been governed "
+                       "by it; their deadlines are not rewritten:")
+            for complaint in governed:
+                click.echo(f"  {complaint.ticket}  received {_local(complaint.received_at, jurisdiction.timezone)}"
+                           f"  handle due {_local(complaint.handle_due_at, jurisdiction.timezone)}"
+                           f"  (policy #{complaint.sla_policy_id}, kept)")
 
 
 def _progress(what: str):

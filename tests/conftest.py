@@ -25,7 +25,8 @@ T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 # create and is emptied after a committing test, children first.
 REFERENCE_TABLES = {"alembic_version", "categories", "jurisdictions", "agencies", "districts", "villages",
                     "sla_policies", "users", "routing_rules", "escalation_contacts", "sms_numbers",
-                    "performance_contracts", "reference_versions"}
+                    "performance_contracts", "reference_versions",
+                    "posts", "post_holders", "post_events"}
 
 
 def _transactional_tables() -> list[str]:

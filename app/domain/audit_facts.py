@@ -126,6 +126,11 @@ def replay(events: list) -> Facts:
             facts.breaches = [b for b in facts.breaches if not (b.kind == data.get("kind") and b.due_at == due)]
             if data.get("kind") in ("acknowledge", "handle"):
                 v["ack_breached" if data.get("kind") == "acknowledge" else "handle_breached"] = False
+        elif kind == "breach_recharged":  # a holder named from a past moment answers for it
+            due = _time(data.get("due_at"))
+            for breach in facts.breaches:
+                if breach.kind == data.get("kind") and breach.due_at == due:
+                    breach.official_id = data.get("official_id")
         elif kind == "breach_met":
             due = _time(data.get("due_at"))
             for breach in facts.breaches:

@@ -10,11 +10,12 @@ from .agency import Agency
 from .base import Base
 from .complaint import Complaint
 from .event import Event
+from .post import PostHolder  # noqa: F401  (the contract's tenure)
 from .user import User
 
 
 class PerformanceContract(Base):
-    """What an agency head promised the regent for a month, quarter or year; None: no target."""
+    """What an agency head (one tenure of the post) promised the regent for a month, quarter or year; None: no target."""
 
     __tablename__ = "performance_contracts"
     __table_args__ = (UniqueConstraint("official_id", "agency_id", "period"),)
@@ -22,6 +23,8 @@ class PerformanceContract(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     official_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
+    # The tenure it belongs to: a new holder of the post starts with a new contract.
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("post_holders.id", ondelete="SET NULL"), index=True)
     period: Mapped[str] = mapped_column(String(10))  # 2026, 2026-Q4, 2026-11
     period_kind: Mapped[str] = mapped_column(String(10))  # year | quarter | month
     period_start: Mapped[date] = mapped_column(Date)  # local days, end exclusive
@@ -38,6 +41,7 @@ class PerformanceContract(Base):
 
     official: Mapped[User] = relationship(foreign_keys=[official_id])
     agency: Mapped[Agency] = relationship()
+    holder: Mapped["PostHolder | None"] = relationship()  # noqa: F821
 
 
 # The reports pick complaints by handle deadline and agency changes out of the trail.

@@ -36,8 +36,8 @@ class PerformanceFact(Base):
     jurisdiction_id: Mapped[int] = mapped_column(Integer)
     handle_due_at: Mapped[datetime]
     agency_id: Mapped[int | None] = mapped_column(Integer)  # accountable when the deadline fell
-    official_id: Mapped[int | None] = mapped_column(Integer)  # named by the handle breach
-    official_from_head: Mapped[bool] = mapped_column(Boolean)  # no such breach: the agency's head now
+    official_id: Mapped[int | None] = mapped_column(Integer)  # the post holder charged at the deadline
+    official_from_head: Mapped[bool] = mapped_column(Boolean)  # always false since 0014 (tenures)
     category_id: Mapped[int] = mapped_column(Integer)
     district_id: Mapped[int | None] = mapped_column(Integer)
     ack_s: Mapped[int | None] = mapped_column(Integer)  # whole seconds from receipt
@@ -74,7 +74,7 @@ class PerformanceRollup(Base):
     """Sums of the facts of one local month per report grouping (`dim`): `kind` count rows hold
     the counts, ack/handle rows a histogram (`bucket`: performance_rollup.bucket_of), breach_* rows the breaches
     (`bucket` 1: the alert failed). Keys: agency, category, district, jurisdiction in key_a;
-    official as (agency key_a, breach official key_b, key_c: take the agency's head)."""
+    official as (agency key_a, the holder charged key_b; key_c false since migration 0014)."""
 
     __tablename__ = "performance_rollups"
     __table_args__ = (Index("ix_performance_rollups_month", "jurisdiction_id", "month", "dim", "kind"),)

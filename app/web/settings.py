@@ -1,5 +1,5 @@
 """Admin settings: agencies, routing rules, SLA policy versions (with a preview of what a new
-version will and will not touch), staff users and API tokens."""
+version will and will not touch), accountable posts and their holders, staff users and API tokens."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,6 +15,8 @@ from app.extensions import db_session, now
 from app.models import (
     OPEN_STATUSES, ROLES, Agency, ApiToken, Category, Complaint, District, Jurisdiction, SlaPolicy, User,
 )
+from app.models.post import POST_KINDS
+from app.services import posts as post_service
 from app.services.access import web_auth
 from app.services.errors import ServiceError
 from app.services.reference import agencies as agency_service
@@ -64,6 +66,13 @@ def service_error_text(exc: ServiceError) -> str:
         "bad_head": _("The accountable head must be an active agency head of this agency."),
         "bad_head_name": _("The head's name is at most 200 characters."),
         "bad_head_title": _("The head's title is at most 200 characters."),
+        "unknown_post": _("Unknown post: choose one from the list."),
+        "future_tenure": _("A holder is named from now or from a moment in the past, not the future."),
+        "unknown_user": _("Unknown or inactive user: choose one from the list."),
+        "no_holder": _("Name a holder: choose a user or type a name."),
+        "tenure_order": _("A later holder is already recorded for this post: a new holder starts after them."),
+        "same_holder": _("This person already holds the post."),
+        "bad_time": _("The date is not valid: use the date picker."),
         "bad_duty_phone": _("The duty phone is not a valid phone number (e.g. 0333 424242 or +62 812 3456 7890)."),
     }
     return texts.get(exc.code, exc.message)
@@ -122,6 +131,14 @@ def update_agency(code: str):
     form = request.form
 
     def change(session):
+        current = session.scalar(select(Agency).where(Agency.code == code))
+        head_user = form.get("head_user") or None
+        if current is not None and head_user:
+            user = session.scalar(select(User).where(User.username == head_user))
+            if user is not None and user.id != current.head_user_id:
+                # A new head is a new tenure of the agency's head post (the old one closes now).
+                post_service.assign(session, now(), current_user.actor, f"agency_head:{current.code}",
+                                    username=head_user, title=form.get("head_title") or None, commit=False)
         agency = agency_service.update_agency(
             session, now(), current_user.actor, code, name=form.get("name", ""),
             head_username=form.get("head_user") or None, head_name=form.get("head_name"),
@@ -318,6 +335,50 @@ def edit_user(user_id: int):
     else:
         flash(_("%(name)s saved.", name=user.name), "success")
     return redirect(url_for("settings.users") + f"#user-{user.id}", 303)
+
+
+@bp.route("/posts", methods=["GET", "POST"])
+@roles_required(*SETTINGS_ROLES)
+def posts_page():
+    """Who holds each accountable post, since when; naming a new holder closes the current tenure."""
+    session = db_session()
+    jurisdictions = _jurisdictions(session)
+    args = request.form if request.method == "POST" else request.args
+    jcode = args.get("jurisdiction") or (jurisdictions[0].code if jurisdictions else "")
+    kind = args.get("kind") if args.get("kind") in POST_KINDS else "agency_head"
+    jurisdiction = next((j for j in jurisdictions if j.code == jcode), jurisdictions[0] if jurisdictions else None)
+    error = None
+    if request.method == "POST" and jurisdiction is not None:
+        form = request.form
+        try:
+            from_at = None
+            if form.get("from_date"):
+                try:
+                    from_at = parse_local(form.get("from_date", ""), form.get("from_time") or "00:00",
+                                          jurisdiction.timezone)
+                except ValueError:
+                    raise post_service.holders.ValidationFailed("bad date", code="bad_time") from None
+            holder = post_service.assign(
+                session, now(), current_user.actor, form.get("post", ""), username=form.get("username") or None,
+                name=form.get("name") or None, title=form.get("title") or None, from_at=from_at,
+                note=form.get("note") or None)
+            flash(_("%(name)s now holds the post; the previous tenure closed at that moment.", name=holder.name),
+                  "success")
+            return redirect(url_for("settings.posts_page", jurisdiction=jurisdiction.code, kind=kind), 303)
+        except ServiceError as exc:
+            session.rollback()
+            error = service_error_text(exc)
+    rows = post_service.list_posts(session, now(), jurisdiction=jurisdiction.code if jurisdiction else None,
+                                   kind=kind) if jurisdiction else []
+    session.commit()  # posts made for places added since
+    users = list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
+    names = {"agency_head": _("Agency head"), "camat": _("Camat (district head)"), "village_head": _("Village head"),
+             "regional_secretary": _("Regional secretary (sekda)"), "regent": _("Regent"),
+             "triage_desk": _("Triage desk")}
+    kinds = [(k, names[k]) for k in POST_KINDS]
+    return render_template("settings/posts.html", rows=rows, jurisdictions=jurisdictions, jurisdiction=jurisdiction,
+                           kind=kind, kinds=kinds, users=users, error=error,
+                           form=request.form if error else {}), (422 if error else 200)
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

@@ -199,6 +199,9 @@ def sentence(event, complaint, *, names: dict[str, str], agencies: dict[str, str
     if kind == "breach_withdrawn":
         return _("The %(deadline)s breach was withdrawn: the deadline was met at %(time)s, before the alert "
                  "was written.", deadline=deadline_word(data.get("kind")), time=local_time(_at(data.get("met_at")), tz))
+    if kind == "breach_recharged":
+        return _("The %(deadline)s breach is now charged to %(name)s, named to the post from a date before "
+                 "the deadline.", deadline=deadline_word(data.get("kind")), name=data.get("official") or "-")
     if kind == "message_failed":
         audience = _("the citizen") if data.get("recipient_kind") == "reporter" else _("staff")
         return _("A message to %(audience)s via %(channel)s could not be delivered after %(n)s attempts.",

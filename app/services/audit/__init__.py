@@ -1,4 +1,5 @@
-"""The audit trail: append-only, hash-chained events of every complaint (keyed with SIGAP_AUDIT_KEY),
+"""The audit trail: append-only, hash-chained events of every complaint (keyed with SIGAP_AUDIT_KEY)
+and of every accountable post (posts.py),
 the chain head kept on each complaint, verification of chains and of the facts figures are
 computed from, checkpoints of all heads, and the rekey of old chains.
 
@@ -21,3 +22,4 @@ from .verification import (  # noqa: F401
     verify_all,
     verify_parallel,
 )
+from .posts import post_events, record_post_event, verify_post  # noqa: F401,E402

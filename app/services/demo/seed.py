@@ -1,5 +1,10 @@
 """The demo data: Banyuwangi and Sabu Raijua with their gazetteer, agencies, categories, routing,
-the 4-hour policy and a staff user for every role. Idempotent: only what is missing is added."""
+the 4-hour policy, a staff user for every role, and the accountable posts with their holders.
+Idempotent: only what is missing is added.
+
+`story` (what `seed demo` loads on a fresh database) tells the regency's history truthfully: the
+4-hour rule until October 2025 and the 2-hour rule from then on, a new head of Dinas Sosial named
+on 5 November 2026 (the old head's tenure closes that moment), and each head's contract."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,7 +15,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain import performance as period_rules
+from app.domain.actor import SYSTEM
 from app.models import Agency, Category, Jurisdiction, RoutingRule, SlaPolicy, User
+from app.models.performance import PerformanceContract
+from app.models.post import Post, PostHolder
+from app.services import posts
 from app.services.access import accounts
 from app.services.reference import gazetteer
 
@@ -74,6 +84,32 @@ DEFAULT_POLICY = dict(
 )
 POLICY_START = datetime(2026, 1, 1, 0, 0)  # local time of each jurisdiction
 
+# The story: Banyuwangi's 4-hour rule from 2025, the 2-hour rule from October 2025 (local times).
+STORY_POLICY_START = datetime(2025, 1, 1, 0, 0)
+TWO_HOUR_RULE_FROM = datetime(2025, 10, 1, 0, 0)
+TWO_HOUR_RULE = dict(handle_minutes=120, note="Aturan 2 jam: ditangani dalam 2 jam sejak laporan diterima")
+# Every post's first holder holds from here (local time); the story's handover comes later.
+HOLDERS_SINCE = datetime(2025, 1, 1, 0, 0)
+HANDOVER = ("agency_head:bwi-dinsos", "head.dinsos.baru", datetime(2026, 11, 5, 8, 0))
+# Fictional holders of the regency-wide posts, some camats and village heads (post key: name, title).
+HOLDERS = {
+    "regent:banyuwangi": (HEAD_NAMES["bwi-bupati"], "Bupati Banyuwangi"),
+    "regional_secretary:banyuwangi": ("Mujiono", "Sekretaris Daerah Kabupaten Banyuwangi"),
+    "regent:sabu_raijua": (HEAD_NAMES["srj-bupati"], "Bupati Sabu Raijua"),
+    "regional_secretary:sabu_raijua": ("Yakob Ratu", "Sekretaris Daerah Kabupaten Sabu Raijua"),
+}
+CAMAT_NAMES = {"banyuwangi": ("Slamet Hariyadi", "Siti Rohmah", "Budi Santoso", "Eko Wahyudi", "Lilik Suryani")}
+VILLAGE_HEADS = {"banyuwangi": ("Hartono", "Sri Wahyuni", "Misnadi")}
+# Contracts: (username, period, on-time rate, median minutes, max handle breaches).
+CONTRACTS = (
+    ("head.dinsos", "2026-10", 0.9, 90, 5),
+    ("head.dinsos.baru", "2026-12", 0.9, 90, 5),
+    ("head.dispendik", "2026", 0.9, 100, 40),
+    ("head.disperkim", "2026", 0.85, 110, 40),
+    ("head.dinkes", "2026", 0.95, 60, 20),
+)
+STORY_USERS = (("head.dinsos.baru", "Wahyu Kurniawan", "agency_head", "bwi-dinsos", None),)
+
 # username, name, role, agency code, jurisdiction code (an agency implies its jurisdiction)
 USERS = (
     ("admin", "Administrator Sigap", "admin", None, None),
@@ -93,7 +129,7 @@ USERS = (
     ("head.srj-dinsos", HEAD_NAMES["srj-dinsos"], "agency_head", "srj-dinsos", None),
 )
 # username, name, jurisdiction code, kecamatan: a camat sees and nudges their kecamatan's complaints
-CAMATS = (("camat.glagah", "Hadi Susilo", "banyuwangi", "Glagah"),)
+CAMAT_USERS = (("camat.glagah", "Hadi Susilo", "banyuwangi", "Glagah"),)  # each holds its kecamatan's post
 
 
 @dataclass
@@ -115,15 +151,19 @@ class SeedResult:
         return "created " + ", ".join(f"{n} {what}" for what, n in self.created.items())
 
 
-def seed_demo(session: Session, now: datetime, gazetteer_dir: Path | str) -> SeedResult:
-    """Adds whatever demo data is missing; flushes, never commits (the caller does)."""
+def seed_demo(session: Session, now: datetime, gazetteer_dir: Path | str, *, story: bool = False) -> SeedResult:
+    """Adds whatever demo data is missing; flushes, never commits (the caller does). `story`: on a
+    fresh database, the regency's history too (module docstring)."""
     result = SeedResult()
     jurisdictions = _jurisdictions(session, gazetteer_dir, result)
     categories = _categories(session, result)
     agencies = _agencies(session, jurisdictions, result)
     _routing(session, jurisdictions, categories, agencies, result)
-    _policies(session, now, jurisdictions, result)
-    _users(session, now, agencies, result)
+    fresh = _policies(session, now, jurisdictions, result, story=story)
+    _users(session, now, agencies, result, USERS + (STORY_USERS if fresh else ()))
+    _holders(session, now, jurisdictions, result)
+    if fresh:
+        _handover_and_contracts(session, now, result)
     session.flush()
     return result
 
@@ -190,24 +230,34 @@ def _routing(session: Session, jurisdictions, categories, agencies, result: Seed
     session.flush()
 
 
-def _policies(session: Session, now: datetime, jurisdictions, result: SeedResult) -> None:
-    for jurisdiction in jurisdictions.values():
+def _policies(session: Session, now: datetime, jurisdictions, result: SeedResult, story: bool) -> bool:
+    """The 4-hour default policy where none exists; returns whether the story begins (Banyuwangi's
+    policy was made now, with its 2-hour rule from October 2025)."""
+    fresh = False
+    for code, jurisdiction in jurisdictions.items():
         has_default = session.scalar(select(SlaPolicy.id).where(
             SlaPolicy.jurisdiction_id == jurisdiction.id, SlaPolicy.category_id.is_(None)).limit(1))
         if has_default is not None:
             continue
-        start = POLICY_START.replace(tzinfo=ZoneInfo(jurisdiction.timezone))
+        zone = ZoneInfo(jurisdiction.timezone)
+        start = (STORY_POLICY_START if story else POLICY_START).replace(tzinfo=zone)
+        values = {k: (list(v) if isinstance(v, list) else v) for k, v in DEFAULT_POLICY.items()}
         session.add(SlaPolicy(jurisdiction_id=jurisdiction.id, category_id=None, effective_from=start,
-                              created_at=now, **{k: (list(v) if isinstance(v, list) else v)
-                                                 for k, v in DEFAULT_POLICY.items()}))
+                              created_at=now, **values))
         result.add("SLA policies")
+        if story and code == "banyuwangi":
+            session.add(SlaPolicy(jurisdiction_id=jurisdiction.id, category_id=None, created_at=now,
+                                  effective_from=TWO_HOUR_RULE_FROM.replace(tzinfo=zone), **{**values, **TWO_HOUR_RULE}))
+            result.add("SLA policies")
+            fresh = True
     session.flush()
+    return fresh
 
 
-def _users(session: Session, now: datetime, agencies: dict[str, Agency], result: SeedResult) -> None:
+def _users(session: Session, now: datetime, agencies: dict[str, Agency], result: SeedResult, users) -> None:
     existing = {u.username: u for u in session.scalars(select(User))}
     password_hash = None  # one argon2 hash shared by the demo users: they share the demo password
-    for username, name, role, agency_code, jurisdiction_code in USERS:
+    for username, name, role, agency_code, jurisdiction_code in users:
         user = existing.get(username)
         if user is None:
             password_hash = password_hash or accounts.hash_password(DEMO_PASSWORD)
@@ -220,7 +270,7 @@ def _users(session: Session, now: datetime, agencies: dict[str, Agency], result:
             agency = agencies[agency_code]
             if agency.head_user_id is None:
                 agency.head_user_id = user.id
-    for username, name, jurisdiction_code, district in CAMATS:
+    for username, name, jurisdiction_code, district in CAMAT_USERS:
         if username not in existing:
             password_hash = password_hash or accounts.hash_password(DEMO_PASSWORD)
             existing[username] = accounts.create_user(
@@ -228,3 +278,71 @@ def _users(session: Session, now: datetime, agencies: dict[str, Agency], result:
                 district=district, password_hash=password_hash)
             result.add("users")
     session.flush()
+
+
+def _holders(session: Session, now: datetime, jurisdictions: dict[str, Jurisdiction], result: SeedResult) -> None:
+    """Every post exists; the first holders of those without any: agency heads as set on the
+    agency, the triage desk held by the jurisdiction's supervisor, and the fictional names above."""
+    result.add("posts", posts.sync_posts(session, now))
+    held = set(session.scalars(select(PostHolder.post_id)))
+    by_key = {p.key: p for p in session.scalars(select(Post))}
+    zones = {j.id: ZoneInfo(j.timezone) for j in jurisdictions.values()}
+    wanted: list[tuple[str, dict]] = []
+    for agency in session.scalars(select(Agency).order_by(Agency.id)):
+        if agency.head_user_id or agency.head_name:
+            user = session.get(User, agency.head_user_id) if agency.head_user_id else None
+            wanted.append((f"agency_head:{agency.code}", {"username": user.username if user else None,
+                                                          "name": agency.head_name, "title": agency.head_title}))
+    supervisors = {"banyuwangi": "supervisor", "sabu_raijua": "supervisor.srj"}
+    for code, jurisdiction in jurisdictions.items():
+        wanted.append((f"triage_desk:{code}", {"username": supervisors.get(code),
+                                               "title": f"Meja Triase {jurisdiction.name}"}))
+        with_account = {district: username for username, _, jur, district in CAMAT_USERS if jur == code}
+        for district in jurisdiction.districts:
+            if district.name in with_account:
+                wanted.append((f"camat:{code}:{district.code}", {"username": with_account[district.name],
+                                                                  "title": f"Camat {district.name}"}))
+        others = [d for d in jurisdiction.districts if d.name not in with_account]
+        for district, name in zip(others, CAMAT_NAMES.get(code, ())):
+            wanted.append((f"camat:{code}:{district.code}", {"name": name, "title": f"Camat {district.name}"}))
+        village_names = VILLAGE_HEADS.get(code, ())
+        villages = [v for d in jurisdiction.districts[:1] for v in d.villages][:len(village_names)]
+        for village, name in zip(villages, village_names):
+            wanted.append((f"village_head:{code}:{village.code}",
+                           {"name": name, "title": f"Kepala Desa {village.name}"}))
+    wanted += [(key, {"name": name, "title": title}) for key, (name, title) in HOLDERS.items()]
+    for key, holder in wanted:
+        post = by_key.get(key)
+        if post is None or post.id in held:
+            continue
+        since = HOLDERS_SINCE.replace(tzinfo=zones[post.jurisdiction_id])
+        posts.assign(session, now, SYSTEM, key, from_at=min(since, now), commit=False,
+                     note="demo: first holder", **holder)
+        held.add(post.id)
+        result.add("post holders")
+
+
+def _handover_and_contracts(session: Session, now: datetime, result: SeedResult) -> None:
+    """The story's handover at Dinas Sosial, and every Banyuwangi head's contract for a period within
+    their tenure (skipped when the clock has not reached them)."""
+    key, username, local = HANDOVER
+    at = local.replace(tzinfo=ZoneInfo("Asia/Jakarta"))
+    if at <= now:
+        posts.assign(session, now, SYSTEM, key, username=username, from_at=at, commit=False,
+                     title="Kepala Dinas Sosial Kabupaten Banyuwangi",
+                     note="demo: a new head of Dinas Sosial; a new head signs a new contract")
+        result.add("post holders")
+    for username, label, rate, median, breaches in CONTRACTS:
+        user = session.scalar(select(User).where(User.username == username))
+        period = period_rules.parse_period(label)
+        start, end = period.bounds("Asia/Jakarta")
+        tenure = session.scalar(select(PostHolder).join(Post).where(
+            Post.kind == "agency_head", Post.agency_id == user.agency_id, PostHolder.user_id == user.id))
+        if tenure is None or tenure.from_at >= end or (tenure.until_at is not None and tenure.until_at <= start):
+            continue
+        session.add(PerformanceContract(
+            official_id=user.id, agency_id=user.agency_id, holder_id=tenure.id, period=period.label,
+            period_kind=period.kind, period_start=period.start, period_end=period.end, on_time_rate=rate,
+            median_handle_minutes=median, max_breaches=breaches, note="demo: kontrak kinerja",
+            created_by="system", created_at=now, updated_at=now))
+        result.add("performance contracts")

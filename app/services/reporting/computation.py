@@ -1,5 +1,6 @@
 """The live computation behind every performance figure: which complaints a period counts, whom
-each is attributed to (the agency and official accountable when its handle deadline fell), and the
+each is attributed to (the agency accountable when its handle deadline fell, and the holder of that
+agency's head post at that moment: app/services/posts/tenure.py), and the
 counts, exact percentiles and breach figures over them, all in SQL (PostgreSQL's percentile_cont, and
 on SQLite the same interpolation over window-ranked rows), never by loading complaints into Python.
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from app.domain import performance as rules
 from app.models import Agency, Breach, Complaint, Event, Jurisdiction
 from app.services.errors import ValidationFailed
+from app.services.posts import tenure
 
 OPEN = ("received", "triage", "assigned", "acknowledged")
 GROUP_BY = ("agency", "official", "category", "district", "jurisdiction")
@@ -114,9 +116,13 @@ def attributed(session: Session, where, among=None, breaches=None):
                      .group_by(breaches.c.complaint_id, breaches.c.agency_id)
                      .subquery("handle_breach"))
     has_breach = handle_breach.c.complaint_id.is_not(None)
-    official = case((has_breach, handle_breach.c.official_id), else_=Agency.head_user_id)
+    # The holder of the accountable post when the handle deadline fell (the agency's head; the
+    # triage desk without an agency); a handle breach names the holder it was charged to.
+    tenures = tenure.accountable_tenures()
+    official = case((has_breach, handle_breach.c.official_id), else_=tenures.c.user_id)
     rows = (select(*base.c, official.label("official_id"), has_breach.label("has_handle_breach"))
-            .outerjoin(Agency, Agency.id == base.c.agency_id)
+            .outerjoin(tenures, and_(tenures.c.k == tenure.accountable_key(base.c.agency_id, base.c.jurisdiction_id),
+                                     tenure.during(tenures, base.c.handle_due_at)))
             .outerjoin(handle_breach, and_(handle_breach.c.complaint_id == base.c.id,
                                            handle_breach.c.agency_id == base.c.agency_id)))
     return rows.subquery("attributed")

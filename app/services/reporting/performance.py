@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain import performance as rules
@@ -15,6 +15,7 @@ from app.domain.actor import Actor
 from app.domain.ids import looks_numeric, row_id
 from app.models import Agency, Breach, Category, Complaint, District, Jurisdiction, User
 from app.models.performance import PerformanceContract
+from app.models.post import Post, PostHolder
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed  # noqa: F401 (re-exported)
 from app.services.reporting import computation, satisfaction_figures
 from app.services.reporting import rollup as performance_rollup
@@ -288,7 +289,7 @@ def _target_values(values: dict) -> dict:
 
 def create_contract(session: Session, now: datetime, actor: Actor, *, official: str | int, period: str,
                     agency: str | None = None, note: str | None = None, **targets) -> PerformanceContract:
-    """An admin records an agency head's targets for a period. Commits."""
+    """An admin records an agency head's targets for a period overlapping their tenure. Commits."""
     if actor.role != "admin" and actor.kind != "system":
         raise Forbidden("only administrators enter performance contracts")
     per = parse_period(period)
@@ -309,6 +310,7 @@ def create_contract(session: Session, now: datetime, actor: Actor, *, official: 
         target_agency = session.scalar(select(Agency).where(Agency.head_user_id == user.id).order_by(Agency.id))
         if target_agency is None:
             raise ValidationFailed(f"{user.name} heads no agency: say which agency", field="agency")
+    holder = _tenure_in_period(session, user, target_agency, per)
     if note is not None and (not isinstance(note, str) or len(note) > 4000):
         raise ValidationFailed("note must be text of at most 4000 characters", field="note")
     values = _target_values(targets)
@@ -318,12 +320,28 @@ def create_contract(session: Session, now: datetime, actor: Actor, *, official: 
     if exists:
         raise Conflict(f"{user.name} already has a contract for {per.label} with this agency (#{exists})")
     contract = PerformanceContract(
-        official_id=user.id, agency_id=target_agency.id, period=per.label, period_kind=per.kind,
+        official_id=user.id, agency_id=target_agency.id, holder_id=holder.id, period=per.label, period_kind=per.kind,
         period_start=per.start, period_end=per.end, note=(note or "").strip() or None, created_by=actor.label,
         created_at=now, updated_at=now, **values)
     session.add(contract)
     session.commit()
     return contract
+
+
+def _tenure_in_period(session: Session, user: User, agency: Agency, per: rules.Period) -> PostHolder:
+    """The user's tenure as the agency's head that the period falls in (at least in part): a
+    contract belongs to one holder for a period within their tenure."""
+    jur = session.get(Jurisdiction, agency.jurisdiction_id)
+    start, end = per.bounds(jur.timezone)
+    holder = session.scalar(select(PostHolder).join(Post, Post.id == PostHolder.post_id).where(
+        Post.kind == "agency_head", Post.agency_id == agency.id, PostHolder.user_id == user.id,
+        PostHolder.from_at < end, or_(PostHolder.until_at.is_(None), PostHolder.until_at > start))
+        .order_by(PostHolder.from_at.desc()).limit(1))
+    if holder is None:
+        raise ValidationFailed(f"{user.name} does not hold the head post of {agency.code} during {per.label}: "
+                               f"a contract belongs to the holder of the post (see `posts list`)",
+                               code="not_the_holder", field="official")
+    return holder
 
 
 def contracts_visible(session: Session, actor: Actor, period: str | None = None) -> list[PerformanceContract]:
@@ -429,6 +447,13 @@ def _z(at: datetime | None) -> str | None:
     return None if at is None else at.isoformat().replace("+00:00", "Z")
 
 
+def _tenure_of(contract: PerformanceContract) -> dict | None:
+    holder = contract.holder
+    if holder is None:
+        return None
+    return {"id": holder.id, "name": holder.name, "from": _z(holder.from_at), "until": _z(holder.until_at)}
+
+
 def contract_to_dict(contract: PerformanceContract) -> dict:
     return {
         "id": contract.id, "period": contract.period, "period_kind": contract.period_kind,
@@ -436,6 +461,7 @@ def contract_to_dict(contract: PerformanceContract) -> dict:
         "official": {"id": contract.official_id, "username": contract.official.username,
                      "name": contract.official.name},
         "agency": {"code": contract.agency.code, "name": contract.agency.name},
+        "tenure": _tenure_of(contract),
         "targets": {name: getattr(contract, name) for name in TARGET_FIELDS},
         "note": contract.note, "created_by": contract.created_by, "created_at": _z(contract.created_at),
     }

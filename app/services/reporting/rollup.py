@@ -97,7 +97,8 @@ def refresh(session: Session, limit: int = 20_000) -> int:
     handle_s = rows.c.handled_s - rows.c.received_s
     facts = select(
         rows.c.id, rows.c.jurisdiction_id, rows.c.handle_due_at, rows.c.agency_id,
-        case((rows.c.has_handle_breach, rows.c.official_id), else_=null()), ~rows.c.has_handle_breach,
+        # The holder charged at the deadline: fixed for good (a new holder starts after it).
+        rows.c.official_id, false(),
         rows.c.category_id, rows.c.district_id, ack_s, handle_s, bucket_of(ack_s, "ack"), bucket_of(handle_s, "handle"),
         rows.c.handled_at.is_not(None), func.coalesce(rows.c.handled_at <= rows.c.handle_due_at, false()),
         func.coalesce(rows.c.handled_at > rows.c.handle_due_at, false()),
@@ -181,22 +182,19 @@ def _rebuild_month(session: Session, jur: int, month: date, tz: str) -> None:
 
 def _group_of_rollup(dim: str):
     R = PerformanceRollup
-    if dim == "official":
-        return case((R.key_c, Agency.head_user_id), else_=R.key_b)
-    return R.key_a
+    return R.key_b if dim == "official" else R.key_a
 
 
 def _group_of_fact(dim: str):
     F = PerformanceFact
-    if dim == "official":
-        return case((F.official_from_head, Agency.head_user_id), else_=F.official_id)
-    return {"agency": F.agency_id, "category": F.category_id, "district": F.district_id,
+    return {"agency": F.agency_id, "official": F.official_id, "category": F.category_id, "district": F.district_id,
             "jurisdiction": F.jurisdiction_id}[dim]
 
 
 def _heads(query, dim: str, on):
-    """The agency's head, for the official grouping only."""
-    return query.outerjoin(Agency, Agency.id == on) if dim == "official" else query
+    """Nothing to join any more: facts name the holder charged at the deadline (migration 0014 pinned
+    the older "the agency's head now" facts to the head they showed)."""
+    return query
 
 
 def _key(expr):

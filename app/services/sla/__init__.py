@@ -2,4 +2,4 @@
 exactly once (reminder, warning, breach, escalation), versions of the SLA policy,
 and the heartbeats of the scheduler processes that run them.
 
-May import the rooms below it: access, reporting, messaging, reference, audit (and errors)."""
+May import the rooms below it: reporting, posts, access, messaging, reference, audit (and errors)."""

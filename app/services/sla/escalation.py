@@ -17,7 +17,7 @@ from app.domain import ladder
 from app.domain.actor import SYSTEM
 from app.i18n import t
 from app.models import Agency, Breach, Complaint
-from app.services import audit
+from app.services import audit, posts
 from app.services.access import visibility
 from app.services.errors import ValidationFailed
 from app.services.messaging import notifications
@@ -197,9 +197,10 @@ def _breach(session: Session, complaint: Complaint, step: ladder.Step, now: date
     if kind == "triage":
         agency = session.scalar(select(Agency).where(Agency.jurisdiction_id == complaint.jurisdiction_id,
                                                      Agency.is_supervisor.is_(True)).order_by(Agency.id))
-    official_name = None
-    if agency is not None:
-        official_name = agency.head_name or (agency.head_user.name if agency.head_user else None)
+    # Charged to the holder of the accountable post when the deadline fell (the triage desk for triage).
+    holder = posts.holder_at(session, agency_id=None if kind == "triage" else (agency.id if agency else None),
+                             jurisdiction_id=complaint.jurisdiction_id, at=step.deadline_at)
+    official_name = holder.name if holder else None
     staff = []
     for who in ladder.audiences(step, complaint.agency_id is not None, policy):
         if who != "reporter":
@@ -207,7 +208,7 @@ def _breach(session: Session, complaint: Complaint, step: ladder.Step, now: date
     staff = notifications.unique(staff)
     # Unique (complaint, kind, due_at): a second breach for one deadline cannot be written.
     breach = Breach(complaint_id=complaint.id, kind=kind, agency_id=agency.id if agency else None,
-                    official_id=agency.head_user_id if agency else None, official_name=official_name,
+                    official_id=holder.user_id if holder else None, official_name=official_name,
                     due_at=step.deadline_at, detected_at=now, staff_notified=None if staff else False,
                     notify_failed=not staff)
     session.add(breach)
@@ -224,7 +225,7 @@ def _breach(session: Session, complaint: Complaint, step: ladder.Step, now: date
                                                    due=_due(complaint, step)) is not None
     data.update(breach_id=breach.id, kind=kind, agency=agency.code if agency else None,
                 agency_id=agency.id if agency else None, official=official_name,
-                official_id=agency.head_user_id if agency else None, recipients=_names(staff), nobody_reachable=not staff,
+                official_id=holder.user_id if holder else None, recipients=_names(staff), nobody_reachable=not staff,
                 citizen_told=told_citizen)
     audit.record(session, complaint, "breached", now, SYSTEM, data=data)
     if kind == "acknowledge":

@@ -53,9 +53,11 @@ def _minutes(value, name: str) -> int:
 
 def set_target(session: Session, now: datetime, *, jurisdiction_code: str, handle_minutes: int,
                effective_from: datetime, acknowledge_minutes: int | None = None, category_code: str | None = None,
-               note: str | None = None) -> SlaPolicy:
+               note: str | None = None, retroactive: bool = False) -> SlaPolicy:
     """Adds a policy version for the jurisdiction (default scope, or one category) from `effective_from`,
-    copying everything but the targets from the scope's latest version. Commits."""
+    copying everything but the targets from the scope's latest version. An effective time in the past
+    is refused unless `retroactive` (complaints received since keep their deadlines either way:
+    `governed_retroactively` lists them). Commits."""
     if effective_from.tzinfo is None:
         raise ValidationFailed("effective_from needs a time zone", field="effective_from")
     if not in_service_years(effective_from):
@@ -72,6 +74,13 @@ def set_target(session: Session, now: datetime, *, jurisdiction_code: str, handl
             f"effective_from must not be earlier than the latest version of this policy "
             f"(#{previous.id}, effective {previous.effective_from.astimezone(ZoneInfo(jurisdiction.timezone)):%Y-%m-%d %H:%M} "
             f"{jurisdiction.timezone})", field="effective_from")
+    if effective_from < now and not retroactive:
+        local = effective_from.astimezone(ZoneInfo(jurisdiction.timezone))
+        raise ValidationFailed(
+            f"effective_from {local:%Y-%m-%d %H:%M} {jurisdiction.timezone} is in the past: complaints received since "
+            f"then already have their deadlines. Give a time from now on, or --retroactive to record it anyway "
+            f"(their deadlines are not rewritten; the complaints it would have governed are listed)",
+            code="past_effective_from", field="effective_from")
     # A category's first own version starts from the jurisdiction's default.
     base = previous or (latest_version(session, jurisdiction.id, None) if category else None)
     values = {name: getattr(base, name) for name in COPIED} if base else {
@@ -147,3 +156,17 @@ def affected_summary(session: Session, jurisdiction: Jurisdiction, effective_fro
         select(Category.code).join(SlaPolicy, SlaPolicy.category_id == Category.id)
         .where(SlaPolicy.jurisdiction_id == jurisdiction.id).distinct().order_by(Category.code)))
     return AffectedSummary(open_complaints=session.scalar(query) or 0, categories_with_own_policy=own)
+
+
+def governed_retroactively(session: Session, policy: SlaPolicy, now: datetime) -> list[Complaint]:
+    """The complaints a version dated in the past would have governed (received in its scope between
+    its effective time and now); they keep the deadlines they were given."""
+    query = select(Complaint).where(Complaint.jurisdiction_id == policy.jurisdiction_id,
+                                    Complaint.received_at >= policy.effective_from, Complaint.received_at < now)
+    if policy.category_id is not None:
+        query = query.where(Complaint.category_id == policy.category_id)
+    else:  # categories with their own versions are not governed by the default scope
+        own = select(SlaPolicy.category_id).where(SlaPolicy.jurisdiction_id == policy.jurisdiction_id,
+                                                  SlaPolicy.category_id.is_not(None))
+        query = query.where(Complaint.category_id.not_in(own))
+    return list(session.scalars(query.order_by(Complaint.received_at, Complaint.id)))

@@ -94,6 +94,7 @@ STAFF_PAGES: dict[str, Page] = {
     "settings.policies_page": Page("admin"),
     "settings.users": Page("admin"),
     "settings.tokens": Page("admin"),
+    "settings.posts_page": Page("admin"),
 }
 # Static files: their one parameter is the file name (hostile names are tried on it).
 STATIC_ENDPOINTS = ("web.static", "performance.static", "sms_demo.static")
@@ -110,6 +111,8 @@ FORM_FILL: dict[str, dict[str, str]] = {
     "settings.policies_page": {"jurisdiction": "banyuwangi", "effective_date": "2027-01-01", "effective_time": "00:00",
                                "handle_minutes": "120", "acknowledge_minutes": "30", "note": "Perbup"},
     "settings.tokens": {"role": "partner", "name": "Mitra", "jurisdiction": "banyuwangi"},
+    "settings.posts_page": {"jurisdiction": "banyuwangi", "kind": "camat", "post": "camat:banyuwangi:35.10.03",
+                            "name": "Camat Baru", "title": "Camat", "from_date": "2026-11-01", "from_time": "08:00"},
     "settings.users": {"username": "petugas.baru", "name": "Petugas Baru", "role": "officer",
                        "password": "kata-sandi-panjang-2026", "agency": "bwi-dinsos", "email": "a@b.id",
                        "phone": "081234567899"},

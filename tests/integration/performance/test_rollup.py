@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select, update
 
 from app.domain.actor import SYSTEM
-from app.models import Agency, Breach, Complaint
+from app.models import Breach, Complaint
 from app.models.performance_rollup import PerformanceFact, PerformancePending, PerformanceRollup
+from app.services import posts
 from app.services.lifecycle import closing
 from app.services.reporting import performance
 from app.services.reporting import rollup as performance_rollup
@@ -119,10 +120,11 @@ def test_any_change_to_a_rolled_up_complaint_is_reflected(session, clock, settle
     assert_fast_equals_live(session, now, MONTHS)
     performance_rollup.refresh_all(session)
     assert_fast_equals_live(session, now, MONTHS)
-    # A new head of Dinas Sosial answers for its complaints without a handle breach at once.
-    dinsos = session.scalar(select(Agency).where(Agency.code == "bwi-dinsos"))
-    dinsos.head_user_id = actor_of(session, "supervisor").id
-    session.flush()
+    # A new head of Dinas Sosial named from a past day takes over the deadlines since (tenures).
+    posts.assign(session, now, SYSTEM, "agency_head:bwi-dinsos", username="supervisor",
+                 from_at=local("2026-11-16 00:00"), commit=False)
+    assert_fast_equals_live(session, now, MONTHS)
+    performance_rollup.refresh_all(session)
     assert_fast_equals_live(session, now, MONTHS)
 
 

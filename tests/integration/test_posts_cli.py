@@ -1,0 +1,81 @@
+"""`posts assign | list | import` and `sla set-target --retroactive`, run as an operator would."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.models import SlaPolicy
+from app.models.post import Post, PostHolder
+
+
+@pytest.fixture
+def run(app):
+    runner = app.test_cli_runner()
+
+    def invoke(*args: str):
+        return runner.invoke(args=list(args))
+
+    return invoke
+
+
+def _tenures(session, key):
+    session.expire_all()
+    return list(session.scalars(select(PostHolder).join(Post).where(Post.key == key).order_by(PostHolder.from_at)))
+
+
+def test_posts_assign_names_a_camat_and_list_shows_the_history(run, session):
+    result = run("posts", "assign", "camat:banyuwangi:35.10.01", "--name", "Ahmad Fauzi", "--title", "Camat Pesanggaran",
+                 "--from", "2026-11-01")
+    assert result.exit_code == 0, result.output
+    assert "camat:banyuwangi:35.10.01: Ahmad Fauzi holds it from 2026-10-31 17:00 UTC" in result.output
+    result = run("posts", "list", "--kind", "agency_head", "--jurisdiction", "banyuwangi", "--history")
+    assert "agency_head:bwi-dinsos\tHenik Setyorini" in result.output and "@head.dinsos" in result.output
+    bad = run("posts", "assign", "camat:banyuwangi:99.99", "--name", "X")
+    assert bad.exit_code == 1 and "no post 'camat:banyuwangi:99.99'" in bad.output and "Traceback" not in bad.output
+
+
+def test_posts_import_is_all_or_nothing_with_line_numbers(run, session, tmp_path):
+    before = _tenures(session, "agency_head:bwi-dispendik")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("post,username,name,from\n"
+                   "regent:banyuwangi,,Bupati Baru,2026-02-01\n"
+                   "agency_head:nope,,Someone,2026-02-01\n"
+                   "agency_head:bwi-dispendik,,Later Head,yesterday-ish\n")
+    result = run("posts", "import", str(bad))
+    assert result.exit_code == 1 and "2 problem(s), nothing stored" in result.output
+    assert "line 3: no post 'agency_head:nope'" in result.output and "line 4:" in result.output
+    assert _tenures(session, "agency_head:bwi-dispendik") == before
+    assert [t.name for t in _tenures(session, "regent:banyuwangi")] == ["Ipuk Fiestiandani"]
+    good = tmp_path / "good.csv"
+    good.write_text("post,username,name,title,from\n"
+                    "agency_head:bwi-dispendik,,Kepala Baru,Kepala Dinas Pendidikan,2026-09-01 08:00\n"
+                    "agency_head:bwi-dispendik,,Kepala Lain,,2026-03-01\n")
+    result = run("posts", "import", str(good))
+    assert result.exit_code == 0, result.output
+    names = [(t.name, t.until_at is None) for t in _tenures(session, "agency_head:bwi-dispendik")]
+    assert names == [("Suratno", False), ("Kepala Lain", False), ("Kepala Baru", True)]
+
+
+def test_set_target_in_the_past_needs_retroactive_and_lists_the_complaints_it_would_have_governed(
+        run, session, clock):
+    from app.services import intake
+
+    first = intake.submit(session, clock.now(), jurisdiction="banyuwangi", category="hunger", village="Sarongan",
+                          description="Seorang nenek belum makan sejak kemarin")
+    session.commit()
+    clock.advance(minutes=30)
+    before = session.scalars(select(SlaPolicy.id)).all()
+    starts = (clock.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    refused = run("sla", "set-target", "--jurisdiction", "banyuwangi", "--handle-minutes", "120",
+                  "--effective-from", starts)
+    assert refused.exit_code == 1 and "is in the past" in refused.output and "--retroactive" in refused.output
+    assert session.scalars(select(SlaPolicy.id)).all() == before
+    due = first.handle_due_at
+    result = run("sla", "set-target", "--jurisdiction", "banyuwangi", "--handle-minutes", "120",
+                 "--effective-from", starts, "--retroactive")
+    assert result.exit_code == 0, result.output
+    assert "retroactive: 1 complaint(s)" in result.output and first.ticket in result.output
+    session.refresh(first)
+    assert first.handle_due_at == due
