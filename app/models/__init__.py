@@ -17,4 +17,4 @@ __all__ = [
 ]
 
 # Feature modules: each registers its own tables on Base.metadata.
-from . import sla_engine, telegram, sms, web, performance, partner, reference, metrics  # noqa: E402,F401
+from . import sla_engine, telegram, sms, web, performance, partner, reference, metrics, whatsapp  # noqa: E402,F401

@@ -23,7 +23,7 @@ from app.models.sms import SmsDialogue, SmsInboundMessage, SmsNumber
 from app.services import audit, intake, lifecycle
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.intake import reporters
-from app.services.messaging import outbox
+from app.services.messaging import outbox, whatsapp
 from app.services.reference import cache as reference_cache
 from app.services.reference import places
 
@@ -104,6 +104,8 @@ def handle_message(session: Session, now: datetime, *, message_sid: str, from_ad
         # Not a phone number we could answer or file a reporter under (short code, alphanumeric sender).
         return _finish(session, inbound, "dropped", [], address)
 
+    if channel == "whatsapp":
+        whatsapp.record_inbound(session, phone, now)  # WhatsApp's 24-hour window opens, whatever we answer
     limited = _rate_limited(session, now, phone, inbound.id)
     reporter = session.scalar(select(Reporter).where(Reporter.phone == phone))
     if reporter is not None and reporter.unreachable and not reporter.opted_out:
@@ -529,21 +531,15 @@ def record_delivery_status(session: Session, now: datetime, *, provider_id: str,
             if reporter is not None and code in UNREACHABLE_CODES:
                 reporter.unreachable = True
             _tell_outbox_of_failure(session, message, now)
+    if status in ("delivered", "read"):
+        outbox.on_delivered(session, message, now)
     session.commit()
     return message
 
 
 def _tell_outbox_of_failure(session: Session, message: OutboxMessage, now: datetime) -> None:
-    """The carrier says it never arrived: the message is dead, and a breach alert that failed says so."""
-    from app.services.messaging import outbox
-
-    if message.status == "sent":
+    """The carrier says it never arrived: the message is dead, its text goes by the recipient's next
+    channel, and a breach alert that failed says so."""
+    if message.status == "sent" and message.delivered_at is None:
         message.status = "dead"
-    hook = getattr(outbox, "on_delivery_failed", None)
-    if hook is not None:
-        hook(session, message, now)
-        return
-    breach_id = getattr(message, "breach_id", None)
-    if breach_id is not None:
-        session.flush()
-        outbox.refresh_breach_delivery(session, breach_id)
+    outbox.on_delivery_failed(session, message, now)
