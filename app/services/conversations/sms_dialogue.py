@@ -5,6 +5,7 @@ count the inbound log, so they hold across workers."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -34,6 +35,19 @@ MESSAGES_PER_MINUTE = 6
 MESSAGES_PER_HOUR = 60
 COMPLAINTS_PER_HOUR = 5
 MAX_VILLAGE_WORDS = 3  # a report without ':' may name a village of up to this many words
+
+
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+PHOTO_FOR_RECENT = timedelta(hours=24)  # a photo sent alone joins the citizen's report of the last day
+
+
+@dataclass(frozen=True)
+class MediaAccess:
+    """How photos are fetched (a callable given by the channel, which alone speaks HTTP) and where
+    the evidence store keeps them."""
+
+    fetch: Callable[[str], bytes]
+    storage_root: str
 
 
 @dataclass
@@ -73,8 +87,14 @@ def jurisdiction_for(session: Session, to_address: str | None) -> Jurisdiction:
 
 def handle_message(session: Session, now: datetime, *, message_sid: str, from_address: str,
                    to_address: str | None, body: str | None, num_media: int = 0,
-                   opt_out_type: str | None = None) -> DialogueResult:
-    """Answer one inbound message. A repeated message_sid returns the first answer and changes nothing."""
+                   opt_out_type: str | None = None, photo: tuple[str, str] | None = None,
+                   media: MediaAccess | None = None,
+                   location: tuple[float, float] | None = None, button_payload: str | None = None) -> DialogueResult:
+    """Answer one inbound message. A repeated message_sid returns the first answer and changes nothing.
+    WhatsApp adds a photo, a shared location (lat, lon) and quick-reply buttons (whose payload is the
+    protocol's word: YA, TIDAK, OK)."""
+    if button_payload and button_payload.strip():
+        body = button_payload.strip()[:40]
     # PostgreSQL text cannot hold NUL; nothing a citizen means is lost by dropping it.
     message_sid, from_address, to_address, body = (
         (value or "").replace("\x00", "") if value is not None else None
@@ -119,6 +139,7 @@ def handle_message(session: Session, now: datetime, *, message_sid: str, from_ad
     if parsed.language:
         language = parsed.language
     conversation = _Conversation(session, now, inbound, phone, channel, address, to_address, reporter, language)
+    conversation.photo, conversation.location, conversation.media = photo, location, media
     try:
         return conversation.answer(parsed, num_media, (opt_out_type or "").strip().upper())
     except Exception as exc:  # noqa: BLE001 - a citizen gets an apology, never a 500 that Twilio would retry
@@ -227,6 +248,10 @@ def map_number(session: Session, number: str, jurisdiction_code: str, note: str 
 class _Conversation:
     """One message's handling: reads and writes the dialogue row, calls intake/lifecycle, builds replies."""
 
+    photo: tuple[str, str] | None = None  # (MediaUrl0, MediaContentType0)
+    location: tuple[float, float] | None = None
+    media: MediaAccess | None = None
+
     def __init__(self, session, now, inbound, phone, channel, address, to_address, reporter, language):
         self.session, self.now, self.inbound = session, now, inbound
         self.phone, self.channel, self.address, self.to_address = phone, channel, address, to_address
@@ -296,8 +321,12 @@ class _Conversation:
                 return self.done("reply", [self.t("sms.nothing_to_cancel")])
             self.end_dialogue()
             return self.done("reply", [self.t("sms.cancelled")])
+        if self.location is not None:
+            return self.shared_location(dialogue)
         if parsed.kind == "report":
             return self.report(parsed)
+        if self.photo is not None and parsed.kind == "empty":
+            return self.photo_alone(dialogue)
         if dialogue is not None:
             # While describing, every word is the description ("tidak ada makanan" is not an answer).
             if dialogue.step == "description" and parsed.kind not in ("empty", "stop", "start"):
@@ -377,6 +406,8 @@ class _Conversation:
 
     def advance(self, jurisdiction: Jurisdiction, draft: dict) -> DialogueResult:
         """Ask for the first missing piece (category, village, description); submit once all are there."""
+        if self.photo is not None:
+            draft.setdefault("photo", list(self.photo))  # fetched when the report is filed
         if not draft.get("village_id") and draft.get("rest"):
             words = draft.pop("rest").split()
             for size in range(min(MAX_VILLAGE_WORDS, len(words)), 0, -1):
@@ -431,14 +462,71 @@ class _Conversation:
         complaint = intake.stage(
             self.session, self.now, jurisdiction=jurisdiction.code, category=draft["category"],
             description=description, district=village.district.code, village=village.code,
+            lat=draft.get("lat"), lon=draft.get("lon"),
             reporter={"phone": self.phone, "language": self.language}, channel=self.channel,
             external_ref=f"twilio:{self.inbound.message_sid}"[:100],
             actor=Actor(kind="reporter", id=reporter.id, jurisdiction_id=jurisdiction.id), receipt=False,
         )
         self.inbound.reporter_id = reporter.id
         text = receipt_text(complaint, self.language, self.now)
+        photo_note = None
+        photo = self.photo or draft.get("photo")
+        if photo:
+            photo_note = self.keep_photo(complaint, tuple(photo))
         self.replied(complaint, "sms.received", text)
-        return self.done("complaint", [text], complaint)
+        return self.done("complaint", [text] + ([photo_note] if photo_note else []), complaint)
+
+    # -- WhatsApp: photos and shared locations ----------------------------------------------------------
+    def keep_photo(self, complaint: Complaint, photo: tuple[str, str]) -> str | None:
+        """Fetch the photo into the complaint's files (type and size checked); a reply when it was refused."""
+        from app.services.lifecycle import complaint_files
+
+        url, content_type = photo
+        if content_type not in PHOTO_TYPES or self.media is None:
+            return self.t("sms.photo_refused", ticket=complaint.ticket)
+        actor = Actor(kind="reporter", id=complaint.reporter_id, jurisdiction_id=complaint.jurisdiction_id)
+        try:
+            with self.session.begin_nested():
+                complaint_files.store(self.session, self.now, complaint, self.media.fetch(url), actor,
+                                      self.media.storage_root, purpose="report")
+        except ServiceError as exc:
+            log.info("whatsapp photo for %s not kept: %s", complaint.ticket, exc.message)
+            return self.t("sms.photo_refused", ticket=complaint.ticket)
+        audit.record(self.session, complaint, "reporter_photo", self.now, actor, data={"channel": self.channel})
+        return None
+
+    def photo_alone(self, dialogue: SmsDialogue | None) -> DialogueResult:
+        """A photo without words: kept for the report being written, else for the citizen's report of the last day."""
+        if dialogue is not None:
+            draft = dict(dialogue.draft or {})
+            draft["photo"] = list(self.photo)
+            self.save_dialogue(dialogue.step, draft, dialogue.jurisdiction_id)
+            return self.done("dialogue", [self.t("sms.photo_kept")])
+        complaint = self.own_complaint(None)
+        if complaint is None or complaint.received_at < self.now - PHOTO_FOR_RECENT:
+            return self.done("reply", [self.t("sms.media_only")])
+        refused = self.keep_photo(complaint, self.photo)
+        return self.done("reply", [refused or self.t("sms.photo_added", ticket=complaint.ticket)], complaint)
+
+    def shared_location(self, dialogue: SmsDialogue | None) -> DialogueResult:
+        """A shared location: the nearest village of this jurisdiction, as Telegram matches it; a point
+        outside the jurisdiction is refused with the way to name the village instead."""
+        from app.services.conversations.telegram_dialogue import nearest_village
+
+        jurisdiction = self.jurisdiction(dialogue)
+        lat, lon = self.location
+        village = nearest_village(self.session, jurisdiction.id, lat, lon)
+        if village is None:
+            return self.done("reply", [self.t("sms.location_outside", jurisdiction=jurisdiction.name)])
+        draft = dict(dialogue.draft or {}) if dialogue is not None else {}
+        draft.pop("suggestions", None)
+        draft.update(village_id=village.id, lat=lat, lon=lon)
+        reply = self.advance(jurisdiction, draft)
+        reply.replies.insert(0, self.t("sms.location_matched", village=village.name.title(),
+                                       district=village.district.name.title()))
+        self.inbound.replies = list(reply.replies)
+        self.session.commit()
+        return reply
 
     def replied(self, complaint: Complaint, key: str, text: str) -> None:
         """Keep the TwiML reply in the outbox as sent, so the citizen's messages show it and nothing sends it again."""

@@ -39,6 +39,7 @@ class FakeTwilio(LocalHttpFake):
         self.wrote_at: dict[str, object] = {}  # WhatsApp number -> when it last wrote to us
         self.templates: dict[str, object] = {}  # approved ContentSid -> its template (variables, buttons)
         self.reports: list[dict] = []  # status callbacks Twilio will post, oldest first
+        self.media: dict[str, tuple[str, bytes]] = {}  # path -> (content type, bytes) of inbound photos
         super().__init__()
 
     def wrote(self, number: str, at) -> None:
@@ -125,10 +126,30 @@ class FakeTwilio(LocalHttpFake):
                      "error_code": None, "error_message": None, "price": None,
                      "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json"}
 
+    def add_media(self, data: bytes, content_type: str = "image/jpeg") -> str:
+        """A photo a WhatsApp user sent: its MediaUrl0, served only with the account's basic auth."""
+        path = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/MM{len(self.media):032x}/Media/ME{len(self.media):032x}"
+        self.media[path] = (content_type, data)
+        return self.url + path
+
     def _handler(self):
         fake = self
 
         class Handler(QuietHandler):
+            def do_GET(self):
+                import base64
+
+                expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+                found = fake.media.get(urlparse(self.path).path)
+                fake.requests.append({"path": urlparse(self.path).path, "form": {},
+                                      "authorization": self.headers.get("Authorization")})
+                if self.headers.get("Authorization") != expected:
+                    self.reply(401, b'{"code": 20003, "message": "Authenticate", "status": 401}')
+                elif found is None:
+                    self.reply(404, b'{"code": 20404, "status": 404}')
+                else:
+                    self.reply(200, found[1], found[0])
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 form = dict(parse_qsl(self.rfile.read(length).decode()))
