@@ -21,6 +21,10 @@ MESSAGES = {
         "id": "Foto diterima, tetapi belum ada laporan Anda. Kirim laporan dalam bentuk teks (boleh dengan foto): LAPOR",
         "en": "Photo received, but you have no report yet. Send your report as text (a photo may come with it): REPORT",
     },
+    "sms.staff_ok": {
+        "id": "Sigap {ticket}: terima kasih, tanggapan Anda atas peringatan ini dicatat.",
+        "en": "Sigap {ticket}: thank you, your answer to this alert is recorded.",
+    },
     "sms.photo_added": {
         "id": "Foto ditambahkan ke laporan {ticket}.",
         "en": "Photo added to report {ticket}.",

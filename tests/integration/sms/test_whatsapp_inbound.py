@@ -71,3 +71,25 @@ def test_a_button_reply_is_read_by_its_payload(app, twilio, twilio_api, session,
     # An English reader's button says YES; its payload is the protocol's YA.
     [reply] = twilio.replies("YES!", whatsapp=True, ButtonText="YES", ButtonPayload="YA")
     assert "Terima kasih" in reply or "Thank" in reply
+
+
+def test_staff_answer_an_alert_with_the_ok_button(app, twilio, session, clock):
+    from app.models import Event, User
+    from app.services import intake
+    from app.services.messaging import notifications
+
+    complaint = intake.submit(session, clock.now(), jurisdiction="banyuwangi", category="hunger", village="Kemiren",
+                              description="Nenek Sumi tidak makan sejak kemarin", reporter={"phone": "+6281234500077"})
+    officer = session.scalar(select(User).where(User.username == "officer.dinsos"))
+    officer.phone = "+6281299990005"
+    complaint.assignee_id = officer.id
+    session.commit()
+    notifications.tell_staff(session, complaint, [notifications.user_recipient(officer)], "core.staff.assigned",
+                             clock.now())
+    session.commit()
+    assert complaint.status == "assigned"
+    [reply] = twilio.replies("OK", sender=officer.phone, whatsapp=True, ButtonText="OK", ButtonPayload="OK")
+    assert complaint.ticket in reply
+    session.refresh(complaint)
+    assert complaint.status == "acknowledged" and complaint.acknowledged_at == clock.now()
+    assert session.scalar(select(Event).where(Event.complaint_id == complaint.id, Event.kind == "alert_acknowledged"))
