@@ -24,7 +24,7 @@ from app.models.sms import SmsDialogue, SmsInboundMessage, SmsNumber
 from app.services import audit, intake, lifecycle
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.intake import reporters
-from app.services.messaging import outbox, whatsapp
+from app.services.messaging import consent, outbox, whatsapp
 from app.services.reference import cache as reference_cache
 from app.services.reference import places
 
@@ -353,6 +353,8 @@ class _Conversation:
         reporter = self.ensure_reporter()
         if not reporter.opted_out:
             reporter.opted_out, reporter.opted_out_at = True, self.now
+        consent.record(self.session, self.now, channel=self.channel, address=self.phone, kind="opt_out",
+                       reason="stop", reporter_id=reporter.id)
         self.end_dialogue()
         # On SMS, Twilio confirms a STOP itself and blocks any reply of ours.
         return self.done("opt_out", [] if twilio_confirms else [self.t("sms.opted_out")])
@@ -360,6 +362,8 @@ class _Conversation:
     def opt_in(self, twilio_confirms: bool) -> DialogueResult:
         reporter = self.ensure_reporter()
         reporter.opted_out, reporter.opted_out_at, reporter.unreachable = False, None, False
+        consent.record(self.session, self.now, channel=self.channel, address=self.phone, kind="opt_in",
+                       reason="start", reporter_id=reporter.id)
         return self.done("opt_in", [] if twilio_confirms else [self.t("sms.opted_in")])
 
     # -- reporting -----------------------------------------------------------------------------------
@@ -473,6 +477,9 @@ class _Conversation:
             actor=Actor(kind="reporter", id=reporter.id, jurisdiction_id=jurisdiction.id), receipt=False,
         )
         self.inbound.reporter_id = reporter.id
+        # They wrote first: opted in for this complaint's updates on this channel.
+        consent.record(self.session, self.now, channel=self.channel, address=self.phone, kind="opt_in",
+                       reason="wrote_first", reporter_id=reporter.id, complaint_id=complaint.id)
         text = receipt_text(complaint, self.language, self.now)
         photo_note = None
         photo = self.photo or draft.get("photo")
@@ -652,6 +659,8 @@ def record_delivery_status(session: Session, now: datetime, *, provider_id: str,
             reporter = session.get(Reporter, message.reporter_id) if message.reporter_id else None
             if reporter is not None and code in OPTED_OUT_CODES and not reporter.opted_out:
                 reporter.opted_out, reporter.opted_out_at = True, now
+                consent.record(session, now, channel=message.channel, address=whatsapp.phone_of(message.recipient),
+                               kind="opt_out", reason="carrier_stop", reporter_id=reporter.id)
             if reporter is not None and code in UNREACHABLE_CODES:
                 reporter.unreachable = True
             _tell_outbox_of_failure(session, message, now)

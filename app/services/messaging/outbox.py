@@ -16,7 +16,7 @@ from app.domain.actor import SYSTEM
 from app.domain.phone import redact as redact_phones
 from app.domain.text import one_line
 from app.models import Breach, Complaint, OutboxMessage, Reporter
-from app.services.messaging import webhook_withdrawal, whatsapp
+from app.services.messaging import consent, webhook_withdrawal, whatsapp
 
 log = logging.getLogger("sigap.outbox")
 
@@ -189,6 +189,9 @@ def settle(session: Session, now: datetime, message_id: int, attempts: int, resu
         message.last_error = (result.error or "unknown error")[:2000]
         if result.permanent and not result.withdrawn and message.recipient_kind == REPORTER and message.reporter_id:
             _mark_reporter(session, now, message.reporter_id, result.reporter_state)
+            if result.reporter_state == "opted_out":
+                consent.record(session, now, channel=message.channel, address=whatsapp.phone_of(message.recipient),
+                               kind="opt_out", reason="carrier_stop", reporter_id=message.reporter_id)
         if not result.withdrawn and result.reporter_state != "opted_out":
             fall_back(session, now, message, message.last_error)
     else:

@@ -93,3 +93,18 @@ def test_staff_answer_an_alert_with_the_ok_button(app, twilio, session, clock):
     session.refresh(complaint)
     assert complaint.status == "acknowledged" and complaint.acknowledged_at == clock.now()
     assert session.scalar(select(Event).where(Event.complaint_id == complaint.id, Event.kind == "alert_acknowledged"))
+
+
+def test_opt_in_and_out_are_recorded_with_time_and_channel(app, twilio, session, clock):
+    from app.services.messaging import consent
+    from tests.integration.sms.conftest import CITIZEN
+
+    twilio.replies(REPORT, whatsapp=True)
+    complaint = session.scalar(select(Complaint))
+    clock.advance(minutes=5)
+    twilio.replies("STOP", whatsapp=True)
+    clock.advance(minutes=5)
+    twilio.replies("START", whatsapp=True)
+    rows = consent.history(session, "whatsapp", CITIZEN)
+    assert [(r.kind, r.reason) for r in rows] == [("opt_in", "wrote_first"), ("opt_out", "stop"), ("opt_in", "start")]
+    assert rows[0].complaint_id == complaint.id and rows[1].at - rows[0].at == rows[2].at - rows[1].at
