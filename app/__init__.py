@@ -61,4 +61,23 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, eng
     performance_pages.install(app)
     register_cli(app)
     app.teardown_appcontext(close_session)
+    if settings.twilio_account_sid:
+        _log_missing_whatsapp_templates(app)
     return app
+
+
+def _log_missing_whatsapp_templates(app: Flask) -> None:
+    """At start, the WhatsApp templates without an approved content SID: outside the 24-hour window
+    those messages go by SMS or Telegram instead (docs/deploy.md says how to register them)."""
+    from app.services.messaging import whatsapp
+
+    log = logging.getLogger("sigap.whatsapp")
+    try:
+        with app.extensions["sigap"].sessionmaker() as session:
+            names = whatsapp.missing(session)
+    except Exception as exc:  # noqa: BLE001 - before `db upgrade` the table is not there yet
+        log.warning("WhatsApp templates not checked: %s", type(exc).__name__)
+        return
+    if names:
+        log.warning("WhatsApp templates without a content SID (%d; outside the 24-hour window these go by the "
+                    "next channel): %s", len(names), ", ".join(names))

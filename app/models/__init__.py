@@ -18,4 +18,4 @@ __all__ = [
 ]
 
 # Feature modules: each registers its own tables on Base.metadata.
-from . import sla_engine, telegram, sms, web, performance, partner, reference, metrics, satisfaction, post  # noqa: E402,F401
+from . import sla_engine, telegram, sms, web, performance, partner, reference, metrics, satisfaction, post, whatsapp  # noqa: E402,F401

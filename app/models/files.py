@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 
-FILE_PURPOSES = ("evidence",)  # reporters' own photos may join later
+FILE_PURPOSES = ("evidence", "report")  # staff proof of handling; a reporter's own photo
 
 
 class ComplaintFile(Base):

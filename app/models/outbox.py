@@ -37,3 +37,10 @@ class OutboxMessage(Base):
     # SLA engine: the breach whose alert this is (its staff_notified follows delivery)
     breach_id: Mapped[int | None] = mapped_column(ForeignKey("breaches.id", ondelete="SET NULL"), index=True)
     sent_at: Mapped[datetime | None]
+    # Honest delivery: set when the recipient's device has it (Twilio delivered/read callback; Telegram
+    # and the console at send). A breach is "notified" only by these.
+    delivered_at: Mapped[datetime | None]
+    # Sent, awaiting a delivery report until then; past it the message goes by the recipient's next channel.
+    report_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The message that carried this one's text by the next channel after a refusal or a silent timeout.
+    fallback_id: Mapped[int | None]  # an outbox_messages.id (no constraint: added without rebuilding the table)

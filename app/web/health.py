@@ -28,6 +28,10 @@ DETAILS = {
 }
 
 
+WHATSAPP_DETAIL = ("these WhatsApp templates have no approved content SID: outside the 24-hour window their "
+                   "messages go by SMS or Telegram (`flask --app wsgi whatsapp set-sid`, or Settings > WhatsApp)")
+
+
 @bp.record_once
 def _remember_start(setup_state) -> None:
     app = setup_state.app
@@ -75,6 +79,11 @@ def healthz():
             "dependencies": {"database": "ok", "scheduler": scheduler, "rate_limit_store": rate_limit_store}}
     if scheduler in DETAILS:
         body["scheduler"]["detail"] = DETAILS[scheduler]
+    if settings.twilio_account_sid:
+        from app.services.messaging import whatsapp
+
+        missing = whatsapp.missing(session)
+        body["whatsapp"] = {"templates_missing": missing, **({"detail": WHATSAPP_DETAIL} if missing else {})}
     if settings.production and status == "starting":
         body["scheduler"]["startup_grace_seconds"] = settings.health_startup_grace_seconds
     return jsonify(body), code

@@ -1,5 +1,6 @@
 """Admin settings: agencies, routing rules, SLA policy versions (with a preview of what a new
-version will and will not touch), accountable posts and their holders, staff users and API tokens."""
+version will and will not touch), accountable posts and their holders, staff users, API tokens and
+WhatsApp templates' content SIDs."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,6 +20,7 @@ from app.models.post import POST_KINDS
 from app.services import posts as post_service
 from app.services.access import web_auth
 from app.services.errors import ServiceError
+from app.services.messaging import whatsapp
 from app.services.reference import agencies as agency_service
 from app.services.reference import routing
 from app.services.sla import policies
@@ -404,6 +406,33 @@ def tokens():
     response = render_template("settings/tokens.html", tokens=rows, roles=ROLES, secret=secret, error=error,
                                agencies=list(session.scalars(select(Agency).order_by(Agency.code))),
                                jurisdictions=_jurisdictions(session), form=form)
+    return response, (422 if error else 200)
+
+
+
+
+@bp.route("/whatsapp", methods=["GET", "POST"])
+@roles_required(*SETTINGS_ROLES)
+def whatsapp_templates():
+    """The WhatsApp templates Sigap needs and the content SID each got once approved."""
+    session = db_session()
+    error = None
+    if request.method == "POST":
+        form = request.form
+        try:
+            entry = whatsapp.set_content_sid(session, now(), name=form.get("name", ""), language=form.get("language", ""),
+                                             sid=form.get("content_sid", ""), by=current_user.username)
+        except ServiceError as exc:
+            session.rollback()
+            error = exc.message
+        else:
+            flash(_("%(name)s (%(language)s) saved.", name=entry.template.name, language=entry.template.language),
+                  "success")
+            return redirect(url_for("settings.whatsapp_templates") + f"#wa-{entry.template.name}-"
+                            f"{entry.template.language}", 303)
+    entries = whatsapp.registry(session)
+    response = render_template("settings/whatsapp.html", entries=entries, error=error,
+                               missing=sum(1 for e in entries if not e.content_sid))
     return response, (422 if error else 200)
 
 

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from twilio.request_validator import (
     SIGNATURE_HEADER,
     SIGNATURE_SETTINGS_HEADER,
@@ -17,6 +18,8 @@ from app import metrics
 from app.errors import error_response
 from app.extensions import db_session, now, state
 from app.services.conversations import sms_dialogue
+
+from .media import MediaFetcher
 
 bp = Blueprint("sms", __name__)
 log = logging.getLogger("sigap.sms")
@@ -66,6 +69,25 @@ def _int(value) -> int:
         return 0
 
 
+def _location(form) -> tuple[float, float] | None:
+    """A WhatsApp shared location (Latitude/Longitude), or None when absent or not a point on Earth."""
+    try:
+        lat, lon = float(form.get("Latitude", "")), float(form.get("Longitude", ""))
+    except ValueError:
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
+
+
+def _photo(form) -> tuple[str, str] | None:
+    """The first attachment (MediaUrl0, MediaContentType0) of a WhatsApp/MMS message."""
+    url = (form.get("MediaUrl0") or "").strip()
+    if _int(form.get("NumMedia")) < 1 or not url:
+        return None
+    return url[:500], (form.get("MediaContentType0") or "").strip().lower()[:100]
+
+
 @bp.post("/sms")
 def inbound():
     refused = _refuse_unsigned()
@@ -78,7 +100,9 @@ def inbound():
                                                   "(SM or MM and 32 hex digits, the same as SmsMessageSid/SmsSid)")
     result = sms_dialogue.handle_message(
         db_session(), now(), message_sid=sid, from_address=form.get("From", ""), to_address=form.get("To"),
-        body=form.get("Body"), num_media=_int(form.get("NumMedia")), opt_out_type=form.get("OptOutType"))
+        body=form.get("Body"), num_media=_int(form.get("NumMedia")), opt_out_type=form.get("OptOutType"),
+        photo=_photo(form), location=_location(form), button_payload=form.get("ButtonPayload"),
+        media=sms_dialogue.MediaAccess(MediaFetcher(state().settings), current_app.instance_path))
     metrics.webhook_update("sms", "duplicate" if result.duplicate else result.outcome)
     twiml = MessagingResponse()
     for text in result.replies:

@@ -1,12 +1,14 @@
 """Sends outbox messages by SMS or WhatsApp through the Twilio Messages API, classifying Twilio's errors."""
 from __future__ import annotations
 
+import json
 import logging
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from app.domain import whatsapp_templates
 from app.models import OutboxMessage
 from app.services.messaging.outbox import SendResult
 
@@ -23,6 +25,7 @@ logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 class TwilioSender:
     channel = "sms"
+    whatsapp_rules = True  # the outbox applies WhatsApp's window and templates before sending
 
     def __init__(self, settings):
         self.settings = settings
@@ -46,6 +49,12 @@ class TwilioSender:
         if message.channel == "whatsapp" and not recipient.startswith("whatsapp:"):
             recipient = f"whatsapp:{recipient}"
         params = {"to": recipient, "from_": self.sender_for(recipient), "body": message.body}
+        extra = message.extra or {}
+        if message.channel == "whatsapp" and extra.get("content_sid"):
+            # Outside the 24-hour window: the approved template, never a body (Twilio Content API).
+            del params["body"]
+            params["content_sid"] = extra["content_sid"]
+            params["content_variables"] = json.dumps(extra.get("content_variables") or {}, ensure_ascii=False)
         if self.status_callback:
             params["status_callback"] = self.status_callback
         try:
@@ -56,14 +65,15 @@ class TwilioSender:
             return SendResult(ok=False, error=f"twilio: {exc}"[:500])
         except Exception as exc:  # noqa: BLE001 - network errors (requests) are temporary
             return SendResult(ok=False, error=f"network: {type(exc).__name__}: {exc}"[:500])
-        return SendResult(ok=True, provider_id=sent.sid)
+        # Accepted is not delivered: with a status callback, delivery counts when Twilio reports it.
+        return SendResult(ok=True, provider_id=sent.sid, awaits_report=bool(self.status_callback))
 
 
 def classify(exc: TwilioRestException) -> SendResult:
     """Permanent (no retry) for codes that will not change; temporary for rate limits and server errors."""
     code = exc.code
     error = f"twilio {code or exc.status}: {exc.msg}"[:500]
-    if code in PERMANENT_CODES:
+    if code in PERMANENT_CODES or whatsapp_templates.is_refusal(code):
         state = {21610: "opted_out", 63016: "message_only"}.get(code, "unreachable")
         return SendResult(ok=False, error=error, permanent=True, reporter_state=state)
     if code == 20429 or exc.status == 429:

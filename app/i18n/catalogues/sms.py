@@ -18,8 +18,32 @@ MESSAGES = {
         "en": "Sorry, please write in Latin letters. Send HELP for instructions.",
     },
     "sms.media_only": {
-        "id": "Kami belum bisa menerima foto lewat SMS/WhatsApp. Kirim laporan dalam bentuk teks: LAPOR",
-        "en": "We cannot take photos by SMS/WhatsApp yet. Send your report as text: REPORT",
+        "id": "Foto diterima, tetapi belum ada laporan Anda. Kirim laporan dalam bentuk teks (boleh dengan foto): LAPOR",
+        "en": "Photo received, but you have no report yet. Send your report as text (a photo may come with it): REPORT",
+    },
+    "sms.staff_ok": {
+        "id": "Sigap {ticket}: terima kasih, tanggapan Anda atas peringatan ini dicatat.",
+        "en": "Sigap {ticket}: thank you, your answer to this alert is recorded.",
+    },
+    "sms.photo_added": {
+        "id": "Foto ditambahkan ke laporan {ticket}.",
+        "en": "Photo added to report {ticket}.",
+    },
+    "sms.photo_kept": {
+        "id": "Foto disimpan untuk laporan ini. Lanjutkan menjawab pertanyaan sebelumnya.",
+        "en": "Photo kept for this report. Go on answering the last question.",
+    },
+    "sms.photo_refused": {
+        "id": "Foto untuk {ticket} tidak bisa disimpan (hanya foto JPEG, PNG atau WebP sampai 8 MB). Laporan tetap tercatat.",
+        "en": "The photo for {ticket} could not be kept (JPEG, PNG or WebP photos up to 8 MB only). The report stands.",
+    },
+    "sms.location_matched": {
+        "id": "Lokasi: desa {village}, kec. {district}.",
+        "en": "Location: {village} village, {district} district.",
+    },
+    "sms.location_outside": {
+        "id": "Lokasi yang dibagikan tidak berada di {jurisdiction}. Balas dengan nama desa.",
+        "en": "The shared location is not in {jurisdiction}. Reply with the village name.",
     },
     "sms.menu": {
         "id": "Pilih jenis laporan, balas angka:\n1 Tidak bisa makan\n2 Anak tidak bisa sekolah\n"

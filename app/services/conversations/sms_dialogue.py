@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,13 +22,13 @@ from app.domain.actor import Actor
 from app.domain.local_time import local_time as clock_text
 from app.domain.phone import number_key, to_e164
 from app.i18n import normalise_language, t
-from app.models import Category, Complaint, Jurisdiction, OutboxMessage, Reporter, Village
+from app.models import Category, Complaint, Jurisdiction, OutboxMessage, Reporter, User, Village
 from app.models.sms import SmsDialogue, SmsInboundMessage, SmsNumber
 from app.services import audit, intake, lifecycle
 from app.services.lifecycle import satisfaction
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.intake import reporters
-from app.services.messaging import outbox, sms_gateways
+from app.services.messaging import consent, outbox, sms_gateways, whatsapp
 from app.services.reference import cache as reference_cache
 from app.services.reference import places
 
@@ -37,7 +38,21 @@ DIALOGUE_TIMEOUT = timedelta(minutes=30)
 MESSAGES_PER_MINUTE = 6
 MESSAGES_PER_HOUR = 60
 COMPLAINTS_PER_HOUR = 5
-MAX_VILLAGE_WORDS = 3  # a report without ':' may name a village of up to this many words
+MAX_VILLAGE_WORDS = 3
+STAFF_OK = ("OK", "OKE", "SIAP")  # a staff member's answer to an alert  # a report without ':' may name a village of up to this many words
+
+
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+PHOTO_FOR_RECENT = timedelta(hours=24)  # a photo sent alone joins the citizen's report of the last day
+
+
+@dataclass(frozen=True)
+class MediaAccess:
+    """How photos are fetched (a callable given by the channel, which alone speaks HTTP) and where
+    the evidence store keeps them."""
+
+    fetch: Callable[[str], bytes]
+    storage_root: str
 
 
 @dataclass
@@ -81,11 +96,18 @@ def jurisdiction_for(session: Session, to_address: str | None) -> Jurisdiction:
 
 def handle_message(session: Session, now: datetime, *, message_sid: str, from_address: str,
                    to_address: str | None, body: str | None, num_media: int = 0,
-                   opt_out_type: str | None = None, gateway: str = sms_gateways.TWILIO) -> DialogueResult:
+                   opt_out_type: str | None = None, photo: tuple[str, str] | None = None,
+                   media: MediaAccess | None = None,
+                   location: tuple[float, float] | None = None, button_payload: str | None = None,
+                   gateway: str = sms_gateways.TWILIO) -> DialogueResult:
     """Answer one inbound message. A repeated message_sid returns the first answer and changes nothing.
+    WhatsApp adds a photo, a shared location (lat, lon) and quick-reply buttons (whose payload is the
+    protocol's word: YA, TIDAK, OK).
 
     gateway "kannel": the replies are queued in the outbox (through Kannel, from the number written to)
     instead of being returned for an HTTP answer; DialogueResult.replies still says what was answered."""
+    if button_payload and button_payload.strip():
+        body = button_payload.strip()[:40]
     # PostgreSQL text cannot hold NUL; nothing a citizen means is lost by dropping it.
     message_sid, from_address, to_address, body = (
         (value or "").replace("\x00", "") if value is not None else None
@@ -118,6 +140,8 @@ def handle_message(session: Session, now: datetime, *, message_sid: str, from_ad
         # Not a phone number we could answer or file a reporter under (short code, alphanumeric sender).
         return _finish(session, inbound, "dropped", [], address)
 
+    if channel == "whatsapp":
+        whatsapp.record_inbound(session, phone, now)  # WhatsApp's 24-hour window opens, whatever we answer
     limited = _rate_limited(session, now, phone, inbound.id)
     reporter = session.scalar(select(Reporter).where(Reporter.phone == phone))
     if reporter is not None and reporter.unreachable and not reporter.opted_out:
@@ -133,6 +157,7 @@ def handle_message(session: Session, now: datetime, *, message_sid: str, from_ad
         language = parsed.language
     conversation = _Conversation(session, now, inbound, phone, channel, address, to_address, reporter, language,
                                  route)
+    conversation.photo, conversation.location, conversation.media = photo, location, media
     try:
         return conversation.answer(parsed, num_media, (opt_out_type or "").strip().upper())
     except Exception as exc:  # noqa: BLE001 - a citizen gets an apology, never a 500 that Twilio would retry
@@ -258,6 +283,10 @@ def map_number(session: Session, number: str, jurisdiction_code: str, note: str 
 class _Conversation:
     """One message's handling: reads and writes the dialogue row, calls intake/lifecycle, builds replies."""
 
+    photo: tuple[str, str] | None = None  # (MediaUrl0, MediaContentType0)
+    location: tuple[float, float] | None = None
+    media: MediaAccess | None = None
+
     def __init__(self, session, now, inbound, phone, channel, address, to_address, reporter, language, route=None):
         self.session, self.now, self.inbound = session, now, inbound
         self.phone, self.channel, self.address, self.to_address = phone, channel, address, to_address
@@ -330,8 +359,12 @@ class _Conversation:
                 return self.done("reply", [self.t("sms.nothing_to_cancel")])
             self.end_dialogue()
             return self.done("reply", [self.t("sms.cancelled")])
+        if self.location is not None:
+            return self.shared_location(dialogue)
         if parsed.kind == "report":
             return self.report(parsed)
+        if self.photo is not None and parsed.kind == "empty":
+            return self.photo_alone(dialogue)
         if dialogue is not None:
             # While describing, every word is the description ("tidak ada makanan" is not an answer).
             if dialogue.step == "description" and parsed.kind not in ("empty", "stop", "start"):
@@ -342,6 +375,10 @@ class _Conversation:
             return answered
         if parsed.kind == "status":
             return self.status(parsed.ticket)
+        if (self.inbound.body or "").strip().upper() in STAFF_OK:
+            found = self.staff_ok()
+            if found is not None:
+                return found
         if parsed.kind in ("yes", "no"):
             return self.confirm(parsed.kind == "yes", parsed.ticket)
         if parsed.kind == "empty":
@@ -355,6 +392,8 @@ class _Conversation:
         reporter = self.ensure_reporter()
         if not reporter.opted_out:
             reporter.opted_out, reporter.opted_out_at = True, self.now
+        consent.record(self.session, self.now, channel=self.channel, address=self.phone, kind="opt_out",
+                       reason="stop", reporter_id=reporter.id)
         self.end_dialogue()
         # On SMS, Twilio confirms a STOP itself and blocks any reply of ours.
         return self.done("opt_out", [] if twilio_confirms else [self.t("sms.opted_out")])
@@ -362,6 +401,8 @@ class _Conversation:
     def opt_in(self, twilio_confirms: bool) -> DialogueResult:
         reporter = self.ensure_reporter()
         reporter.opted_out, reporter.opted_out_at, reporter.unreachable = False, None, False
+        consent.record(self.session, self.now, channel=self.channel, address=self.phone, kind="opt_in",
+                       reason="start", reporter_id=reporter.id)
         return self.done("opt_in", [] if twilio_confirms else [self.t("sms.opted_in")])
 
     # -- reporting -----------------------------------------------------------------------------------
@@ -413,6 +454,8 @@ class _Conversation:
 
     def advance(self, jurisdiction: Jurisdiction, draft: dict) -> DialogueResult:
         """Ask for the first missing piece (category, village, description); submit once all are there."""
+        if self.photo is not None:
+            draft.setdefault("photo", list(self.photo))  # fetched when the report is filed
         if not draft.get("village_id") and draft.get("rest"):
             words = draft.pop("rest").split()
             for size in range(min(MAX_VILLAGE_WORDS, len(words)), 0, -1):
@@ -467,14 +510,74 @@ class _Conversation:
         complaint = intake.stage(
             self.session, self.now, jurisdiction=jurisdiction.code, category=draft["category"],
             description=description, district=village.district.code, village=village.code,
+            lat=draft.get("lat"), lon=draft.get("lon"),
             reporter={"phone": self.phone, "language": self.language}, channel=self.channel,
             external_ref=(self.inbound.message_sid if self.route else f"twilio:{self.inbound.message_sid}")[:100],
             actor=Actor(kind="reporter", id=reporter.id, jurisdiction_id=jurisdiction.id), receipt=False,
         )
         self.inbound.reporter_id = reporter.id
+        # They wrote first: opted in for this complaint's updates on this channel.
+        consent.record(self.session, self.now, channel=self.channel, address=self.phone, kind="opt_in",
+                       reason="wrote_first", reporter_id=reporter.id, complaint_id=complaint.id)
         text = receipt_text(complaint, self.language, self.now)
+        photo_note = None
+        photo = self.photo or draft.get("photo")
+        if photo:
+            photo_note = self.keep_photo(complaint, tuple(photo))
         self.replied(complaint, "sms.received", text)
-        return self.done("complaint", [text], complaint)
+        return self.done("complaint", [text] + ([photo_note] if photo_note else []), complaint)
+
+    # -- WhatsApp: photos and shared locations ----------------------------------------------------------
+    def keep_photo(self, complaint: Complaint, photo: tuple[str, str]) -> str | None:
+        """Fetch the photo into the complaint's files (type and size checked); a reply when it was refused."""
+        from app.services.lifecycle import complaint_files
+
+        url, content_type = photo
+        if content_type not in PHOTO_TYPES or self.media is None:
+            return self.t("sms.photo_refused", ticket=complaint.ticket)
+        actor = Actor(kind="reporter", id=complaint.reporter_id, jurisdiction_id=complaint.jurisdiction_id)
+        try:
+            with self.session.begin_nested():
+                complaint_files.store(self.session, self.now, complaint, self.media.fetch(url), actor,
+                                      self.media.storage_root, purpose="report")
+        except ServiceError as exc:
+            log.info("whatsapp photo for %s not kept: %s", complaint.ticket, exc.message)
+            return self.t("sms.photo_refused", ticket=complaint.ticket)
+        audit.record(self.session, complaint, "reporter_photo", self.now, actor, data={"channel": self.channel})
+        return None
+
+    def photo_alone(self, dialogue: SmsDialogue | None) -> DialogueResult:
+        """A photo without words: kept for the report being written, else for the citizen's report of the last day."""
+        if dialogue is not None:
+            draft = dict(dialogue.draft or {})
+            draft["photo"] = list(self.photo)
+            self.save_dialogue(dialogue.step, draft, dialogue.jurisdiction_id)
+            return self.done("dialogue", [self.t("sms.photo_kept")])
+        complaint = self.own_complaint(None)
+        if complaint is None or complaint.received_at < self.now - PHOTO_FOR_RECENT:
+            return self.done("reply", [self.t("sms.media_only")])
+        refused = self.keep_photo(complaint, self.photo)
+        return self.done("reply", [refused or self.t("sms.photo_added", ticket=complaint.ticket)], complaint)
+
+    def shared_location(self, dialogue: SmsDialogue | None) -> DialogueResult:
+        """A shared location: the nearest village of this jurisdiction, as Telegram matches it; a point
+        outside the jurisdiction is refused with the way to name the village instead."""
+        from app.services.conversations.telegram_dialogue import nearest_village
+
+        jurisdiction = self.jurisdiction(dialogue)
+        lat, lon = self.location
+        village = nearest_village(self.session, jurisdiction.id, lat, lon)
+        if village is None:
+            return self.done("reply", [self.t("sms.location_outside", jurisdiction=jurisdiction.name)])
+        draft = dict(dialogue.draft or {}) if dialogue is not None else {}
+        draft.pop("suggestions", None)
+        draft.update(village_id=village.id, lat=lat, lon=lon)
+        reply = self.advance(jurisdiction, draft)
+        reply.replies.insert(0, self.t("sms.location_matched", village=village.name.title(),
+                                       district=village.district.name.title()))
+        self.inbound.replies = list(reply.replies)
+        self.session.commit()
+        return reply
 
     def replied(self, complaint: Complaint, key: str, text: str) -> None:
         """Keep the TwiML reply in the outbox as sent, so the citizen's messages show it and nothing sends it again
@@ -511,6 +614,37 @@ class _Conversation:
                     language=self.language, provider_id=f"twiml:{self.inbound.message_sid}"[:64])
             .execution_options(synchronize_session=False))
         return [text] if taken.rowcount else []
+
+    # -- staff acknowledging an alert ----------------------------------------------------------------
+    def staff_ok(self) -> DialogueResult | None:
+        """Staff answer an alert with OK (the WhatsApp button or typed): the alert is acknowledged, and an
+        assigned complaint is acknowledged by its officer. None when this number got no staff alert."""
+        alert = self.session.scalar(
+            select(OutboxMessage).where(OutboxMessage.recipient.in_((self.address, self.phone)),
+                                        OutboxMessage.recipient_kind == outbox.STAFF,
+                                        OutboxMessage.complaint_id.is_not(None))
+            .order_by(OutboxMessage.id.desc()).limit(1))
+        if alert is None:
+            return None
+        complaint = self.session.get(Complaint, alert.complaint_id)
+        user = self.session.get(User, alert.user_id) if alert.user_id else None
+        if user is None:
+            user = self.session.scalar(select(User).where(User.phone == self.phone, User.active.is_(True)))
+        actor = (Actor(kind="user", id=user.id, role=user.role, agency_id=user.agency_id,
+                       jurisdiction_id=user.jurisdiction_id, name=user.name) if user is not None
+                 else Actor(kind="system", name=(alert.extra or {}).get("recipient_name") or self.phone))
+        acknowledged = False
+        if user is not None and complaint.status == "assigned":
+            try:
+                lifecycle.acknowledge(self.session, self.now, complaint.ticket, actor, note="OK (WhatsApp/SMS)")
+                acknowledged = True
+            except ServiceError:
+                self.session.rollback()
+                complaint = self.session.get(Complaint, alert.complaint_id)
+        audit.record(self.session, complaint, "alert_acknowledged", self.now, actor,
+                     data={"channel": self.channel, "message_id": alert.id, "template": alert.template,
+                           "complaint_acknowledged": acknowledged})
+        return self.done("reply", [self.t("sms.staff_ok", ticket=complaint.ticket)], complaint)
 
     # -- status and confirmation ---------------------------------------------------------------------
     def own_complaint(self, ticket: str | None, statuses: tuple[str, ...] | None = None) -> Complaint | None:
@@ -598,24 +732,20 @@ def record_delivery_status(session: Session, now: datetime, *, provider_id: str 
             reporter = session.get(Reporter, message.reporter_id) if message.reporter_id else None
             if reporter is not None and code in OPTED_OUT_CODES and not reporter.opted_out:
                 reporter.opted_out, reporter.opted_out_at = True, now
+                consent.record(session, now, channel=message.channel, address=whatsapp.phone_of(message.recipient),
+                               kind="opt_out", reason="carrier_stop", reporter_id=reporter.id)
             if reporter is not None and code in UNREACHABLE_CODES:
                 reporter.unreachable = True
             _tell_outbox_of_failure(session, message, now)
+    if status in ("delivered", "read"):
+        outbox.on_delivered(session, message, now)
     session.commit()
     return message
 
 
 def _tell_outbox_of_failure(session: Session, message: OutboxMessage, now: datetime) -> None:
-    """The carrier says it never arrived: the message is dead, and a breach alert that failed says so."""
-    from app.services.messaging import outbox
-
-    if message.status == "sent":
+    """The carrier says it never arrived: the message is dead, its text goes by the recipient's next
+    channel, and a breach alert that failed says so."""
+    if message.status == "sent" and message.delivered_at is None:
         message.status = "dead"
-    hook = getattr(outbox, "on_delivery_failed", None)
-    if hook is not None:
-        hook(session, message, now)
-        return
-    breach_id = getattr(message, "breach_id", None)
-    if breach_id is not None:
-        session.flush()
-        outbox.refresh_breach_delivery(session, breach_id)
+    outbox.on_delivery_failed(session, message, now)

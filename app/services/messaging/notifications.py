@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.domain import whatsapp_templates
 from app.domain.local_time import local_time as clock_text
 from app.i18n import normalise_language, t
 from app.models import Agency, Complaint, Event, User
@@ -30,32 +31,53 @@ class Recipient:
     language: str = "id"
     user_id: int | None = None
     contact_id: int | None = None
+    # The next channels to try, in order, when this one refuses or stays silent: ((channel, address), ...)
+    fallbacks: tuple = ()
+
+
+# After the preferred channel, a message that did not arrive tries these in this order.
+FALLBACK_ORDER = ("whatsapp", "sms", "telegram")
+
+
+def _after(primary: str, addresses: dict[str, str]) -> tuple:
+    """The other channels with an address, in FALLBACK_ORDER."""
+    return tuple((c, addresses[c]) for c in FALLBACK_ORDER if c != primary and addresses.get(c))
 
 
 def user_recipient(user: User | None) -> Recipient | None:
     if user is None or not user.active:
         return None
-    if user.telegram_chat_id:
-        return Recipient(user.name, "telegram", str(user.telegram_chat_id), normalise_language(user.language), user.id)
-    if user.phone:
-        return Recipient(user.name, "sms", user.phone, normalise_language(user.language), user.id)
+    lang = normalise_language(user.language)
+    addresses = {"sms": user.phone, "telegram": str(user.telegram_chat_id) if user.telegram_chat_id else None}
+    for channel in ("telegram", "sms"):
+        if addresses[channel]:
+            return Recipient(user.name, channel, addresses[channel], lang, user.id, fallbacks=_after(channel, addresses))
     return None
 
 
 def contact_recipient(contact: EscalationContact) -> Recipient | None:
+    """The contact by the channel they prefer, then their other addresses (WhatsApp, SMS, Telegram)."""
     if not contact.active:
         return None
     lang = normalise_language(contact.language)
+    user = contact.user if contact.user_id else None
+    chat = contact.telegram_chat_id or (user.telegram_chat_id if user is not None and user.active else None)
+    addresses = {"whatsapp": f"whatsapp:{contact.phone}" if contact.channel == "whatsapp" and contact.phone else None,
+                 "sms": contact.phone, "telegram": str(chat) if chat else None}
     if contact.channel == "whatsapp" and contact.phone:
-        return Recipient(contact.name, "whatsapp", f"whatsapp:{contact.phone}", lang, contact.user_id, contact.id)
-    if contact.telegram_chat_id and contact.channel in (None, "telegram"):
-        return Recipient(contact.name, "telegram", str(contact.telegram_chat_id), lang, contact.user_id, contact.id)
-    if contact.phone:
-        return Recipient(contact.name, "sms", contact.phone, lang, contact.user_id, contact.id)
-    if contact.telegram_chat_id:
-        return Recipient(contact.name, "telegram", str(contact.telegram_chat_id), lang, contact.user_id, contact.id)
-    found = user_recipient(contact.user)
-    return Recipient(contact.name, found.channel, found.address, lang, contact.user_id, contact.id) if found else None
+        primary = "whatsapp"
+    elif contact.telegram_chat_id and contact.channel in (None, "telegram"):
+        primary = "telegram"
+    elif contact.phone:
+        primary = "sms"
+    elif contact.telegram_chat_id:
+        primary = "telegram"
+    else:
+        found = user_recipient(contact.user)
+        return (Recipient(contact.name, found.channel, found.address, lang, contact.user_id, contact.id,
+                          found.fallbacks) if found else None)
+    return Recipient(contact.name, primary, addresses[primary], lang, contact.user_id, contact.id,
+                     _after(primary, addresses))
 
 
 def unique(recipients) -> list[Recipient]:
@@ -187,14 +209,26 @@ def tell_staff(session: Session, complaint: Complaint, recipients: list[Recipien
             if staff_route is None:
                 staff_route = sms_gateways.route_to_staff(session, complaint.jurisdiction_id)
             route = staff_route
-        body = t(template, r.language, **{**facts(complaint, r.language), **_localised(params, r.language)})
+        values = {**facts(complaint, r.language), **_localised(params, r.language)}
+        body = t(template, r.language, **values)
         messages.append(outbox.enqueue(
             session, now, channel=r.channel, recipient=r.address, recipient_kind=outbox.STAFF, template=template,
             language=r.language, body=body, complaint=complaint, user_id=r.user_id, breach_id=breach_id,
             extra={**(extra or {}), "recipient_name": r.name, **({"contact_id": r.contact_id} if r.contact_id else {}),
-                   **route},
+                   **route, **_delivery_extra(template, r.language, r.channel, r.fallbacks, values)},
         ))
     return messages
+
+
+def _delivery_extra(template: str, lang: str, channel: str, fallbacks: tuple, values: dict) -> dict:
+    """What delivery needs beyond the text: the next channels, and for WhatsApp the template's
+    variables (outside the 24-hour window the message goes as the approved template)."""
+    extra = {"fallback": [list(pair) for pair in fallbacks]} if fallbacks else {}
+    if whatsapp_templates.has_template(template) and (channel == "whatsapp"
+                                                      or any(c == "whatsapp" for c, _a in fallbacks)):
+        fields = whatsapp_templates.build(template, lang).variables
+        extra["vars"] = {name: str(values.get(name, "")) for name in fields}
+    return extra
 
 
 def _localised(params: dict, lang: str) -> dict:
@@ -204,30 +238,42 @@ def _localised(params: dict, lang: str) -> dict:
 
 def reporter_address(complaint: Complaint) -> tuple[str, str] | None:
     """(channel, address) for the citizen: the channel they came by first, then Telegram, then SMS."""
+    found = reporter_channels(complaint)
+    return found[0] if found else None
+
+
+def reporter_channels(complaint: Complaint) -> list[tuple[str, str]]:
+    """Every (channel, address) of the citizen, best first: the one they came by, then the others
+    (WhatsApp only if they wrote on it, then SMS, then Telegram)."""
     reporter = complaint.reporter
     if reporter is None:
-        return None
-    if complaint.channel == "whatsapp" and reporter.phone:
-        return "whatsapp", f"whatsapp:{reporter.phone}"
-    if complaint.channel == "sms" and reporter.phone:
-        return "sms", reporter.phone
-    if reporter.telegram_chat_id:
-        return "telegram", str(reporter.telegram_chat_id)
-    if reporter.phone:
-        return "sms", reporter.phone
-    return None
+        return []
+    addresses = {"whatsapp": f"whatsapp:{reporter.phone}" if complaint.channel == "whatsapp" and reporter.phone else None,
+                 "sms": reporter.phone, "telegram": str(reporter.telegram_chat_id) if reporter.telegram_chat_id else None}
+    if complaint.channel in ("whatsapp", "sms") and addresses[complaint.channel]:
+        primary = complaint.channel
+    elif addresses["telegram"]:
+        primary = "telegram"
+    elif addresses["sms"]:
+        primary = "sms"
+    else:
+        return []
+    return [(primary, addresses[primary]), *_after(primary, addresses)]
 
 
 def tell_reporter(session: Session, complaint: Complaint, template: str, now: datetime, *,
                   extra: dict | None = None, **params):
     """Queue a message to the citizen; an opted-out or unreachable citizen gets a record of why
     nothing was sent (a dead message) instead. Returns the message or None (no address at all)."""
-    address = reporter_address(complaint)
-    if address is None:
+    channels = reporter_channels(complaint)
+    if not channels:
         return None
+    address, fallbacks = channels[0], tuple(channels[1:])
     reporter = complaint.reporter
     lang = normalise_language(reporter.language)
-    body = t(template, lang, **{**facts(complaint, lang), **_localised(params, lang)})
+    values = {**facts(complaint, lang), **_localised(params, lang)}
+    body = t(template, lang, **values)
+    extra = {**(extra or {}), **_delivery_extra(template, lang, address[0], fallbacks, values)}
     skipped = None
     if reporter.opted_out:
         skipped = "not sent: the citizen opted out (STOP)"

@@ -16,7 +16,7 @@ from app.domain.actor import SYSTEM
 from app.domain.phone import redact as redact_phones
 from app.domain.text import one_line
 from app.models import Breach, Complaint, OutboxMessage, Reporter
-from app.services.messaging import webhook_withdrawal
+from app.services.messaging import consent, webhook_withdrawal, whatsapp
 
 log = logging.getLogger("sigap.outbox")
 
@@ -26,6 +26,8 @@ BACKOFF_CAP = timedelta(hours=1)
 # A message claimed but never settled (its worker died mid-send) is retried after this lease.
 SENDING_LEASE = timedelta(minutes=2)
 CLAIM_BATCH = 50
+# Sent but no delivery report after this long: the text goes by the recipient's next channel too.
+REPORT_TIMEOUT = timedelta(minutes=10)
 STAFF, REPORTER = "staff", "reporter"
 
 
@@ -41,6 +43,8 @@ class SendResult:
     reporter_state: str = "unreachable"
     # Not sent because it is no longer wanted (e.g. a revoked partner): given up, not a failure to report.
     withdrawn: bool = False
+    # Accepted, not yet delivered: the provider reports delivery later (Twilio's status callback).
+    awaits_report: bool = False
 
 
 class Sender(Protocol):
@@ -117,6 +121,7 @@ def claim(session: Session, now: datetime, limit: int = CLAIM_BATCH) -> list[int
 def deliver_due(session: Session, now: datetime, senders: dict[str, Sender], *, limit: int = CLAIM_BATCH,
                 rng: random.Random | None = None) -> int:
     """Claim due messages, send each, settle each in its own transaction; returns how many were tried."""
+    fall_back_unreported(session, now)
     ids = claim(session, now, limit)
     for message_id in ids:
         message = session.get(OutboxMessage, message_id, populate_existing=True)
@@ -128,6 +133,12 @@ def deliver_due(session: Session, now: datetime, senders: dict[str, Sender], *, 
                    SendResult(ok=False, error=reason, permanent=True, withdrawn=True), rng=rng)
             continue
         sender = senders.get(message.channel) or senders.get("console") or ConsoleSender()
+        if message.channel == "whatsapp" and getattr(sender, "whatsapp_rules", False):
+            refused = _apply_whatsapp_rules(session, now, message)
+            if refused:
+                settle(session, now, message.id, message.attempts, SendResult(ok=False, error=refused, permanent=True,
+                                                                               reporter_state="message_only"), rng=rng)
+                continue
         try:
             result = sender.send(message)
         except Exception as exc:  # noqa: BLE001 - a sender bug must not stop the queue
@@ -135,6 +146,18 @@ def deliver_due(session: Session, now: datetime, senders: dict[str, Sender], *, 
             result = SendResult(ok=False, error=f"{type(exc).__name__}: {exc}")
         settle(session, now, message.id, message.attempts, result, rng=rng)
     return len(ids)
+
+
+def _apply_whatsapp_rules(session: Session, now: datetime, message: OutboxMessage) -> str | None:
+    """Free text inside the recipient's 24-hour window, the approved template outside it (the
+    sender reads content_sid/content_variables from extra); the reason when neither may go."""
+    plan = whatsapp.plan(session, message, now)
+    extra = {k: v for k, v in (message.extra or {}).items() if k not in ("content_sid", "content_variables")}
+    if plan.how == "template":
+        extra.update(content_sid=plan.content_sid, content_variables=plan.variables)
+    message.extra = extra
+    session.flush()
+    return plan.reason if plan.how == "refused" else None
 
 
 def _no_longer_wanted(session: Session, message: OutboxMessage) -> str | None:
@@ -157,11 +180,20 @@ def settle(session: Session, now: datetime, message_id: int, attempts: int, resu
         message.status, message.sent_at, message.last_error = "sent", now, None
         message.provider_id = result.provider_id
         message.next_attempt_at = None
+        if not result.awaits_report:
+            message.delivered_at = now
+        elif _fallbacks(message):
+            message.report_due_at = now + REPORT_TIMEOUT
     elif result.permanent or message.attempts >= MAX_ATTEMPTS:
         message.status, message.next_attempt_at = "dead", None
         message.last_error = (result.error or "unknown error")[:2000]
         if result.permanent and not result.withdrawn and message.recipient_kind == REPORTER and message.reporter_id:
             _mark_reporter(session, now, message.reporter_id, result.reporter_state)
+            if result.reporter_state == "opted_out":
+                consent.record(session, now, channel=message.channel, address=whatsapp.phone_of(message.recipient),
+                               kind="opt_out", reason="carrier_stop", reporter_id=message.reporter_id)
+        if not result.withdrawn and result.reporter_state != "opted_out":
+            fall_back(session, now, message, message.last_error)
     else:
         message.status = "failed"
         message.last_error = (result.error or "unknown error")[:2000]
@@ -171,7 +203,7 @@ def settle(session: Session, now: datetime, message_id: int, attempts: int, resu
     session.flush()
     if message.breach_id is not None and message.status in ("sent", "dead"):
         refresh_breach_delivery(session, message.breach_id)
-    if message.status == "dead" and message.complaint_id is not None and not result.withdrawn:
+    if message.status == "dead" and message.complaint_id is not None and not result.withdrawn and not message.fallback_id:
         _record_failure(session, now, message)
     session.commit()
     return message.status
@@ -187,21 +219,84 @@ def _mark_reporter(session: Session, now: datetime, reporter_id: int, state: str
         reporter.unreachable = True
 
 
+def _fallbacks(message: OutboxMessage) -> list:
+    return [pair for pair in (message.extra or {}).get("fallback") or []
+            if isinstance(pair, (list, tuple)) and len(pair) == 2]
+
+
+def fall_back(session: Session, now: datetime, message: OutboxMessage, why: str | None) -> OutboxMessage | None:
+    """Queue this message's text on the recipient's next channel (once); None when none is left."""
+    remaining = _fallbacks(message)
+    if message.fallback_id is not None or not remaining:
+        return None
+    (channel, address), rest = remaining[0], remaining[1:]
+    extra = {k: v for k, v in (message.extra or {}).items() if k not in ("content_sid", "content_variables")}
+    extra.update(fallback=rest, fallback_of=message.id, fallback_why=one_line(why or "")[:200])
+    successor = enqueue(session, now, channel=channel, recipient=address, recipient_kind=message.recipient_kind,
+                        template=message.template, language=message.language, body=message.body,
+                        reporter_id=message.reporter_id, user_id=message.user_id, breach_id=message.breach_id,
+                        extra=extra)
+    successor.complaint_id = message.complaint_id
+    session.flush()
+    message.fallback_id, message.report_due_at = successor.id, None
+    log.info("message %s (%s) goes by %s as message %s: %s", message.id, message.channel, channel, successor.id,
+             redact_phones(one_line(why or "")))
+    return successor
+
+
+def fall_back_unreported(session: Session, now: datetime) -> int:
+    """Messages sent without a delivery report within REPORT_TIMEOUT go by the next channel.
+    Taken by a conditional update, so with several schedulers each falls back once. Commits."""
+    ids = list(session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.report_due_at <= now, OutboxMessage.delivered_at.is_(None),
+               OutboxMessage.fallback_id.is_(None))
+        .values(report_due_at=None)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ))
+    for message_id in ids:
+        message = session.get(OutboxMessage, message_id, populate_existing=True)
+        fall_back(session, now, message, f"no delivery report within {int(REPORT_TIMEOUT.total_seconds() // 60)} min")
+    session.commit()
+    return len(ids)
+
+
+def on_delivered(session: Session, message: OutboxMessage, now: datetime) -> None:
+    """A delivered/read report: the message reached the device; its breach counts as notified. No commit."""
+    if message.delivered_at is None:
+        message.delivered_at = now
+    message.report_due_at = None
+    if message.breach_id is not None:
+        session.flush()
+        refresh_breach_delivery(session, message.breach_id)
+
+
+def on_delivery_failed(session: Session, message: OutboxMessage, now: datetime) -> None:
+    """An undelivered/failed report (e.g. WhatsApp's 63016 after accepting): the next channel. No commit."""
+    message.report_due_at = None
+    fall_back(session, now, message, message.last_error)
+    if message.breach_id is not None:
+        session.flush()
+        refresh_breach_delivery(session, message.breach_id)
+
+
 def refresh_breach_delivery(session: Session, breach_id: int) -> None:
     """A breach says whether its alerts reached the responsible staff: notified once any was
-    delivered, failed when one died, unknown while they are still on their way."""
+    delivered (a delivery report, not Twilio's acceptance), failed when one died with no channel
+    left to try, unknown while they are still on their way."""
     breach = session.get(Breach, breach_id)
     if breach is None:
         return
-    counts = dict(session.execute(
-        select(OutboxMessage.status, func.count()).where(OutboxMessage.breach_id == breach_id)
-        .group_by(OutboxMessage.status)
-    ).all())
-    if counts.get("dead"):
+    rows = session.execute(
+        select(OutboxMessage.status, OutboxMessage.delivered_at.is_not(None), OutboxMessage.fallback_id.is_not(None))
+        .where(OutboxMessage.breach_id == breach_id)
+    ).all()
+    if any(status == "dead" and not replaced for status, _delivered, replaced in rows):
         breach.notify_failed = True
-    if counts.get("sent"):
+    if any(delivered for _status, delivered, _replaced in rows):
         breach.staff_notified = True
-    elif counts and set(counts) == {"dead"}:
+    elif rows and all(status == "dead" for status, _delivered, _replaced in rows):
         breach.staff_notified = False
 
 

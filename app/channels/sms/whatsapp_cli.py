@@ -1,0 +1,78 @@
+"""Flask commands for WhatsApp's templates: `whatsapp templates` prints what to submit to
+Twilio/Meta, `whatsapp set-sid` enters an approved template's content SID, `whatsapp missing` lists
+the templates still without one (messages outside the 24-hour window fall back to SMS for those)."""
+from __future__ import annotations
+
+import json
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.extensions import state
+from app.services.errors import ServiceError
+
+whatsapp_cli = AppGroup("whatsapp", help="WhatsApp templates (Twilio Content API) and their content SIDs.")
+
+
+@whatsapp_cli.command("templates")
+@click.option("--json", "as_json", is_flag=True,
+              help="one Content API request body per line (POST https://content.twilio.com/v1/Content)")
+def templates(as_json: bool) -> None:
+    """Every template Sigap needs, per language, in the form Twilio/Meta review needs."""
+    from app.services.messaging import whatsapp
+
+    with state().sessionmaker() as session:
+        entries = whatsapp.registry(session)
+    for entry in entries:
+        template = entry.template
+        if as_json:
+            click.echo(json.dumps({**template.api_payload(), "category": template.category}, ensure_ascii=False))
+            continue
+        click.echo(f"name:     {template.name}")
+        click.echo(f"category: {template.category}")
+        click.echo(f"language: {template.language}")
+        click.echo(f"body:     {template.body}")
+        for number, field in enumerate(template.variables, 1):
+            click.echo(f"  {{{{{number}}}}} = {field}")
+        if template.buttons:
+            click.echo("buttons:  " + ", ".join(f"{title} (quick reply, id {payload})"
+                                                for title, payload in template.buttons))
+        click.echo(f"sid:      {entry.content_sid or '(none yet)'}")
+        click.echo("")
+
+
+@whatsapp_cli.command("set-sid")
+@click.argument("name")
+@click.argument("language")
+@click.argument("content_sid", required=False, default="")
+def set_sid(name: str, language: str, content_sid: str) -> None:
+    """Enter the approved CONTENT_SID (HX...) of template NAME in LANGUAGE (id, en); without a SID, remove it."""
+    from app.services.messaging import whatsapp
+
+    sigap = state()
+    with sigap.sessionmaker() as session:
+        try:
+            entry = whatsapp.set_content_sid(session, sigap.clock.now(), name=name, language=language,
+                                             sid=content_sid, by="cli")
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from None
+    click.echo(f"{entry.template.name}/{entry.template.language} -> {entry.content_sid or '(removed)'}")
+
+
+@whatsapp_cli.command("missing")
+def missing() -> None:
+    """Templates without an approved content SID (exit status 1 when there are any)."""
+    from app.services.messaging import whatsapp
+
+    with state().sessionmaker() as session:
+        names = whatsapp.missing(session)
+    for name in names:
+        click.echo(name)
+    if names:
+        raise SystemExit(1)
+    click.echo("every template has a content SID")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(whatsapp_cli)
