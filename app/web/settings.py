@@ -133,7 +133,8 @@ def update_agency(code: str):
     form = request.form
 
     def change(session):
-        current = session.scalar(select(Agency).where(Agency.code == code))
+        # An unknown or malformed code is the service's 404 below; never a query with it here.
+        current = session.scalar(select(Agency).where(Agency.code == code)) if agency_service.CODE.match(code) else None
         head_user = form.get("head_user") or None
         if current is not None and head_user:
             user = session.scalar(select(User).where(User.username == head_user))

@@ -3,6 +3,7 @@ to, UCS-2 where the text is not GSM-7, long texts split by Kannel, a delivery re
 asked back to /webhooks/kannel/status, and Kannel's answers classified like Twilio's errors."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 from urllib.parse import urlencode
 
@@ -58,7 +59,9 @@ class KannelSender:
             answer = self.http.get(self.url, params=params, timeout=SEND_TIMEOUT)
         except requests.RequestException as exc:  # smsbox down or unreachable: try again later
             return SendResult(ok=False, error=f"kannel unreachable: {type(exc).__name__}"[:500])
-        return classify(answer.status_code, answer.text, message.id)
+        result = classify(answer.status_code, answer.text, message.id)
+        # With a dlr-url the message counts as delivered only on Kannel's delivery report, as Twilio's callback.
+        return dataclasses.replace(result, awaits_report=True) if result.ok and self.status_url else result
 
 
 def classify(status: int, text: str, message_id: int) -> SendResult:

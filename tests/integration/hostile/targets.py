@@ -95,6 +95,7 @@ STAFF_PAGES: dict[str, Page] = {
     "settings.users": Page("admin"),
     "settings.tokens": Page("admin"),
     "settings.posts_page": Page("admin"),
+    "settings.whatsapp_templates": Page("admin"),
 }
 # Static files: their one parameter is the file name (hostile names are tried on it).
 STATIC_ENDPOINTS = ("web.static", "performance.static", "sms_demo.static")
@@ -113,6 +114,8 @@ FORM_FILL: dict[str, dict[str, str]] = {
     "settings.tokens": {"role": "partner", "name": "Mitra", "jurisdiction": "banyuwangi"},
     "settings.posts_page": {"jurisdiction": "banyuwangi", "kind": "camat", "post": "camat:banyuwangi:35.10.03",
                             "name": "Camat Baru", "title": "Camat", "from_date": "2026-11-01", "from_time": "08:00"},
+    "settings.whatsapp_templates": {"name": "sigap_core_receipt", "language": "id",
+                                    "content_sid": "HX" + "0" * 32},
     "settings.users": {"username": "petugas.baru", "name": "Petugas Baru", "role": "officer",
                        "password": "kata-sandi-panjang-2026", "agency": "bwi-dinsos", "email": "a@b.id",
                        "phone": "081234567899"},
