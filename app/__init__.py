@@ -62,12 +62,20 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, eng
     register_cli(app)
     app.teardown_appcontext(close_session)
     if settings.twilio_account_sid:
-        _log_missing_whatsapp_templates(app)
+        # Checked at the first request, not here: the factory opens no connection (a test's or a
+        # migration's open transaction would otherwise make it wait for SQLite's write lock).
+        checked: list[bool] = []
+
+        @app.before_request
+        def _whatsapp_templates_once() -> None:
+            if not checked:
+                checked.append(True)
+                _log_missing_whatsapp_templates(app)
     return app
 
 
 def _log_missing_whatsapp_templates(app: Flask) -> None:
-    """At start, the WhatsApp templates without an approved content SID: outside the 24-hour window
+    """At a process's first request, the WhatsApp templates without an approved content SID: outside the 24-hour window
     those messages go by SMS or Telegram instead (docs/deploy.md says how to register them)."""
     from app.services.messaging import whatsapp
 
