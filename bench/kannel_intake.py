@@ -33,6 +33,13 @@ def answered(db_url: str) -> int:
         return conn.execute("SELECT count(*) FROM sms_inbound_messages WHERE message_sid LIKE 'kannel:%'").fetchone()[0]
 
 
+def complaints(db_url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(db_url) as conn:
+        return conn.execute("SELECT count(*) FROM complaints").fetchone()[0]
+
+
 def through_kannel(kannel, db_url: str, count: int, offset: int, max_seconds: float) -> tuple[int, float]:
     """fakesmsc hands `count` SMS to bearerbox at full speed (each a random pick of `count` citizens'
     LAPOR MAKAN ...); (answered, seconds until the last was answered or time ran out)."""
@@ -70,6 +77,7 @@ def main(argv=None) -> int:
     db_url = args.pg_url.rsplit("/", 1)[0] + "/" + name
     sigap_port, ceiling_port = free_port(), free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": secrets.token_urlsafe(32), "SIGAP_PRODUCTION": "1",
+           "SIGAP_AUDIT_KEY": secrets.token_hex(32),
            "SIGAP_RUN_SCHEDULER": "0", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4", "GUNICORN_MAX_REQUESTS": "0",
            "KANNEL_SENDSMS_URL": "http://127.0.0.1:9/cgi-bin/sendsms", "KANNEL_USERNAME": "bench",
            "KANNEL_PASSWORD": "bench", "KANNEL_SECRET": KANNEL_SECRET}
@@ -98,11 +106,14 @@ def main(argv=None) -> int:
         filed, _ = through_kannel(kannel, db_url, 50, 0, 60)  # warm-up, not counted
         if filed < 50:
             raise SystemExit(f"warm-up: only {filed} of 50 SMS through Kannel were answered; see {workdir}/*.log")
+        before = complaints(db_url)
         filed, seconds = through_kannel(kannel, db_url, args.messages, 1_000_000, args.max_seconds)
+        made = complaints(db_url) - before
         rate = filed / seconds
         direct = load(sigap_port, kannel_requests(100_000, 2_000_000), args.concurrency, seconds)
         ceiling = load(ceiling_port, ceiling_requests(100_000, 3_000_000), args.concurrency, seconds)
-        print(f"through Kannel:  {filed} of {args.messages} SMS answered in {seconds:.1f} s = {rate:.1f} SMS/s")
+        print(f"through Kannel:  {filed} of {args.messages} SMS answered in {seconds:.1f} s = {rate:.1f} SMS/s, "
+              f"{made} complaints filed")
         print(f"get-url direct:  {direct['per_second']:.1f} req/s  {direct['statuses']}")
         print(f"ceiling:         {ceiling['per_second']:.1f} req/s")
         if ceiling["per_second"]:

@@ -125,10 +125,11 @@ get-url = "{get_url}"
 
     def burst(self, messages: list[str]) -> subprocess.Popen:
         """A second kind of operator: fakesmsc sending `messages` ("FROM TO text WORDS") once each, at
-        full speed, then staying connected (its interactive mode reads one line a second)."""
+        full speed (each a random pick of `messages`; no -z, which appends random digits to the sender and
+        makes every number invalid), then staying connected (its interactive mode reads one line a second)."""
         process = subprocess.Popen(
             [self.fakesmsc_bin, "-H", "127.0.0.1", "-r", str(self.smsc_port), "-i", "0", "-m", str(len(messages)),
-             "-z", "1", *messages], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.dir)
+             *messages], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.dir)
         self.processes["fakesmsc"] = process
         return process
 
