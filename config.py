@@ -167,6 +167,8 @@ class Settings:
     # production /healthz: how long after the start a missing or stale scheduler is "starting", not 503
     health_startup_grace_seconds: int = 120
     max_content_length: int = 1_000_000
+    # outbox messages older than this (delivered or given up) are dropped, a month at a time on PostgreSQL
+    outbox_retention_days: int = 400
     # HMAC key of the audit trail (SIGAP_AUDIT_KEY); the previous one while `audit rekey` rotates it
     audit_key: str = DEVELOPMENT_AUDIT_KEY
     audit_previous_key: str | None = None
@@ -245,6 +247,7 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
         webhook_rate_limit=_rate(env, "SIGAP_WEBHOOK_RATE_LIMIT"),
         health_startup_grace_seconds=_int(env, "SIGAP_HEALTH_STARTUP_GRACE_SECONDS", 120, 0, 3600),
         proxy_count=_int(env, "SIGAP_PROXY_COUNT", 0, 0, 5),
+        outbox_retention_days=_int(env, "SIGAP_OUTBOX_RETENTION_DAYS", 400, 31, 36500),
         log_format=_choice(env, "SIGAP_LOG_FORMAT", "json" if production else "text", ("json", "text")),
         open311_default_jurisdiction=env.get("OPEN311_DEFAULT_JURISDICTION") or None,
         audit_key=audit_key,

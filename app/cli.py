@@ -32,6 +32,39 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"database at {revision}")
 
 
+@db_cli.command("prepare-partitions")
+def db_prepare_partitions() -> None:
+    """Before migration 0029 on a large live database: build its indexes concurrently (writes go on)."""
+    from app.services.storage import partitions
+
+    engine = state().engine
+    if engine.dialect.name != "postgresql":
+        raise click.ClickException("partitions exist on PostgreSQL only; on SQLite there is nothing to prepare")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        try:
+            for line in partitions.prepare(conn, state().clock.now()):
+                click.echo(line)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo("ready: run `flask --app wsgi db upgrade` within the month")
+
+
+@db_cli.command("partitions")
+def db_partitions() -> None:
+    """The monthly partitions of events and outbox messages, with their row estimates."""
+    from app.services.storage import partitions
+    from app.domain.partitions import PARTITIONED
+
+    with state().sessionmaker() as session:
+        found = [p for table in PARTITIONED for p in partitions.list_partitions(session, table)]
+    if not found:
+        click.echo("no partitions (SQLite, or PostgreSQL before migration 0029)")
+    for p in found:
+        span = ("DEFAULT" if p.upper is None else
+                f"{p.lower or 'start':>10} .. {p.upper}")
+        click.echo(f"{p.table:16} {p.name:32} {span:24} ~{p.rows:,} rows")
+
+
 def register_cli(app: Flask) -> None:
     import importlib
 

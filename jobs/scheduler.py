@@ -15,7 +15,8 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from app.channels.senders import build_senders
-from jobs import heartbeat, nightly_close, outbox_delivery, performance_rollup, public_figures, sla_steps, telegram_photos
+from jobs import (heartbeat, nightly_close, outbox_delivery, partitions, performance_rollup, public_figures, sla_steps,
+                  telegram_photos)
 from jobs.runtime import Runtime
 
 log = logging.getLogger("sigap.jobs")
@@ -48,6 +49,7 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
     scheduler.add_job(_guarded(heartbeat, runtime), "interval", seconds=heartbeat.INTERVAL_SECONDS,
                       id="heartbeat", name="heartbeat", next_run_time=_now(runtime))
     scheduler.add_job(_guarded(nightly_close, runtime), "cron", id="nightly_close", name="nightly_close", **nightly_close.CRON)
+    scheduler.add_job(_guarded(partitions, runtime), "cron", id="partitions", name="partitions", **partitions.CRON)
     scheduler.add_job(_guarded(telegram_photos, runtime), "interval", seconds=telegram_photos.INTERVAL_SECONDS,
                       id="telegram_photos", name="telegram_photos")
     scheduler.add_job(_guarded(performance_rollup, runtime), "interval", seconds=performance_rollup.INTERVAL_SECONDS,

@@ -1,4 +1,5 @@
 """Migrations: an empty database goes to head and back, and models never drift from them."""
+import re
 import uuid
 from datetime import datetime, timezone
 
@@ -53,8 +54,21 @@ def test_an_empty_database_upgrades_to_head_and_downgrades_to_nothing(tmp_path):
 EXPRESSION_INDEXES = {"ix_complaints_description_words": "postgresql"}
 
 
+# PostgreSQL: events and outbox_messages are partitioned by month (0029); their partitions are tables
+# the models do not declare, and every unique key carries the partition column (events: complaint_id,
+# seq, at where SQLite keeps complaint_id, seq).
+PARTITION = re.compile(r"^(events|outbox_messages)_(legacy|default|y\d{4}m\d{2})$")
+PARTITIONED_UNIQUE = {"uq_events_complaint_id_seq"}
+
+
 def _comparable(obj, name, type_, reflected, compare_to):
-    return not (type_ == "index" and name in EXPRESSION_INDEXES)
+    if type_ == "index" and name in EXPRESSION_INDEXES:
+        return False
+    if type_ == "table" and name and PARTITION.match(name):
+        return False
+    if type_ in ("index", "unique_constraint") and PARTITION.match(getattr(getattr(obj, "table", None), "name", "")):
+        return False
+    return not (type_ == "unique_constraint" and name in PARTITIONED_UNIQUE and BACKEND == "postgresql")
 
 
 def test_models_and_migrations_do_not_drift(engine):
