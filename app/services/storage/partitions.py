@@ -72,20 +72,49 @@ def ensure_months(session: Session, now: datetime) -> list[str]:
             continue
         default = next((p.name for p in parts if p.upper is None), None)
         for month in months.months_to_create(max(uppers), now):
-            name = months.partition_name(table, month)
-            lower, upper = months.as_utc(month).isoformat(), months.as_utc(months.next_month(month)).isoformat()
-            session.execute(text(f"CREATE TABLE {name} (LIKE {table} INCLUDING DEFAULTS)"))
-            if default:
-                session.execute(text(
-                    f"WITH moved AS (DELETE FROM {default} WHERE {column} >= :lo AND {column} < :hi RETURNING *) "
-                    f"INSERT INTO {name} SELECT * FROM moved"), {"lo": lower, "hi": upper})
-            session.execute(text(f"ALTER TABLE {table} ATTACH PARTITION {name} "
-                                 f"FOR VALUES FROM ('{lower}') TO ('{upper}')"))
-            created.append(name)
+            created.append(_attach_month(session, table, column, month, default))
     session.commit()
     if created:
         log.info("partitions created: %s", ", ".join(created))
     return created
+
+
+def extend_back(session: Session, since: datetime) -> list[str]:
+    """Monthly partitions back to `since`'s month, for history loaded into a new database (an
+    import, a benchmark): possible while the first partition (the table as it was before 0029) is
+    empty, which is then dropped. Returns the partitions created."""
+    created = []
+    for table, column in months.PARTITIONED.items():
+        parts = list_partitions(session, table)
+        legacy = next((p for p in parts if p.lower is None and p.upper is not None), None)
+        if legacy is not None:
+            if session.execute(text(f"SELECT EXISTS (SELECT 1 FROM {legacy.name})")).scalar():
+                raise ValueError(f"{legacy.name} holds rows: months before {legacy.upper} cannot be split out of it")
+            session.execute(text(f"ALTER TABLE {table} DETACH PARTITION {legacy.name}"))
+            session.execute(text(f"DROP TABLE {legacy.name}"))
+            parts.remove(legacy)
+        lowers = [p.lower for p in parts if p.lower is not None]
+        if not lowers:
+            continue
+        default = next((p.name for p in parts if p.upper is None), None)
+        month = months.month_start(since)
+        while month < min(lowers):
+            created.append(_attach_month(session, table, column, month, default))
+            month = months.next_month(month)
+    session.commit()
+    return created
+
+
+def _attach_month(session: Session, table: str, column: str, month: date, default: str | None) -> str:
+    name = months.partition_name(table, month)
+    lower, upper = months.as_utc(month).isoformat(), months.as_utc(months.next_month(month)).isoformat()
+    session.execute(text(f"CREATE TABLE {name} (LIKE {table} INCLUDING DEFAULTS)"))
+    if default:
+        session.execute(text(
+            f"WITH moved AS (DELETE FROM {default} WHERE {column} >= :lo AND {column} < :hi RETURNING *) "
+            f"INSERT INTO {name} SELECT * FROM moved"), {"lo": lower, "hi": upper})
+    session.execute(text(f"ALTER TABLE {table} ATTACH PARTITION {name} FOR VALUES FROM ('{lower}') TO ('{upper}')"))
+    return name
 
 
 @dataclass(frozen=True)

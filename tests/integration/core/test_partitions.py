@@ -90,6 +90,27 @@ def test_the_outbox_drops_expired_months_whole_but_keeps_a_month_with_a_message_
     assert delivered_part not in {p.name for p in partitions.list_partitions(session, "outbox_messages")}
 
 
+@requires_postgresql()
+def test_history_loaded_into_a_new_database_gets_its_own_months_and_a_used_first_partition_is_refused(
+        session, submit, clock):
+    created = partitions.extend_back(session, clock.now() - timedelta(days=70))
+
+    assert months.partition_name("events", months.month_start(clock.now() - timedelta(days=70))) in created
+    assert "events_legacy" not in {p.name for p in partitions.list_partitions(session, "events")}
+    complaint = submit()
+    session.commit()
+    event_id = session.scalar(select(Event.id).where(Event.complaint_id == complaint.id))
+    assert _where(session, "events", event_id) == months.partition_name("events", months.month_start(clock.now()))
+
+
+@requires_postgresql()
+def test_months_cannot_be_split_out_of_a_first_partition_that_holds_rows(session, submit, clock):
+    submit()
+    session.commit()
+    with pytest.raises(ValueError, match="events_legacy holds rows"):
+        partitions.extend_back(session, clock.now() - timedelta(days=70))
+
+
 def test_on_sqlite_the_expired_delivered_messages_are_deleted_and_waiting_ones_kept(session, clock, engine):
     if engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL drops whole months: see the tests above")
