@@ -33,6 +33,7 @@ EXTRA_UNIQUE = {"events": ("uq_events_complaint_id_seq", "complaint_id, seq")}
 PREPARE_INLINE_ROWS = 200_000
 MONTHS_AHEAD = 3
 _BOUND = re.compile(r"<\s*'([^']+)'")
+_ON = re.compile(r" ON (\S+\.)?\S+ ")  # the table in a trigger's definition
 
 
 def _month(year: int, month: int) -> datetime:
@@ -88,6 +89,10 @@ def _partition(table: str, key: str, bound: datetime) -> None:
     foreign = _rows("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
                     "WHERE conrelid = to_regclass(:t) AND contype = 'f'", t=table)
     sequence = _scalar("SELECT pg_get_serial_sequence(:t, 'id')", t=table)
+    # Row triggers (the performance queue's on events) belong on the parent, which clones them onto
+    # every partition, the legacy one at ATTACH.
+    triggers = _rows("SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+                     "WHERE tgrelid = to_regclass(:t) AND NOT tgisinternal", t=table)
     op.execute("SET LOCAL lock_timeout = '10s'")  # queue behind a long transaction no longer than this
     op.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
     # Index names are the schema's: the legacy partition's step aside for the parent's.
@@ -107,6 +112,8 @@ def _partition(table: str, key: str, bound: datetime) -> None:
                f"ADD CONSTRAINT {table}_part_id PRIMARY KEY USING INDEX {table}_part_id")
     if table in EXTRA_UNIQUE:
         op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {table}_part_unique UNIQUE USING INDEX {table}_part_unique")
+    for name, _definition in triggers:
+        op.execute(f'DROP TRIGGER "{name}" ON {table}')
     op.execute(f"ALTER TABLE {table} RENAME TO {legacy}")
     op.execute(f"CREATE TABLE {table} (LIKE {legacy} INCLUDING DEFAULTS INCLUDING STORAGE) PARTITION BY RANGE ({key})")
     op.execute(f"ALTER TABLE {table} ADD CONSTRAINT pk_{table} PRIMARY KEY (id, {key})")
@@ -122,6 +129,8 @@ def _partition(table: str, key: str, bound: datetime) -> None:
         op.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{conname}" {definition}')
     if sequence:
         op.execute(f"ALTER SEQUENCE {sequence} OWNED BY {table}.id")
+    for _name, definition in triggers:
+        op.execute(_ON.sub(f" ON {table} ", definition, count=1))
     op.execute(f"ALTER TABLE {table} ATTACH PARTITION {legacy} FOR VALUES FROM (MINVALUE) TO ('{bound.isoformat()}')")
     op.execute(f"ALTER TABLE {legacy} DROP CONSTRAINT {table}_part_bound")
     month = bound
@@ -151,7 +160,11 @@ def downgrade() -> None:
     for table in TABLES:
         legacy = f"{table}_legacy"
         sequence = _scalar("SELECT pg_get_serial_sequence(:t, 'id')", t=table)
+        triggers = _rows("SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+                         "WHERE tgrelid = to_regclass(:t) AND NOT tgisinternal", t=table)
         op.execute(f"ALTER TABLE {table} DETACH PARTITION {legacy}")
+        for name, _definition in triggers:  # detached, the clone is the legacy table's own
+            op.execute(f'DROP TRIGGER IF EXISTS "{name}" ON {legacy}')
         op.execute(f"INSERT INTO {legacy} SELECT * FROM {table}")
         if sequence:
             op.execute(f"ALTER SEQUENCE {sequence} OWNED BY {legacy}.id")
@@ -168,3 +181,5 @@ def downgrade() -> None:
             elif name.endswith("_legacy"):
                 op.execute(f'ALTER INDEX "{name}" RENAME TO "{name[:-7]}"')
         op.execute(f"ALTER TABLE {table} ADD CONSTRAINT pk_{table} PRIMARY KEY (id)")
+        for _name, definition in triggers:
+            op.execute(_ON.sub(f" ON {table} ", definition, count=1))

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, insert, select, text, update
 
 from app import migrate
 from app.domain import partitions as months
-from app.models import Event, OutboxMessage
+from app.models import Complaint, Event, OutboxMessage
+from app.models.performance_rollup import PerformancePending
 from app.services import audit
 from app.services.messaging import outbox
 from app.services.storage import partitions
@@ -109,6 +110,21 @@ def test_months_cannot_be_split_out_of_a_first_partition_that_holds_rows(session
     session.commit()
     with pytest.raises(ValueError, match="events_legacy holds rows"):
         partitions.extend_back(session, clock.now() - timedelta(days=70))
+
+
+@requires_postgresql()
+def test_the_performance_queue_trigger_fires_for_events_in_every_partition(session, submit, clock):
+    """A transfer recorded on a closed complaint queues it for the rollups (migration 0008's
+    trigger), whether the event lands in the first partition or in a month made later."""
+    complaint = submit()
+    session.execute(update(Complaint).where(Complaint.id == complaint.id).values(status="closed"))
+    far = clock.now() + timedelta(days=800)
+    partitions.ensure_months(session, far)
+    for seq, at in ((90, clock.now()), (91, far)):
+        session.execute(delete(PerformancePending))
+        session.execute(insert(Event).values(complaint_id=complaint.id, seq=seq, kind="transferred", at=at,
+                                             actor="system", data={}, prev_hash="", hash=""))
+        assert session.scalars(select(PerformancePending.complaint_id)).all() == [complaint.id], at
 
 
 def test_on_sqlite_the_expired_delivered_messages_are_deleted_and_waiting_ones_kept(session, clock, engine):
