@@ -2,7 +2,7 @@
 of preference, duty rosters and handovers), and what each alert did (per recipient, per attempt).
 
 May import the rooms below it: posts, access, messaging, reference, audit (and errors)."""
-from .deliveries import alert_attempts, breach_recipients, on_duty_for, on_duty_now  # noqa: F401
+from .deliveries import alert_attempts, breach_recipients, on_duty_for, on_duty_now, recent_alerts  # noqa: F401
 from .directory import (  # noqa: F401
     COLUMNS,
     ContactsProblem,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.domain import delivery, duty
 from app.domain.phone import mask
-from app.models import Agency, Complaint, OutboxMessage
+from app.models import Agency, Complaint, Jurisdiction, OutboxMessage
 from app.models.sla_engine import EscalationContact
 from app.services.messaging import notifications, outbox
 
@@ -94,3 +94,20 @@ def on_duty_for(session: Session, complaint: Complaint, now: datetime) -> list[d
     desk on duty, else the fallbacks), by name and first channel."""
     return [{"name": r.name, "channel": r.channel, "rostered": bool(r.shifts)}
             for r in notifications.assignee_or_duty(session, complaint, now)]
+
+
+def recent_alerts(session: Session, complaint_ids, limit: int = 12) -> list[dict]:
+    """The latest staff alerts about these complaints (the ones a board shows), newest first: ticket,
+    recipient, channel, time and delivery state."""
+    ids = list(complaint_ids)
+    if not ids:
+        return []
+    rows = session.execute(
+        select(OutboxMessage, Complaint.ticket, Jurisdiction.timezone)
+        .join(Complaint, Complaint.id == OutboxMessage.complaint_id)
+        .join(Jurisdiction, Jurisdiction.id == Complaint.jurisdiction_id)
+        .where(OutboxMessage.complaint_id.in_(ids), OutboxMessage.recipient_kind == outbox.STAFF)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(limit)).all()
+    return [{"ticket": ticket, "recipient": (m.extra or {}).get("recipient_name") or "-", "channel": m.channel,
+             "at": m.delivered_at or m.sent_at or m.created_at,
+             "state": delivery.attempt_state(_attempt(m), m.delivery_status), "tz": tz} for m, ticket, tz in rows]

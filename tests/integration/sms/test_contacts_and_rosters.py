@@ -5,6 +5,7 @@ the real twilio Client against the fake; the complaint page shows each attempt a
 breach says "nobody reached" only when no recipient was."""
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -188,7 +189,7 @@ def test_the_complaint_page_shows_each_attempt_and_a_breach_says_who_was_reached
     senders = build_senders(settings)
     outbox.deliver_due(session, clock.now(), senders, limit=100)
     # Nobody acknowledges: the acknowledge deadline passes, the ladder climbs.
-    _steps_until(session, complaint, clock.now() + timedelta(hours=3), senders)
+    _steps_until(session, complaint, clock.now() + timedelta(hours=8), senders)
     twilio_api.deliver_reports(twilio, statuses=("delivered",))
     session.expire_all()
     breach = session.scalar(select(Breach).where(Breach.complaint_id == complaint.id, Breach.kind == "acknowledge"))
@@ -199,7 +200,7 @@ def test_the_complaint_page_shows_each_attempt_and_a_breach_says_who_was_reached
     attempts = contacts.alert_attempts(session, complaint.id)
     states = {(a["recipient"], a["channel"]): a["state"] for a in attempts}
     assert states[("Agus Pagi", "sms")] == "delivered"
-    assert states[("Sekda Banyuwangi", "sms")] == "failed"
+    assert states[("Sekda Banyuwangi", "sms")] == "failed"  # its number is refused: no channel left
     browser = Browser(client)
     browser.sign_in("supervisor")
     page = browser.get(f"/complaints/{complaint.ticket}").get_data(as_text=True)
@@ -220,3 +221,30 @@ def test_a_breach_says_nobody_was_reached_only_when_every_recipient_failed(sessi
     assert delivery.level_verdict([dead, moved, fallback_dead]) == (False, True)  # nobody, on any channel
     assert delivery.level_verdict([dead, waiting]) == (None, False)  # not known yet
     assert delivery.level_verdict([moved, delivery.Attempt(4, "sent", clock.now(), 3, None)]) == (True, False)
+
+
+def test_an_admin_imports_the_regency_csv_on_the_settings_page_and_a_bad_one_names_its_lines(client, session, regency):
+    browser = Browser(client)
+    browser.sign_in("admin")
+    page = browser.get("/settings/contacts?jurisdiction=banyuwangi")
+    assert page.status_code == 200 and "Kontak dan jadwal piket" in page.get_data(as_text=True)
+    before = len(_contacts(session))
+    bad = REGENCY_CSV + "piket,bwi-dinsos,,,Gagal,,0812,,sms,id,Sen-Jum,07:00-16:00,kadang\n"
+    response = browser.post("/settings/contacts/import", {
+        "jurisdiction": "banyuwangi", "file": (io.BytesIO(bad.encode()), "kontak.csv")},
+        content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Tidak ada yang disimpan" in html
+    assert "baris 13: nomor &#39;0812&#39; tidak sah" in html and "baris 13: hari libur &#39;kadang&#39;" in html
+    assert len(_contacts(session)) == before
+    response = browser.post("/settings/contacts/import", {
+        "jurisdiction": "banyuwangi", "file": (io.BytesIO(REGENCY_CSV.encode()), "kontak.csv"),
+        "from_date": "2026-11-23", "from_time": "00:00"}, content_type="multipart/form-data")
+    assert response.status_code == 303, response.get_data(as_text=True)
+    listing = browser.get("/settings/contacts?jurisdiction=banyuwangi").get_data(as_text=True)
+    assert "Budi Malam" in listing and "16:00-07:00" in listing and "whatsapp › sms" in listing
+    assert "sedang piket" in listing  # Monday 09:00: Agus's day shift
+    exported = browser.get("/settings/contacts/export.csv?jurisdiction=banyuwangi")
+    assert exported.status_code == 200 and "Citra Libur" in exported.get_data(as_text=True)
+    dashboard = browser.get("/dashboard").get_data(as_text=True)
+    assert "Piket sekarang" in dashboard and "Agus Pagi" in dashboard
