@@ -69,7 +69,7 @@ def register_cli(app: Flask) -> None:
     import importlib
 
     app.cli.add_command(db_cli)
-    for module in ("app.cli_commands", "app.cli_gazetteer", "app.cli_posts", "app.channels.telegram.cli", "app.channels.sms.cli",
+    for module in ("app.cli_commands", "app.cli_gazetteer", "app.cli_posts", "app.cli_contacts", "app.channels.telegram.cli", "app.channels.sms.cli",
                    "app.channels.sms.whatsapp_cli",
                    "app.channels.open311.cli", "app.web.cli", "jobs.cli"):
         importlib.import_module(module).register(app)

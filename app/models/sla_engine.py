@@ -34,8 +34,43 @@ class EscalationContact(Base):
     language: Mapped[str] = mapped_column(String(5), default="id")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # Channels in order of preference, space-separated ("whatsapp sms telegram"); empty: `channel`, then the rest.
+    channels: Mapped[str | None] = mapped_column(String(60))
+    # The accountable post this contact speaks for (a posts.id; no constraint: added without rebuilding the table).
+    post_id: Mapped[int | None]
 
     user: Mapped["User | None"] = relationship()  # noqa: F821
+    shifts: Mapped[list["DutyShift"]] = relationship(back_populates="contact", order_by="DutyShift.id",
+                                                     cascade="all, delete-orphan", passive_deletes=True)
+
+    def channel_order(self) -> tuple[str, ...]:
+        """The channels to try, best first."""
+        if self.channels:
+            return tuple(self.channels.split())
+        first = (self.channel,) if self.channel in ("whatsapp", "sms", "telegram") else ()
+        return first + tuple(c for c in ("telegram", "sms") if c not in first)
+
+
+class DutyShift(Base):
+    """One recurring duty window of a contact (a duty desk's roster line): local start time and
+    length, weekdays of the start day, holiday rule, valid over [valid_from, valid_until). A contact
+    with shifts is reachable only while one covers the moment (app/domain/duty.py); a handover ends
+    the current lines at a moment and starts new ones then."""
+
+    __tablename__ = "duty_shifts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("escalation_contacts.id", ondelete="CASCADE"), index=True)
+    days: Mapped[str] = mapped_column(String(20))  # weekday digits 0 (Monday) .. 6, e.g. "01234"
+    start_local: Mapped[str] = mapped_column(String(5))  # "20:00"
+    minutes: Mapped[int]
+    holidays: Mapped[str] = mapped_column(String(10), default="include")  # include | exclude | only
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    contact: Mapped[EscalationContact] = relationship(back_populates="shifts")
 
 
 class SchedulerHeartbeat(Base):

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from app.clock import isoformat_z
 from app.domain.ids import row_id
@@ -78,7 +79,24 @@ def dashboard():
         districts=queries.districts_in(session, scope.jurisdiction_id),
         categories=queries.categories(session), states=queries.FILTER_STATES, lang=_lang(),
         data_url=request.full_path.replace("/dashboard", "/dashboard/data.json", 1),
+        **_duty_and_alerts(session, scope, board),
     )
+
+
+def _duty_and_alerts(session, scope, board) -> dict:
+    """Who of the duty desks is on duty now in the reader's regency, and the latest alerts about the
+    complaints on the board with their delivery state."""
+    from app.models import Jurisdiction
+    from app.services import contacts
+    from app.web.deliveries import delivery_words
+
+    query = select(Jurisdiction).order_by(Jurisdiction.name)
+    if scope.jurisdiction_id is not None:
+        query = query.where(Jurisdiction.id == scope.jurisdiction_id)
+    at = now()
+    duty = [row for jur in session.scalars(query) for row in contacts.on_duty_now(session, jur.id, jur.timezone, at)]
+    return {"duty_now": duty, "recent_alerts": contacts.recent_alerts(session, [r.id for r in board.rows]),
+            "delivery_words": delivery_words()}
 
 
 @bp.get("/dashboard/data.json")

@@ -437,4 +437,141 @@ def whatsapp_templates():
     return response, (422 if error else 200)
 
 
+# ---- contacts and duty rosters ------------------------------------------------------------------
+
+def _contacts_page(jurisdiction_code: str | None, *, problems: list[str] | None = None, form=None, status: int = 200):
+    from app.domain import duty
+    from app.services import contacts
+    from app.web.dashboard import _lang
+
+    session = db_session()
+    jurisdictions = _jurisdictions(session)
+    jurisdiction = next((j for j in jurisdictions if j.code == jurisdiction_code),
+                        jurisdictions[0] if jurisdictions else None)
+    rows = contacts.list_contacts(session, now(), jurisdiction.code, lang=_lang()) if jurisdiction else []
+    agencies = list(session.scalars(select(Agency).where(Agency.jurisdiction_id == jurisdiction.id)
+                                    .order_by(Agency.name))) if jurisdiction else []
+    session.commit()  # posts made for places added since
+    level_names = {"village_head": _("Village head"), "camat": _("Camat (district head)"),
+                   "agency_duty": _("Duty desk (piket)"), "agency_head": _("Agency head"),
+                   "regional_secretary": _("Regional secretary (sekda)"), "regent_office": _("Regent's office"),
+                   "supervisor": _("Supervisors")}
+    holiday_names = {"include": _("also on public holidays"), "exclude": _("not on public holidays"),
+                     "only": _("public holidays only")}
+    response = render_template("settings/contacts.html", rows=rows, jurisdictions=jurisdictions,
+                               jurisdiction=jurisdiction, agencies=agencies, levels=duty.LEVELS,
+                               level_names=level_names, holiday_names=holiday_names, problems=problems or [],
+                               form=form or {}, columns=contacts.COLUMNS)
+    return response, status
+
+
+@bp.get("/contacts")
+@roles_required(*SETTINGS_ROLES)
+def contacts_page():
+    """The escalation ladder's people of a regency: who, channels in order, post, duty roster lines."""
+    return _contacts_page(request.args.get("jurisdiction"))
+
+
+def _contacts_change(change, success: str):
+    """Run a contacts change for the form's regency; its problems are shown on the page in the
+    staff member's language, nothing stored."""
+    from app.services import contacts
+    from app.web.dashboard import _lang
+
+    session = db_session()
+    form = request.form
+    jcode = form.get("jurisdiction", "")
+    try:
+        message = change(session, contacts, jcode, _lang())
+        session.commit()
+    except contacts.ContactsProblem as exc:
+        session.rollback()
+        return _contacts_page(jcode, problems=exc.problems, form=form, status=422)
+    except ServiceError as exc:
+        session.rollback()
+        return _contacts_page(jcode, problems=[exc.message], form=form, status=422)
+    flash(message or success, "success")
+    return redirect(url_for("settings.contacts_page", jurisdiction=jcode), 303)
+
+
+def _moment(session, contacts, form, jcode: str, lang: str):
+    if not form.get("from_date"):
+        return None
+    jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == jcode))
+    if jurisdiction is None:
+        return None
+    try:
+        return parse_local(form.get("from_date", ""), form.get("from_time") or "00:00", jurisdiction.timezone)
+    except ValueError:
+        raise contacts.ContactsProblem("bad date", [_("The date is not valid: use the date picker.")]) from None
+
+
+@bp.post("/contacts/import")
+@roles_required(*SETTINGS_ROLES)
+def contacts_import():
+    """One CSV for the whole regency: all or nothing, each problem named by its line."""
+    def change(session, contacts, jcode, lang):
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise contacts.ContactsProblem("no file", [_("Choose the CSV file to import.")])
+        raw = upload.read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise contacts.ContactsProblem("not utf-8", [_("The file is not UTF-8 text: save it as CSV UTF-8.")]) from None
+        at = _moment(session, contacts, request.form, jcode, lang)
+        result = contacts.import_csv(session, now(), jcode, text, name=upload.filename[:120], effective_from=at,
+                                     lang=lang)
+        return result.summary(lang)
+    return _contacts_change(change, _("Contacts imported."))
+
+
+@bp.post("/contacts/add")
+@roles_required(*SETTINGS_ROLES)
+def contacts_add():
+    def change(session, contacts, jcode, lang):
+        at = _moment(session, contacts, request.form, jcode, lang)
+        contact = contacts.add_contact(session, now(), jcode, request.form.to_dict(), lang=lang, effective_from=at)
+        return _("%(name)s saved.", name=contact.name)
+    return _contacts_change(change, _("Contact saved."))
+
+
+@bp.post("/contacts/handover")
+@roles_required(*SETTINGS_ROLES)
+def contacts_handover():
+    def change(session, contacts, jcode, lang):
+        at = _moment(session, contacts, request.form, jcode, lang)
+        count = contacts.handover(session, now(), request.form.get("from_contact"), request.form.get("to_contact"),
+                                  at, lang=lang)
+        return _("%(count)s roster line(s) handed over.", count=count)
+    return _contacts_change(change, _("Roster handed over."))
+
+
+@bp.post("/contacts/<int:contact_id>/retire")
+@roles_required(*SETTINGS_ROLES)
+def contacts_retire(contact_id: int):
+    def change(session, contacts, jcode, lang):
+        contact = contacts.retire(session, now(), contact_id, lang=lang)
+        return _("%(name)s is no longer alerted.", name=contact.name)
+    return _contacts_change(change, _("Contact retired."))
+
+
+@bp.get("/contacts/export.csv")
+@roles_required(*SETTINGS_ROLES)
+def contacts_export():
+    from app.domain.spreadsheet import CONTENT_TYPE
+    from app.services import contacts
+    from app.web.dashboard import _lang
+
+    session = db_session()
+    jcode = request.args.get("jurisdiction", "")
+    try:
+        text = contacts.export_csv(session, now(), jcode)
+    except ServiceError:
+        abort(404)
+    session.commit()
+    filename = f"kontak-{jcode}.csv" if _lang() == "id" else f"contacts-{jcode}.csv"
+    return text, 200, {"Content-Type": CONTENT_TYPE, "Content-Disposition": f'attachment; filename="{filename}"'}
+
+
 install_error_pages(bp)

@@ -133,7 +133,24 @@ def complaint(ticket: str):
                                                        data=shown[e.id]) for e in events},
         raw={e.id: trail.raw_record(e, shown[e.id]) for e in events},
         evidence_needed={"photo": item.sla_policy.evidence_photo, "location": item.sla_policy.evidence_location},
+        **_who_was_told(session, item, at),
     )
+
+
+def _who_was_told(session, item, at) -> dict:
+    """Who is on duty now for this complaint, every alert attempt with its delivery state, and each
+    breach's result per recipient (app/services/contacts/deliveries.py)."""
+    from app.models import Breach
+    from app.services import contacts
+    from app.web.deliveries import delivery_words
+
+    breaches = list(session.scalars(select(Breach).where(Breach.complaint_id == item.id).order_by(Breach.id)))
+    return {
+        "attempts": contacts.alert_attempts(session, item.id),
+        "duty_now": contacts.on_duty_for(session, item, at) if item.is_open else [],
+        "breach_results": [(b, contacts.breach_recipients(session, b.id)) for b in breaches],
+        "delivery_words": delivery_words(),
+    }
 
 
 def _remarks(item) -> set[str]:

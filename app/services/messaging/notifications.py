@@ -3,12 +3,14 @@ finds who can be reached: the citizen on the channel they came by, staff by Tele
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from app.domain import whatsapp_templates
+from app.domain import duty, whatsapp_templates
+from app.domain.calendar import indonesian_holidays
 from app.domain.local_time import local_time as clock_text
 from app.i18n import normalise_language, t
 from app.models import Agency, Complaint, Event, User
@@ -33,6 +35,8 @@ class Recipient:
     contact_id: int | None = None
     # The next channels to try, in order, when this one refuses or stays silent: ((channel, address), ...)
     fallbacks: tuple = ()
+    # A rostered contact's duty shifts (app.domain.duty.Shift): reachable only while one covers the moment.
+    shifts: tuple = ()
 
 
 # After the preferred channel, a message that did not arrive tries these in this order.
@@ -55,13 +59,22 @@ def user_recipient(user: User | None) -> Recipient | None:
     return None
 
 
-def contact_recipient(contact: EscalationContact) -> Recipient | None:
-    """The contact by the channel they prefer, then their other addresses (WhatsApp, SMS, Telegram)."""
+def contact_recipient(contact: EscalationContact, shifts: tuple = ()) -> Recipient | None:
+    """The contact by the channels they listed, in that order (WhatsApp, SMS, Telegram as the operator
+    set them); without a list, by the channel they prefer, then their other addresses."""
     if not contact.active:
         return None
     lang = normalise_language(contact.language)
     user = contact.user if contact.user_id else None
     chat = contact.telegram_chat_id or (user.telegram_chat_id if user is not None and user.active else None)
+    if contact.channels:
+        addresses = {"whatsapp": f"whatsapp:{contact.phone}" if contact.phone else None, "sms": contact.phone,
+                     "telegram": str(chat) if chat else None}
+        order = [(c, addresses[c]) for c in contact.channels.split() if addresses.get(c)]
+        if not order:
+            return None
+        (primary, address), rest = order[0], tuple(order[1:])
+        return Recipient(contact.name, primary, address, lang, contact.user_id, contact.id, rest, shifts)
     addresses = {"whatsapp": f"whatsapp:{contact.phone}" if contact.channel == "whatsapp" and contact.phone else None,
                  "sms": contact.phone, "telegram": str(chat) if chat else None}
     if contact.channel == "whatsapp" and contact.phone:
@@ -75,9 +88,29 @@ def contact_recipient(contact: EscalationContact) -> Recipient | None:
     else:
         found = user_recipient(contact.user)
         return (Recipient(contact.name, found.channel, found.address, lang, contact.user_id, contact.id,
-                          found.fallbacks) if found else None)
+                          found.fallbacks, shifts) if found else None)
     return Recipient(contact.name, primary, addresses[primary], lang, contact.user_id, contact.id,
-                     _after(primary, addresses))
+                     _after(primary, addresses), shifts)
+
+
+def contact_shifts(contact: EscalationContact) -> tuple:
+    """A contact's roster lines as pure shifts (empty: no roster, always reachable)."""
+    return tuple(duty.Shift(days=frozenset(int(d) for d in row.days), start=time.fromisoformat(row.start_local),
+                            minutes=row.minutes, holidays=row.holidays, valid_from=row.valid_from,
+                            valid_until=row.valid_until) for row in contact.shifts)
+
+
+def is_holiday(day: date) -> bool:
+    return day in indonesian_holidays((day.year,))
+
+
+def on_duty(recipients, now: datetime | None, timezone_name: str) -> list[Recipient]:
+    """Those reachable at `now`: everyone without a roster, a rostered contact while a shift covers
+    it. `now` None: no roster is consulted (everyone listed)."""
+    if now is None:
+        return [r for r in recipients if r is not None]
+    zone = ZoneInfo(timezone_name)
+    return [r for r in recipients if r is not None and duty.on_duty(r.shifts, now, zone, is_holiday)]
 
 
 def unique(recipients) -> list[Recipient]:
@@ -89,9 +122,14 @@ def unique(recipients) -> list[Recipient]:
     return result
 
 
-def level_contacts(session: Session, complaint: Complaint, level: str) -> list[Recipient]:
-    """Who is reachable at a ladder level for this complaint: contacts for its village, district,
-    agency or whole jurisdiction (narrower columns left empty match all), plus the agency's head."""
+def level_contacts(session: Session, complaint: Complaint, level: str, now: datetime | None = None) -> list[Recipient]:
+    """Who is reachable at a ladder level for this complaint at `now`: contacts for its village,
+    district, agency or whole jurisdiction (narrower columns left empty match all) who are on duty
+    then, plus the agency's head."""
+    return on_duty(_level_candidates(session, complaint, level), now, complaint.jurisdiction.timezone)
+
+
+def _level_candidates(session: Session, complaint: Complaint, level: str) -> list[Recipient]:
     contacts = session.scalars(
         select(EscalationContact).where(
             EscalationContact.jurisdiction_id == complaint.jurisdiction_id,
@@ -100,9 +138,9 @@ def level_contacts(session: Session, complaint: Complaint, level: str) -> list[R
             or_(EscalationContact.village_id.is_(None), EscalationContact.village_id == complaint.village_id),
             or_(EscalationContact.district_id.is_(None), EscalationContact.district_id == complaint.district_id),
             or_(EscalationContact.agency_id.is_(None), EscalationContact.agency_id == complaint.agency_id),
-        ).order_by(EscalationContact.id)
+        ).options(selectinload(EscalationContact.shifts)).order_by(EscalationContact.id)
     ).all()
-    found = [contact_recipient(c) for c in contacts]
+    found = [contact_recipient(c, contact_shifts(c)) for c in contacts]
     if level == "agency_head" and complaint.agency is not None:
         found.insert(0, user_recipient(complaint.agency.head_user))
         if not any(found):
@@ -113,61 +151,77 @@ def level_contacts(session: Session, complaint: Complaint, level: str) -> list[R
     return unique(found)
 
 
-def supervisors(session: Session, complaint: Complaint) -> list[Recipient]:
+def supervisors(session: Session, complaint: Complaint, now: datetime | None = None) -> list[Recipient]:
+    return _resolve(_supervisor_candidates(session, complaint), now, complaint)
+
+
+def _supervisor_candidates(session: Session, complaint: Complaint) -> tuple[list, list]:
     users = session.scalars(select(User).where(
         User.role == "supervisor", User.active.is_(True), User.jurisdiction_id == complaint.jurisdiction_id
     ).order_by(User.id)).all()
-    return unique([user_recipient(u) for u in users] + level_contacts(session, complaint, "supervisor"))
+    return unique([user_recipient(u) for u in users] + _level_candidates(session, complaint, "supervisor")), []
 
 
-def assignee_or_duty(session: Session, complaint: Complaint) -> list[Recipient]:
-    """The assigned officer; else the agency's duty contacts or duty phone; else its officers."""
+def assignee_or_duty(session: Session, complaint: Complaint, now: datetime | None = None) -> list[Recipient]:
+    """The assigned officer; else the agency's duty contacts on duty at `now` (its piket roster) or its
+    duty phone; else its officers."""
+    return _resolve(_duty_candidates(session, complaint), now, complaint)
+
+
+def _duty_candidates(session: Session, complaint: Complaint) -> tuple[list, list]:
+    """(who to reach if any is on duty, who to reach otherwise)."""
     if complaint.agency_id is None:
-        return supervisors(session, complaint)
+        return _supervisor_candidates(session, complaint)
     found = user_recipient(complaint.assignee) if complaint.assignee_id else None
     if found:
-        return [found]
-    duty = level_contacts(session, complaint, "agency_duty")
-    if duty:
-        return duty
+        return [found], []
+    duty = _level_candidates(session, complaint, "agency_duty")
     agency: Agency | None = complaint.agency
     if agency is not None and agency.duty_phone:
-        return [Recipient(agency.name, "sms", agency.duty_phone)]
+        return duty, [Recipient(agency.name, "sms", agency.duty_phone)]
     officers = session.scalars(select(User).where(
         User.agency_id == complaint.agency_id, User.role == "officer", User.active.is_(True)
     ).order_by(User.id)).all()
-    return unique(user_recipient(u) for u in officers)
+    return duty, unique(user_recipient(u) for u in officers)
 
 
-def audience(session: Session, complaint: Complaint, who: str) -> list[Recipient]:
+def _resolve(parts, now: datetime | None, complaint: Complaint) -> list[Recipient]:
+    first, otherwise = parts
+    return on_duty(first, now, complaint.jurisdiction.timezone) or on_duty(otherwise, now,
+                                                                          complaint.jurisdiction.timezone)
+
+
+def audience(session: Session, complaint: Complaint, who: str, now: datetime | None = None) -> list[Recipient]:
     """The reachable people of an audience ("supervisors", "assignee_or_duty", "agency_head" or a
-    ladder level) for this complaint."""
+    ladder level) for this complaint, at `now` (duty rosters consulted; None: everyone listed)."""
     cache = session.info.get(CACHE_KEY)
     if cache is None:
-        return _audience(session, complaint, who)
+        return _resolve(_candidates(session, complaint, who), now, complaint)
     key = (who, complaint.jurisdiction_id, complaint.agency_id, complaint.assignee_id, complaint.district_id,
            complaint.village_id)
     if key not in cache:
-        cache[key] = _audience(session, complaint, who)
-    return cache[key]
+        cache[key] = _candidates(session, complaint, who)
+    return _resolve(cache[key], now, complaint)
 
 
-def _known_audience(session: Session, complaint: Complaint, who: str) -> list[Recipient]:
-    """audience(), remembered per process until staff, contacts or agencies change (every new
-    complaint of a place and agency alerts the same people): see app/services/reference/cache.py."""
+def _known_audience(session: Session, complaint: Complaint, who: str, now: datetime) -> list[Recipient]:
+    """audience(), its candidates remembered per process until staff, contacts, rosters or agencies
+    change (every new complaint of a place and agency alerts the same people): see
+    app/services/reference/cache.py. Who is on duty is decided at `now`, never cached."""
     key = (who, complaint.jurisdiction_id, complaint.agency_id, complaint.assignee_id, complaint.district_id,
            complaint.village_id)
-    return reference_cache.audience(session, key, lambda: _audience(session, complaint, who))
+    parts = reference_cache.audience(session, key, lambda: list(_candidates(session, complaint, who)))
+    return _resolve(parts, now, complaint)
 
 
-def _audience(session: Session, complaint: Complaint, who: str) -> list[Recipient]:
+def _candidates(session: Session, complaint: Complaint, who: str) -> tuple[list, list]:
     if who == "supervisors":
-        return supervisors(session, complaint)
+        return _supervisor_candidates(session, complaint)
     if who == "assignee_or_duty":
-        return assignee_or_duty(session, complaint)
-    if who == "agency_head":
-        return level_contacts(session, complaint, "agency_head") if complaint.agency_id else supervisors(session, complaint)
-    return level_contacts(session, complaint, who)
+        return _duty_candidates(session, complaint)
+    if who == "agency_head" and not complaint.agency_id:
+        return _supervisor_candidates(session, complaint)
+    return _level_candidates(session, complaint, who), []
 
 
 def local_time(complaint: Complaint, at: datetime | None) -> str:
@@ -303,16 +357,16 @@ def on_event(session: Session, complaint: Complaint, event: Event, now: datetime
         if receipt:
             tell_reporter(session, complaint, "core.receipt" if complaint.agency_id else "core.receipt_triage", now)
     elif kind == "routed":
-        tell_staff(session, complaint, _known_audience(session, complaint, "assignee_or_duty"), "core.staff.new", now)
+        tell_staff(session, complaint, _known_audience(session, complaint, "assignee_or_duty", now), "core.staff.new", now)
     elif kind == "triaged":
-        tell_staff(session, complaint, _known_audience(session, complaint, "supervisors"), "core.staff.triage", now)
+        tell_staff(session, complaint, _known_audience(session, complaint, "supervisors", now), "core.staff.triage", now)
     elif kind == "assigned":
         if "assignee" in data and complaint.assignee_id:
             tell_staff(session, complaint, _listed(user_recipient(complaint.assignee)), "core.staff.assigned", now)
         elif "agency" in data:
-            tell_staff(session, complaint, assignee_or_duty(session, complaint), "core.staff.new", now)
+            tell_staff(session, complaint, assignee_or_duty(session, complaint, now), "core.staff.new", now)
     elif kind == "transferred":
-        tell_staff(session, complaint, assignee_or_duty(session, complaint), "core.staff.new", now)
+        tell_staff(session, complaint, assignee_or_duty(session, complaint, now), "core.staff.new", now)
         tell_reporter(session, complaint, "core.transferred", now)
     elif kind == "acknowledged":
         if not data.get("implied_by"):
@@ -324,10 +378,10 @@ def on_event(session: Session, complaint: Complaint, event: Event, now: datetime
         tell_reporter(session, complaint, "core.resolved", now)
     elif kind == "reopened":
         tell_reporter(session, complaint, "core.reopened", now)
-        staff = assignee_or_duty(session, complaint) + level_contacts(session, complaint, "agency_head")
+        staff = assignee_or_duty(session, complaint, now) + level_contacts(session, complaint, "agency_head", now)
         tell_staff(session, complaint, unique(staff), "core.staff.reopened", now)
     elif kind == "nudged":
-        staff = assignee_or_duty(session, complaint) + level_contacts(session, complaint, "agency_head")
+        staff = assignee_or_duty(session, complaint, now) + level_contacts(session, complaint, "agency_head", now)
         tell_staff(session, complaint, unique(staff), "core.staff.nudged", now, who=data.get("by_name") or "-",
                    note=lambda lang: _short(event.note, lang))
     elif kind == "rejected":

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app import metrics
+from app.domain import delivery
 from app.domain.actor import SYSTEM
 from app.domain.phone import redact as redact_phones
 from app.domain.text import one_line
@@ -282,22 +283,24 @@ def on_delivery_failed(session: Session, message: OutboxMessage, now: datetime) 
 
 
 def refresh_breach_delivery(session: Session, breach_id: int) -> None:
-    """A breach says whether its alerts reached the responsible staff: notified once any was
-    delivered (a delivery report, not Twilio's acceptance), failed when one died with no channel
-    left to try, unknown while they are still on their way."""
+    """A breach says whether its alerts reached anyone: notified once any recipient had one
+    delivered (a delivery report, not Twilio's acceptance, on any of their channels); "failed to
+    notify" only when nobody was reached and every recipient's last channel died; unknown while
+    any is still on its way (app/domain/delivery.py decides, per recipient)."""
     breach = session.get(Breach, breach_id)
     if breach is None:
         return
     rows = session.execute(
-        select(OutboxMessage.status, OutboxMessage.delivered_at.is_not(None), OutboxMessage.fallback_id.is_not(None))
+        select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.delivered_at, OutboxMessage.extra,
+               OutboxMessage.fallback_id)
         .where(OutboxMessage.breach_id == breach_id)
     ).all()
-    if any(status == "dead" and not replaced for status, _delivered, replaced in rows):
-        breach.notify_failed = True
-    if any(delivered for _status, delivered, _replaced in rows):
-        breach.staff_notified = True
-    elif rows and all(status == "dead" for status, _delivered, _replaced in rows):
-        breach.staff_notified = False
+    if not rows:
+        return
+    attempts = [delivery.Attempt(id=r.id, status=r.status, delivered_at=r.delivered_at,
+                                 fallback_of=(r.extra or {}).get("fallback_of"), fallback_id=r.fallback_id)
+                for r in rows]
+    breach.staff_notified, breach.notify_failed = delivery.level_verdict(attempts)
 
 
 def _record_failure(session: Session, now: datetime, message: OutboxMessage) -> None:

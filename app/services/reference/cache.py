@@ -52,7 +52,7 @@ from app.models import Agency, Category, District, Jurisdiction, RoutingRule, Sl
 from app.models.reference import SHARED_SCOPE, ReferenceVersion
 
 REFERENCE_TABLES = frozenset({"jurisdictions", "categories", "districts", "villages", "sla_policies",
-                              "routing_rules", "agencies", "escalation_contacts", "users"})
+                              "routing_rules", "agencies", "escalation_contacts", "duty_shifts", "users"})
 LOAD_ATTEMPTS = 3
 _SEEN = "sigap_reference_versions"  # Session.info: (_last_write when read, {scope: version})
 

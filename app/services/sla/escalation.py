@@ -170,7 +170,7 @@ def _what(step: ladder.Step):
 
 def _remind(session: Session, complaint: Complaint, step: ladder.Step, now: datetime, data: dict) -> None:
     who = ladder.audiences(step, complaint.agency_id is not None)[0]
-    recipients = notifications.audience(session, complaint, who)
+    recipients = notifications.audience(session, complaint, who, now)
     useful = ladder.message_still_useful(step, now)
     if recipients and useful:
         template = "core.staff.triage_remind" if step.deadline == ladder.TRIAGE else f"core.staff.{step.action}"
@@ -204,7 +204,7 @@ def _breach(session: Session, complaint: Complaint, step: ladder.Step, now: date
     staff = []
     for who in ladder.audiences(step, complaint.agency_id is not None, policy):
         if who != "reporter":
-            staff += notifications.audience(session, complaint, who)
+            staff += notifications.audience(session, complaint, who, now)
     staff = notifications.unique(staff)
     # Unique (complaint, kind, due_at): a second breach for one deadline cannot be written.
     breach = Breach(complaint_id=complaint.id, kind=kind, agency_id=agency.id if agency else None,
@@ -256,7 +256,7 @@ def _escalate(session: Session, complaint: Complaint, step: ladder.Step, now: da
     found: dict[str, list] = {}
 
     def reachable(level: str) -> bool:
-        found[level] = notifications.audience(session, complaint, level)
+        found[level] = notifications.audience(session, complaint, level, now)
         return bool(found[level])
 
     choice = ladder.choose_level(levels, complaint.sla_level or 0, reachable)
@@ -265,7 +265,7 @@ def _escalate(session: Session, complaint: Complaint, step: ladder.Step, now: da
         complaint.sla_level = choice.level_index + 1
     else:
         # Nobody reachable on the rest of the ladder: the supervisors hear it instead.
-        recipients, level_name = notifications.audience(session, complaint, "supervisors"), "supervisors"
+        recipients, level_name = notifications.audience(session, complaint, "supervisors", now), "supervisors"
         complaint.sla_level = len(levels)
     late = max(int((now - step.deadline_at).total_seconds() // 60), 0)
     notifications.tell_staff(

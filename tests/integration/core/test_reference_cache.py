@@ -226,6 +226,10 @@ CHANGES = {
     "escalation_contacts": ("INSERT INTO escalation_contacts (jurisdiction_id, level, name, language, active, "
                             "created_at) VALUES ({bwi}, 'camat', 'Camat', 'id', true, '2026-11-23 02:00:00')",
                             "bwi"),
+    "duty_shifts": ("INSERT INTO duty_shifts (jurisdiction_id, contact_id, days, start_local, minutes, holidays, "
+                    "valid_from, created_at) SELECT jurisdiction_id, id, '0123456', '20:00', 720, 'include', "
+                    "'2026-11-23 02:00:00', '2026-11-23 02:00:00' FROM escalation_contacts "
+                    "WHERE jurisdiction_id = {bwi} ORDER BY id LIMIT 1", "bwi"),
 }
 
 
