@@ -49,10 +49,13 @@ test: install-dev
 	fi
 
 bench: install-dev
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || echo "wrk not installed: bench.intake_load needs it"
 	$(BIN)/python -m bench
 
+# Load from wrk (Debian package), installed here when missing and root.
 bench-intake: install-dev
-	$(BIN)/python -m bench.intake_load --requests 2000 --concurrency 16 --max-seconds 50
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || { echo "wrk is not installed: apt-get install wrk"; exit 1; }
+	$(BIN)/python -m bench.intake_load --rounds 5 --phase-seconds 4 --concurrency 16
 
 # The production shape (PostgreSQL, gunicorn with 2 workers, two schedulers, Redis) started locally and smoke-tested.
 prod-check: install-dev

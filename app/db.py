@@ -1,6 +1,8 @@
 """Engine and session wiring for plain SQLAlchemy 2 (no Flask-SQLAlchemy)."""
 from __future__ import annotations
 
+import select
+
 from sqlalchemy import create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
@@ -13,10 +15,49 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, **kwargs)
         _sqlite_proper_transactions(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping (a round trip before every transaction): a connection the server closed while it
+    # sat in the pool (a restart, idle_session_timeout, a terminated backend) is found by the driver's
+    # own state and its socket, without a round trip, and replaced at checkout (below). pool_recycle
+    # retires connections a firewall may have dropped silently. What is left, a connection lost
+    # without a sign, fails its request once (503, app/errors.py) and SQLAlchemy then renews the pool.
+    kwargs.setdefault("pool_pre_ping", False)
+    kwargs.setdefault("pool_recycle", 1800)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs["pool_pre_ping"]:
+        event.listen(engine, "checkout", _replace_if_closed_by_server)
+    return engine
+
+
+def closed_by_server(dbapi_connection) -> bool:
+    """Whether an idle connection is gone: the driver knows it closed or broken, or the server has
+    written to it while nothing was asked (PostgreSQL sends "terminating connection" and closes on a
+    restart or pg_terminate_backend; an idle pooled connection gets nothing else, as the pool's
+    connections LISTEN to nothing). No round trip: a look at the socket."""
+    if getattr(dbapi_connection, "closed", False):
+        return True
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:  # another driver: nothing to look at here
+        return False
+    from psycopg.pq import ConnStatus
+
+    if pgconn.status != ConnStatus.OK:
+        return True
+    try:
+        fd = pgconn.socket
+    except Exception:  # noqa: BLE001 - psycopg raises OperationalError when there is no socket any more
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
+
+
+def _replace_if_closed_by_server(dbapi_connection, _record, _proxy) -> None:
+    if closed_by_server(dbapi_connection):
+        # The pool discards this connection and checks out a new one (SQLAlchemy's "disconnect
+        # handling, pessimistic, custom" recipe), so the request never sees the dead one.
+        raise sa_exc.DisconnectionError("the server closed this pooled connection")
 
 
 def _sqlite_proper_transactions(engine: Engine) -> None:

@@ -1,4 +1,5 @@
-"""SMS intake through a real Kannel (fakesmsc -> bearerbox -> smsbox -> Sigap), against the ceiling.
+"""SMS intake through a real Kannel (fakesmsc -> bearerbox -> smsbox -> Sigap), against the ceiling
+(bench/ceiling_app.py's get-url route: the secret checked, one INSERT; load for the direct phases from wrk).
 
 Where bench/intake_load.py's `kannel` target sends smsbox's get-url requests itself, this one puts
 Debian's Kannel in between: Kannel's fake SMSC plays the operator and hands bearerbox N citizens'
@@ -21,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.intake_load import (BIN, KANNEL_SECRET, KANNEL_SHORT_CODE, ROOT, admin, ceiling_requests, free_port,
-                               kannel_requests, load, loadavg, run, wait_until_up)
+from bench.intake_load import (BIN, KANNEL_SECRET, KANNEL_SHORT_CODE, ROOT, admin, free_port, kannel_requests, load,
+                               loadavg, run, wait_until_up, write_requests)
 
 
 def answered(db_url: str) -> int:
@@ -110,8 +111,12 @@ def main(argv=None) -> int:
         filed, seconds = through_kannel(kannel, db_url, args.messages, 1_000_000, args.max_seconds)
         made = complaints(db_url) - before
         rate = filed / seconds
-        direct = load(sigap_port, kannel_requests(100_000, 2_000_000), args.concurrency, seconds)
-        ceiling = load(ceiling_port, ceiling_requests(100_000, 3_000_000), args.concurrency, seconds)
+        phase = max(1, round(seconds))  # wrk runs whole seconds
+        direct_file, ceiling_file = Path(workdir) / "direct.txt", Path(workdir) / "ceiling.txt"
+        write_requests(direct_file, kannel_requests(3000 * phase, 2_000_000))
+        write_requests(ceiling_file, kannel_requests(3000 * phase, 3_000_000))  # the bare get-url insert
+        direct = load(sigap_port, direct_file, args.concurrency, phase, 2)
+        ceiling = load(ceiling_port, ceiling_file, args.concurrency, phase, 2)
         print(f"through Kannel:  {filed} of {args.messages} SMS answered in {seconds:.1f} s = {rate:.1f} SMS/s, "
               f"{made} complaints filed")
         print(f"get-url direct:  {direct['per_second']:.1f} req/s  {direct['statuses']}")

@@ -87,6 +87,9 @@ class Complaint(Base):
     # The public status page's code, as app.domain.status_code stores it (the code itself is on the receipt only).
     status_code_hash: Mapped[str | None] = mapped_column(String(64))
     status_code = None  # not stored: the code itself, set by intake for the receipt it writes
+    # Not stored as such (the received event's data keeps it): set by intake when it makes the complaint,
+    # (the time of receipt its submitter claimed and intake did not use, or None), for the answer it gives.
+    claimed_at_intake = None
     # The SLA engine's cursor: what it does next and when (claimed by conditional update).
     next_step: Mapped[str | None] = mapped_column(String(40))
     next_step_at: Mapped[datetime | None]

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import is_outage
@@ -24,10 +23,11 @@ from app.domain.phone import number_key, to_e164
 from app.i18n import normalise_language, t
 from app.models import Category, Complaint, Jurisdiction, OutboxMessage, Reporter, User, Village
 from app.models.sms import SmsDialogue, SmsInboundMessage, SmsNumber
+from app.models.whatsapp import OptRecord
 from app.services import audit, intake, lifecycle
 from app.services.lifecycle import satisfaction
 from app.services.errors import NotFound, ServiceError, ValidationFailed
-from app.services.intake import reporters
+from app.services.intake import fast_insert, reporters
 from app.services.messaging import consent, outbox, sms_gateways, whatsapp
 from app.services.reference import cache as reference_cache
 from app.services.reference import places
@@ -86,7 +86,10 @@ def jurisdiction_for(session: Session, to_address: str | None) -> Jurisdiction:
         mapped = session.execute(select(SmsNumber, reference_cache.VERSIONS).where(SmsNumber.number == number)).first()
         if mapped is not None:
             reference_cache.seen(session, mapped[1])
-            return session.get(Jurisdiction, mapped[0].jurisdiction_id)
+            cached = reference_cache.jurisdiction_by_id(session, mapped[0].jurisdiction_id)
+            # the session's copy of the cached row (no query); the row itself if the cache has not got it yet
+            return reference_cache.attach(session, cached) if cached is not None \
+                else session.get(Jurisdiction, mapped[0].jurisdiction_id)
     first = session.execute(select(Jurisdiction, reference_cache.VERSIONS).order_by(Jurisdiction.id).limit(1)).first()
     if first is None:
         return None
@@ -116,21 +119,15 @@ def handle_message(session: Session, now: datetime, *, message_sid: str, from_ad
     channel = channel_of(from_address)
     phone = to_e164(from_address) or (from_address or "").strip()[:40] or "unknown"
     address = reply_address(channel, phone)
-    existing = session.scalar(select(SmsInboundMessage).where(SmsInboundMessage.message_sid == message_sid))
-    if existing is not None:
-        return _replay(session, existing, address)
-
     inbound = SmsInboundMessage(message_sid=message_sid, channel=channel, phone=phone,
                                 to_number=(to_address or "")[:40] or None, body=(body or "")[:sms_parser.MAX_BODY_CHARS],
                                 received_at=now, outcome="pending", replies=[])
-    try:
-        session.add(inbound)
-        session.flush()  # a concurrent delivery of the same message waits here, then fails
-    except IntegrityError:
-        session.rollback()
+    # Claimed by inserting it (one statement): a message delivered before is kept as it was, and a
+    # concurrent delivery of the same message waits here for the other one, then finds it.
+    if fast_insert.insert_one(session, inbound, unless_conflict=True) is None:
         existing = session.scalar(select(SmsInboundMessage).where(SmsInboundMessage.message_sid == message_sid))
         if existing is None:
-            raise
+            raise RuntimeError(f"sms message {message_sid} conflicted with a row that is not there")
         return _replay(session, existing, address)
 
     route = None
@@ -142,7 +139,7 @@ def handle_message(session: Session, now: datetime, *, message_sid: str, from_ad
 
     if channel == "whatsapp":
         whatsapp.record_inbound(session, phone, now)  # WhatsApp's 24-hour window opens, whatever we answer
-    limited = _rate_limited(session, now, phone, inbound.id)
+    limited, complaints_last_hour = _rate_limited(session, now, phone, inbound.id)
     reporter = session.scalar(select(Reporter).where(Reporter.phone == phone))
     if reporter is not None and reporter.unreachable and not reporter.opted_out:
         reporter.unreachable = False  # they just wrote from this number (and reopened WhatsApp's 24-hour window)
@@ -158,6 +155,7 @@ def handle_message(session: Session, now: datetime, *, message_sid: str, from_ad
     conversation = _Conversation(session, now, inbound, phone, channel, address, to_address, reporter, language,
                                  route)
     conversation.photo, conversation.location, conversation.media = photo, location, media
+    conversation.complaints_last_hour = complaints_last_hour
     try:
         return conversation.answer(parsed, num_media, (opt_out_type or "").strip().upper())
     except Exception as exc:  # noqa: BLE001 - a citizen gets an apology, never a 500 that Twilio would retry
@@ -205,6 +203,8 @@ def _finish(session: Session, inbound: SmsInboundMessage, outcome: str, replies:
             outbox.enqueue(session, inbound.received_at, channel=inbound.channel, recipient=address,
                            recipient_kind=outbox.REPORTER, template="sms.reply", language=language, body=text,
                            complaint=complaint, reporter_id=inbound.reporter_id, extra=route)
+    # The reply's records and consent in one statement (PostgreSQL), not one each at the commit.
+    fast_insert.insert_pending(session, OptRecord, OutboxMessage)
     session.commit()
     return DialogueResult(replies=replies, outcome=outcome, channel=inbound.channel, address=address,
                           ticket=complaint.ticket if complaint is not None else None)
@@ -218,8 +218,9 @@ def _count(session: Session, phone: str, since: datetime, exclude_id: int, outco
     return session.scalar(stmt) or 0
 
 
-def _rate_limited(session: Session, now: datetime, phone: str, inbound_id: int) -> str | None:
-    """None when the message may be answered; "notice" for the first one past a limit; "drop" after that.
+def _rate_limited(session: Session, now: datetime, phone: str, inbound_id: int) -> tuple[str | None, int]:
+    """None when the message may be answered; "notice" for the first one past a limit; "drop" after that;
+    with the phone's complaints of the last hour (COMPLAINTS_PER_HOUR, asked when a report is filed).
     One statement: the phone's other messages of the last hour, counted per window."""
     m = SmsInboundMessage
     windows = ((now - timedelta(minutes=1), MESSAGES_PER_MINUTE), (now - timedelta(hours=1), MESSAGES_PER_HOUR))
@@ -230,13 +231,14 @@ def _rate_limited(session: Session, now: datetime, phone: str, inbound_id: int) 
         columns.append(func.coalesce(func.sum(case((and_(recent, m.outcome.in_(("rate_limited", "dropped"))), 0),
                                                    (recent, 1), else_=0)), 0))
         columns.append(func.coalesce(func.sum(case((and_(recent, m.outcome == "rate_limited"), 1), else_=0)), 0))
+    columns.append(func.coalesce(func.sum(case((m.outcome == "complaint", 1), else_=0)), 0))  # the hour's
     counts = session.execute(select(*columns).where(
         m.phone == phone, m.received_at > windows[-1][0], m.id != inbound_id)).one()
     for position, (_since, limit) in enumerate(windows):
         answered, notified = counts[2 * position], counts[2 * position + 1]
         if answered >= limit:
-            return "drop" if notified else "notice"
-    return None
+            return ("drop" if notified else "notice"), counts[-1]
+    return None, counts[-1]
 
 
 def local_time(at: datetime, zone: str, now: datetime) -> str:
@@ -280,12 +282,16 @@ def map_number(session: Session, number: str, jurisdiction_code: str, note: str 
     return mapping
 
 
+_UNREAD = object()
+
+
 class _Conversation:
     """One message's handling: reads and writes the dialogue row, calls intake/lifecycle, builds replies."""
 
     photo: tuple[str, str] | None = None  # (MediaUrl0, MediaContentType0)
     location: tuple[float, float] | None = None
     media: MediaAccess | None = None
+    complaints_last_hour: int | None = None  # counted with the rate limits (None: not counted yet)
 
     def __init__(self, session, now, inbound, phone, channel, address, to_address, reporter, language, route=None):
         self.session, self.now, self.inbound = session, now, inbound
@@ -294,6 +300,9 @@ class _Conversation:
         self.language = language
         self.route = route  # set: replies go through the outbox by this gateway (Kannel), not in the HTTP answer
         self.queued: list[str] = []  # replies already in the outbox
+        # The phone's dialogue row as this transaction last saw it (None: none), so that asking again
+        # costs no query when there is none; _UNREAD until first asked.
+        self._dialogue = _UNREAD
 
     # -- helpers ---------------------------------------------------------------------------------
     def t(self, key: str, **params) -> str:
@@ -305,34 +314,45 @@ class _Conversation:
         return _finish(self.session, self.inbound, outcome, replies, self.address, complaint, route=self.route,
                        language=self.language, queued=tuple(self.queued))
 
-    def ensure_reporter(self) -> Reporter:
+    def ensure_reporter(self, bind: bool = True) -> Reporter:
+        """The reporter of this phone, created if new; bind: the message is theirs from now on (bind=False
+        leaves that to the caller, so that the message's row is written once, at the end)."""
         if self.reporter is None:
             self.reporter = reporters.find_or_create(  # the number they write from: theirs, whatever kind
                 self.session, self.now, phone=self.phone, language=self.language, binding=reporters.CHANNEL)
-        self.inbound.reporter_id = self.reporter.id
+        if bind:
+            self.inbound.reporter_id = self.reporter.id
         return self.reporter
 
+    def _stored_dialogue(self) -> SmsDialogue | None:
+        if self._dialogue is _UNREAD:
+            self._dialogue = self.session.get(SmsDialogue, self.phone)
+        return self._dialogue
+
     def dialogue(self) -> SmsDialogue | None:
-        found = self.session.get(SmsDialogue, self.phone)
+        found = self._stored_dialogue()
         if found is not None and found.expires_at <= self.now:
             self.session.delete(found)
             self.session.flush()
+            self._dialogue = None
             return None
         return found
 
     def end_dialogue(self) -> None:
-        found = self.session.get(SmsDialogue, self.phone)
+        found = self._stored_dialogue()
         if found is not None:
             self.session.delete(found)
             self.session.flush()
+            self._dialogue = None
 
     def save_dialogue(self, step: str, draft: dict, jurisdiction_id: int) -> None:
-        found = self.session.get(SmsDialogue, self.phone)
+        found = self._stored_dialogue()
         if found is None:
             found = SmsDialogue(phone=self.phone, channel=self.channel, jurisdiction_id=jurisdiction_id,
                                 step=step, draft=draft, language=self.language, updated_at=self.now,
                                 expires_at=self.now + DIALOGUE_TIMEOUT)
             self.session.add(found)
+            self._dialogue = found
         else:
             found.step, found.draft, found.channel = step, dict(draft), self.channel
             found.jurisdiction_id, found.language = jurisdiction_id, self.language
@@ -494,22 +514,27 @@ class _Conversation:
         return self.submit(jurisdiction, draft)
 
     def submit(self, jurisdiction: Jurisdiction, draft: dict) -> DialogueResult:
-        if _count(self.session, self.phone, self.now - timedelta(hours=1), self.inbound.id,
-                  outcomes=("complaint",)) >= COMPLAINTS_PER_HOUR:
+        complaints = self.complaints_last_hour
+        if complaints is None:
+            complaints = _count(self.session, self.phone, self.now - timedelta(hours=1), self.inbound.id,
+                                outcomes=("complaint",))
+        if complaints >= COMPLAINTS_PER_HOUR:
             self.end_dialogue()
             already = _count(self.session, self.phone, self.now - timedelta(hours=1), self.inbound.id,
                              outcomes=("complaint_limited",))
             return self.done("complaint_limited" if not already else "dropped",
                              [] if already else [self.t("sms.complaint_limit")])
         village = self.session.get(Village, draft["village_id"])
-        reporter = self.ensure_reporter()
+        district = reference_cache.places(self.session, jurisdiction.id).district_by_id.get(village.district_id) \
+            or village.district  # the cached row (no query), else the village's own
+        reporter = self.ensure_reporter(bind=False)  # bound below, with the message's outcome
         self.end_dialogue()
         description = draft["description"].strip()[:intake.MAX_DESCRIPTION]
         # Staged without the standard receipt: the TwiML reply is the receipt, and the complaint,
         # the reply's record and this message's outcome are committed together (self.done).
         complaint = intake.stage(
             self.session, self.now, jurisdiction=jurisdiction.code, category=draft["category"],
-            description=description, district=village.district.code, village=village.code,
+            description=description, district=district.code, village=village.code,
             lat=draft.get("lat"), lon=draft.get("lon"),
             reporter={"phone": self.phone, "language": self.language}, channel=self.channel,
             external_ref=(self.inbound.message_sid if self.route else f"twilio:{self.inbound.message_sid}")[:100],

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -95,7 +97,7 @@ class _Turn:
     def __init__(self, session: Session, now: datetime, inbound: Inbound, conversation: TelegramConversation):
         self.session, self.now, self.inbound, self.conv = session, now, inbound, conversation
         self.outcome = Outcome()
-        self._reporter: Reporter | None = None
+        self._reporter: Reporter | None | object = _UNREAD  # None once asked: this chat has no reporter
 
     @property
     def lang(self) -> str:
@@ -105,7 +107,7 @@ class _Turn:
     def reporter(self) -> Reporter | None:
         if self.inbound.chat_type not in (None, "private"):
             return None  # a group is never a reporter
-        if self._reporter is None:
+        if self._reporter is _UNREAD:
             self._reporter = self.session.scalar(
                 select(Reporter).where(Reporter.telegram_chat_id == self.inbound.chat_id))
         return self._reporter
@@ -148,12 +150,14 @@ class _Turn:
 def handle(session: Session, now: datetime, inbound: Inbound, *,
            default_jurisdiction: str = DEFAULT_JURISDICTION) -> Outcome:
     """Handle one update exactly once: a re-delivered update_id changes nothing (Outcome.duplicate)."""
-    if session.get(TelegramUpdate, inbound.update_id) is not None:
+    # Claim the update_id first, in one statement: a re-delivered one is there already, and a concurrent
+    # copy waits here for the other request, then finds it there too.
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    claimed = session.execute(insert(TelegramUpdate).values(
+        update_id=inbound.update_id, chat_id=inbound.chat_id, kind=inbound.kind, received_at=now,
+    ).on_conflict_do_nothing().returning(TelegramUpdate.update_id)).first()
+    if claimed is None:
         return Outcome(duplicate=True)
-    session.add(TelegramUpdate(update_id=inbound.update_id, chat_id=inbound.chat_id, kind=inbound.kind,
-                               received_at=now))
-    # Claim the update_id now: a concurrent copy fails here (IntegrityError), before anything else is written.
-    session.flush()
     if inbound.chat_id is None or inbound.kind == "other":
         session.commit()
         return Outcome()
@@ -206,6 +210,9 @@ def record_failure(session: Session, now: datetime, inbound: Inbound) -> Outcome
 def _first_language(inbound: Inbound) -> str:
     # Indonesian by default; English only for a Telegram client set to English.
     return "en" if (inbound.language_code or "").lower().startswith("en") else "id"
+
+
+_UNREAD = object()
 
 
 def _dispatch(turn: _Turn, default_jurisdiction: str) -> None:
@@ -665,7 +672,7 @@ def _rerecord(turn: _Turn) -> None:
                                     draft=turn.conv.draft or {}, updated_at=turn.now)
         session.add(conv)
     turn.conv = conv
-    turn._reporter = None
+    turn._reporter = _UNREAD  # read again: the rollback took back whatever this turn had
 
 
 def staff_actor(user: User) -> Actor:

@@ -48,10 +48,12 @@ def find_or_create(session: Session, now: datetime, *, phone: str | None = None,
             session.flush()
             return reporter
         return None
-    reporter = _insert_new(session, now, e164, chat_id, name, language)
-    if reporter is not None:
-        return reporter
-    reporter = _find(session, e164, chat_id)
+    reporter = _in_session(session, e164, chat_id)
+    if reporter is None:
+        reporter = _insert_new(session, now, e164, chat_id, name, language)
+        if reporter is not None:
+            return reporter
+        reporter = _find(session, e164, chat_id)
     if reporter is None:  # the one that conflicted has gone again (its transaction rolled back)
         return find_or_create(session, now, phone=phone, telegram_chat_id=telegram_chat_id, name=name,
                               language=language, binding=binding)
@@ -89,6 +91,15 @@ def _chat_id(telegram_chat_id) -> int | None:
     if not -2**63 <= chat_id < 2**63:
         raise ValidationFailed("reporter.telegram_chat_id is not a Telegram chat id", field="reporter.telegram_chat_id")
     return chat_id
+
+
+def _in_session(session: Session, e164: str | None, chat_id: int | None) -> Reporter | None:
+    """The reporter with this address that this transaction has already read or made (no query: an
+    SMS dialogue files its reporter, then intake asks for the same one)."""
+    for obj in session.identity_map.values():
+        if isinstance(obj, Reporter) and (obj.phone == e164 if e164 is not None else obj.telegram_chat_id == chat_id):
+            return obj
+    return None
 
 
 def _find(session: Session, e164: str | None, chat_id: int | None) -> Reporter | None:

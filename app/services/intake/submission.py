@@ -364,6 +364,7 @@ def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, 
         }
         if claimed_received != received:  # information only: never a deadline
             received_data["claimed_received_at"] = claimed_received.isoformat()
+        complaint.claimed_at_intake = (claimed_received if claimed_received != received else None,)
         late = int((now - received).total_seconds() // 60)
         if late > 0:  # entered after it was received: reviews of its breaches can tell
             received_data["entered_late_minutes"] = late
@@ -396,7 +397,10 @@ def _reporter(session: Session, now: datetime, given: dict, channel: str, citize
 
 
 def claimed_received_at(session: Session, complaint: Complaint) -> datetime | None:
-    """The time of receipt a complaint's submitter claimed and intake did not use, if any."""
+    """The time of receipt a complaint's submitter claimed and intake did not use, if any (without a
+    query for a complaint `stage` has just made: it knows)."""
+    if complaint.claimed_at_intake is not None:
+        return complaint.claimed_at_intake[0]
     data = session.scalar(select(Event.data).where(Event.complaint_id == complaint.id, Event.kind == "received"))
     claimed = (data or {}).get("claimed_received_at")
     return datetime.fromisoformat(claimed) if claimed else None

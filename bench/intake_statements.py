@@ -1,0 +1,147 @@
+"""SQL statements and round trips per intake request, per channel, on PostgreSQL; optionally a cProfile
+of the same requests (one process, Flask's test client: the app's own Python work, without gunicorn).
+
+Counts every statement SQLAlchemy sends (a `before_cursor_execute` hook on the app's engine) plus the
+transaction's BEGIN, COMMIT and ROLLBACK, which psycopg sends as statements of their own, and the pool's
+pre-ping when one is configured.
+
+    python -m bench.intake_statements [--requests 200] [--profile api] [--show-sql]
+It makes its own database sigap_bench_<random> on the local server and drops it after."""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import secrets
+import statistics
+import sys
+from collections import Counter
+
+from sqlalchemy import event
+
+from bench.intake_load import (
+    KANNEL_SECRET,
+    KANNEL_SHORT_CODE,
+    PUBLIC_BASE_URL,
+    TELEGRAM_SECRET,
+    TWILIO_TOKEN,
+    admin,
+    api_requests,
+    kannel_requests,
+    sms_requests,
+    telegram_requests,
+)
+
+CHANNELS = ("api", "sms", "kannel", "telegram")
+
+
+def count_round_trips(engine) -> list[str]:
+    """A list that collects each statement (and BEGIN/COMMIT/ROLLBACK, and pre-pings) sent on `engine`."""
+    sent: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _statement(_conn, _cursor, statement, _params, _context, _many):
+        sent.append(" ".join(statement.split())[:100])
+
+    @event.listens_for(engine, "begin")
+    def _begin(_conn):
+        sent.append("BEGIN")
+
+    @event.listens_for(engine, "commit")
+    def _commit(_conn):
+        sent.append("COMMIT")
+
+    @event.listens_for(engine, "rollback")
+    def _rollback(_conn):
+        sent.append("ROLLBACK")
+
+    @event.listens_for(engine, "engine_connect")
+    def _checkout(conn):
+        if conn.engine.pool._pre_ping:
+            sent.append("SELECT 1 (pre-ping)")
+
+    return sent
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.intake_statements", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=200, help="requests per channel (default 200)")
+    parser.add_argument("--profile", default="", help="cProfile this channel's requests (api, sms, kannel, telegram)")
+    parser.add_argument("--show-sql", action="store_true", help="print one request's statements per channel")
+    parser.add_argument("--pg-url", default=os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    args = parser.parse_args(argv)
+    name = "sigap_bench_" + secrets.token_hex(4)
+    db_url = args.pg_url.rsplit("/", 1)[0] + "/" + name
+    os.environ.update({
+        "DATABASE_URL": db_url, "SECRET_KEY": secrets.token_urlsafe(32), "SIGAP_PRODUCTION": "1",
+        "SIGAP_AUDIT_KEY": secrets.token_hex(32), "SIGAP_RUN_SCHEDULER": "0",
+        "TELEGRAM_BOT_TOKEN": "123456:BENCH", "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_FROM_NUMBER": "+6281100001111",
+        "TWILIO_API_BASE_URL": "http://127.0.0.1:9", "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "KANNEL_SENDSMS_URL": "http://127.0.0.1:9/cgi-bin/sendsms", "KANNEL_USERNAME": "bench",
+        "KANNEL_PASSWORD": "bench", "KANNEL_SECRET": KANNEL_SECRET})
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    admin(args.pg_url, f"CREATE DATABASE {name}")
+    try:
+        from click.testing import CliRunner  # noqa: F401  (flask's CLI runner below)
+
+        from bench.sigap_wsgi import app
+
+        runner = app.test_cli_runner()
+        for command in (["db", "upgrade"], ["seed", "demo"],
+                        ["sms", "map-number", KANNEL_SHORT_CODE, "banyuwangi", "--gateway", "kannel"]):
+            result = runner.invoke(args=command)
+            if result.exit_code != 0:
+                raise SystemExit(f"{command} failed: {result.output}\n{result.exception!r}")
+        result = runner.invoke(args=["tokens", "create", "--role", "supervisor", "--jurisdiction", "banyuwangi",
+                                     "--name", "bench"])
+        token = result.output.strip().splitlines()[-1]
+        engine = app.extensions["sigap"].engine
+        sent = count_round_trips(engine)
+        client = app.test_client()
+        make = {"api": lambda k, o: api_requests(k, token, o), "sms": sms_requests, "kannel": kannel_requests,
+                "telegram": telegram_requests}
+        for channel in CHANNELS:
+            warm = make[channel](20, 1_000_000)
+            for path, body, headers in warm:  # first requests: caches, prepared statements
+                (client.get(path, headers=headers) if body is None else client.post(path, data=body, headers=headers))
+            counts = []
+            statuses: Counter = Counter()
+            profiler = cProfile.Profile() if args.profile == channel else None
+            example: list[str] = []
+            for path, body, headers in make[channel](args.requests, 2_000_000):
+                before = len(sent)
+                if profiler:
+                    profiler.enable()
+                response = client.get(path, headers=headers) if body is None else \
+                    client.post(path, data=body, headers=headers)
+                if profiler:
+                    profiler.disable()
+                statuses[response.status_code] += 1
+                counts.append(len(sent) - before)
+                if not example:
+                    example = sent[before:]
+            print(f"{channel:9s} round trips per request: median {statistics.median(counts):g} "
+                  f"(min {min(counts)}, max {max(counts)}) over {len(counts)} requests; answers {dict(statuses)}")
+            if args.show_sql:
+                for statement in example:
+                    print(f"    {statement}")
+            if profiler:
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+                print(out.getvalue())
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+                print(out.getvalue())
+        engine.dispose()
+        return 0
+    finally:
+        admin(args.pg_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
