@@ -42,10 +42,10 @@ test: install-dev
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; } || echo "chromium not installed: browser tests will skip"
 	@{ command -v bearerbox >/dev/null 2>&1 || [ -x /usr/sbin/bearerbox ]; } && [ -x /usr/lib/kannel/test/fakesmsc ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kannel kannel-extras >/dev/null; } || echo "kannel not installed: the Kannel gateway tests will skip"
 	$(BIN)/lint-imports --no-cache --config .importlinter
-	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider
+	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider --durations=10
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL) =="; \
-		SIGAP_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider; \
+		SIGAP_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider --durations=10; \
 	fi
 
 bench: install-dev

@@ -172,6 +172,8 @@ class Settings:
     # HMAC key of the audit trail (SIGAP_AUDIT_KEY); the previous one while `audit rekey` rotates it
     audit_key: str = DEVELOPMENT_AUDIT_KEY
     audit_previous_key: str | None = None
+    # The test suite's cheap argon2 parameters (SIGAP_TEST_FAST_PASSWORD_HASHES); refused in production.
+    fast_password_hashes: bool = False
     extra: dict = field(default_factory=dict)
 
     def flask_config(self) -> dict:
@@ -220,6 +222,9 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
     elif len(audit_key) < 16 or (production and audit_key == DEVELOPMENT_AUDIT_KEY):
         raise ConfigError("SIGAP_AUDIT_KEY must be a secret of at least 16 characters (e.g. `openssl rand -hex 32`)")
     gazetteer_dir = env.get("SIGAP_GAZETTEER_DIR")
+    fast_password_hashes = _bool(env, "SIGAP_TEST_FAST_PASSWORD_HASHES", False)
+    if fast_password_hashes and production:
+        raise ConfigError("SIGAP_TEST_FAST_PASSWORD_HASHES is for the test suite only: unset it when SIGAP_PRODUCTION=1")
     settings = Settings(
         database_url=database_url,
         secret_key=secret_key,
@@ -252,6 +257,7 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
         open311_default_jurisdiction=env.get("OPEN311_DEFAULT_JURISDICTION") or None,
         audit_key=audit_key,
         audit_previous_key=env.get("SIGAP_AUDIT_PREVIOUS_KEY") or None,
+        fast_password_hashes=fast_password_hashes,
         # Unset: allowed in development, refused in production (decided where it is used).
         webhook_allow_private_hosts=(_bool(env, "SIGAP_WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
                                      if env.get("SIGAP_WEBHOOK_ALLOW_PRIVATE_HOSTS") else None),

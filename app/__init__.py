@@ -18,6 +18,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, eng
 
     inbound.install(app)  # how every request's input is read (JSON depth, NaN, NUL)
     app.config.update(settings.flask_config())
+    if settings.fast_password_hashes:
+        from app.services.access import accounts
+
+        accounts.use_fast_password_hashes()
     engine = engine or make_engine(settings.database_url)
     from app.channels.senders import build_senders
 

@@ -70,6 +70,10 @@ def database_url(tmp_path_factory):
 def engine(database_url):
     from app import migrate
 
+    from app.services.access import accounts
+
+    if _settings(database_url).fast_password_hashes:
+        accounts.use_fast_password_hashes()  # before the seed hashes the demo users' password
     eng = make_engine(database_url)
     with eng.begin() as conn:
         migrate.upgrade(connection=conn)
@@ -105,7 +109,8 @@ def session(connection):
 
 
 def _settings(database_url, **overrides):
-    settings = load_settings(env={"DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key-0123456789"})
+    settings = load_settings(env={"DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key-0123456789",
+                                  "SIGAP_TEST_FAST_PASSWORD_HASHES": "1"})
     for key, value in overrides.items():
         setattr(settings, key, value)
     return settings

@@ -35,6 +35,8 @@ def test_the_plain_postgresql_url_form_works():
     ({"SIGAP_UNKNOWN_TOKEN_RATE_LIMIT": "off"}, "SIGAP_UNKNOWN_TOKEN_RATE_LIMIT must be a rate"),
     ({"SIGAP_HEALTH_STARTUP_GRACE_SECONDS": "soon"}, "SIGAP_HEALTH_STARTUP_GRACE_SECONDS must be a whole number"),
     ({"SIGAP_HEALTH_STARTUP_GRACE_SECONDS": "7200"}, "SIGAP_HEALTH_STARTUP_GRACE_SECONDS must be between 0 and 3600"),
+    ({"SIGAP_PRODUCTION": "1", "SECRET_KEY": "a-long-production-secret", "SIGAP_AUDIT_KEY": "k" * 32,
+      "SIGAP_TEST_FAST_PASSWORD_HASHES": "1"}, "SIGAP_TEST_FAST_PASSWORD_HASHES is for the test suite only"),
 ])
 def test_malformed_settings_fail_with_one_clear_line(env, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")) as exc:
@@ -64,3 +66,17 @@ def test_the_flask_command_prints_one_line_not_a_traceback(tmp_path):
     assert result.returncode != 0
     assert "PORT must be a whole number" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_passwords_are_hashed_with_argon2s_standard_parameters_unless_the_test_suite_asks():
+    from argon2 import PasswordHasher, extract_parameters
+
+    from app.services.access import accounts
+
+    assert load_settings(env={}).fast_password_hashes is False
+    standard = PasswordHasher().hash("a long secret")
+    assert extract_parameters(standard).memory_cost == 65536
+    accounts.use_fast_password_hashes()  # what the suite's settings do (tests/conftest.py)
+    assert extract_parameters(accounts.hash_password("a long secret")).memory_cost == 8
+    assert accounts.verify_password(standard, "a long secret")  # a hash carries its own parameters
+    assert not accounts.verify_password(standard, "another secret")

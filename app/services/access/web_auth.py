@@ -11,7 +11,6 @@ import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from sqlalchemy import case, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -40,12 +39,6 @@ KNOWN_ADDRESS_FOR = timedelta(days=30)
 ALL_ADDRESSES = ""
 
 _THROTTLES = SignInThrottle.__table__
-
-
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    """Verified when the username is unknown, so that a miss costs the same time as a wrong password."""
-    return accounts.hash_password("not-a-real-password-0")
 
 
 @dataclass(frozen=True)
@@ -141,7 +134,7 @@ def sign_in(session: Session, now: datetime, username: str, password: str, addre
 
     user = session.scalar(select(User).where(User.username == username)) if username else None
     if user is None or not user.active or user.role not in WEB_ROLES:
-        accounts.verify_password(_dummy_hash(), password or "")
+        accounts.verify_password(accounts.dummy_hash(), password or "")
         return SignInResult("invalid")
     if not accounts.verify_password(user.password_hash, password or ""):
         return SignInResult("invalid")
