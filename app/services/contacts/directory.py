@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain import duty
+from app.domain.ids import row_id
 from app.domain.phone import to_e164
 from app.domain.spreadsheet import csv_text
 from app.domain.text import normalise_name
@@ -422,10 +423,8 @@ def retire(session: Session, now: datetime, contact_id: int, *, lang: str = "id"
 
 
 def _contact(session: Session, contact_id, lang: str) -> EscalationContact:
-    try:
-        found = session.get(EscalationContact, int(contact_id))
-    except (TypeError, ValueError):
-        found = None
+    ident = row_id(contact_id)
+    found = session.get(EscalationContact, ident) if ident is not None else None
     if found is None:
         raise NotFound(_say(lang, "unknown_contact", value=contact_id), code="unknown_contact", field="contact")
     return found
