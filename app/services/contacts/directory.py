@@ -16,7 +16,7 @@ from app.domain import duty
 from app.domain.ids import row_id
 from app.domain.phone import to_e164
 from app.domain.spreadsheet import csv_text
-from app.domain.text import normalise_name
+from app.domain.text import clean_text, normalise_name
 from app.i18n import normalise_language, t
 from app.models import Agency, District, Jurisdiction, Village
 from app.models.sla_engine import DutyShift, EscalationContact
@@ -122,6 +122,7 @@ class _Places:
 def read_row(values: dict, line: int, jurisdiction: Jurisdiction, places: _Places, lang: str,
              problems: list[str]) -> ContactRow | None:
     """Check one line's values; its problems are added (in `lang`) and None returned if any."""
+    values = {k: clean_text(v) for k, v in values.items() if isinstance(v, str)}  # storable on PostgreSQL
     found: list[str] = []
 
     def problem(key: str, **params) -> None:
