@@ -547,11 +547,11 @@ def contacts_handover():
     return _contacts_change(change, _("Roster handed over."))
 
 
-@bp.post("/contacts/<int:contact_id>/retire")
+@bp.post("/contacts/retire")
 @roles_required(*SETTINGS_ROLES)
-def contacts_retire(contact_id: int):
+def contacts_retire():
     def change(session, contacts, jcode, lang):
-        contact = contacts.retire(session, now(), contact_id, lang=lang)
+        contact = contacts.retire(session, now(), request.form.get("contact"), lang=lang)
         return _("%(name)s is no longer alerted.", name=contact.name)
     return _contacts_change(change, _("Contact retired."))
 

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain import duty
+from app.domain.ids import row_id
 from app.domain.phone import to_e164
 from app.domain.spreadsheet import csv_text
-from app.domain.text import normalise_name
+from app.domain.text import clean_text, normalise_name
 from app.i18n import normalise_language, t
 from app.models import Agency, District, Jurisdiction, Village
 from app.models.sla_engine import DutyShift, EscalationContact
@@ -121,6 +122,7 @@ class _Places:
 def read_row(values: dict, line: int, jurisdiction: Jurisdiction, places: _Places, lang: str,
              problems: list[str]) -> ContactRow | None:
     """Check one line's values; its problems are added (in `lang`) and None returned if any."""
+    values = {k: clean_text(v) for k, v in values.items() if isinstance(v, str)}  # storable on PostgreSQL
     found: list[str] = []
 
     def problem(key: str, **params) -> None:
@@ -422,10 +424,8 @@ def retire(session: Session, now: datetime, contact_id: int, *, lang: str = "id"
 
 
 def _contact(session: Session, contact_id, lang: str) -> EscalationContact:
-    try:
-        found = session.get(EscalationContact, int(contact_id))
-    except (TypeError, ValueError):
-        found = None
+    ident = row_id(contact_id)
+    found = session.get(EscalationContact, ident) if ident is not None else None
     if found is None:
         raise NotFound(_say(lang, "unknown_contact", value=contact_id), code="unknown_contact", field="contact")
     return found

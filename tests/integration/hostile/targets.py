@@ -96,6 +96,8 @@ STAFF_PAGES: dict[str, Page] = {
     "settings.tokens": Page("admin"),
     "settings.posts_page": Page("admin"),
     "settings.whatsapp_templates": Page("admin"),
+    "settings.contacts_page": Page("admin"),
+    "settings.contacts_export": Page("admin", extra=("jurisdiction",)),
 }
 # Static files: their one parameter is the file name (hostile names are tried on it).
 STATIC_ENDPOINTS = ("web.static", "performance.static", "sms_demo.static")
@@ -116,6 +118,9 @@ FORM_FILL: dict[str, dict[str, str]] = {
                             "name": "Camat Baru", "title": "Camat", "from_date": "2026-11-01", "from_time": "08:00"},
     "settings.whatsapp_templates": {"name": "sigap_core_receipt", "language": "id",
                                     "content_sid": "HX" + "0" * 32},
+    "settings.contacts_add": {"jurisdiction": "banyuwangi", "level": "piket", "agency": "bwi-dinsos", "name": "Eko",
+                              "phone": "081234567895", "channels": "sms", "days": "Sen-Jum", "hours": "20:00-08:00",
+                              "holidays": "ya"},
     "settings.users": {"username": "petugas.baru", "name": "Petugas Baru", "role": "officer",
                        "password": "kata-sandi-panjang-2026", "agency": "bwi-dinsos", "email": "a@b.id",
                        "phone": "081234567899"},

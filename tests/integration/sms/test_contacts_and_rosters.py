@@ -248,3 +248,26 @@ def test_an_admin_imports_the_regency_csv_on_the_settings_page_and_a_bad_one_nam
     assert exported.status_code == 200 and "Citra Libur" in exported.get_data(as_text=True)
     dashboard = browser.get("/dashboard").get_data(as_text=True)
     assert "Piket sekarang" in dashboard and "Agus Pagi" in dashboard
+
+
+def test_a_breach_whose_every_recipient_failed_says_nobody_was_reached_per_recipient(
+        settings, twilio_api, twilio, session, clock, client, regency):
+    contacts.import_csv(session, clock.now(), "banyuwangi", regency.read_text(), effective_from=clock.now())
+    session.commit()
+    for _ in range(200):  # every number refuses: 21211 is permanent, so each channel dies at once
+        twilio_api.fail_next(21211, message="The 'To' number is not a valid phone number.")
+    complaint = _complaint_at(session, clock.now())
+    session.commit()
+    senders = build_senders(settings)
+    _steps_until(session, complaint, clock.now() + timedelta(minutes=31), senders)
+    outbox.deliver_due(session, clock.now() + timedelta(minutes=31), senders, limit=100)
+    session.expire_all()
+    breach = session.scalar(select(Breach).where(Breach.complaint_id == complaint.id, Breach.kind == "acknowledge"))
+    people = contacts.breach_recipients(session, breach.id)
+    assert people and {p["result"] for p in people} == {"failed"}, people
+    assert (breach.staff_notified, breach.notify_failed) == (False, True)
+    browser = Browser(client)
+    browser.sign_in("supervisor")
+    page = browser.get(f"/complaints/{complaint.ticket}").get_data(as_text=True)
+    assert "tidak ada yang berhasil dihubungi di tingkat ini" in page
+    assert all(p["recipient"] in page for p in people)
