@@ -93,7 +93,6 @@ def main(argv=None) -> int:
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     admin(args.pg_url, f"CREATE DATABASE {name}")
     try:
-
         from bench.sigap_wsgi import app
 
         runner = app.test_cli_runner()
