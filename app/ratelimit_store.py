@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
@@ -37,6 +38,30 @@ STORE_ERRORS = Counter("sigap_rate_limit_store_errors",
                        ("store",))
 
 
+class SweepingMemoryStorage(MemoryStorage):
+    """limits' process-memory counters (memory://), sweeping expired keys out at most once a second.
+    Its own schedule starts a new thread for nearly every count (a 10 ms timer, started again whenever
+    the last one has finished: about one thread per request, each walking every key). A count's own
+    expiry does not wait for the sweep (get() drops an expired key when it is read), so limits hold
+    exactly as before; the sweep only frees other keys' memory."""
+
+    STORAGE_SCHEME = ["sigap+memory"]  # its own scheme: memory:// elsewhere stays limits' own class
+    SWEEP_SECONDS = 1.0
+
+    def __init__(self, uri: str | None = None, **options):
+        self._next_sweep = 0.0
+        super().__init__(uri, **options)
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 - overrides the name-mangled private method
+        now = time.monotonic()
+        if now < self._next_sweep or self.timer.is_alive():
+            return
+        self._next_sweep = now + self.SWEEP_SECONDS
+        self.timer = threading.Timer(0.01, self._MemoryStorage__expire_events)
+        self.timer.daemon = True
+        self.timer.start()
+
+
 def _where(uri: str) -> str:
     """The store's address for a log line, without a password."""
     parsed = urlparse(uri)
@@ -54,7 +79,7 @@ class RateLimitStore:
             options = {"socket_timeout": socket_timeout, "socket_connect_timeout": socket_timeout}
         self.uri = uri
         self.kind = urlparse(uri).scheme
-        self.primary: Storage = storage_from_string(uri, **options)
+        self.primary: Storage = SweepingMemoryStorage() if self.kind == "memory" else storage_from_string(uri, **options)
         self.clock = clock
         self.backoff = timedelta(seconds=backoff_seconds)
         self.down_since: datetime | None = None
@@ -97,7 +122,7 @@ class RateLimitStore:
         if self._fallback is None:
             with self._lock:
                 if self._fallback is None:
-                    self._fallback = MemoryStorage()
+                    self._fallback = SweepingMemoryStorage()
         return self._fallback
 
     def _claim_retry(self) -> bool:

@@ -6,6 +6,9 @@ transaction's BEGIN, COMMIT and ROLLBACK, which psycopg sends as statements of t
 pre-ping when one is configured.
 
     python -m bench.intake_statements [--requests 200] [--profile api] [--show-sql]
+Also the CPU time of this one process per request (client, app and driver; not the server's), Sigap's and
+the ceiling's (bench/ceiling_app.py, same requests, through its own test client): a figure less at the mercy
+of a loaded machine than req/s, and what bounds the share when both sides saturate the cores.
 It makes its own database sigap_bench_<random> on the local server and drops it after."""
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import pstats
 import secrets
 import statistics
 import sys
+import time
 from collections import Counter
 
 from sqlalchemy import event
@@ -29,6 +33,7 @@ from bench.intake_load import (
     TWILIO_TOKEN,
     admin,
     api_requests,
+    ceiling_requests,
     kannel_requests,
     sms_requests,
     telegram_requests,
@@ -70,6 +75,7 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=200, help="requests per channel (default 200)")
     parser.add_argument("--profile", default="", help="cProfile this channel's requests (api, sms, kannel, telegram)")
+    parser.add_argument("--profile-out", default="", help="also save the profile there (pstats file)")
     parser.add_argument("--show-sql", action="store_true", help="print one request's statements per channel")
     parser.add_argument("--pg-url", default=os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args(argv)
@@ -87,8 +93,6 @@ def main(argv=None) -> int:
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     admin(args.pg_url, f"CREATE DATABASE {name}")
     try:
-        from click.testing import CliRunner  # noqa: F401  (flask's CLI runner below)
-
         from bench.sigap_wsgi import app
 
         runner = app.test_cli_runner()
@@ -105,14 +109,29 @@ def main(argv=None) -> int:
         client = app.test_client()
         make = {"api": lambda k, o: api_requests(k, token, o), "sms": sms_requests, "kannel": kannel_requests,
                 "telegram": telegram_requests}
+        from bench import ceiling_app
+
+        ceiling_client = ceiling_app.app.test_client()
+        ceiling_cpu = {}
+        for channel in CHANNELS:  # the bare stack's CPU per request for the same requests, for comparison
+            prepared = (ceiling_requests if channel == "api" else make[channel])(args.requests + 20, 3_000_000)
+            for index, (path, body, headers) in enumerate(prepared):
+                if index == 20:
+                    began = time.process_time()
+                response = ceiling_client.get(path, headers=headers) if body is None else \
+                    ceiling_client.post(path, data=body, headers=headers)
+                assert response.status_code in (200, 201), (channel, response.status_code)
+            ceiling_cpu[channel] = (time.process_time() - began) / args.requests * 1000
         for channel in CHANNELS:
             warm = make[channel](20, 1_000_000)
             for path, body, headers in warm:  # first requests: caches, prepared statements
                 (client.get(path, headers=headers) if body is None else client.post(path, data=body, headers=headers))
             counts = []
             statuses: Counter = Counter()
-            profiler = cProfile.Profile() if args.profile == channel else None
+            # CPU time, not wall time: waits on the database would hide where the CPU goes
+            profiler = cProfile.Profile(time.process_time) if args.profile == channel else None
             example: list[str] = []
+            began = time.process_time()
             for path, body, headers in make[channel](args.requests, 2_000_000):
                 before = len(sent)
                 if profiler:
@@ -125,11 +144,16 @@ def main(argv=None) -> int:
                 counts.append(len(sent) - before)
                 if not example:
                     example = sent[before:]
+            cpu = (time.process_time() - began) / args.requests * 1000
             print(f"{channel:9s} round trips per request: median {statistics.median(counts):g} "
-                  f"(min {min(counts)}, max {max(counts)}) over {len(counts)} requests; answers {dict(statuses)}")
+                  f"(min {min(counts)}, max {max(counts)}) over {len(counts)} requests; answers {dict(statuses)}; "
+                  f"CPU of this process per request {cpu:.1f} ms (the ceiling's {ceiling_cpu[channel]:.1f} ms: "
+                  f"{ceiling_cpu[channel] / cpu:.0%})" + (" [profiled]" if profiler else ""))
             if args.show_sql:
                 for statement in example:
                     print(f"    {statement}")
+            if profiler and args.profile_out:
+                profiler.dump_stats(args.profile_out)
             if profiler:
                 out = io.StringIO()
                 pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)

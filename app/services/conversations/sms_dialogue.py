@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import is_outage
@@ -218,22 +218,32 @@ def _count(session: Session, phone: str, since: datetime, exclude_id: int, outco
     return session.scalar(stmt) or 0
 
 
-def _rate_limited(session: Session, now: datetime, phone: str, inbound_id: int) -> tuple[str | None, int]:
-    """None when the message may be answered; "notice" for the first one past a limit; "drop" after that;
-    with the phone's complaints of the last hour (COMPLAINTS_PER_HOUR, asked when a report is filed).
-    One statement: the phone's other messages of the last hour, counted per window."""
+def _rate_limit_counts():
+    """The rate limits' one statement, built once (its values are bound at each call): the phone's other
+    messages of the last hour, counted per window, and its complaints of the hour."""
     m = SmsInboundMessage
-    windows = ((now - timedelta(minutes=1), MESSAGES_PER_MINUTE), (now - timedelta(hours=1), MESSAGES_PER_HOUR))
     columns = []
-    for since, _limit in windows:
+    for since in (bindparam("since_0", type_=m.received_at.type), bindparam("since_1", type_=m.received_at.type)):
         recent = m.received_at > since
         # answered: anything but rate_limited/dropped (a NULL outcome counts as answered, as before)
         columns.append(func.coalesce(func.sum(case((and_(recent, m.outcome.in_(("rate_limited", "dropped"))), 0),
                                                    (recent, 1), else_=0)), 0))
         columns.append(func.coalesce(func.sum(case((and_(recent, m.outcome == "rate_limited"), 1), else_=0)), 0))
     columns.append(func.coalesce(func.sum(case((m.outcome == "complaint", 1), else_=0)), 0))  # the hour's
-    counts = session.execute(select(*columns).where(
-        m.phone == phone, m.received_at > windows[-1][0], m.id != inbound_id)).one()
+    return select(*columns).where(m.phone == bindparam("phone"), m.received_at > bindparam("since_1"),
+                                  m.id != bindparam("inbound_id"))
+
+
+_RATE_LIMIT_COUNTS = _rate_limit_counts()
+
+
+def _rate_limited(session: Session, now: datetime, phone: str, inbound_id: int) -> tuple[str | None, int]:
+    """None when the message may be answered; "notice" for the first one past a limit; "drop" after that;
+    with the phone's complaints of the last hour (COMPLAINTS_PER_HOUR, asked when a report is filed).
+    One statement: the phone's other messages of the last hour, counted per window."""
+    windows = ((now - timedelta(minutes=1), MESSAGES_PER_MINUTE), (now - timedelta(hours=1), MESSAGES_PER_HOUR))
+    counts = session.execute(_RATE_LIMIT_COUNTS, {"since_0": windows[0][0], "since_1": windows[1][0], "phone": phone,
+                                                  "inbound_id": inbound_id}).one()
     for position, (_since, limit) in enumerate(windows):
         answered, notified = counts[2 * position], counts[2 * position + 1]
         if answered >= limit:

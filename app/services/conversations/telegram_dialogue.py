@@ -108,8 +108,11 @@ class _Turn:
         if self.inbound.chat_type not in (None, "private"):
             return None  # a group is never a reporter
         if self._reporter is _UNREAD:
-            self._reporter = self.session.scalar(
-                select(Reporter).where(Reporter.telegram_chat_id == self.inbound.chat_id))
+            # No autoflush: a reporter is never left pending (intake inserts it at once), and this
+            # turn's conversation row then goes in once, as the turn leaves it.
+            with self.session.no_autoflush:
+                self._reporter = self.session.scalar(
+                    select(Reporter).where(Reporter.telegram_chat_id == self.inbound.chat_id))
         return self._reporter
 
     def say(self, key: str, *, buttons=None, extra: dict | None = None, complaint: Complaint | None = None,
@@ -295,7 +298,9 @@ def _jurisdiction(turn: _Turn, default_jurisdiction: str) -> Jurisdiction | None
 
 
 def _ask_category(turn: _Turn) -> None:
-    categories = turn.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.id))
+    with turn.session.no_autoflush:  # categories are never pending here (see _Turn.reporter)
+        categories = turn.session.scalars(select(Category).where(Category.active.is_(True))
+                                          .order_by(Category.id)).all()
     buttons = [[{"text": c.name(turn.lang), "callback_data": f"cat:{c.code}"}] for c in categories]
     buttons.append([{"text": t("telegram.cancel_button", turn.lang), "callback_data": "rep:cancel"}])
     turn.reset("category")
