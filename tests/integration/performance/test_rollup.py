@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
-from app.clock import FrozenClock
 from app.domain.actor import SYSTEM
 from app.models import Breach, Complaint
 from app.models.performance_rollup import PerformanceFact, PerformancePending, PerformanceRollup
@@ -16,8 +14,7 @@ from app.services import posts
 from app.services.lifecycle import closing
 from app.services.reporting import performance
 from app.services.reporting import rollup as performance_rollup
-from tests.conftest import T0
-from tests.integration.performance.conftest import Month, actor_of, build_month, local
+from tests.integration.performance.conftest import Month, actor_of, local
 
 GROUPINGS = ("agency", "official", "category", "district", "jurisdiction")
 PERIODS = ("2026-11", "2026-12", "2026-Q4", "2026")
@@ -75,79 +72,21 @@ def add_varied(month, rng: random.Random, count: int = 40):
                 month.session.rollback()
 
 
-# The known month and the varied complaints take most of this module's time: each is built once per
-# test process on one connection held for the module, and each test runs in a savepoint of that
-# connection rolled back after it, so every test still starts from exactly the same stored state.
-class _Built:
-    def __init__(self, conn):
-        self.conn = conn
-        self.month = None  # (tickets, clock time) once the known month is stored
-        self.settled = None  # (tickets, clock time, now) while the varied complaints are stored too
-        self._settled_savepoint = None
-
-    def _driver(self, state) -> Month:
-        session = Session(bind=self.conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
-        month = Month(session, FrozenClock(state[1]))
-        month.tickets = dict(state[0])
-        return month
-
-    def ready(self, settled: bool) -> None:
-        if self.month is None:
-            session = Session(bind=self.conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
-            month = build_month(session, FrozenClock(T0))
-            self.month = (dict(month.tickets), month.clock.now())
-            session.close()
-        if settled and self.settled is None:
-            self._settled_savepoint = self.conn.begin_nested()
-            month = self._driver(self.month)
-            add_varied(month, random.Random(7))
-            now = month.at(local("2026-12-20 09:00"))
-            while closing.close_settled(month.session, now):
-                pass
-            performance_rollup.refresh_all(month.session)
-            self.settled = (dict(month.tickets), month.clock.now(), now)
-            month.session.close()
-        elif not settled and self.settled is not None:
-            self._settled_savepoint.rollback()
-            self.settled = self._settled_savepoint = None
-
-
-@pytest.fixture(scope="module")
-def _built(engine):
-    conn = engine.connect()
-    outer = conn.begin()
-    yield _Built(conn)
-    outer.rollback()
-    conn.close()
+def build_settled(month: Month) -> datetime:
+    """The varied complaints over the known month, most of them closed and rolled up (built once per
+    test process: tests/integration/performance/conftest.py). Returns the time they settled at."""
+    add_varied(month, random.Random(7))
+    now = month.at(local("2026-12-20 09:00"))
+    while closing.close_settled(month.session, now):
+        pass
+    performance_rollup.refresh_all(month.session)
+    return now
 
 
 @pytest.fixture
-def connection(request, _built):
-    """This module's connection, in a savepoint rolled back after the test."""
-    _built.ready(settled="settled" in request.fixturenames)
-    savepoint = _built.conn.begin_nested()
-    yield _built.conn
-    if savepoint.is_active:
-        savepoint.rollback()
-
-
-def _resume(session, clock, state) -> Month:
-    clock.set(state[1])
-    month = Month(session, clock)
-    month.tickets = dict(state[0])
-    return month
-
-
-@pytest.fixture
-def month(session, clock, _built):
-    """The known month (tests/integration/performance/conftest.py), as built for this module."""
-    return _resume(session, clock, _built.month)
-
-
-@pytest.fixture
-def settled(session, clock, _built):
+def settled(session, clock, built):
     """The known month plus varied complaints, most of them closed and rolled up."""
-    return _resume(session, clock, _built.settled), _built.settled[2]
+    return built.resume(session, clock, built.settled), built.settled[2]
 
 
 def test_rollups_give_exactly_the_live_figures(session, settled):
