@@ -145,3 +145,16 @@ def test_the_verification_template_is_listed_for_review_in_both_languages():
     assert {("sigap_core_staff_verify_code", "id", "AUTHENTICATION"),
             ("sigap_core_staff_verify_code", "en", "AUTHENTICATION")} <= names
     assert rules.build(staff_consent.TEMPLATE, "id").variables == ("code", "minutes")
+
+
+def test_a_staff_number_twilio_refuses_with_21610_is_recorded_as_their_opt_out(settings, twilio_api, session, clock):
+    complaint = complaint_by_sms(session, clock)
+    contact = camat(session, clock, complaint)
+    twilio_api.fail_to(CAMAT, 21610, "Attempt to send to unsubscribed recipient")
+    notifications.tell_staff(session, complaint, notifications.level_contacts(session, complaint, "camat"),
+                             "core.staff.escalate", clock.now(), level=lambda lang: "Camat",
+                             what=lambda lang: "ditangani", late=75)
+    session.commit()
+    deliver(session, clock, settings)
+    assert contact.phone == CAMAT
+    assert opt_records(session) == [("sms", CAMAT, "opt_out", "carrier_stop", clock.now())]
