@@ -23,11 +23,13 @@ CITIZEN_KEYS = ("core.receipt", "core.receipt_triage", "core.acknowledged", "cor
                 "core.resolved", "core.reopened", "core.rejected", "core.late")
 STAFF_KEYS = ("core.staff.new", "core.staff.assigned", "core.staff.triage", "core.staff.reopened",
               "core.staff.remind", "core.staff.warn", "core.staff.breach", "core.staff.escalate",
-              "core.staff.triage_remind", "core.staff.triage_breach")
+              "core.staff.triage_remind", "core.staff.triage_breach", "core.staff.verify_code")
 BUTTONS = {"core.handled": CONFIRM_BUTTONS, "core.resolved": {"id": (("TIDAK", "TIDAK"),), "en": (("NO", "TIDAK"),)},
            **{key: STAFF_OK_BUTTON for key in ("core.staff.new", "core.staff.assigned", "core.staff.remind",
                                                "core.staff.warn", "core.staff.breach", "core.staff.escalate")}}
 TEMPLATE_KEYS = CITIZEN_KEYS + STAFF_KEYS
+# Meta reviews a one-time code as an AUTHENTICATION template, everything else as UTILITY.
+CATEGORIES = {"core.staff.verify_code": "AUTHENTICATION"}
 
 # Twilio codes by which WhatsApp refuses a message for good: try the recipient's next channel.
 # 63016 outside the window, 63024 invalid recipient, 63032 WhatsApp limitation for this user,
@@ -86,7 +88,7 @@ def build(key: str, language: str) -> Template:
     if body.endswith("}}"):
         body += "."
     buttons = BUTTONS.get(key, {}).get(language, ())
-    return Template(key, template_name(key), language, CATEGORY, body, tuple(order), tuple(buttons))
+    return Template(key, template_name(key), language, CATEGORIES.get(key, CATEGORY), body, tuple(order), tuple(buttons))
 
 
 def all_templates() -> list[Template]:

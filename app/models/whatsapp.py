@@ -1,11 +1,11 @@
 """WhatsApp state Twilio does not keep for us: each address's last inbound message (the 24-hour
-window), the content SID each approved template got, and the opt-in/opt-out record of every
-address on every channel."""
+window), the content SID each approved template got, the opt-in/opt-out record of every
+address on every channel, and the codes that verify a staff contact's number (their opt-in)."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -49,3 +49,21 @@ class OptRecord(Base):
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporters.id", ondelete="SET NULL"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="SET NULL"))
+
+
+class ContactVerification(Base):
+    """A code sent to an escalation contact's number; typing it back (or replying with it) verifies
+    the number, which is the contact's opt-in on that channel."""
+
+    __tablename__ = "contact_verifications"
+    __table_args__ = (Index("ix_contact_verifications_address", "channel", "address", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("escalation_contacts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(20))  # whatsapp | sms
+    address: Mapped[str] = mapped_column(String(64))  # E.164, no whatsapp: prefix
+    code_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the code
+    sent_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    verified_at: Mapped[datetime | None]

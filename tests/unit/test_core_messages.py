@@ -13,7 +13,7 @@ LONG = {
     "ack_due": "23/11 09:30 WITA", "triage_due": "23/11 09:30 WITA", "left": 120, "late": 180,
     "what": "ditetapkan instansinya", "level": "Kantor Bupati", "official": "Ipuk Fiestiandani",
     "reason": "di luar layanan Sigap", "other": "BWI-2026-000122", "note": "x" * 80,
-    "code": "ABCD-2345",
+    "code": "ABCD-2345", "minutes": 30,
     "who": "Camat Hadi Susilo Wicaksono",
 }
 

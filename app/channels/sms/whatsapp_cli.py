@@ -1,6 +1,7 @@
 """Flask commands for WhatsApp's templates: `whatsapp templates` prints what to submit to
 Twilio/Meta, `whatsapp set-sid` enters an approved template's content SID, `whatsapp missing` lists
-the templates still without one (messages outside the 24-hour window fall back to SMS for those)."""
+the templates still without one (messages outside the 24-hour window fall back to SMS for those);
+`whatsapp verify-contact` sends a staff contact a code and `whatsapp confirm-contact` enters it."""
 from __future__ import annotations
 
 import json
@@ -40,6 +41,37 @@ def templates(as_json: bool) -> None:
                                                 for title, payload in template.buttons))
         click.echo(f"sid:      {entry.content_sid or '(none yet)'}")
         click.echo("")
+
+
+@whatsapp_cli.command("verify-contact")
+@click.argument("contact_id", type=int)
+@click.option("--channel", type=click.Choice(["whatsapp", "sms"]), default="whatsapp", show_default=True)
+def verify_contact(contact_id: int, channel: str) -> None:
+    """Send escalation contact CONTACT_ID a code on CHANNEL; they reply with it (or read it out for
+    `confirm-contact`). Until their WhatsApp number is verified, their alerts go by SMS."""
+    from app.services.messaging import staff_consent
+
+    sigap = state()
+    with sigap.sessionmaker() as session:
+        try:
+            row = staff_consent.send_code(session, sigap.clock.now(), contact_id, channel)
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(f"code sent to {row.address} by {row.channel}; valid until {row.expires_at:%Y-%m-%d %H:%M} UTC")
+
+
+@whatsapp_cli.command("confirm-contact")
+@click.argument("contact_id", type=int)
+@click.argument("code")
+def confirm_contact(contact_id: int, code: str) -> None:
+    """Enter the CODE escalation contact CONTACT_ID received (their newest code still valid)."""
+    from app.services.messaging import staff_consent
+
+    sigap = state()
+    with sigap.sessionmaker() as session:
+        if not staff_consent.confirm(session, sigap.clock.now(), contact_id, code):
+            raise click.ClickException("wrong or expired code: send a new one with `whatsapp verify-contact`")
+    click.echo(f"contact {contact_id} verified")
 
 
 @whatsapp_cli.command("set-sid")

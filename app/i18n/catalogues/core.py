@@ -100,4 +100,8 @@ MESSAGES = {
     "core.no_agency": {"id": "instansi belum ditetapkan", "en": "no agency yet"},
     "core.no_official": {"id": "pejabat belum ditetapkan", "en": "no named official"},
     "core.unknown_place": {"id": "lokasi tidak disebut", "en": "place not given"},
+    "core.staff.verify_code": {
+        "id": "Kode verifikasi Sigap Anda: {code}. Balas pesan ini dengan kode tersebut dalam {minutes} menit agar peringatan Sigap dikirim ke nomor ini.",
+        "en": "Your Sigap verification code: {code}. Reply to this message with the code within {minutes} minutes so that Sigap's alerts come to this number.",
+    },
 }

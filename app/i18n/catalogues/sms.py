@@ -160,4 +160,8 @@ MESSAGES = {
     "sms.demo.empty": {"id": "Belum ada pesan dari nomor ini.", "en": "No messages from this number yet."},
     "sms.demo.outbox": {"id": "Pesan keluar ke nomor ini (mode konsol)", "en": "Outgoing messages to this number (console mode)"},
     "sms.demo.outbox_empty": {"id": "Belum ada pesan keluar.", "en": "No outgoing messages yet."},
+    "sms.staff_verified": {"id": "Nomor ini terverifikasi. Peringatan Sigap akan dikirim ke sini. Balas STOP untuk berhenti.",
+                           "en": "This number is verified. Sigap's alerts will come here. Reply STOP to stop them."},
+    "sms.staff_wrong_code": {"id": "Kode salah atau sudah kedaluwarsa. Minta kode baru kepada operator Sigap.",
+                             "en": "Wrong or expired code. Ask the Sigap operator for a new one."},
 }

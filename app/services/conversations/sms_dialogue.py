@@ -28,7 +28,7 @@ from app.services import audit, intake, lifecycle
 from app.services.lifecycle import satisfaction
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.intake import fast_insert, reporters
-from app.services.messaging import consent, outbox, sms_gateways, whatsapp
+from app.services.messaging import consent, outbox, sms_gateways, staff_consent, whatsapp
 from app.services.reference import cache as reference_cache
 from app.services.reference import places
 
@@ -380,6 +380,9 @@ class _Conversation:
             return self.done("opted_out", [])  # they said STOP: no messages until START
         if opt_out_type == "HELP" or parsed.kind == "help":
             return self.done("reply", [self.t("sms.help")])
+        verified = staff_consent.answer(self.session, self.now, self.channel, self.phone, self.inbound.body or "")
+        if verified is not None:  # a staff member sends back the code Sigap sent to this number
+            return self.done("reply", [self.t("sms.staff_verified" if verified else "sms.staff_wrong_code")])
 
         dialogue = self.dialogue()
         if dialogue is not None and not parsed.language:

@@ -35,7 +35,7 @@ from app.services import audit, intake, lifecycle
 from app.services.access import accounts
 from app.services.lifecycle import satisfaction
 from app.services.errors import NotFound, ServiceError, ValidationFailed
-from app.services.messaging import notifications, outbox
+from app.services.messaging import consent, notifications, outbox
 from app.services.reference import cache as reference_cache
 from app.services.reference import places
 
@@ -814,5 +814,8 @@ def _link(turn: _Turn, args: str) -> None:
         other.telegram_chat_id = None
     user.telegram_chat_id = turn.inbound.chat_id
     link.used_at, link.used_by_chat_id = turn.now, turn.inbound.chat_id
+    # The code was made for this user and came back from this chat: their opt-in to alerts here.
+    consent.record(session, turn.now, channel="telegram", address=str(turn.inbound.chat_id), kind="opt_in",
+                   reason="verified", user_id=user.id)
     turn.conv.language = normalise_language(user.language)
     turn.say("telegram.link_done", name=user.name, username=user.username, staff=user)

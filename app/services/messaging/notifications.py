@@ -15,7 +15,7 @@ from app.domain.local_time import local_time as clock_text
 from app.i18n import normalise_language, t
 from app.models import Agency, Complaint, Event, User
 from app.models.sla_engine import EscalationContact
-from app.services.messaging import outbox, partner_webhooks, sms_gateways
+from app.services.messaging import outbox, partner_webhooks, sms_gateways, staff_consent
 from app.services.reference import cache as reference_cache
 
 NOTE_IN_MESSAGE = 80
@@ -59,25 +59,28 @@ def user_recipient(user: User | None) -> Recipient | None:
     return None
 
 
-def contact_recipient(contact: EscalationContact, shifts: tuple = ()) -> Recipient | None:
+def contact_recipient(contact: EscalationContact, shifts: tuple = (), *, whatsapp_verified: bool) -> Recipient | None:
     """The contact by the channels they listed, in that order (WhatsApp, SMS, Telegram as the operator
-    set them); without a list, by the channel they prefer, then their other addresses."""
+    set them); without a list, by the channel they prefer, then their other addresses. WhatsApp only
+    once they verified that number and have not said STOP since (staff_consent): until then SMS,
+    then Telegram."""
     if not contact.active:
         return None
     lang = normalise_language(contact.language)
     user = contact.user if contact.user_id else None
     chat = contact.telegram_chat_id or (user.telegram_chat_id if user is not None and user.active else None)
     if contact.channels:
-        addresses = {"whatsapp": f"whatsapp:{contact.phone}" if contact.phone else None, "sms": contact.phone,
-                     "telegram": str(chat) if chat else None}
+        addresses = {"whatsapp": f"whatsapp:{contact.phone}" if contact.phone and whatsapp_verified else None,
+                     "sms": contact.phone, "telegram": str(chat) if chat else None}
         order = [(c, addresses[c]) for c in contact.channels.split() if addresses.get(c)]
         if not order:
             return None
         (primary, address), rest = order[0], tuple(order[1:])
         return Recipient(contact.name, primary, address, lang, contact.user_id, contact.id, rest, shifts)
-    addresses = {"whatsapp": f"whatsapp:{contact.phone}" if contact.channel == "whatsapp" and contact.phone else None,
+    on_whatsapp = contact.channel == "whatsapp" and bool(contact.phone) and whatsapp_verified
+    addresses = {"whatsapp": f"whatsapp:{contact.phone}" if on_whatsapp else None,
                  "sms": contact.phone, "telegram": str(chat) if chat else None}
-    if contact.channel == "whatsapp" and contact.phone:
+    if on_whatsapp:
         primary = "whatsapp"
     elif contact.telegram_chat_id and contact.channel in (None, "telegram"):
         primary = "telegram"
@@ -140,7 +143,9 @@ def _level_candidates(session: Session, complaint: Complaint, level: str) -> lis
             or_(EscalationContact.agency_id.is_(None), EscalationContact.agency_id == complaint.agency_id),
         ).options(selectinload(EscalationContact.shifts)).order_by(EscalationContact.id)
     ).all()
-    found = [contact_recipient(c, contact_shifts(c)) for c in contacts]
+    verified = staff_consent.whatsapp_verified(
+        session, [c.phone for c in contacts if c.phone and (c.channel == "whatsapp" or "whatsapp" in (c.channels or ""))])
+    found = [contact_recipient(c, contact_shifts(c), whatsapp_verified=c.phone in verified) for c in contacts]
     if level == "agency_head" and complaint.agency is not None:
         found.insert(0, user_recipient(complaint.agency.head_user))
         if not any(found):

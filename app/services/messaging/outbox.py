@@ -193,6 +193,10 @@ def settle(session: Session, now: datetime, message_id: int, attempts: int, resu
             if result.reporter_state == "opted_out":
                 consent.record(session, now, channel=message.channel, address=whatsapp.phone_of(message.recipient),
                                kind="opt_out", reason="carrier_stop", reporter_id=message.reporter_id)
+        elif result.permanent and not result.withdrawn and message.recipient_kind == STAFF \
+                and result.reporter_state == "opted_out":  # a staff member blocked the bot or said STOP
+            consent.record(session, now, channel=message.channel, address=whatsapp.phone_of(message.recipient),
+                           kind="opt_out", reason="carrier_stop", user_id=message.user_id)
         if not result.withdrawn and result.reporter_state != "opted_out":
             fall_back(session, now, message, message.last_error)
     else:

@@ -6,14 +6,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 import app.channels.api.performance  # noqa: F401  (routes join the api blueprint before any app registers it)
+from app.clock import FrozenClock
 from app.domain.actor import Actor
 from app.models import Agency, User
 from app.models.sla_engine import EscalationContact
 from app.services import intake, lifecycle
 from app.services.access import accounts
 from app.services.sla import escalation, policies
+from tests.conftest import T0
 
 WIB, WITA = "Asia/Jakarta", "Asia/Makassar"
 
@@ -129,9 +132,78 @@ def build_month(session, clock) -> Month:
     return m
 
 
+class Built:
+    """What this package's tests start from, built once per module and test process: the reference
+    data, then the known month, then (test_rollup's `build_settled`) the varied complaints, each
+    layer in a savepoint of one connection held for the module. A test runs in a savepoint of its
+    own, rolled back after it, so every test starts from exactly the stored state it asked for."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.month = None  # (tickets, clock time) while the known month is stored
+        self.settled = None  # (tickets, clock time, settled at) while the varied complaints are stored too
+        self._savepoints = {}
+
+    def _session(self) -> Session:
+        return Session(bind=self.conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+    def _drop(self, layer: str) -> None:
+        savepoint = self._savepoints.pop(layer, None)
+        if savepoint is not None:
+            savepoint.rollback()
+        setattr(self, layer, None)
+
+    def ready(self, month: bool, build_settled=None) -> None:
+        if build_settled is None and self.settled is not None:
+            self._drop("settled")
+        if not month and build_settled is None and self.month is not None:
+            self._drop("month")
+        if (month or build_settled) and self.month is None:
+            self._savepoints["month"] = self.conn.begin_nested()
+            session = self._session()
+            made = build_month(session, FrozenClock(T0))
+            self.month = (dict(made.tickets), made.clock.now())
+            session.close()
+        if build_settled is not None and self.settled is None:
+            self._savepoints["settled"] = self.conn.begin_nested()
+            made = self.resume(self._session(), FrozenClock(T0), self.month)
+            at = build_settled(made)
+            self.settled = (dict(made.tickets), made.clock.now(), at)
+            made.session.close()
+
+    @staticmethod
+    def resume(session, clock, state) -> Month:
+        clock.set(state[1])
+        made = Month(session, clock)
+        made.tickets = dict(state[0])
+        return made
+
+
+@pytest.fixture(scope="module")
+def built(engine):
+    conn = engine.connect()
+    outer = conn.begin()
+    yield Built(conn)
+    outer.rollback()
+    conn.close()
+
+
 @pytest.fixture
-def month(session, clock) -> Month:
-    return build_month(session, clock)
+def connection(request, built):
+    """The module's connection in the state the test asks for, in a savepoint rolled back after it."""
+    names = request.fixturenames
+    built.ready(month="month" in names,
+                build_settled=getattr(request.module, "build_settled", None) if "settled" in names else None)
+    savepoint = built.conn.begin_nested()
+    yield built.conn
+    if savepoint.is_active:
+        savepoint.rollback()
+
+
+@pytest.fixture
+def month(session, clock, built) -> Month:
+    """The known month, as built for this module (Built)."""
+    return built.resume(session, clock, built.month)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -14,7 +14,7 @@ from app.services import posts
 from app.services.lifecycle import closing
 from app.services.reporting import performance
 from app.services.reporting import rollup as performance_rollup
-from tests.integration.performance.conftest import actor_of, local
+from tests.integration.performance.conftest import Month, actor_of, local
 
 GROUPINGS = ("agency", "official", "category", "district", "jurisdiction")
 PERIODS = ("2026-11", "2026-12", "2026-Q4", "2026")
@@ -72,15 +72,21 @@ def add_varied(month, rng: random.Random, count: int = 40):
                 month.session.rollback()
 
 
-@pytest.fixture
-def settled(session, clock, month):
-    """The known month plus varied complaints, most of them closed and rolled up."""
+def build_settled(month: Month) -> datetime:
+    """The varied complaints over the known month, most of them closed and rolled up (built once per
+    test process: tests/integration/performance/conftest.py). Returns the time they settled at."""
     add_varied(month, random.Random(7))
     now = month.at(local("2026-12-20 09:00"))
-    while closing.close_settled(session, now):
+    while closing.close_settled(month.session, now):
         pass
-    performance_rollup.refresh_all(session)
-    return month, now
+    performance_rollup.refresh_all(month.session)
+    return now
+
+
+@pytest.fixture
+def settled(session, clock, built):
+    """The known month plus varied complaints, most of them closed and rolled up."""
+    return built.resume(session, clock, built.settled), built.settled[2]
 
 
 def test_rollups_give_exactly_the_live_figures(session, settled):

@@ -11,6 +11,7 @@ from app.models import Breach, Event
 from app.models.sla_engine import EscalationContact
 from app.services import lifecycle
 from app.services.lifecycle import closing
+from app.services.messaging import consent
 from app.services.sla import escalation
 from tests.conftest import T0
 
@@ -42,7 +43,11 @@ def reachable_everyone(sla, complaint):
     sla.reach("supervisor")
     village = complaint.village
     sla.contact("village_head", "Kades Kampunganyar", village=village)
-    sla.contact("camat", "Camat Glagah", district=village.district, channel="whatsapp")
+    camat = sla.contact("camat", "Camat Glagah", district=village.district, channel="whatsapp")
+    # a camat's WhatsApp number is used once they verified it (staff_consent); until then SMS
+    consent.record(sla.session, sla.clock.now(), channel="whatsapp", address=camat.phone, kind="opt_in",
+                   reason="verified")
+    sla.session.commit()
     sla.contact("regional_secretary", "Sekda Banyuwangi")
     sla.contact("regent_office", "Kantor Bupati")
 

@@ -23,7 +23,7 @@ def breach_alert(session, clock, complaint, contact) -> Breach:
                     detected_at=clock.now(), staff_notified=None, notify_failed=False)
     session.add(breach)
     session.flush()
-    notifications.tell_staff(session, complaint, [notifications.contact_recipient(contact)], "core.staff.breach",
+    notifications.tell_staff(session, complaint, [notifications.contact_recipient(contact, whatsapp_verified=True)], "core.staff.breach",
                              clock.now(), breach_id=breach.id, due="11:00 WIB", what=lambda lang: "ditangani",
                              official="Kepala Dinas")
     session.commit()
@@ -82,12 +82,12 @@ def test_an_alert_that_reached_no_channel_leaves_the_breach_not_notified(setting
 def test_each_recipient_tries_its_channels_in_its_own_order(session, clock):
     complaint_by_sms(session, clock)
     on_whatsapp = camat(session, clock, telegram_chat_id=777001)
-    recipient = notifications.contact_recipient(on_whatsapp)
+    recipient = notifications.contact_recipient(on_whatsapp, whatsapp_verified=True)
     assert (recipient.channel, recipient.fallbacks) == ("whatsapp", (("sms", CAMAT), ("telegram", "777001")))
     on_telegram = EscalationContact(jurisdiction_id=on_whatsapp.jurisdiction_id, level="camat", name="Camat Licin",
                                     phone="+6281299990002", telegram_chat_id=777002, channel="telegram", active=True,
                                     created_at=clock.now())
-    recipient = notifications.contact_recipient(on_telegram)
+    recipient = notifications.contact_recipient(on_telegram, whatsapp_verified=False)
     assert (recipient.channel, recipient.fallbacks) == ("telegram", (("sms", "+6281299990002"),))
 
 

@@ -55,7 +55,7 @@ def camat(session, clock, **fields) -> EscalationContact:
 
 def alert_camat(session, clock, complaint, contact, **kwargs):
     [message] = notifications.tell_staff(
-        session, complaint, [notifications.contact_recipient(contact)], "core.staff.escalate", clock.now(),
+        session, complaint, [notifications.contact_recipient(contact, whatsapp_verified=True)], "core.staff.escalate", clock.now(),
         level=lambda lang: "Camat", what=lambda lang: "ditangani", late=75, **kwargs)
     session.commit()
     return message

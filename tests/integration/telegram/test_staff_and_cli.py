@@ -36,6 +36,17 @@ def test_a_staff_user_links_telegram_with_a_one_time_code(app, post_update, upda
     assert "tidak berlaku" in other.body
 
 
+def test_linking_telegram_is_recorded_as_the_staff_members_opt_in_with_time_and_channel(app, post_update, updates,
+                                                                                       session, clock):
+    from app.models.whatsapp import OptRecord
+
+    _link(app, post_update, updates)
+    user = session.scalar(select(User).where(User.username == "officer.dinsos"))
+    [record] = session.scalars(select(OptRecord).where(OptRecord.address == str(STAFF_CHAT))).all()
+    assert (record.channel, record.kind, record.reason, record.user_id, record.at) == (
+        "telegram", "opt_in", "verified", user.id, clock.now())
+
+
 def test_link_code_for_an_unknown_user_is_a_clean_error(app):
     result = app.test_cli_runner().invoke(args=["telegram", "link-code", "--user", "nobody"])
     assert result.exit_code != 0
