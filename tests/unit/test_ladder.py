@@ -47,11 +47,14 @@ def run_all(c, p, fire_level=lambda c: c.level + 1):
 
 def test_four_hour_rule_reminds_at_half_warns_at_three_quarters_breaches_at_four_hours_then_climbs_hourly():
     c = clock(acknowledged_at=T0 + timedelta(minutes=5))
-    assert run_all(c, policy()) == [
+    steps = run_all(c, policy())
+    assert steps[:8] == [
         ("handle", "remind", 120), ("handle", "warn", 180), ("handle", "breach", 240),
         ("handle", "escalate", 300), ("handle", "escalate", 360), ("handle", "escalate", 420),
         ("handle", "escalate", 480), ("handle", "escalate", 540),
     ]
+    # Past the top the top levels are told again (ladder.REPEAT): see the repeat tests below.
+    assert {action for _deadline, action, _minute in steps[8:]} == {ladder.REPEAT}
 
 
 def test_two_hour_rule_moves_every_checkpoint_earlier():

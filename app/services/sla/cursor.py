@@ -43,6 +43,8 @@ def ladder_policy(policy: SlaPolicy) -> ladder.LadderPolicy:
         handle_minutes=policy.handle_minutes,
         triage_minutes=policy.triage_minutes,
         told_at_breach=ladder.told_of(policy.escalation_ladder),
+        repeat_daily_cap=ladder.DEFAULT_REPEAT_DAILY_CAP if policy.repeat_daily_cap is None
+        else int(policy.repeat_daily_cap),
     )
 
 
@@ -51,7 +53,7 @@ def clock_of(complaint: Complaint) -> ladder.ComplaintClock:
         status=complaint.status, received_at=complaint.received_at, ack_due_at=complaint.ack_due_at,
         handle_due_at=complaint.handle_due_at, triage_due_at=complaint.triage_due_at,
         acknowledged_at=complaint.acknowledged_at, handled_at=complaint.handled_at,
-        level=complaint.sla_level or 0,
+        level=complaint.sla_level or 0, alert_acknowledged_at=complaint.alert_acknowledged_at,
     )
 
 
