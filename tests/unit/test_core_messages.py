@@ -15,6 +15,8 @@ LONG = {
     "reason": "di luar layanan Sigap", "other": "BWI-2026-000122", "note": "x" * 80,
     "code": "ABCD-2345",
     "who": "Camat Hadi Susilo Wicaksono",
+    "jurisdiction": "Kabupaten Kepulauan Anambas", "day": "23/11/2026", "count": 120, "more": 115,
+    "tickets": "BWI-2026-000123, BWI-2026-000124, BWI-2026-000125, BWI-2026-000126, BWI-2026-000127 dan 115 lainnya",
 }
 
 

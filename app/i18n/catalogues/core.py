@@ -100,4 +100,14 @@ MESSAGES = {
     "core.no_agency": {"id": "instansi belum ditetapkan", "en": "no agency yet"},
     "core.no_official": {"id": "pejabat belum ditetapkan", "en": "no named official"},
     "core.unknown_place": {"id": "lokasi tidak disebut", "en": "place not given"},
+    # Appended to staff alerts on SMS/WhatsApp: how to acknowledge by reply (Telegram has its button).
+    "core.staff.reply_hint": {
+        "id": "Balas 1 untuk menerima, atau OK {ticket}.",
+        "en": "Reply 1 to acknowledge, or OK {ticket}.",
+    },
+    "core.staff.daily_summary": {
+        "id": "Sigap {jurisdiction} {day}: {count} laporan masih terbuka melewati batas waktu. {tickets}",
+        "en": "Sigap {jurisdiction} {day}: {count} reports still open past their deadline. {tickets}",
+    },
+    "core.staff.daily_summary_more": {"id": "dan {more} lainnya", "en": "and {more} more"},
 }
