@@ -131,6 +131,12 @@ def sentence(event, complaint, *, names: dict[str, str], agencies: dict[str, str
             text += " " + _("With a photo.")
         if isinstance(evidence, dict) and evidence.get("lat") is not None:
             text += " " + _("With a location check-in.")
+            if evidence.get("distance_km") is not None:
+                text += " " + _("%(km)s km from the village centre.", km=evidence["distance_km"])
+            if evidence.get("far"):
+                text += " " + _("Far from the reported place: check it.")
+        if data.get("with_original"):
+            text += " " + _("Handled together with the original report %(ticket)s.", ticket=data["with_original"])
         return text
     if kind == "resolved":
         return _("%(who)s recorded the long-term outcome.", who=who)
@@ -208,8 +214,6 @@ def sentence(event, complaint, *, names: dict[str, str], agencies: dict[str, str
         return _("%(who)s (%(level)s) answered the alert by reply on %(channel)s: seen, which is not the "
                  "agency's acknowledgement.", who=who, level=audience_word(data.get("level")) or "-",
                  channel=channel_word(data.get("channel") or ""))
-    if kind == "handled_with_original":
-        return _("Handled together with the original report %(ticket)s.", ticket=data.get("original") or "-")
     if kind == "breach_withdrawn":
         return _("The %(deadline)s breach was withdrawn: the deadline was met at %(time)s, before the alert "
                  "was written.", deadline=deadline_word(data.get("kind")), time=local_time(_at(data.get("met_at")), tz))

@@ -74,7 +74,8 @@ def settle_breaches(session: Session, complaint: Complaint, now: datetime) -> No
 def reschedule(complaint: Complaint, now: datetime) -> None:
     """Set complaint.next_step / next_step_at from its deadlines and what has already fired
     (no SQL: the cursor goes in with the row)."""
-    if complaint.status not in ladder.OPEN_STATUSES or complaint.handled_at is not None:
+    if complaint.status not in ladder.OPEN_STATUSES or complaint.handled_at is not None \
+            or follows_open_original(complaint):
         complaint.next_step = None
         complaint.next_step_at = None
         return
@@ -88,6 +89,15 @@ def reschedule(complaint: Complaint, now: datetime) -> None:
     step = ladder.next_step(clock, policy, checkpoint, fired)
     complaint.next_step = step.key if step else None
     complaint.next_step_at = step.due_at if step else None
+
+
+def follows_open_original(complaint: Complaint) -> bool:
+    """A linked repeat never reminds, escalates or breaches on its own while its original is open:
+    the original's steps carry the alerts, and handling the original handles the repeat."""
+    if complaint.repeat_of_id is None:
+        return False
+    original = complaint.repeat_of
+    return original is not None and original.status in ladder.OPEN_STATUSES and original.handled_at is None
 
 
 def _fired_any(complaint: Complaint, prefix: str) -> bool:

@@ -140,7 +140,8 @@ def fire(session: Session, complaint: Complaint, key: str, now: datetime) -> Non
     steps = ladder.plan(clock, policy, checkpoint)
     step = next((s for s in steps if s.key == key), None)
     fired = list(complaint.sla_fired or [])
-    if step is not None and key not in fired and ladder.is_relevant(step, clock):
+    if step is not None and key not in fired and ladder.is_relevant(step, clock) \
+            and not sla_cursor.follows_open_original(complaint):
         late = ladder.is_late(step, now)
         base = {
             "step": key, "deadline": step.deadline, "due_at": isoformat_z(step.due_at),
