@@ -36,6 +36,7 @@ from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.messaging import notifications, outbox
 from app.services.reference import cache as reference_cache
 from app.services.reference import places
+from app.services.sla import alert_replies
 
 log = logging.getLogger("sigap.telegram")
 DEFAULT_JURISDICTION = "banyuwangi"
@@ -709,6 +710,8 @@ def _acknowledge(turn: _Turn, ref: str) -> None:
     except ServiceError as exc:
         turn.session.rollback()
         _rerecord(turn)
+        # Already acknowledged: the press still answers the alert (repeats past the top stop).
+        alert_replies.record_answer(turn.session, turn.now, ticket, actor, channel="telegram")
         turn.answer()
         turn.say("telegram.ack_refused", ticket=ticket, reason=exc.message, staff=user)
         return

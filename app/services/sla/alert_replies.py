@@ -201,3 +201,18 @@ def _seen(session: Session, now: datetime, complaint: Complaint, person: Person,
 def _status(complaint: Complaint, lang: str) -> str:
     return t(f"sms.status_name.{complaint.status}", lang, agency=complaint.agency.name[:60] if complaint.agency
              else "-", when="").strip()
+
+
+def record_answer(session: Session, now: datetime, ticket: str, actor: Actor, *, channel: str) -> Complaint | None:
+    """A staff member of the complaint's agency answered an alert about a complaint already
+    acknowledged (the Telegram button): recorded, and the repeats past the top stop. None when the
+    complaint is not theirs or not open. Does not commit."""
+    complaint = session.scalar(select(Complaint).where(Complaint.ticket == ticket))
+    if complaint is None or complaint.status not in ladder.OPEN_STATUSES or complaint.agency_id is None \
+            or actor.agency_id != complaint.agency_id or actor.role not in AGENCY_ROLES:
+        return None
+    complaint.alert_acknowledged_at = now
+    audit.record(session, complaint, "alert_acknowledged", now, actor,
+                 data={"channel": channel, "by": actor.name, "complaint_acknowledged": False})
+    sla_cursor.reschedule(complaint, now)
+    return complaint
