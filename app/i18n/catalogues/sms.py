@@ -160,7 +160,7 @@ MESSAGES = {
     "sms.demo.empty": {"id": "Belum ada pesan dari nomor ini.", "en": "No messages from this number yet."},
     "sms.demo.outbox": {"id": "Pesan keluar ke nomor ini (mode konsol)", "en": "Outgoing messages to this number (console mode)"},
     "sms.demo.outbox_empty": {"id": "Belum ada pesan keluar.", "en": "No outgoing messages yet."},
-    # Staff answering an alert by reply (app/services/sla/alert_replies.py)
+    # Staff answering an alert by reply (app/services/conversations/alert_replies.py)
     "sms.alert.acknowledged": {
         "id": "Sigap {ticket}: diterima atas nama {name} ({agency}). Tercatat di jejak laporan. Tangani sebelum {due}.",
         "en": "Sigap {ticket}: acknowledged as {name} ({agency}). Recorded in the report's trail. Handle by {due}.",

@@ -31,7 +31,7 @@ from app.services.intake import reporters
 from app.services.messaging import consent, outbox, sms_gateways, whatsapp
 from app.services.reference import cache as reference_cache
 from app.services.reference import places
-from app.services.sla import alert_replies
+from app.services.conversations import alert_replies
 
 log = logging.getLogger("sigap.sms")
 

@@ -36,7 +36,7 @@ from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.messaging import notifications, outbox
 from app.services.reference import cache as reference_cache
 from app.services.reference import places
-from app.services.sla import alert_replies
+from app.services.conversations import alert_replies
 
 log = logging.getLogger("sigap.telegram")
 DEFAULT_JURISDICTION = "banyuwangi"

@@ -220,7 +220,7 @@ def tell_staff(session: Session, complaint: Complaint, recipients: list[Recipien
     return messages
 
 
-# Staff alerts about a complaint that can be acknowledged by reply (app/services/sla/alert_replies.py).
+# Staff alerts about a complaint that can be acknowledged by reply (app/services/conversations/alert_replies.py).
 HINTED_TEMPLATES = ("core.staff.new", "core.staff.assigned", "core.staff.remind", "core.staff.warn",
                     "core.staff.breach", "core.staff.escalate", "core.staff.reopened", "core.staff.nudged")
 

@@ -10,7 +10,8 @@ from app.domain.actor import Actor
 from app.models import OutboxMessage
 from app.models.sla_engine import LadderSummary
 from app.services import lifecycle
-from app.services.sla import alert_replies, daily_summary
+from app.services.conversations import alert_replies
+from app.services.sla import daily_summary
 from tests.conftest import T0
 
 

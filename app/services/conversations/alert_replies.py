@@ -155,7 +155,7 @@ def answer(session: Session, now: datetime, *, channel: str, phone: str, text: s
 
 def _acknowledge(session: Session, now: datetime, complaint: Complaint, person: Person, lang: str,
                  data: dict) -> Answer:
-    from app.services import lifecycle
+    from app.services import lifecycle  # a room below: conversations may call it
 
     actor = _actor(person, complaint)
     acknowledged = False
