@@ -15,7 +15,7 @@ REPEAT = "repeat"
 # How many levels at the top of the ladder the repeats re-alert (e.g. the regional secretary and the
 # regent's office), and how far ahead repeats are planned (a complaint open longer is in the daily summary).
 TOP_LEVELS = 2
-REPEAT_HORIZON = timedelta(days=14)
+REPEAT_HORIZON = timedelta(days=7)
 DEFAULT_REPEAT_DAILY_CAP = 6
 OPEN_STATUSES = ("received", "triage", "assigned", "acknowledged")
 # A step that fires later than this after its due time is marked late (catch-up after downtime).
