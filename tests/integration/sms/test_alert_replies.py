@@ -156,3 +156,18 @@ def test_a_reply_through_kannel_acknowledges_and_the_answer_leaves_through_the_o
                              .order_by(OutboxMessage.id.desc())).first()
     assert "diterima atas nama" in answer.body and answer.extra.get("gateway") == "kannel"
 
+
+
+def test_the_complaint_page_names_who_acknowledged_by_reply_and_who_only_saw_it(app, client, twilio, session, clock):
+    from tests.integration.web.conftest import Browser
+
+    duty_desk(session, clock)
+    complaint = submit(session, clock)
+    contact(session, clock, "camat", "Camat Glagah", CAMAT_PHONE, district_id=complaint.district_id)
+    twilio.replies(f"OK {complaint.ticket}", sender=CAMAT_PHONE)
+    twilio.replies(f"OK {complaint.ticket}", sender=DUTY_PHONE, whatsapp=True)
+    browser = Browser(client)
+    browser.sign_in("supervisor")
+    page = browser.get(f"/complaints/{complaint.ticket}").get_data(as_text=True)
+    assert "Camat Glagah" in page and "bukan penerimaan oleh instansi" in page
+    assert "Piket Dinsos: Bu Rina mengonfirmasi" in page
