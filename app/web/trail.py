@@ -131,8 +131,8 @@ def sentence(event, complaint, *, names: dict[str, str], agencies: dict[str, str
             text += " " + _("With a photo.")
         if isinstance(evidence, dict) and evidence.get("lat") is not None:
             text += " " + _("With a location check-in.")
-            if evidence.get("distance_km") is not None:
-                text += " " + _("%(km)s km from the village centre.", km=evidence["distance_km"])
+            if evidence.get("village_km") is not None:
+                text += " " + _("%(km)s km from the village centre.", km=evidence["village_km"])
             if evidence.get("far"):
                 text += " " + _("Far from the reported place: check it.")
         if data.get("with_original"):

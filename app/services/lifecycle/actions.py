@@ -252,6 +252,12 @@ def _check_in(session: Session, complaint: Complaint, lat, lon) -> dict:
         distance = area.distance_km(lat_f, lon_f, place[0], place[1])
         checked["distance_km"] = round(distance, 2)
         checked["far"] = distance > FAR_FROM_PLACE_KM
+    village = complaint.village
+    if village is not None and village.lat is not None and village.lon is not None:
+        # The distance from the village centre too (the gazetteer's point), whatever point the report gave.
+        village_km = area.distance_km(lat_f, lon_f, village.lat, village.lon)
+        checked["village_km"] = round(village_km, 2)
+        checked["far"] = checked.get("far", False) or village_km > FAR_FROM_PLACE_KM
     return checked
 
 

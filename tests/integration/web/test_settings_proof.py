@@ -60,7 +60,9 @@ def test_location_proof_shows_the_distance_and_flags_a_far_check_in(browser, mak
     browser.post(f"/complaints/{complaint.ticket}/actions", {
         "action": "handle", "note": "Sembako diantar", "lat": str(lat + 0.2), "lon": str(lon)})
     page = browser.get(f"/complaints/{complaint.ticket}").get_data(as_text=True)
-    assert "22.2 km" in page and "data-far" in page
+    assert "22.2 km" in page and "data-far" in page and "km dari pusat desa" in page
+    session.expire_all()
+    assert 22 < session.get(Complaint, complaint.id).handle_evidence["village_km"] < 23
 
 
 def test_only_an_admin_changes_proof_and_a_bad_cap_changes_nothing(browser, make_complaint, session):
