@@ -35,3 +35,12 @@ def test_every_message_fits_two_sms_segments_even_with_long_names():
         for lang, text in texts.items():
             rendered = text.format(**LONG)
             assert sms_segments(rendered) <= 2, f"{key}/{lang} is {len(rendered)} characters"
+
+
+def test_an_alert_with_the_reply_hint_still_fits_two_sms_segments():
+    from app.services.messaging.notifications import HINTED_TEMPLATES
+
+    for key in HINTED_TEMPLATES:
+        for lang in ("id", "en"):
+            text = MESSAGES[key][lang].format(**LONG) + " " + MESSAGES["core.staff.reply_hint"][lang].format(**LONG)
+            assert sms_segments(text) <= 2, f"{key}/{lang} with the hint is {len(text)} characters"

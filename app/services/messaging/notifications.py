@@ -222,7 +222,7 @@ def tell_staff(session: Session, complaint: Complaint, recipients: list[Recipien
 
 # Staff alerts about a complaint that can be acknowledged by reply (app/services/conversations/alert_replies.py).
 HINTED_TEMPLATES = ("core.staff.new", "core.staff.assigned", "core.staff.remind", "core.staff.warn",
-                    "core.staff.breach", "core.staff.escalate", "core.staff.reopened", "core.staff.nudged")
+                    "core.staff.breach", "core.staff.escalate", "core.staff.reopened")
 
 
 def reply_hint(template: str, channel: str, lang: str, ticket: str) -> str:
