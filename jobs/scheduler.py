@@ -15,8 +15,8 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from app.channels.senders import build_senders
-from jobs import (heartbeat, nightly_close, outbox_delivery, partitions, performance_rollup, public_figures, sla_steps,
-                  telegram_photos)
+from jobs import (heartbeat, ladder_summary, nightly_close, outbox_delivery, partitions, performance_rollup, public_figures,
+                  sla_steps, telegram_photos)
 from jobs.runtime import Runtime
 
 log = logging.getLogger("sigap.jobs")
@@ -56,6 +56,8 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
                       id="performance_rollup", name="performance_rollup")
     scheduler.add_job(_guarded(public_figures, runtime), "interval", seconds=public_figures.INTERVAL_SECONDS,
                       id="public_figures", name="public_figures")
+    scheduler.add_job(_guarded(ladder_summary, runtime), "interval", seconds=ladder_summary.INTERVAL_SECONDS,
+                      id="ladder_summary", name="ladder_summary")
     return scheduler
 
 

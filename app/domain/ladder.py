@@ -10,12 +10,19 @@ from datetime import datetime, timedelta
 
 TRIAGE, ACKNOWLEDGE, HANDLE = "triage", "acknowledge", "handle"
 REMIND, WARN, BREACH, ESCALATE = "remind", "warn", "breach", "escalate"
+# Past the top of the ladder: the top levels are told again every repeat interval (capped per day).
+REPEAT = "repeat"
+# How many levels at the top of the ladder the repeats re-alert (e.g. the regional secretary and the
+# regent's office), and how far ahead repeats are planned (a complaint open longer is in the daily summary).
+TOP_LEVELS = 2
+REPEAT_HORIZON = timedelta(days=7)
+DEFAULT_REPEAT_DAILY_CAP = 6
 OPEN_STATUSES = ("received", "triage", "assigned", "acknowledged")
 # A step that fires later than this after its due time is marked late (catch-up after downtime).
 LATE_AFTER = timedelta(seconds=60)
 # Order of steps that fall due at the same instant.
 _DEADLINE_RANK = {TRIAGE: 0, ACKNOWLEDGE: 1, HANDLE: 2}
-_ACTION_RANK = {REMIND: 0, WARN: 1, BREACH: 2, ESCALATE: 3}
+_ACTION_RANK = {REMIND: 0, WARN: 1, BREACH: 2, ESCALATE: 3, REPEAT: 4}
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ class ComplaintClock:
     acknowledged_at: datetime | None = None
     handled_at: datetime | None = None
     level: int = 0  # ladder levels already climbed (index of the next level to consider)
+    alert_acknowledged_at: datetime | None = None  # someone answered an alert (reply or button)
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class LadderPolicy:
     triage_minutes: int
     # deadline -> the ladder levels told at once when it is missed (besides the climb): told_of().
     told_at_breach: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    repeat_daily_cap: int = DEFAULT_REPEAT_DAILY_CAP  # repeat alerts past the top, at most this many a day
 
     def levels_told_of(self, deadline: str) -> tuple[str, ...]:
         return dict(self.told_at_breach).get(deadline, ())
@@ -136,8 +145,46 @@ def plan(clock: ComplaintClock, policy: LadderPolicy, checkpoint: Checkpoint) ->
                 if deadline == ACKNOWLEDGE and at >= clock.handle_due_at:
                     break
                 steps.append(Step(deadline, ESCALATE, k, at, due))
+    # Repeats matter only once the top is reached (planned from then on: intake never pays for them).
+    if policy.repeat_minutes > 0 and policy.levels and policy.repeat_daily_cap > 0 and not remaining:
+        for deadline, due in ((ACKNOWLEDGE, clock.ack_due_at), (HANDLE, clock.handle_due_at)):
+            until = clock.handle_due_at if deadline == ACKNOWLEDGE else None
+            for j, at in enumerate(repeat_times(due, policy, checkpoint, until), start=1):
+                steps.append(Step(deadline, REPEAT, j, at, due))
     steps.sort(key=lambda s: s.sort_key)
     return steps
+
+
+def repeat_times(due: datetime, policy: LadderPolicy, checkpoint: Checkpoint,
+                 until: datetime | None = None) -> list[datetime]:
+    """When the top levels are told again after the last level: every repeat interval after the
+    ladder's last step, never more than `repeat_daily_cap` in any 24 hours (the next one waits
+    until a day after the one `cap` repeats before it), planned up to REPEAT_HORIZON (or `until`)."""
+    cap, every = policy.repeat_daily_cap, timedelta(minutes=policy.repeat_minutes)
+    times: list[datetime] = []
+    k = len(policy.levels) + 1
+    while True:
+        at = checkpoint(due, policy.repeat_minutes * k, 1.0)
+        if times:
+            at = max(at, times[-1] + every)
+        if len(times) >= cap:
+            at = max(at, times[-cap] + timedelta(days=1))
+        if at - due > REPEAT_HORIZON or (until is not None and at >= until):
+            return times
+        times.append(at)
+        k += 1
+
+
+def top_levels(levels: tuple[str, ...]) -> tuple[str, ...]:
+    """The levels the repeats past the top re-alert: the last TOP_LEVELS of the ladder."""
+    return tuple(levels[-TOP_LEVELS:])
+
+
+def repeat_answered(step: Step, clock: ComplaintClock) -> bool:
+    """Repeats stop once someone acted on the missed deadline: the agency acknowledged the complaint
+    after it fell, or a recipient answered an alert about it (reply or button) after it fell."""
+    return any(at is not None and at >= step.deadline_at
+               for at in (clock.acknowledged_at, clock.alert_acknowledged_at))
 
 
 def is_relevant(step: Step, clock: ComplaintClock) -> bool:
@@ -146,8 +193,10 @@ def is_relevant(step: Step, clock: ComplaintClock) -> bool:
         return False
     if step.deadline == TRIAGE:
         return clock.status == "triage"
-    if step.deadline == ACKNOWLEDGE:
-        return clock.acknowledged_at is None
+    if step.deadline == ACKNOWLEDGE and clock.acknowledged_at is not None:
+        return False
+    if step.action == REPEAT:
+        return not repeat_answered(step, clock)
     return True
 
 
@@ -158,6 +207,8 @@ def next_step(clock: ComplaintClock, policy: LadderPolicy, checkpoint: Checkpoin
         if step.key in done or not is_relevant(step, clock):
             continue
         if step.action == ESCALATE and clock.level >= len(policy.levels):
+            continue
+        if step.action == REPEAT and clock.level < len(policy.levels):
             continue
         return step
     return None
@@ -210,6 +261,13 @@ def audiences(step: Step, has_agency: bool, policy: LadderPolicy | None = None) 
         levels = policy.levels_told_of(step.deadline) if policy is not None else ()
         return ("supervisors", "agency_head", *levels, "reporter")
     return ("ladder",)
+
+
+def repeat_overtaken(step: Step, steps: Iterable[Step], now: datetime) -> bool:
+    """A repeat caught up after downtime while a later repeat of the same deadline is already due:
+    recorded, not sent (the later one tells the same people once)."""
+    return any(s.action == REPEAT and s.deadline == step.deadline and s.deadline_at == step.deadline_at
+               and s.index > step.index and s.due_at <= now for s in steps)
 
 
 def message_still_useful(step: Step, now: datetime) -> bool:

@@ -99,6 +99,8 @@ class Complaint(Base):
     sla_fired: Mapped[list | None] = mapped_column(JsonType)  # keys of the steps already fired
     sla_last_step: Mapped[str | None] = mapped_column(String(40))
     sla_last_step_at: Mapped[datetime | None]  # when the last step fired
+    # A staff member or contact answered an alert (reply OK/1, Telegram button): repeats at the top stop.
+    alert_acknowledged_at: Mapped[datetime | None]
     sla_reopened_seen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The audit chain's head, written with each event: how many events, and the keyed seal of the
     # last one (NULL: a chain written before keys, until `audit rekey`). A deleted tail shows.

@@ -26,6 +26,8 @@ class SlaPolicy(Base):
     # [{"level": "village_head"}, {"level": "camat"}, ...], climbed one step per repeat interval after a breach
     escalation_ladder: Mapped[list] = mapped_column(JsonType, default=list)
     repeat_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    # Past the top of the ladder the top levels are re-alerted every repeat_minutes, at most this many a day.
+    repeat_daily_cap: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
     evidence_photo: Mapped[bool] = mapped_column(Boolean, default=False)
     evidence_location: Mapped[bool] = mapped_column(Boolean, default=False)
     calendar: Mapped[str] = mapped_column(String(20), default="24x7")  # "24x7" | "business_hours"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -81,3 +81,17 @@ class SchedulerHeartbeat(Base):
     name: Mapped[str] = mapped_column(String(120), primary_key=True)  # host:pid
     started_at: Mapped[datetime]
     beat_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LadderSummary(Base):
+    """The regent's office's daily summary of what is still open past its deadline: one row per
+    jurisdiction and local day, written with the messages (its unique key makes it go once)."""
+
+    __tablename__ = "ladder_summaries"
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"))
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD in the jurisdiction's zone
+    sent_at: Mapped[datetime]
+    open_count: Mapped[int] = mapped_column(Integer)

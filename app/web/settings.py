@@ -216,7 +216,9 @@ def policies_page():
                 policy = policies.set_target(
                     session, now(), jurisdiction_code=jurisdiction.code, handle_minutes=handle_minutes,
                     acknowledge_minutes=ack_minutes, effective_from=effective_from,
-                    category_code=category.code if category else None, note=form.get("note") or None)
+                    category_code=category.code if category else None, note=form.get("note") or None,
+                    evidence_photo=form.get("evidence_photo") == "1",
+                    evidence_location=form.get("evidence_location") == "1")
                 flash(_("Policy version #%(id)s added: complaints received from %(when)s get %(minutes)s minutes.",
                         id=policy.id, when=form.get("effective_date") + " " + form.get("effective_time", "00:00"),
                         minutes=handle_minutes), "success")
@@ -241,6 +243,32 @@ def policies_page():
             seen.add(scope)
     return render_template("settings/policies.html", versions=versions, in_force=in_force, jurisdictions=jurisdictions,
                            categories=categories, form=form, preview=preview, error=error), (422 if error else 200)
+
+
+@bp.post("/policies/<int:policy_id>/proof")
+@roles_required(*SETTINGS_ROLES)
+def policy_proof(policy_id: int):
+    """Proof of action (photo and/or location check-in) and the repeat alerts' daily cap of one version."""
+    session = db_session()
+    form = request.form
+    cap = form.get("repeat_daily_cap", "").strip()
+    try:
+        cap_value = _int_or_none(cap) if cap else None
+        if cap and cap_value is None:
+            raise ValueError(_("Repeat alerts a day must be a whole number from 0 to 48."))
+        policy = policies.set_proof(session, now(), row_id(policy_id) or 0, photo=form.get("photo") == "1",
+                                    location=form.get("location") == "1", repeat_daily_cap=cap_value)
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("settings.policies_page"), 303)
+    except ServiceError as exc:
+        session.rollback()
+        if exc.status == 404:
+            abort(404)
+        flash(_("Repeat alerts a day must be a whole number from 0 to 48."), "error")
+        return redirect(url_for("settings.policies_page"), 303)
+    flash(_("Policy version #%(id)s saved: proof of action and repeat alerts.", id=policy.id), "success")
+    return redirect(url_for("settings.policies_page"), 303)
 
 
 def _preview(session, jurisdiction: Jurisdiction, category: Category | None, effective_from: datetime,

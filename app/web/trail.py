@@ -131,6 +131,12 @@ def sentence(event, complaint, *, names: dict[str, str], agencies: dict[str, str
             text += " " + _("With a photo.")
         if isinstance(evidence, dict) and evidence.get("lat") is not None:
             text += " " + _("With a location check-in.")
+            if evidence.get("village_km") is not None:
+                text += " " + _("%(km)s km from the village centre.", km=evidence["village_km"])
+            if evidence.get("far"):
+                text += " " + _("Far from the reported place: check it.")
+        if data.get("with_original"):
+            text += " " + _("Handled together with the original report %(ticket)s.", ticket=data["with_original"])
         return text
     if kind == "resolved":
         return _("%(who)s recorded the long-term outcome.", who=who)
@@ -187,6 +193,11 @@ def sentence(event, complaint, *, names: dict[str, str], agencies: dict[str, str
                      "alerted.", past=past)
         elif data.get("fallback"):
             text = _("Nobody reachable on the rest of the ladder: the supervisors were told, %(past)s.", past=past)
+        elif data.get("repeat"):
+            text = _("Repeat alert %(n)s past the top of the ladder (%(levels)s), %(past)s.", n=data["repeat"],
+                     levels=", ".join(audience_word(level) for level in data.get("levels") or ()), past=past)
+            if data.get("not_sent"):
+                text += " " + _("Not sent: a later repeat was already due.")
         else:
             text = _("Escalated to %(level)s, %(past)s.", level=audience_word(data.get("level")), past=past)
         if data.get("recipients"):
@@ -196,6 +207,13 @@ def sentence(event, complaint, *, names: dict[str, str], agencies: dict[str, str
             text += " " + _("Skipped, nobody reachable: %(levels)s.",
                             levels=", ".join(audience_word(level) for level in data["skipped"]))
         return text
+    if kind == "alert_acknowledged":
+        return _("%(who)s answered the alert by reply on %(channel)s.", who=who,
+                 channel=channel_word(data.get("channel") or ""))
+    if kind == "alert_seen":
+        return _("%(who)s (%(level)s) answered the alert by reply on %(channel)s: seen, which is not the "
+                 "agency's acknowledgement.", who=who, level=audience_word(data.get("level")) or "-",
+                 channel=channel_word(data.get("channel") or ""))
     if kind == "breach_withdrawn":
         return _("The %(deadline)s breach was withdrawn: the deadline was met at %(time)s, before the alert "
                  "was written.", deadline=deadline_word(data.get("kind")), time=local_time(_at(data.get("met_at")), tz))

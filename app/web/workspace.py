@@ -48,6 +48,13 @@ def queue():
 def _names(session, events) -> dict[str, str]:
     ids = {int(e.actor.split(":")[1]) for e in events if e.actor.startswith("user:") and e.actor[5:].isdigit()}
     names = {f"user:{uid}": name for uid, name in session.execute(select(User.id, User.name).where(User.id.in_(ids)))}
+    # Escalation contacts who answered an alert by reply (app/services/conversations/alert_replies.py).
+    contacts = {int(e.actor.split(":")[1]) for e in events if e.actor.startswith("contact:") and e.actor[8:].isdigit()}
+    if contacts:
+        from app.models.sla_engine import EscalationContact
+
+        names.update({f"contact:{cid}": name for cid, name in session.execute(
+            select(EscalationContact.id, EscalationContact.name).where(EscalationContact.id.in_(contacts)))})
     names["system"] = "Sigap"
     return names
 

@@ -15,6 +15,8 @@ LONG = {
     "reason": "di luar layanan Sigap", "other": "BWI-2026-000122", "note": "x" * 80,
     "code": "ABCD-2345", "minutes": 30,
     "who": "Camat Hadi Susilo Wicaksono",
+    "jurisdiction": "Kabupaten Kepulauan Anambas", "day": "23/11/2026", "count": 120, "more": 115,
+    "tickets": "BWI-2026-000123, BWI-2026-000124, BWI-2026-000125, BWI-2026-000126, BWI-2026-000127 dan 115 lainnya",
 }
 
 
@@ -33,3 +35,12 @@ def test_every_message_fits_two_sms_segments_even_with_long_names():
         for lang, text in texts.items():
             rendered = text.format(**LONG)
             assert sms_segments(rendered) <= 2, f"{key}/{lang} is {len(rendered)} characters"
+
+
+def test_an_alert_with_the_reply_hint_still_fits_two_sms_segments():
+    from app.services.messaging.notifications import HINTED_TEMPLATES
+
+    for key in HINTED_TEMPLATES:
+        for lang in ("id", "en"):
+            text = MESSAGES[key][lang].format(**LONG) + " " + MESSAGES["core.staff.reply_hint"][lang].format(**LONG)
+            assert sms_segments(text) <= 2, f"{key}/{lang} with the hint is {len(text)} characters"

@@ -16,9 +16,9 @@ def wall(start, target, fraction):
     return start + timedelta(minutes=target * fraction)
 
 
-def policy(handle=240, ack=30, fractions=(0.5, 0.75), levels=LEVELS, repeat=60):
+def policy(handle=240, ack=30, fractions=(0.5, 0.75), levels=LEVELS, repeat=60, cap=ladder.DEFAULT_REPEAT_DAILY_CAP):
     return LadderPolicy(fractions=fractions, levels=levels, repeat_minutes=repeat, ack_minutes=ack,
-                        handle_minutes=handle, triage_minutes=30)
+                        handle_minutes=handle, triage_minutes=30, repeat_daily_cap=cap)
 
 
 def clock(handle=240, ack=30, **kw):
@@ -47,11 +47,14 @@ def run_all(c, p, fire_level=lambda c: c.level + 1):
 
 def test_four_hour_rule_reminds_at_half_warns_at_three_quarters_breaches_at_four_hours_then_climbs_hourly():
     c = clock(acknowledged_at=T0 + timedelta(minutes=5))
-    assert run_all(c, policy()) == [
+    steps = run_all(c, policy())
+    assert steps[:8] == [
         ("handle", "remind", 120), ("handle", "warn", 180), ("handle", "breach", 240),
         ("handle", "escalate", 300), ("handle", "escalate", 360), ("handle", "escalate", 420),
         ("handle", "escalate", 480), ("handle", "escalate", 540),
     ]
+    # Past the top the top levels are told again (ladder.REPEAT): see the repeat tests below.
+    assert {action for _deadline, action, _minute in steps[8:]} == {ladder.REPEAT}
 
 
 def test_two_hour_rule_moves_every_checkpoint_earlier():
@@ -126,7 +129,7 @@ def test_a_reminder_caught_up_after_its_deadline_is_not_sent():
        f1=st.floats(min_value=0.05, max_value=0.95), repeat=st.integers(min_value=1, max_value=600))
 def test_steps_always_fire_in_time_order_each_once_and_end(handle, ack, f1, repeat):
     c = clock(handle=handle, ack=ack)
-    p = policy(handle=handle, ack=ack, fractions=(f1, min(f1 + 0.04, 0.99)), repeat=repeat)
+    p = policy(handle=handle, ack=ack, fractions=(f1, min(f1 + 0.04, 0.99)), repeat=repeat, cap=1)
     steps = run_all(c, p)
     times = [s[2] for s in steps]
     assert times == sorted(times)
@@ -148,3 +151,32 @@ def test_a_policy_names_the_ladder_levels_told_at_once_of_each_missed_deadline()
     assert ladder.told_of([{"level": "camat"}]) == (("acknowledge", ()), ("handle", ()))  # the default: the climb only
     assert ladder.audiences(ladder.Step(ladder.HANDLE, ladder.REMIND, 0, due, due), True, policy) == \
         ("assignee_or_duty",)
+
+
+def test_past_the_top_the_top_levels_are_told_again_at_the_interval_never_more_than_the_cap_a_day():
+    c = clock(acknowledged_at=T0 + timedelta(minutes=5))
+    steps = run_all(c, policy(cap=3))
+    repeats = [minute for deadline, action, minute in steps if action == ladder.REPEAT]
+    # The top (5 levels) is reached at minute 540; repeats at 600, 660, 720, then a day after the first.
+    assert repeats[:6] == [600, 660, 720, 600 + 1440, 660 + 1440, 720 + 1440]
+    assert max(repeats) - 240 <= ladder.REPEAT_HORIZON.total_seconds() / 60
+    assert ladder.top_levels(LEVELS) == ("regional_secretary", "regent_office")
+
+
+def test_repeats_stop_once_someone_answers_after_the_deadline_but_not_for_an_earlier_acknowledgement():
+    due = T0 + timedelta(minutes=240)
+    step = ladder.Step(ladder.HANDLE, ladder.REPEAT, 1, T0 + timedelta(minutes=600), due)
+    early = clock(acknowledged_at=T0 + timedelta(minutes=5), level=5)
+    assert ladder.is_relevant(step, early)
+    answered = clock(acknowledged_at=T0 + timedelta(minutes=5), level=5, alert_acknowledged_at=due + timedelta(hours=1))
+    assert not ladder.is_relevant(step, answered)
+    late_ack = clock(acknowledged_at=due + timedelta(minutes=1), level=5)
+    assert not ladder.is_relevant(step, late_ack)
+
+
+def test_a_repeat_caught_up_behind_a_later_due_one_is_overtaken():
+    due = T0 + timedelta(minutes=240)
+    first, second = (ladder.Step(ladder.HANDLE, ladder.REPEAT, j, T0 + timedelta(minutes=540 + 60 * j), due)
+                     for j in (1, 2))
+    assert ladder.repeat_overtaken(first, [first, second], second.due_at)
+    assert not ladder.repeat_overtaken(first, [first, second], first.due_at)

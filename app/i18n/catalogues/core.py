@@ -104,4 +104,14 @@ MESSAGES = {
         "id": "Kode verifikasi Sigap Anda: {code}. Balas pesan ini dengan kode tersebut dalam {minutes} menit agar peringatan Sigap dikirim ke nomor ini.",
         "en": "Your Sigap verification code: {code}. Reply to this message with the code within {minutes} minutes so that Sigap's alerts come to this number.",
     },
+    # Appended to staff alerts on SMS/WhatsApp: how to acknowledge by reply (Telegram has its button).
+    "core.staff.reply_hint": {
+        "id": "Balas 1 untuk menerima, atau OK {ticket}.",
+        "en": "Reply 1 to acknowledge, or OK {ticket}.",
+    },
+    "core.staff.daily_summary": {
+        "id": "Sigap {jurisdiction} {day}: {count} laporan masih terbuka melewati batas waktu. {tickets}",
+        "en": "Sigap {jurisdiction} {day}: {count} reports still open past their deadline. {tickets}",
+    },
+    "core.staff.daily_summary_more": {"id": "dan {more} lainnya", "en": "and {more} more"},
 }

@@ -164,4 +164,41 @@ MESSAGES = {
                            "en": "This number is verified. Sigap's alerts will come here. Reply STOP to stop them."},
     "sms.staff_wrong_code": {"id": "Kode salah atau sudah kedaluwarsa. Minta kode baru kepada operator Sigap.",
                              "en": "Wrong or expired code. Ask the Sigap operator for a new one."},
+    # Staff answering an alert by reply (app/services/conversations/alert_replies.py)
+    "sms.alert.acknowledged": {
+        "id": "Sigap {ticket}: diterima atas nama {name} ({agency}). Tercatat di jejak laporan. Tangani sebelum {due}.",
+        "en": "Sigap {ticket}: acknowledged as {name} ({agency}). Recorded in the report's trail. Handle by {due}.",
+    },
+    "sms.alert.already": {
+        "id": "Sigap {ticket}: sudah diterima sebelumnya; tanggapan Anda ({name}) dicatat. Status: {status}.",
+        "en": "Sigap {ticket}: already acknowledged; your answer ({name}) is recorded. Status: {status}.",
+    },
+    "sms.alert.seen": {
+        "id": "Sigap {ticket}: tercatat {name} sudah melihat peringatan ini. Penerimaan laporan tetap tugas {agency}.",
+        "en": "Sigap {ticket}: recorded that {name} has seen this alert. Acknowledging it remains the job of {agency}.",
+    },
+    "sms.alert.bad_code": {
+        "id": "Sigap: kode \"{code}\" tidak dikenal. Balas 1 untuk menerima peringatan terakhir, atau OK diikuti nomor tiket, mis. OK BWI-2026-000123. Tidak ada yang berubah.",
+        "en": "Sigap: code \"{code}\" not recognised. Reply 1 to acknowledge the last alert, or OK and the ticket, e.g. OK BWI-2026-000123. Nothing changed.",
+    },
+    "sms.alert.unknown_ticket": {
+        "id": "Sigap: tiket {ticket} tidak ditemukan. Periksa nomor tiket pada peringatan, mis. OK BWI-2026-000123. Tidak ada yang berubah.",
+        "en": "Sigap: ticket {ticket} was not found. Check the ticket in the alert, e.g. OK BWI-2026-000123. Nothing changed.",
+    },
+    "sms.alert.not_yours": {
+        "id": "Sigap: laporan {ticket} bukan tanggung jawab Anda ({name}), jadi tidak bisa Anda terima. Tidak ada yang berubah.",
+        "en": "Sigap: report {ticket} is not yours ({name}) to acknowledge. Nothing changed.",
+    },
+    "sms.alert.no_alert": {
+        "id": "Sigap: belum ada peringatan untuk nomor ini. Untuk menerima laporan, balas OK diikuti nomor tiket, mis. OK BWI-2026-000123.",
+        "en": "Sigap: no alert was sent to this number yet. To acknowledge a report, reply OK and its ticket, e.g. OK BWI-2026-000123.",
+    },
+    "sms.alert.stranger": {
+        "id": "Sigap: nomor ini tidak terdaftar sebagai petugas, jadi balasan untuk {ticket} tidak dicatat. Tidak ada yang berubah. Untuk melapor, kirim LAPOR.",
+        "en": "Sigap: this number is not registered as staff, so the answer about {ticket} is not recorded. Nothing changed. To report, send REPORT.",
+    },
+    "sms.alert.closed": {
+        "id": "Sigap {ticket}: laporan ini sudah {status}; tanggapan Anda ({name}) dicatat, tidak ada yang perlu diterima.",
+        "en": "Sigap {ticket}: this report is already {status}; your answer ({name}) is recorded, nothing is left to acknowledge.",
+    },
 }

@@ -21,7 +21,7 @@ from app.domain.actor import Actor
 from app.domain.local_time import local_time as clock_text
 from app.domain.phone import number_key, to_e164
 from app.i18n import normalise_language, t
-from app.models import Category, Complaint, Jurisdiction, OutboxMessage, Reporter, User, Village
+from app.models import Category, Complaint, Jurisdiction, OutboxMessage, Reporter, Village
 from app.models.sms import SmsDialogue, SmsInboundMessage, SmsNumber
 from app.models.whatsapp import OptRecord
 from app.services import audit, intake, lifecycle
@@ -31,6 +31,7 @@ from app.services.intake import fast_insert, reporters
 from app.services.messaging import consent, outbox, sms_gateways, staff_consent, whatsapp
 from app.services.reference import cache as reference_cache
 from app.services.reference import places
+from app.services.conversations import alert_replies
 
 log = logging.getLogger("sigap.sms")
 
@@ -39,7 +40,6 @@ MESSAGES_PER_MINUTE = 6
 MESSAGES_PER_HOUR = 60
 COMPLAINTS_PER_HOUR = 5
 MAX_VILLAGE_WORDS = 3
-STAFF_OK = ("OK", "OKE", "SIAP")  # a staff member's answer to an alert  # a report without ':' may name a village of up to this many words
 
 
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
@@ -387,6 +387,12 @@ class _Conversation:
         dialogue = self.dialogue()
         if dialogue is not None and not parsed.language:
             self.language = dialogue.language
+        # Staff and contacts answering an alert (`1`, `OK <ticket>`) come before the citizen dialogue.
+        staff = alert_replies.answer(self.session, self.now, channel=self.channel, phone=self.phone,
+                                     text=self.inbound.body, in_dialogue=dialogue is not None)
+        if staff is not None:
+            return _finish(self.session, self.inbound, staff.outcome, [staff.text], self.address, staff.complaint,
+                           route=self.route, language=self.language)
         if parsed.kind == "cancel":
             if dialogue is None:
                 return self.done("reply", [self.t("sms.nothing_to_cancel")])
@@ -408,10 +414,6 @@ class _Conversation:
             return answered
         if parsed.kind == "status":
             return self.status(parsed.ticket)
-        if (self.inbound.body or "").strip().upper() in STAFF_OK:
-            found = self.staff_ok()
-            if found is not None:
-                return found
         if parsed.kind in ("yes", "no"):
             return self.confirm(parsed.kind == "yes", parsed.ticket)
         if parsed.kind == "empty":
@@ -652,37 +654,6 @@ class _Conversation:
                     language=self.language, provider_id=f"twiml:{self.inbound.message_sid}"[:64])
             .execution_options(synchronize_session=False))
         return [text] if taken.rowcount else []
-
-    # -- staff acknowledging an alert ----------------------------------------------------------------
-    def staff_ok(self) -> DialogueResult | None:
-        """Staff answer an alert with OK (the WhatsApp button or typed): the alert is acknowledged, and an
-        assigned complaint is acknowledged by its officer. None when this number got no staff alert."""
-        alert = self.session.scalar(
-            select(OutboxMessage).where(OutboxMessage.recipient.in_((self.address, self.phone)),
-                                        OutboxMessage.recipient_kind == outbox.STAFF,
-                                        OutboxMessage.complaint_id.is_not(None))
-            .order_by(OutboxMessage.id.desc()).limit(1))
-        if alert is None:
-            return None
-        complaint = self.session.get(Complaint, alert.complaint_id)
-        user = self.session.get(User, alert.user_id) if alert.user_id else None
-        if user is None:
-            user = self.session.scalar(select(User).where(User.phone == self.phone, User.active.is_(True)))
-        actor = (Actor(kind="user", id=user.id, role=user.role, agency_id=user.agency_id,
-                       jurisdiction_id=user.jurisdiction_id, name=user.name) if user is not None
-                 else Actor(kind="system", name=(alert.extra or {}).get("recipient_name") or self.phone))
-        acknowledged = False
-        if user is not None and complaint.status == "assigned":
-            try:
-                lifecycle.acknowledge(self.session, self.now, complaint.ticket, actor, note="OK (WhatsApp/SMS)")
-                acknowledged = True
-            except ServiceError:
-                self.session.rollback()
-                complaint = self.session.get(Complaint, alert.complaint_id)
-        audit.record(self.session, complaint, "alert_acknowledged", self.now, actor,
-                     data={"channel": self.channel, "message_id": alert.id, "template": alert.template,
-                           "complaint_acknowledged": acknowledged})
-        return self.done("reply", [self.t("sms.staff_ok", ticket=complaint.ticket)], complaint)
 
     # -- status and confirmation ---------------------------------------------------------------------
     def own_complaint(self, ticket: str | None, statuses: tuple[str, ...] | None = None) -> Complaint | None:

@@ -38,6 +38,7 @@ from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.messaging import consent, notifications, outbox
 from app.services.reference import cache as reference_cache
 from app.services.reference import places
+from app.services.conversations import alert_replies
 
 log = logging.getLogger("sigap.telegram")
 DEFAULT_JURISDICTION = "banyuwangi"
@@ -721,6 +722,8 @@ def _acknowledge(turn: _Turn, ref: str) -> None:
     except ServiceError as exc:
         turn.session.rollback()
         _rerecord(turn)
+        # Already acknowledged: the press still answers the alert (repeats past the top stop).
+        alert_replies.record_answer(turn.session, turn.now, ticket, actor, channel="telegram")
         turn.answer()
         turn.say("telegram.ack_refused", ticket=ticket, reason=exc.message, staff=user)
         return

@@ -170,7 +170,40 @@ def handle(session: Session, now: datetime, ticket: str, actor: Actor, note: str
     complaint.handle_evidence = evidence or None
     _meet_breaches(session, complaint, ("handle",), now)
     events.append(audit.record(session, complaint, "handled", now, actor, note=note, data={"evidence": evidence or {}}))
+    _handle_repeats(session, complaint, now, actor, note, evidence)
     return _finish(session, complaint, now, events)
+
+
+def _handle_repeats(session: Session, original: Complaint, now: datetime, actor: Actor, note: str | None,
+                    evidence: dict | None) -> list[Complaint]:
+    """Handling an original handles its open linked repeats with it (in the same transaction): each is
+    marked handled at the same instant with the same note, its pending SLA steps end, and its reporter
+    is told with the same message and asked to confirm. A repeat still in triage takes the original's
+    agency (it is about the same person)."""
+    repeats = list(session.scalars(select(Complaint).where(
+        Complaint.repeat_of_id == original.id, Complaint.status.in_(machine.OPEN))
+        .order_by(Complaint.id).with_for_update()))
+    for repeat in repeats:
+        if repeat.agency_id is None:
+            repeat.agency_id, repeat.triage_due_at = original.agency_id, None
+        events = []
+        if repeat.acknowledged_at is None:
+            repeat.acknowledged_at = now
+            _meet_breaches(session, repeat, ("acknowledge",), now)
+            events.append(audit.record(session, repeat, "acknowledged", now, actor,
+                                       data={"implied_by": "handle", "with_original": original.ticket}))
+        repeat.status = "handled"
+        repeat.handled_at = now
+        repeat.handle_evidence = evidence or None
+        _meet_breaches(session, repeat, ("handle",), now)
+        events.append(audit.record(session, repeat, "handled", now, actor, note=note,
+                                   data={"evidence": evidence or {}, "with_original": original.ticket}))
+        repeat.updated_at = now
+        sla_cursor.settle_breaches(session, repeat, now)
+        sla_cursor.reschedule(repeat, now)
+        for event in events:
+            notifications.on_event(session, repeat, event, now)
+    return repeats
 
 
 def _evidence(session: Session, evidence, complaint: Complaint) -> dict:
@@ -219,6 +252,12 @@ def _check_in(session: Session, complaint: Complaint, lat, lon) -> dict:
         distance = area.distance_km(lat_f, lon_f, place[0], place[1])
         checked["distance_km"] = round(distance, 2)
         checked["far"] = distance > FAR_FROM_PLACE_KM
+    village = complaint.village
+    if village is not None and village.lat is not None and village.lon is not None:
+        # The distance from the village centre too (the gazetteer's point), whatever point the report gave.
+        village_km = area.distance_km(lat_f, lon_f, village.lat, village.lon)
+        checked["village_km"] = round(village_km, 2)
+        checked["far"] = checked.get("far", False) or village_km > FAR_FROM_PLACE_KM
     return checked
 
 
@@ -265,6 +304,10 @@ def reject(session: Session, now: datetime, ticket: str, actor: Actor, reason: s
     complaint.duplicate_of_id = original.id if original else None
     event = audit.record(session, complaint, "rejected", now, actor, note=note,
                          data={"reason": reason, "duplicate_of": original.ticket if original else None})
+    # Its repeats no longer follow an open original: their own SLA steps resume.
+    for repeat in session.scalars(select(Complaint).where(Complaint.repeat_of_id == complaint.id,
+                                                          Complaint.status.in_(machine.OPEN))):
+        sla_cursor.reschedule(repeat, now)
     return _finish(session, complaint, now, [event])
 
 

@@ -269,7 +269,7 @@ def tell_staff(session: Session, complaint: Complaint, recipients: list[Recipien
                 staff_route = sms_gateways.route_to_staff(session, complaint.jurisdiction_id)
             route = staff_route
         values = {**facts(complaint, r.language), **_localised(params, r.language)}
-        body = t(template, r.language, **values)
+        body = t(template, r.language, **values) + reply_hint(template, r.channel, r.language, complaint.ticket)
         messages.append(outbox.enqueue(
             session, now, channel=r.channel, recipient=r.address, recipient_kind=outbox.STAFF, template=template,
             language=r.language, body=body, complaint=complaint, user_id=r.user_id, breach_id=breach_id,
@@ -277,6 +277,19 @@ def tell_staff(session: Session, complaint: Complaint, recipients: list[Recipien
                    **route, **_delivery_extra(template, r.language, r.channel, r.fallbacks, values)},
         ))
     return messages
+
+
+# Staff alerts about a complaint that can be acknowledged by reply (app/services/conversations/alert_replies.py).
+HINTED_TEMPLATES = ("core.staff.new", "core.staff.assigned", "core.staff.remind", "core.staff.warn",
+                    "core.staff.breach", "core.staff.escalate", "core.staff.reopened")
+
+
+def reply_hint(template: str, channel: str, lang: str, ticket: str) -> str:
+    """How to acknowledge by reply, ending an SMS/WhatsApp alert ('1' or 'OK <ticket>'); Telegram
+    alerts carry a button instead."""
+    if channel not in ("sms", "whatsapp") or template not in HINTED_TEMPLATES:
+        return ""
+    return " " + t("core.staff.reply_hint", lang, ticket=ticket)
 
 
 def _delivery_extra(template: str, lang: str, channel: str, fallbacks: tuple, values: dict) -> dict:

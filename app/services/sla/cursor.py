@@ -43,6 +43,8 @@ def ladder_policy(policy: SlaPolicy) -> ladder.LadderPolicy:
         handle_minutes=policy.handle_minutes,
         triage_minutes=policy.triage_minutes,
         told_at_breach=ladder.told_of(policy.escalation_ladder),
+        repeat_daily_cap=ladder.DEFAULT_REPEAT_DAILY_CAP if policy.repeat_daily_cap is None
+        else int(policy.repeat_daily_cap),
     )
 
 
@@ -51,7 +53,7 @@ def clock_of(complaint: Complaint) -> ladder.ComplaintClock:
         status=complaint.status, received_at=complaint.received_at, ack_due_at=complaint.ack_due_at,
         handle_due_at=complaint.handle_due_at, triage_due_at=complaint.triage_due_at,
         acknowledged_at=complaint.acknowledged_at, handled_at=complaint.handled_at,
-        level=complaint.sla_level or 0,
+        level=complaint.sla_level or 0, alert_acknowledged_at=complaint.alert_acknowledged_at,
     )
 
 
@@ -72,7 +74,8 @@ def settle_breaches(session: Session, complaint: Complaint, now: datetime) -> No
 def reschedule(complaint: Complaint, now: datetime) -> None:
     """Set complaint.next_step / next_step_at from its deadlines and what has already fired
     (no SQL: the cursor goes in with the row)."""
-    if complaint.status not in ladder.OPEN_STATUSES or complaint.handled_at is not None:
+    if complaint.status not in ladder.OPEN_STATUSES or complaint.handled_at is not None \
+            or follows_open_original(complaint):
         complaint.next_step = None
         complaint.next_step_at = None
         return
@@ -86,6 +89,15 @@ def reschedule(complaint: Complaint, now: datetime) -> None:
     step = ladder.next_step(clock, policy, checkpoint, fired)
     complaint.next_step = step.key if step else None
     complaint.next_step_at = step.due_at if step else None
+
+
+def follows_open_original(complaint: Complaint) -> bool:
+    """A linked repeat never reminds, escalates or breaches on its own while its original is open:
+    the original's steps carry the alerts, and handling the original handles the repeat."""
+    if complaint.repeat_of_id is None:
+        return False
+    original = complaint.repeat_of
+    return original is not None and original.status in ladder.OPEN_STATUSES and original.handled_at is None
 
 
 def _fired_any(complaint: Complaint, prefix: str) -> bool:

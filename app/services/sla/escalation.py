@@ -27,7 +27,8 @@ log = logging.getLogger("sigap.escalation")
 
 # A step that raises is retried after this pause instead of spinning.
 RETRY_FAILED_STEP = timedelta(minutes=1)
-EVENT_KINDS = {ladder.REMIND: "reminded", ladder.WARN: "warned", ladder.BREACH: "breached", ladder.ESCALATE: "escalated"}
+EVENT_KINDS = {ladder.REMIND: "reminded", ladder.WARN: "warned", ladder.BREACH: "breached", ladder.ESCALATE: "escalated",
+               ladder.REPEAT: "escalated"}
 BREACH_KINDS = {ladder.TRIAGE: "triage", ladder.ACKNOWLEDGE: "acknowledge", ladder.HANDLE: "handle"}
 
 
@@ -136,9 +137,11 @@ def next_due_at(session: Session) -> datetime | None:
 def fire(session: Session, complaint: Complaint, key: str, now: datetime) -> None:
     """Fire the step `key` of a complaint already claimed (no commit)."""
     clock, policy, checkpoint = sla_cursor.plan_inputs(complaint)
-    step = next((s for s in ladder.plan(clock, policy, checkpoint) if s.key == key), None)
+    steps = ladder.plan(clock, policy, checkpoint)
+    step = next((s for s in steps if s.key == key), None)
     fired = list(complaint.sla_fired or [])
-    if step is not None and key not in fired and ladder.is_relevant(step, clock):
+    if step is not None and key not in fired and ladder.is_relevant(step, clock) \
+            and not sla_cursor.follows_open_original(complaint):
         late = ladder.is_late(step, now)
         base = {
             "step": key, "deadline": step.deadline, "due_at": isoformat_z(step.due_at),
@@ -150,6 +153,8 @@ def fire(session: Session, complaint: Complaint, key: str, now: datetime) -> Non
                 _remind(session, complaint, step, now, base)
             elif step.action == ladder.BREACH:
                 _breach(session, complaint, step, now, base, policy)
+            elif step.action == ladder.REPEAT:
+                _repeat(session, complaint, step, now, base, policy, ladder.repeat_overtaken(step, steps, now))
             else:
                 _escalate(session, complaint, step, now, base, policy.levels)
         fired.append(key)
@@ -274,6 +279,33 @@ def _escalate(session: Session, complaint: Complaint, step: ladder.Step, now: da
     )
     data.update(level=choice.level, skipped=list(choice.skipped), recipients=_names(recipients),
                 nobody_reachable=not recipients, fallback="supervisors" if choice.level is None else None)
+    audit.record(session, complaint, "escalated", now, SYSTEM, data=data)
+
+
+def _repeat(session: Session, complaint: Complaint, step: ladder.Step, now: datetime, data: dict,
+            policy: ladder.LadderPolicy, overtaken: bool) -> None:
+    """Past the top of the ladder: tell the top levels again (nobody reachable there: the supervisors),
+    until someone acts on the missed deadline; the policy caps how many a day (ladder.repeat_times)."""
+    recipients, levels = [], []
+    for level in ladder.top_levels(policy.levels):
+        found = notifications.audience(session, complaint, level)
+        if found:
+            recipients += found
+            levels.append(level)
+    recipients = notifications.unique(recipients)
+    if not recipients:
+        recipients, levels = notifications.audience(session, complaint, "supervisors"), ["supervisors"]
+    late = max(int((now - step.deadline_at).total_seconds() // 60), 0)
+    if not overtaken:
+        notifications.tell_staff(
+            session, complaint, recipients, "core.staff.escalate", now, due=_due(complaint, step), what=_what(step),
+            late=late, level=lambda lang: ", ".join(level_title(lv, lang) for lv in levels),
+            extra={"step": step.key, "level": levels[-1], "repeat": step.index},
+        )
+    data.update(level=levels[-1], levels=levels, repeat=step.index, recipients=_names(recipients),
+                nobody_reachable=not recipients, sent=bool(recipients) and not overtaken)
+    if overtaken:
+        data["not_sent"] = "caught up while a later repeat was already due"
     audit.record(session, complaint, "escalated", now, SYSTEM, data=data)
 
 

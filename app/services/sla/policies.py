@@ -16,7 +16,8 @@ from app.services.errors import NotFound, ValidationFailed
 
 # Columns a new version copies from the one before it.
 COPIED = ("acknowledge_minutes", "handle_minutes", "triage_minutes", "reminder_fractions", "escalation_ladder",
-          "repeat_minutes", "evidence_photo", "evidence_location", "calendar", "business_hours", "may_pause")
+          "repeat_minutes", "evidence_photo", "evidence_location", "calendar", "business_hours", "may_pause",
+          "repeat_daily_cap")
 MAX_MINUTES = 60 * 24 * 366
 
 
@@ -53,7 +54,8 @@ def _minutes(value, name: str) -> int:
 
 def set_target(session: Session, now: datetime, *, jurisdiction_code: str, handle_minutes: int,
                effective_from: datetime, acknowledge_minutes: int | None = None, category_code: str | None = None,
-               note: str | None = None, retroactive: bool = False) -> SlaPolicy:
+               note: str | None = None, retroactive: bool = False, evidence_photo: bool | None = None,
+               evidence_location: bool | None = None) -> SlaPolicy:
     """Adds a policy version for the jurisdiction (default scope, or one category) from `effective_from`,
     copying everything but the targets from the scope's latest version. An effective time in the past
     is refused unless `retroactive` (complaints received since keep their deadlines either way:
@@ -86,10 +88,14 @@ def set_target(session: Session, now: datetime, *, jurisdiction_code: str, handl
     values = {name: getattr(base, name) for name in COPIED} if base else {
         "triage_minutes": 30, "reminder_fractions": [0.5, 0.75], "escalation_ladder": [], "repeat_minutes": 60,
         "evidence_photo": False, "evidence_location": False, "calendar": "24x7", "business_hours": None,
-        "may_pause": False}
+        "may_pause": False, "repeat_daily_cap": ladder.DEFAULT_REPEAT_DAILY_CAP}
     values = {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
               for k, v in values.items()}
     values["handle_minutes"] = handle_minutes
+    if evidence_photo is not None:
+        values["evidence_photo"] = bool(evidence_photo)
+    if evidence_location is not None:
+        values["evidence_location"] = bool(evidence_location)
     if acknowledge_minutes is not None:
         values["acknowledge_minutes"] = acknowledge_minutes
     elif values.get("acknowledge_minutes") is None:
@@ -102,6 +108,28 @@ def set_target(session: Session, now: datetime, *, jurisdiction_code: str, handl
     policy = SlaPolicy(jurisdiction_id=jurisdiction.id, category_id=category.id if category else None,
                        effective_from=effective_from, note=note, created_at=now, **values)
     session.add(policy)
+    session.commit()
+    return policy
+
+
+MAX_REPEATS_PER_DAY = 48
+
+
+def set_proof(session: Session, now: datetime, policy_id: int, *, photo: bool, location: bool,
+              repeat_daily_cap: int | None = None) -> SlaPolicy:
+    """Which proof of action handling needs under this policy version (a photo, a location check-in,
+    both or neither), and how many repeat alerts past the top of the ladder a day. Applies to the
+    complaints that keep this version, open ones included (the next handling asks for it). Commits."""
+    policy = session.get(SlaPolicy, policy_id) if isinstance(policy_id, int) else None
+    if policy is None:
+        raise NotFound(f"no policy version #{policy_id}", field="policy")
+    if repeat_daily_cap is not None:
+        if isinstance(repeat_daily_cap, bool) or not isinstance(repeat_daily_cap, int) \
+                or not 0 <= repeat_daily_cap <= MAX_REPEATS_PER_DAY:
+            raise ValidationFailed(f"repeat alerts a day must be a whole number from 0 to {MAX_REPEATS_PER_DAY}",
+                                   field="repeat_daily_cap")
+        policy.repeat_daily_cap = repeat_daily_cap
+    policy.evidence_photo, policy.evidence_location = bool(photo), bool(location)
     session.commit()
     return policy
 

@@ -72,8 +72,9 @@ def test_the_embedded_scheduler_starts_only_when_asked_and_stops_cleanly(committ
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     scheduler = sched.start_embedded(committed_app)
     try:
-        assert {job.id for job in scheduler.get_jobs()} == {"sla_steps", "outbox_delivery", "heartbeat", "nightly_close", "partitions",
-                                                             "telegram_photos", "performance_rollup", "public_figures"}
+        assert {job.id for job in scheduler.get_jobs()} == {"sla_steps", "outbox_delivery", "heartbeat", "nightly_close",
+                                                             "partitions", "telegram_photos", "performance_rollup",
+                                                             "public_figures", "ladder_summary"}
         assert sched.start_embedded(committed_app) is None  # once per app
     finally:
         sched.stop(*committed_app.extensions["sigap_scheduler"])

@@ -181,7 +181,8 @@ def test_every_reply_fits_two_gsm7_segments():
                        agency="A" * 60, text="x" * 30, jurisdiction="Kabupaten Sabu Raijua",
                        options="1 Kemiren, 2 Kemiri Ombo, 3 Kemiri Lor", category="C" * 40, place="P" * 40,
                        status="sedang ditindaklanjuti " + "A" * 60, received="24/11 13:00 WITA",
-                       when="24/11 13:00 WITA", code="ABCD-2345", village="V" * 40, district="D" * 30)
+                       when="24/11 13:00 WITA", code="ABCD-2345", village="V" * 40, district="D" * 30,
+                       name="N" * 40)
     for key, texts in catalogue().items():
         if not key.startswith("sms.") or key.startswith("sms.demo."):
             continue

@@ -73,6 +73,12 @@ def test_a_linked_officer_acknowledges_from_the_alert_button(app, post_update, u
     last = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == str(STAFF_CHAT))
                            .order_by(OutboxMessage.id.desc()).limit(1)).one()
     assert "tidak bisa diterima" in last.body
+    # ... and still counts as an answer to the alert: the repeats past the top of the ladder stop.
+    session.refresh(complaint)
+    assert complaint.alert_acknowledged_at is not None
+    answered = session.scalars(select(Event).where(Event.complaint_id == complaint.id,
+                                                   Event.kind == "alert_acknowledged")).one()
+    assert answered.actor == f"user:{user.id}" and answered.data["channel"] == "telegram"
 
 
 def test_an_unlinked_chat_cannot_acknowledge(post_update, updates, session, telegram_complaint):
