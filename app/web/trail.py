@@ -229,8 +229,9 @@ def timeline_label(event) -> str:
     return _("%(what)s (%(deadline)s deadline): %(outcome)s", what=what, deadline=deadline, outcome=outcome)
 
 
-def raw_record(event, data: dict | None) -> str:
-    """The stored record as auditors check it against the chain (with what this reader may not see left out)."""
+def raw_record(event, data: dict | None, actor: str | None = None) -> str:
+    """The stored record as auditors check it against the chain (with what this reader may not see
+    left out: `actor` replaces a hidden reporter's label)."""
     return json.dumps({"seq": event.seq, "kind": event.kind, "at": event.at.isoformat().replace("+00:00", "Z"),
-                       "actor": event.actor, "note": event.note, "data": data, "prev_hash": event.prev_hash,
+                       "actor": actor or event.actor, "note": event.note, "data": data, "prev_hash": event.prev_hash,
                        "hash": event.hash}, ensure_ascii=False, indent=1, default=str)

@@ -79,6 +79,7 @@ def _create_complaint():
         district=body.get("district"), village=body.get("village"), lat=body.get("lat"), lon=body.get("lon"),
         address=body.get("address"), reporter=reporter, channel=body.get("channel"),
         received_at=parse_time(body.get("received_at"), "received_at"), actor=actor,
+        confidentiality=body.get("confidentiality"),
     )
     response = serialize.complaint(complaint, actor)
     claimed = intake.claimed_received_at(session, complaint)
@@ -172,7 +173,7 @@ def complaint_events(ticket: str):
         "ticket": complaint.ticket,
         "chain_valid": not problems,
         "problems": [p.message for p in problems],
-        "items": [serialize.event(e, unseen) for e in events],
+        "items": [serialize.event(e, unseen, privacy.shown_actor(e.actor, complaint, actor)) for e in events],
     }
 
 
