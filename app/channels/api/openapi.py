@@ -95,6 +95,13 @@ SCHEMAS = {
                 "bound to a reporter only by the citizen writing from it."), "properties": {
                 "name": {"type": "string"}, "phone": {"type": "string", "example": "081234567890"},
                 "telegram_chat_id": {"type": "integer"}, "language": {"type": "string", "enum": ["id", "en"]}}},
+            "confidentiality": {"type": "string", "enum": ["normal", "rahasia", "anonim"], "default": "normal",
+                                "description": (
+                "optional: the citizen's choice. 'rahasia' (confidential): the reporter's name and number are "
+                "shown to supervisors and admins only, never to the agency's staff or partners (reporter is null "
+                "for them); updates still reach the citizen. 'anonim' (anonymous): no reporter is kept at all "
+                "through the API (the reporter object is ignored): the partner answers its citizen, who follows "
+                "the report by ticket and tracking code. 'confidential' and 'anonymous' are accepted too.")},
             "channel": {"type": "string", "enum": ["api", "counter", "phone"], "description": (
                 "follows the credential: a partner token's complaints are always 'api' (leave it out); a staff "
                 "token (officer, agency_head, supervisor, admin) may also say 'counter' or 'phone' for a walk-in "
@@ -136,7 +143,11 @@ SCHEMAS = {
             "reporter": {"type": ["object", "null"],
                          "description": "name, phone, telegram_chat_id: in full for supervisors, admins and the "
                                         "assigned officer (a token bound to that user); other staff get the phone "
-                                        "masked and the name as initials, partners the masked phone only"},
+                                        "masked and the name as initials, partners the masked phone only. Null "
+                                        "for a confidential report except to supervisors and admins, and for an "
+                                        "anonymous report to everyone"},
+            "confidentiality": {"type": "string", "enum": ["normal", "rahasia", "anonim"],
+                                "description": "the citizen's choice at reporting (see ComplaintCreate)"},
             "agency": REF,
             "assignee": {"type": ["object", "null"], "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
             "received_at": TIME, "triage_due_at": NTIME, "ack_due_at": TIME, "handle_due_at": TIME,
