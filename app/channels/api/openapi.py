@@ -63,7 +63,7 @@ COMPLAINT_EXAMPLE = {
                    "effective_from": "2025-12-31T17:00:00Z", "calendar": "24x7"},
 }
 
-CREATED_EXAMPLE = {**COMPLAINT_EXAMPLE, "claimed_received_at": None}
+CREATED_EXAMPLE = {**COMPLAINT_EXAMPLE, "claimed_received_at": None, "tracking_code": "7PKT-3PQS"}
 
 SCHEMAS = {
     "Error": {
@@ -164,6 +164,10 @@ SCHEMAS = {
                 "only in the answer to POST /complaints: the received_at a partner token sent, kept as "
                 "information and never used for deadlines (received_at is the arrival); null when none was "
                 "sent or when it was used (staff tokens)")},
+            "tracking_code": {"type": "string", "example": "7PKT-3PQS", "description": (
+                "only in the answer to POST /complaints, and only this once (Sigap keeps a hash): the short "
+                "code that, with the ticket, opens the public status page (/lacak). Give it to the citizen: "
+                "for an anonymous report it is their only way to follow it.")},
         },
         "example": COMPLAINT_EXAMPLE,
     },

@@ -84,6 +84,9 @@ def _create_complaint():
     response = serialize.complaint(complaint, actor)
     claimed = intake.claimed_received_at(session, complaint)
     response["claimed_received_at"] = isoformat_z(claimed) if claimed else None
+    # The public status page's code, shown this once (only its hash is kept): the partner gives it
+    # to the citizen, whose only way to follow an anonymous report it is.
+    response["tracking_code"] = complaint.status_code
     return response, 201, {"Location": url_for("api.get_complaint", ticket=complaint.ticket)}
 
 

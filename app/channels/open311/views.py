@@ -452,6 +452,8 @@ def _create_request(actor: Actor, fmt: str):
     )
     return respond(fmt, "service_requests", [{
         "service_request_id": complaint.ticket, "service_notice": _notice(complaint, lang), "account_id": account_id,
+        # Sigap's extension: the public status page's code, shown this once (see docs/partner-api.md).
+        "tracking_code": complaint.status_code,
     }], status=201)
 
 

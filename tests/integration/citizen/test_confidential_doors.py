@@ -129,3 +129,22 @@ def test_open311_confidential_request_and_a_refused_value(client, partner, sessi
     refused = client.post("/open311/v2/requests.json", data={**OPEN311, "api_key": api_key,
                                                               "confidentiality": "terbuka"})
     assert refused.status_code == 400 and "confidentiality" in refused.get_data(as_text=True)
+
+
+def test_the_api_gives_the_submitting_partner_the_tracking_code_once_and_it_opens_the_status_page(client, partner,
+                                                                                                  session):
+    created = client.post("/api/v1/complaints", headers=partner, json={**BODY, "confidentiality": "anonim"})
+    code, ticket = created.json["tracking_code"], created.json["ticket"]
+    assert code and ticket
+    page = client.post("/lacak", data={"ticket": ticket, "code": code})
+    assert page.status_code == 200 and ticket in page.get_data(as_text=True)
+    assert "tracking_code" not in client.get(f"/api/v1/complaints/{ticket}", headers=partner).json
+
+
+def test_open311_gives_the_tracking_code_in_the_answer_to_post(client, partner):
+    api_key = partner["Authorization"].split()[1]
+    created = client.post("/open311/v2/requests.json", data={**OPEN311, "api_key": api_key}).json[0]
+    page = client.post("/lacak", data={"ticket": created["service_request_id"], "code": created["tracking_code"]})
+    assert page.status_code == 200
+    xml = client.post("/open311/v2/requests.xml", data={**OPEN311, "api_key": api_key}).get_data(as_text=True)
+    assert "<tracking_code>" in xml
