@@ -103,7 +103,6 @@ def erase_anonymous(session, clock):
 # --- the walk ---------------------------------------------------------------------------------------
 
 SKIPPED = {"static", "leaflet_asset", "open311.not_found", "kannel.inbound", "kannel.status"}
-NOT_STAFF_PAGES = ("public.",)  # the public pages have tests of their own: nothing personal at all
 
 
 def _paths(app, world) -> list[str]:
@@ -238,7 +237,7 @@ def test_agency_staff_find_no_confidential_or_anonymous_reporter_anywhere_while_
     assert not leaks(supervisor_web, [], [ANON_PHONE], [world["reporter_ids"]["anonymous"]])
     supervisor_api = api_reader(app, session, clock, "supervisor")(f"/api/v1/complaints/{world['secret']}").json
     assert supervisor_api["reporter"]["name"] == SECRET_NAME and supervisor_api["reporter"]["phone"] == SECRET_PHONE
-    found = supervisor_api = walk(app, web_reader(app, "supervisor"), [f"/complaints?q={SECRET_PHONE.replace('+', '%2B')}"])
+    found = walk(app, web_reader(app, "supervisor"), [f"/complaints?q={SECRET_PHONE.replace('+', '%2B')}"])
     assert world["secret"] in found  # supervisors may find a confidential report by its reporter's number
 
 
