@@ -97,6 +97,8 @@ def sentence(event, complaint, *, names: dict[str, str], agencies: dict[str, str
         from app.web.views import labels
         channel = labels()["channel_names"].get(data.get("channel"), data.get("channel") or "")
         text = _("Report received via %(channel)s from %(who)s.", channel=channel, who=who)
+        if data.get("confidentiality") in ("rahasia", "anonim"):  # the citizen's choice (app.domain.privacy)
+            text += " " + (_("Confidential report") if data["confidentiality"] == "rahasia" else _("Anonymous report")) + "."
         if data.get("entered_late_minutes"):
             text += " " + _("Entered %(d)s after it was received.",
                             d=duration(timedelta(minutes=data["entered_late_minutes"])))

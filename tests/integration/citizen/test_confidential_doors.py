@@ -148,3 +148,10 @@ def test_open311_gives_the_tracking_code_in_the_answer_to_post(client, partner):
     assert page.status_code == 200
     xml = client.post("/open311/v2/requests.xml", data={**OPEN311, "api_key": api_key}).get_data(as_text=True)
     assert "<tracking_code>" in xml
+
+
+def test_the_trail_says_which_choice_the_citizen_made(browser, session):
+    browser.sign_in("officer.dinsos")
+    response = browser.post("/intake", {**FORM, "description": "Pilihan di jejak", "confidentiality": "rahasia"})
+    page = browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Laporan rahasia." in page or "Confidential report." in page
