@@ -49,8 +49,12 @@ def erase(session: Session, now: datetime, complaint_id: int) -> bool:
     if not claimed:
         return False
     session.refresh(complaint)
-    session.execute(update(OutboxMessage).where(OutboxMessage.complaint_id == complaint_id,
-                                                OutboxMessage.reporter_id == reporter_id)
+    to_citizen = (OutboxMessage.complaint_id == complaint_id, OutboxMessage.reporter_id == reporter_id)
+    # Anything still waiting for the citizen is not sent to an address that no longer exists.
+    session.execute(update(OutboxMessage).where(*to_citizen, OutboxMessage.status.in_(("pending", "failed")))
+                    .values(status="dead", last_error="not sent: the anonymous reporter's address was erased")
+                    .execution_options(synchronize_session=False))
+    session.execute(update(OutboxMessage).where(*to_citizen)
                     .values(recipient=ERASED, reporter_id=None).execution_options(synchronize_session=False))
     session.execute(update(SmsInboundMessage).where(SmsInboundMessage.complaint_id == complaint_id)
                     .values(phone=ERASED, reporter_id=None).execution_options(synchronize_session=False))
