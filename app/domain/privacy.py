@@ -5,6 +5,13 @@ Reporter: supervisors, admins and the complaint's assigned officer see the name,
 in full (they call the citizen back); other staff see the phone masked and the name as initials;
 a partner system sees the masked phone only.
 
+The citizen's choice at reporting (`Complaint.confidentiality`) narrows that:
+- `rahasia` (confidential): only supervisors and admins see the reporter at all; the agency's staff
+  (the assigned officer too), camats, officials and partners see neither name nor number, not even
+  masked, and cannot find the complaint by the reporter's phone;
+- `anonim` (anonymous): no staff sees the reporter; only Sigap itself uses the address, to answer
+  this one report, and erases the link once the complaint is settled (app/services/lifecycle/anonymity.py).
+
 History: staff read the whole trail; partners read its public part only, the status changes the
 citizen is told of, without notes, actors or internal data."""
 from __future__ import annotations
@@ -16,6 +23,32 @@ from app.domain.phone import mask as mask_phone
 
 FULL_ROLES = ("supervisor", "admin")
 
+NORMAL, RAHASIA, ANONIM = "normal", "rahasia", "anonim"
+CONFIDENTIALITIES = (NORMAL, RAHASIA, ANONIM)
+# The words a citizen, a form or a partner may use for each choice (Indonesian first, English too).
+CONFIDENTIALITY_WORDS = {"normal": NORMAL, "biasa": NORMAL, "rahasia": RAHASIA, "confidential": RAHASIA,
+                         "anonim": ANONIM, "anonymous": ANONIM}
+
+
+def confidentiality_of(value) -> str:
+    """The canonical choice for a given word ('RAHASIA', 'confidential', ...); normal when absent.
+    ValueError for anything else."""
+    if value is None or value == "":
+        return NORMAL
+    if not isinstance(value, str) or value.strip().lower() not in CONFIDENTIALITY_WORDS:
+        raise ValueError("confidentiality must be one of: normal, rahasia, anonim")
+    return CONFIDENTIALITY_WORDS[value.strip().lower()]
+
+
+def phone_search_allowed(actor: Actor) -> tuple[str, ...] | None:
+    """The confidentialities of complaints `actor` may find by their reporter's phone, all of them
+    (None) for Sigap itself; the assigned officer rule is applied beside it (see search)."""
+    if actor.kind == "system":
+        return None
+    if actor.role in FULL_ROLES:
+        return (NORMAL, RAHASIA)
+    return (NORMAL,)
+
 
 @dataclass(frozen=True)
 class ReporterView:
@@ -25,16 +58,34 @@ class ReporterView:
     phone: str | None
     telegram_chat_id: int | str | None
     full: bool
+    # The citizen's choice when it hides or marks the reporter: "rahasia" or "anonim", else None.
+    confidentiality: str | None = None
 
 
-def sees_reporter_in_full(actor: Actor, assignee_id: int | None) -> bool:
+def sees_reporter_in_full(actor: Actor, assignee_id: int | None, confidentiality: str = NORMAL) -> bool:
     """Supervisors, admins and the assigned officer (a user, or an API token bound to that user),
     while they work for an agency: an assignee since made an official reads as an official."""
-    if actor.kind == "system" or actor.role in FULL_ROLES:
+    if actor.kind == "system":
         return True
-    if not actor.is_agency_scoped:
+    if confidentiality == ANONIM:
+        return False
+    if actor.role in FULL_ROLES:
+        return True
+    if confidentiality == RAHASIA or not actor.is_agency_scoped:
         return False
     return assignee_id is not None and actor.staff_user_id == assignee_id
+
+
+def shown_actor(label: str, complaint, actor: Actor) -> str:
+    """An event's actor label as this reader may see it: "reporter:<id>" would let a reader match a
+    confidential or anonymous reporter with their other, ordinary reports, so it reads "reporter"
+    to anyone the citizen's choice hides the reporter from."""
+    if not label.startswith("reporter:"):
+        return label
+    choice = getattr(complaint, "confidentiality", None) or NORMAL
+    if choice == NORMAL or sees_reporter_in_full(actor, complaint.assignee_id, choice):
+        return label
+    return "reporter"
 
 
 def initials(name: str | None) -> str | None:
@@ -44,13 +95,19 @@ def initials(name: str | None) -> str | None:
 
 
 def reporter_view(actor: Actor, complaint) -> ReporterView | None:
-    """The complaint's reporter (None when anonymous) as `actor` may see them. `complaint` needs
-    `assignee_id` and `reporter` (with `name`, `phone`, `telegram_chat_id`)."""
+    """The complaint's reporter as `actor` may see them: None when there is none (a report without a
+    reporter, or an anonymous one whose link is erased); a view with `confidentiality` set and no
+    name or number when the citizen's choice hides them from this reader. `complaint` needs
+    `assignee_id`, `confidentiality` and `reporter` (with `name`, `phone`, `telegram_chat_id`)."""
+    choice = getattr(complaint, "confidentiality", None) or NORMAL
     reporter = complaint.reporter
+    marked = None if choice == NORMAL else choice
     if reporter is None:
-        return None
-    if sees_reporter_in_full(actor, complaint.assignee_id):
-        return ReporterView(reporter.name, reporter.phone, reporter.telegram_chat_id, True)
+        return None if marked is None else ReporterView(None, None, None, False, marked)
+    if sees_reporter_in_full(actor, complaint.assignee_id, choice):
+        return ReporterView(reporter.name, reporter.phone, reporter.telegram_chat_id, True, marked)
+    if marked is not None:
+        return ReporterView(None, None, None, False, marked)
     name = None if actor.role == "partner" else initials(reporter.name)
     return ReporterView(name, mask_phone(reporter.phone), None, False)
 

@@ -24,6 +24,13 @@ CATEGORY_KEYWORDS: dict[str, tuple[str, str]] = {
 }
 MENU = ("hunger", "school_dropout", "uninhabitable_house", "lone_elderly", "medical_care")
 
+# The citizen's choice after the report word (LAPOR RAHASIA MAKAN ..., LAPOR ANONIM ...):
+# word -> (confidentiality, language). See app.domain.privacy.
+CONFIDENTIALITY_KEYWORDS: dict[str, tuple[str, str]] = {
+    "RAHASIA": ("rahasia", "id"), "CONFIDENTIAL": ("rahasia", "en"), "SECRET": ("rahasia", "en"),
+    "ANONIM": ("anonim", "id"), "ANONYMOUS": ("anonim", "en"),
+}
+
 # Command words -> (kind, language or None when the word is used in both languages).
 REPORT_WORDS = {"LAPOR": "id", "LAPORAN": "id", "ADUAN": "id", "REPORT": "en"}
 STATUS_WORDS = {"STATUS": None, "CEK": "id", "CHECK": "en"}
@@ -63,6 +70,7 @@ class ParsedMessage:
     rest: str | None = None  # report text after the keyword when no separator says where the village ends
     ticket: str | None = None
     number: int | None = None
+    confidentiality: str | None = None  # "rahasia" / "anonim" when the report says so, else None
 
 
 def clean(body: str | None) -> str:
@@ -124,8 +132,14 @@ def _split_village(rest: str) -> tuple[str | None, str | None, str | None]:
 
 
 def _parse_report(rest: str, language: str | None, keywords) -> ParsedMessage:
-    category = None
+    category = confidentiality = None
     first = FIRST_WORD.match(rest)
+    chosen = _match_word(first.group(1), CONFIDENTIALITY_KEYWORDS) if first else None
+    if chosen and first.group(1).upper() not in keywords:
+        confidentiality, choice_language = CONFIDENTIALITY_KEYWORDS[chosen]
+        language = language or choice_language
+        rest = first.group(2)
+        first = FIRST_WORD.match(rest)
     if first:
         matched = match_category(first.group(1), keywords)
         if matched:
@@ -134,7 +148,7 @@ def _parse_report(rest: str, language: str | None, keywords) -> ParsedMessage:
             rest = first.group(2)
     village, description, leftover = _split_village(rest)
     return ParsedMessage(kind="report", language=language, category=category, village=village,
-                         description=description, rest=leftover)
+                         description=description, rest=leftover, confidentiality=confidentiality)
 
 
 def parse(body: str | None, keywords: dict[str, tuple[str, str]] | None = None) -> ParsedMessage:

@@ -17,19 +17,27 @@ CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
 # Quick-reply buttons: the payload (what comes back as ButtonPayload) is the same in every language.
 CONFIRM_BUTTONS = {"id": (("YA", "YA"), ("TIDAK", "TIDAK")), "en": (("YES", "YA"), ("NO", "TIDAK"))}
 STAFF_OK_BUTTON = {"id": (("OK", "OK"),), "en": (("OK", "OK"),)}
+# The satisfaction question (SKM's 4-point scale): a tap sends the digit, read as a typed one is.
+SURVEY_BUTTONS = {"id": (("1 Tidak puas", "1"), ("2 Kurang puas", "2"), ("3 Puas", "3"), ("4 Sangat puas", "4")),
+                  "en": (("1 Not satisfied", "1"), ("2 Dissatisfied", "2"), ("3 Satisfied", "3"),
+                         ("4 Very satisfied", "4"))}
 
 # Every message Sigap may send on WhatsApp outside a conversation, with its buttons.
 CITIZEN_KEYS = ("core.receipt", "core.receipt_triage", "core.acknowledged", "core.transferred", "core.handled",
-                "core.resolved", "core.reopened", "core.rejected", "core.late")
+                "core.resolved", "core.reopened", "core.rejected", "core.late", "survey.ask_digits")
 STAFF_KEYS = ("core.staff.new", "core.staff.assigned", "core.staff.triage", "core.staff.reopened",
               "core.staff.remind", "core.staff.warn", "core.staff.breach", "core.staff.escalate",
               "core.staff.triage_remind", "core.staff.triage_breach", "core.staff.verify_code")
 BUTTONS = {"core.handled": CONFIRM_BUTTONS, "core.resolved": {"id": (("TIDAK", "TIDAK"),), "en": (("NO", "TIDAK"),)},
+           "survey.ask_digits": SURVEY_BUTTONS,
            **{key: STAFF_OK_BUTTON for key in ("core.staff.new", "core.staff.assigned", "core.staff.remind",
                                                "core.staff.warn", "core.staff.breach", "core.staff.escalate")}}
 TEMPLATE_KEYS = CITIZEN_KEYS + STAFF_KEYS
 # Meta reviews a one-time code as an AUTHENTICATION template, everything else as UTILITY.
 CATEGORIES = {"core.staff.verify_code": "AUTHENTICATION"}
+# Messages whose point is a tap: sent as their approved template (the only way WhatsApp shows more
+# than three buttons) inside the 24-hour window too, once the template has a content SID.
+TEMPLATE_EVEN_IN_WINDOW = ("survey.ask_digits",)
 
 # Twilio codes by which WhatsApp refuses a message for good: try the recipient's next channel.
 # 63016 outside the window, 63024 invalid recipient, 63032 WhatsApp limitation for this user,

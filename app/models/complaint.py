@@ -47,6 +47,7 @@ class Complaint(Base):
         Index("ix_complaints_agency_status", "agency_id", "status"),
         Index("ix_complaints_status_handle_due", "status", "handle_due_at"),
         Index("ix_complaints_received_at", "jurisdiction_id", "received_at"),
+        Index("ix_complaints_confidentiality", "confidentiality", "reporter_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +66,9 @@ class Complaint(Base):
     external_ref: Mapped[str | None] = mapped_column(String(100))
     submitted_by: Mapped[str | None] = mapped_column(String(60), index=True)  # actor label, e.g. "token:7"
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporters.id"), index=True)
+    # normal | rahasia (reporter hidden from the agency) | anonim (hidden from all staff, link erased
+    # after closing): app.domain.privacy says who sees what.
+    confidentiality: Mapped[str] = mapped_column(String(10), default="normal", server_default="normal")
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(20), index=True)

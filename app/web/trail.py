@@ -97,6 +97,8 @@ def sentence(event, complaint, *, names: dict[str, str], agencies: dict[str, str
         from app.web.views import labels
         channel = labels()["channel_names"].get(data.get("channel"), data.get("channel") or "")
         text = _("Report received via %(channel)s from %(who)s.", channel=channel, who=who)
+        if data.get("confidentiality") in ("rahasia", "anonim"):  # the citizen's choice (app.domain.privacy)
+            text += " " + (_("Confidential report") if data["confidentiality"] == "rahasia" else _("Anonymous report")) + "."
         if data.get("entered_late_minutes"):
             text += " " + _("Entered %(d)s after it was received.",
                             d=duration(timedelta(minutes=data["entered_late_minutes"])))
@@ -247,8 +249,9 @@ def timeline_label(event) -> str:
     return _("%(what)s (%(deadline)s deadline): %(outcome)s", what=what, deadline=deadline, outcome=outcome)
 
 
-def raw_record(event, data: dict | None) -> str:
-    """The stored record as auditors check it against the chain (with what this reader may not see left out)."""
+def raw_record(event, data: dict | None, actor: str | None = None) -> str:
+    """The stored record as auditors check it against the chain (with what this reader may not see
+    left out: `actor` replaces a hidden reporter's label)."""
     return json.dumps({"seq": event.seq, "kind": event.kind, "at": event.at.isoformat().replace("+00:00", "Z"),
-                       "actor": event.actor, "note": event.note, "data": data, "prev_hash": event.prev_hash,
+                       "actor": actor or event.actor, "note": event.note, "data": data, "prev_hash": event.prev_hash,
                        "hash": event.hash}, ensure_ascii=False, indent=1, default=str)

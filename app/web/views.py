@@ -92,6 +92,7 @@ def labels() -> dict:
                         "reminded": _("Reminder sent"), "warned": _("Warning sent"), "breached": _("Deadline missed"),
                         "escalated": _("Escalated"), "message_sent": _("Message sent"),
                         "message_failed": _("Message failed"), "viewed": _("Viewed"),
+                        "reporter_detached": _("Anonymous reporter's contact erased"),
                         "breach_met": _("Missed deadline met"), "breach_withdrawn": _("Breach withdrawn"),
                         "commented": _("Comment"), "nudged": _("Agency nudged")},
         "channel_names": {"api": "API", "telegram": "Telegram", "sms": "SMS", "whatsapp": "WhatsApp",

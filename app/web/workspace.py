@@ -20,6 +20,7 @@ from app.services import audit, intake, lifecycle
 from app.services.access.visibility import unseen_tickets
 from app.services.errors import ServiceError, ValidationFailed
 from app.services.lifecycle import complaint_files
+from app.services.messaging import notifications
 from app.services.reporting import dashboard as queries
 from app.web.access import ACTING_ROLES, INTAKE_ROLES, QUEUE_ROLES, WEB_ROLES, roles_required
 from app.web.dashboard import _lang, filters_from, poll_seconds, scope_for
@@ -138,7 +139,8 @@ def complaint(ticket: str):
         photos=photos, agencies=agencies, officers=officers, lang=_lang(), reasons=machine.REJECT_REASONS,
         unseen=unseen, sentences={e.id: trail.sentence(e, item, names=names, agencies=agency_names, tz=tz,
                                                        data=shown[e.id]) for e in events},
-        raw={e.id: trail.raw_record(e, shown[e.id]) for e in events},
+        raw={e.id: trail.raw_record(e, shown[e.id], privacy.shown_actor(e.actor, item, current_user.actor))
+             for e in events},
         evidence_needed={"photo": item.sla_policy.evidence_photo, "location": item.sla_policy.evidence_location},
         **_who_was_told(session, item, at),
     )
@@ -319,7 +321,8 @@ def counter():
                               "language": form.get("reporter_language") or "id"}
                     if (form.get("reporter_name") or form.get("reporter_phone")) else None,
                     channel=form.get("channel") if form.get("channel") in ("counter", "phone") else "counter",
-                    received_at=received_at, actor=current_user.actor)
+                    received_at=received_at, actor=current_user.actor,
+                    confidentiality=form.get("confidentiality") or None)
             except ServiceError as exc:
                 session.rollback()
                 errors[exc.field or "form"] = exc.message
@@ -327,6 +330,9 @@ def counter():
                 flash(_("Complaint %(ticket)s recorded.", ticket=created.ticket), "success")
                 # The one time the code exists in clear: for the citizen's paper receipt.
                 flash(t("public.counter_code", _lang(), code=created.status_code, ticket=created.ticket), "success")
+                told = notifications.confidentiality_told(created, _lang())
+                if told:  # what the citizen's choice means: to be told to them at the counter
+                    flash(told, "success")
                 return redirect(url_for("workspace.complaint", ticket=created.ticket), 303)
     tz = jurisdictions[0].timezone if jurisdictions else "Asia/Jakarta"
     local_now = now().astimezone(ZoneInfo(tz))

@@ -63,7 +63,7 @@ COMPLAINT_EXAMPLE = {
                    "effective_from": "2025-12-31T17:00:00Z", "calendar": "24x7"},
 }
 
-CREATED_EXAMPLE = {**COMPLAINT_EXAMPLE, "claimed_received_at": None}
+CREATED_EXAMPLE = {**COMPLAINT_EXAMPLE, "claimed_received_at": None, "tracking_code": "7PKT-3PQS"}
 
 SCHEMAS = {
     "Error": {
@@ -95,6 +95,13 @@ SCHEMAS = {
                 "bound to a reporter only by the citizen writing from it."), "properties": {
                 "name": {"type": "string"}, "phone": {"type": "string", "example": "081234567890"},
                 "telegram_chat_id": {"type": "integer"}, "language": {"type": "string", "enum": ["id", "en"]}}},
+            "confidentiality": {"type": "string", "enum": ["normal", "rahasia", "anonim"], "default": "normal",
+                                "description": (
+                "optional: the citizen's choice. 'rahasia' (confidential): the reporter's name and number are "
+                "shown to supervisors and admins only, never to the agency's staff or partners (reporter is null "
+                "for them); updates still reach the citizen. 'anonim' (anonymous): no reporter is kept at all "
+                "through the API (the reporter object is ignored): the partner answers its citizen, who follows "
+                "the report by ticket and tracking code. 'confidential' and 'anonymous' are accepted too.")},
             "channel": {"type": "string", "enum": ["api", "counter", "phone"], "description": (
                 "follows the credential: a partner token's complaints are always 'api' (leave it out); a staff "
                 "token (officer, agency_head, supervisor, admin) may also say 'counter' or 'phone' for a walk-in "
@@ -136,7 +143,11 @@ SCHEMAS = {
             "reporter": {"type": ["object", "null"],
                          "description": "name, phone, telegram_chat_id: in full for supervisors, admins and the "
                                         "assigned officer (a token bound to that user); other staff get the phone "
-                                        "masked and the name as initials, partners the masked phone only"},
+                                        "masked and the name as initials, partners the masked phone only. Null "
+                                        "for a confidential report except to supervisors and admins, and for an "
+                                        "anonymous report to everyone"},
+            "confidentiality": {"type": "string", "enum": ["normal", "rahasia", "anonim"],
+                                "description": "the citizen's choice at reporting (see ComplaintCreate)"},
             "agency": REF,
             "assignee": {"type": ["object", "null"], "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
             "received_at": TIME, "triage_due_at": NTIME, "ack_due_at": TIME, "handle_due_at": TIME,
@@ -153,6 +164,10 @@ SCHEMAS = {
                 "only in the answer to POST /complaints: the received_at a partner token sent, kept as "
                 "information and never used for deadlines (received_at is the arrival); null when none was "
                 "sent or when it was used (staff tokens)")},
+            "tracking_code": {"type": "string", "example": "7PKT-3PQS", "description": (
+                "only in the answer to POST /complaints, and only this once (Sigap keeps a hash): the short "
+                "code that, with the ticket, opens the public status page (/lacak). Give it to the citizen: "
+                "for an anonymous report it is their only way to follow it.")},
         },
         "example": COMPLAINT_EXAMPLE,
     },

@@ -79,10 +79,14 @@ def _create_complaint():
         district=body.get("district"), village=body.get("village"), lat=body.get("lat"), lon=body.get("lon"),
         address=body.get("address"), reporter=reporter, channel=body.get("channel"),
         received_at=parse_time(body.get("received_at"), "received_at"), actor=actor,
+        confidentiality=body.get("confidentiality"),
     )
     response = serialize.complaint(complaint, actor)
     claimed = intake.claimed_received_at(session, complaint)
     response["claimed_received_at"] = isoformat_z(claimed) if claimed else None
+    # The public status page's code, shown this once (only its hash is kept): the partner gives it
+    # to the citizen, whose only way to follow an anonymous report it is.
+    response["tracking_code"] = complaint.status_code
     return response, 201, {"Location": url_for("api.get_complaint", ticket=complaint.ticket)}
 
 
@@ -172,7 +176,7 @@ def complaint_events(ticket: str):
         "ticket": complaint.ticket,
         "chain_valid": not problems,
         "problems": [p.message for p in problems],
-        "items": [serialize.event(e, unseen) for e in events],
+        "items": [serialize.event(e, unseen, privacy.shown_actor(e.actor, complaint, actor)) for e in events],
     }
 
 

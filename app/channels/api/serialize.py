@@ -11,7 +11,8 @@ from app.services.sla.escalation import breach_to_dict
 
 def complaint(c: Complaint, actor: Actor) -> dict:
     shown = privacy.reporter_view(actor, c)  # the staff web shows the same (app/web/workspace.py)
-    reporter = None if shown is None else {
+    # A reporter the citizen's choice hides from this reader is null, as one never given.
+    reporter = None if shown is None or (shown.confidentiality and not shown.full) else {
         "name": shown.name, "phone": shown.phone, "telegram_chat_id": shown.telegram_chat_id,
     }
     policy = c.sla_policy
@@ -29,6 +30,7 @@ def complaint(c: Complaint, actor: Actor) -> dict:
         "lon": c.lon,
         "channel": c.channel,
         "reporter": reporter,
+        "confidentiality": c.confidentiality or "normal",
         "agency": {"code": c.agency.code, "name": c.agency.name} if c.agency else None,
         "assignee": {"id": c.assignee.id, "name": c.assignee.name} if c.assignee and staff_names else None,
         "received_at": isoformat_z(c.received_at),
@@ -62,11 +64,12 @@ def _linked(other: Complaint | None, actor: Actor) -> str | None:
     return other.ticket if other is not None and can_see(actor, other) else None
 
 
-def event(e: Event, unseen: set[str] = frozenset()) -> dict:
-    """A trail event for staff; a ticket of a complaint the reader may not see (`unseen`) is null
-    (the hash is over the stored data, which chain_valid checks)."""
+def event(e: Event, unseen: set[str] = frozenset(), actor_label: str | None = None) -> dict:
+    """A trail event for staff; a ticket of a complaint the reader may not see (`unseen`) is null,
+    and a hidden reporter's label is `actor_label` (privacy.shown_actor) (the hash is over the stored
+    data, which chain_valid checks)."""
     return {
-        "seq": e.seq, "kind": e.kind, "at": isoformat_z(e.at), "actor": e.actor, "note": e.note,
+        "seq": e.seq, "kind": e.kind, "at": isoformat_z(e.at), "actor": actor_label or e.actor, "note": e.note,
         "data": privacy.without_unseen_link(e.kind, e.data, unseen), "prev_hash": e.prev_hash, "hash": e.hash,
     }
 

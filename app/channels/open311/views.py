@@ -433,15 +433,27 @@ def _create_request(actor: Actor, fmt: str):
     phone = _optional("phone", 40)
     reporter = {"name": name, "phone": phone, "language": lang} if (name or phone) else None
     account_id = _optional("account_id", 200)
+    # Sigap's extension: the citizen's choice (normal, rahasia, anonim). An anonymous request keeps
+    # none of the citizen's contact details: the partner answers its citizen itself.
+    confidentiality = _optional("confidentiality", 20)
+    try:
+        anonymous = privacy.confidentiality_of(confidentiality) == privacy.ANONIM
+    except ValueError as exc:
+        raise Open311Error(400, str(exc)) from None
+    device_id = _optional("device_id", 200)
+    if anonymous:
+        reporter = email = device_id = account_id = None
     # Staged: idempotent.run commits it, with the Idempotency-Key's stored answer when there is one.
     complaint = open311_intake.stage(
         session, now(), actor=actor, jurisdiction=jurisdiction.code, category=category.code,
-        description=description[:4000], reporter=reporter, **where,
-        details={"attributes": answers, "email": email, "device_id": _optional("device_id", 200),
+        description=description[:4000], reporter=reporter, confidentiality=confidentiality, **where,
+        details={"attributes": answers, "email": email, "device_id": device_id,
                  "account_id": account_id, "media_url": media_url},
     )
     return respond(fmt, "service_requests", [{
         "service_request_id": complaint.ticket, "service_notice": _notice(complaint, lang), "account_id": account_id,
+        # Sigap's extension: the public status page's code, shown this once (see docs/partner-api.md).
+        "tracking_code": complaint.status_code,
     }], status=201)
 
 

@@ -28,7 +28,7 @@ from app.services import audit, intake, lifecycle
 from app.services.lifecycle import satisfaction
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.intake import fast_insert, reporters
-from app.services.messaging import consent, outbox, sms_gateways, staff_consent, whatsapp
+from app.services.messaging import consent, notifications, outbox, sms_gateways, staff_consent, whatsapp
 from app.services.reference import cache as reference_cache
 from app.services.reference import places
 from app.services.conversations import alert_replies
@@ -263,8 +263,10 @@ def receipt_text(complaint: Complaint, language: str, now: datetime) -> str:
     else:
         routing = t("sms.triaged", language)
     due = local_time(complaint.handle_due_at, complaint.jurisdiction.timezone, now)
-    return t("sms.received", language, ticket=complaint.ticket, routing=routing, due=due,
+    text = t("sms.received", language, ticket=complaint.ticket, routing=routing, due=due,
              code=complaint.status_code or "-")
+    told = notifications.confidentiality_told(complaint, language)
+    return f"{text} {told}" if told else text
 
 
 def map_number(session: Session, number: str, jurisdiction_code: str, note: str | None = None,
@@ -449,7 +451,7 @@ class _Conversation:
     def report(self, parsed: sms_parser.ParsedMessage) -> DialogueResult:
         self.end_dialogue()
         draft = {"category": parsed.category, "village_text": parsed.village, "description": parsed.description,
-                 "rest": parsed.rest}
+                 "rest": parsed.rest, "confidentiality": parsed.confidentiality}
         return self.advance(self.jurisdiction(), {k: v for k, v in draft.items() if v})
 
     def continue_dialogue(self, dialogue: SmsDialogue, parsed: sms_parser.ParsedMessage) -> DialogueResult:
@@ -554,6 +556,7 @@ class _Conversation:
             reporter={"phone": self.phone, "language": self.language}, channel=self.channel,
             external_ref=(self.inbound.message_sid if self.route else f"twilio:{self.inbound.message_sid}")[:100],
             actor=Actor(kind="reporter", id=reporter.id, jurisdiction_id=jurisdiction.id), receipt=False,
+            confidentiality=draft.get("confidentiality"),
         )
         self.inbound.reporter_id = reporter.id
         # They wrote first: opted in for this complaint's updates on this channel.

@@ -480,12 +480,17 @@ def _ask_confirmation(turn: _Turn) -> None:
     draft = turn.conv.draft or {}
     category = turn.session.scalar(select(Category).where(Category.code == draft.get("category")))
     turn.conv.step = "confirm"
-    turn.say("telegram.summary",
-             category=category.name(turn.lang) if category else draft.get("category"),
-             location=_location_text(turn), description=draft.get("description", ""),
-             photos=len(draft.get("photos", [])),
-             buttons=[[{"text": t("telegram.send_button", turn.lang), "callback_data": "rep:send"},
-                       {"text": t("telegram.cancel_button", turn.lang), "callback_data": "rep:cancel"}]])
+    summary = t("telegram.summary", turn.lang,
+                category=category.name(turn.lang) if category else draft.get("category"),
+                location=_location_text(turn), description=draft.get("description", ""),
+                photos=len(draft.get("photos", [])))
+    # The citizen's confidentiality choice is made here, with what each means beside the buttons.
+    choices = t("telegram.privacy_choices", turn.lang, days=notifications.ANONYMOUS_LINK_DAYS)
+    turn.send(f"{summary}\n\n{choices}", template="telegram.summary",
+              buttons=[[{"text": t("telegram.send_button", turn.lang), "callback_data": "rep:send"},
+                        {"text": t("telegram.cancel_button", turn.lang), "callback_data": "rep:cancel"}],
+                       [{"text": t("telegram.send_rahasia_button", turn.lang), "callback_data": "rep:send:rahasia"}],
+                       [{"text": t("telegram.send_anonim_button", turn.lang), "callback_data": "rep:send:anonim"}]])
 
 
 def _claim_draft(turn: _Turn) -> dict | None:
@@ -509,9 +514,10 @@ def _claim_draft(turn: _Turn) -> dict | None:
     return dict(claimed.draft or {})
 
 
-def _submit(turn: _Turn, draft: dict, default_jurisdiction: str) -> None:
+def _submit(turn: _Turn, draft: dict, default_jurisdiction: str, confidentiality: str | None = None) -> None:
     """File the claimed draft: the complaint, its photos and this chat's receipt are staged here and
-    committed together by `handle`, so a failure anywhere leaves none of them."""
+    committed together by `handle`, so a failure anywhere leaves none of them. `confidentiality` is
+    the button pressed (None: an ordinary report)."""
     jurisdiction = _jurisdiction(turn, default_jurisdiction)
     inbound = turn.inbound
     try:
@@ -521,6 +527,7 @@ def _submit(turn: _Turn, draft: dict, default_jurisdiction: str) -> None:
             village=draft.get("village_code"), lat=draft.get("lat"), lon=draft.get("lon"),
             reporter={"name": inbound.user_name, "telegram_chat_id": inbound.chat_id, "language": turn.lang},
             channel="telegram", external_ref=f"tg:{inbound.update_id}", receipt=False,
+            confidentiality=confidentiality,
         )
     except ServiceError as exc:
         turn.session.rollback()
@@ -584,13 +591,13 @@ def _callback(turn: _Turn, default_jurisdiction: str) -> None:
         turn.answer()
         turn.reset()
         turn.say("telegram.cancelled", extra={"remove_keyboard": True})
-    elif kind == "rep" and rest == "send":
+    elif kind == "rep" and rest in ("send", "send:rahasia", "send:anonim"):
         draft = _claim_draft(turn)
         if draft is None:
             turn.answer(t("telegram.already_sent", turn.lang))
             return
         turn.answer()
-        _submit(turn, draft, default_jurisdiction)
+        _submit(turn, draft, default_jurisdiction, rest.partition(":")[2] or None)
     elif kind == "confirm":
         _handled_answer(turn, rest)
     elif kind == "skm":

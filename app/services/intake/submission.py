@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import metrics
-from app.domain import area, status_code
+from app.domain import area, privacy, status_code
 from app.domain.actor import SYSTEM, Actor
 from app.domain.calendar import make_calendar
 from app.domain.sla import compute_deadlines, select_policy
@@ -258,15 +258,23 @@ def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, 
           district: str | None = None, village: str | None = None, lat=None, lon=None,
           address: str | None = None, reporter: dict | None = None, channel: str | None = None,
           received_at: datetime | None = None, external_ref: str | None = None,
-          actor: Actor = SYSTEM, door: str | None = None, receipt: bool = True) -> Complaint:
+          actor: Actor = SYSTEM, door: str | None = None, receipt: bool = True,
+          confidentiality: str | None = None) -> Complaint:
     """Create a complaint in the caller's transaction, not committed: routed to an agency or sent to
     triage, deadlines stamped, trail opened, its messages in the outbox. The caller adds what belongs
     with it (photos, an idempotency key's response, its own answer) and commits once.
 
     `channel` and `received_at` are what the caller claims; the actor decides what is kept (see
     the module). `door` is "open311" for an Open311 request (its channel is always `open311`).
-    receipt=False leaves out the citizen's standard receipt: a dialogue answering them itself."""
+    receipt=False leaves out the citizen's standard receipt: a dialogue answering them itself.
+    `confidentiality` is the citizen's choice (normal, rahasia, anonim; app.domain.privacy): an
+    anonymous report keeps no name, and only the address a citizen channel answers on (none at all
+    when a partner or the counter brings it: they answer the citizen themselves)."""
     channel = _channel(channel, actor, door)
+    try:
+        choice = privacy.confidentiality_of(confidentiality)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), field="confidentiality") from None
     jur = _jurisdiction(session, jurisdiction)
     cat = _category(session, category)
     if not isinstance(description, str) or not description.strip():
@@ -321,6 +329,10 @@ def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, 
     policy = policy_for(session, jur.id, cat.id, received)
     deadlines = compute_deadlines(received, policy, calendar_for(policy, jur))
     rep = None
+    if reporter and choice == privacy.ANONIM:
+        # Only what the channel needs to answer this one report: the citizen's own address.
+        own = "telegram_chat_id" if channel == "telegram" else "phone"
+        reporter = {own: reporter.get(own), "language": reporter.get("language")} if citizen_dialogue else None
     if reporter:
         rep = _reporter(session, now, reporter, channel, citizen_dialogue)
 
@@ -334,7 +346,7 @@ def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, 
         ticket=ticket, status_code_hash=status_code.digest(ticket, code), jurisdiction_id=jur.id, year=year, seq=seq, category_id=cat.id, description=description,
         district_id=dist.id if dist else None, village_id=vil.id if vil else None, address=address,
         lat=lat_f, lon=lon_f, channel=channel, external_ref=external_ref, submitted_by=actor.label,
-        reporter_id=rep.id if rep else None, agency_id=agency.id if agency else None,
+        reporter_id=rep.id if rep else None, confidentiality=choice, agency_id=agency.id if agency else None,
         status="assigned" if agency else "triage", sla_policy_id=policy.id, received_at=received,
         triage_due_at=None if agency else deadlines.triage_due_at,
         ack_due_at=deadlines.ack_due_at, handle_due_at=deadlines.handle_due_at,
@@ -362,6 +374,8 @@ def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, 
             "sla_policy_id": policy.id, "ack_due_at": deadlines.ack_due_at.isoformat(),
             "handle_due_at": deadlines.handle_due_at.isoformat(),
         }
+        if choice != privacy.NORMAL:
+            received_data["confidentiality"] = choice
         if claimed_received != received:  # information only: never a deadline
             received_data["claimed_received_at"] = claimed_received.isoformat()
         complaint.claimed_at_intake = (claimed_received if claimed_received != received else None,)

@@ -333,6 +333,25 @@ def reporter_channels(complaint: Complaint) -> list[tuple[str, str]]:
     return [(primary, addresses[primary]), *_after(primary, addresses)]
 
 
+# Receipts: the messages that tell the citizen what their confidentiality choice means.
+RECEIPT_TEMPLATES = ("core.receipt", "core.receipt_triage", "telegram.submitted")
+# How long after closing an anonymous report keeps its link to the citizen's address (the
+# satisfaction question's answer window): app/services/lifecycle/anonymity.py erases it then.
+ANONYMOUS_LINK_DAYS = 7
+
+
+def confidentiality_told(complaint: Complaint, lang: str) -> str | None:
+    """What the citizen's choice means, for their receipt; None for a normal report."""
+    choice = complaint.confidentiality or "normal"
+    if choice == "rahasia":
+        return t("confidential.told.rahasia", lang)
+    if choice == "anonim":
+        if complaint.reporter_id is None:
+            return t("confidential.told.anonim_no_contact", lang)
+        return t("confidential.told.anonim", lang, days=ANONYMOUS_LINK_DAYS)
+    return None
+
+
 def tell_reporter(session: Session, complaint: Complaint, template: str, now: datetime, *,
                   extra: dict | None = None, **params):
     """Queue a message to the citizen; an opted-out or unreachable citizen gets a record of why
@@ -345,6 +364,9 @@ def tell_reporter(session: Session, complaint: Complaint, template: str, now: da
     lang = normalise_language(reporter.language)
     values = {**facts(complaint, lang), **_localised(params, lang)}
     body = t(template, lang, **values)
+    told = confidentiality_told(complaint, lang) if template in RECEIPT_TEMPLATES else None
+    if told:
+        body = f"{body}\n{told}" if template.startswith("telegram.") else f"{body} {told}"
     extra = {**(extra or {}), **_delivery_extra(template, lang, address[0], fallbacks, values)}
     skipped = None
     if reporter.opted_out:

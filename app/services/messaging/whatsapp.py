@@ -108,6 +108,12 @@ def plan(session: Session, message: OutboxMessage, now: datetime) -> Plan:
     """How this WhatsApp message may go now: free text inside the recipient's window, else its approved
     template with the variables it was queued with; "refused" when neither is possible."""
     if rules.window_open(last_inbound_at(session, message.recipient), now):
+        if message.template in rules.TEMPLATE_EVEN_IN_WINDOW:  # its buttons, when approved; else the text
+            language = message.language if message.language in LANGUAGES else "id"
+            template = rules.build(message.template, language)
+            sid = content_sid(session, template.name, language)
+            if sid:
+                return Plan("template", sid, template.content_variables((message.extra or {}).get("vars") or {}))
         return Plan("text")
     if not rules.has_template(message.template):
         return Plan("refused", reason="outside WhatsApp's 24-hour window and no template exists for "

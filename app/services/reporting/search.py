@@ -129,6 +129,9 @@ def _phone_condition(actor: Actor, phone: str):
     (app/domain/privacy.py): otherwise the search would tell who reported a confidential case."""
     reporters = select(Reporter.id).where(Reporter.phone == phone)
     condition = Complaint.reporter_id.in_(reporters)
+    allowed = privacy.phone_search_allowed(actor)
+    if allowed is not None:  # a confidential or anonymous reporter is not found by phone
+        condition = and_(condition, Complaint.confidentiality.in_(allowed))
     if actor.kind == "system" or actor.role in privacy.FULL_ROLES:
         return condition
     if actor.is_agency_scoped and actor.staff_user_id is not None:

@@ -141,7 +141,8 @@ UNSWEPT_FORMS = ("web.signout",)
 # Open311 GeoReport v2 fields (POST requests and GET requests); no machine-readable document exists.
 OPEN311_POST_FIELDS = ("service_code", "lat", "long", "address_string", "address_id", "description", "phone",
                        "email", "first_name", "last_name", "media_url", "jurisdiction_id", "device_id",
-                       "account_id", "locale", "attribute[people_count]", "attribute[can_walk]", "attribute[x][]")
+                       "account_id", "locale", "attribute[people_count]", "attribute[can_walk]", "attribute[x][]",
+                       "confidentiality")
 OPEN311_GET_FIELDS = ("service_request_id", "service_code", "start_date", "end_date", "status", "jurisdiction_id",
                       "locale")
 # Twilio's inbound SMS / WhatsApp form and its status callback.
