@@ -15,14 +15,16 @@ from .user import User
 
 
 class PerformanceContract(Base):
-    """What an agency head (one tenure of the post) promised the regent for a month, quarter or year; None: no target."""
+    """What an agency head or a camat (one tenure of the post) promised the regent for a month, quarter
+    or year; None: no target. An agency head's contract names the agency, a camat's the kecamatan."""
 
     __tablename__ = "performance_contracts"
     __table_args__ = (UniqueConstraint("official_id", "agency_id", "period"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     official_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"), index=True)
     # The tenure it belongs to: a new holder of the post starts with a new contract.
     holder_id: Mapped[int | None] = mapped_column(ForeignKey("post_holders.id", ondelete="SET NULL"), index=True)
     period: Mapped[str] = mapped_column(String(10))  # 2026, 2026-Q4, 2026-11
@@ -40,7 +42,8 @@ class PerformanceContract(Base):
     updated_at: Mapped[datetime]
 
     official: Mapped[User] = relationship(foreign_keys=[official_id])
-    agency: Mapped[Agency] = relationship()
+    agency: Mapped[Agency | None] = relationship()
+    district: Mapped["District | None"] = relationship()  # noqa: F821
     holder: Mapped["PostHolder | None"] = relationship()  # noqa: F821
 
 
