@@ -1,6 +1,8 @@
 """Engine and session wiring for plain SQLAlchemy 2 (no Flask-SQLAlchemy)."""
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
@@ -14,9 +16,19 @@ def make_engine(url: str, **kwargs) -> Engine:
         _sqlite_proper_transactions(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("json_deserializer", _json_from_utf8)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
+
+
+_JSON_DECODER = json.JSONDecoder()
+
+
+def _json_from_utf8(data: bytes | str):
+    """psycopg hands json/jsonb over as UTF-8 bytes: decode them straight away (json.loads would first
+    guess the encoding and check its arguments on every value; `audit verify` decodes one per event)."""
+    return _JSON_DECODER.decode(data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data)
 
 
 def _sqlite_proper_transactions(engine: Engine) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .agency import Agency
 from .base import Base
+from .breach import Breach
 from .complaint import Complaint
 from .event import Event
 from .post import PostHolder  # noqa: F401  (the contract's tenure)
@@ -50,5 +51,16 @@ class PerformanceContract(Base):
 # The reports pick complaints by handle deadline and agency changes out of the trail.
 Index("ix_complaints_handle_due_at", Complaint.handle_due_at)
 Index("ix_events_kind_complaint", Event.kind, Event.complaint_id)
+# The live part of a report (complaints still open, read afresh each time; migration 0024): their
+# ids without touching the table, their agency changes from a small index of transfers only, and
+# their breaches from the index alone.
+_LIVE = ("received", "triage", "assigned", "acknowledged", "handled", "resolved")  # rollup.LIVE_STATUSES
+_CHANGES = ("transferred", "assigned")
+Index("ix_complaints_live_due", Complaint.handle_due_at, Complaint.jurisdiction_id, postgresql_include=["id"],
+      postgresql_where=Complaint.status.in_(_LIVE), sqlite_where=Complaint.status.in_(_LIVE))
+Index("ix_events_agency_changes", Event.complaint_id,
+      postgresql_where=Event.kind.in_(_CHANGES), sqlite_where=Event.kind.in_(_CHANGES))
+Index("ix_breaches_complaint_facts", Breach.complaint_id,
+      postgresql_include=["kind", "agency_id", "official_id", "notify_failed"])
 
 from . import performance_rollup  # noqa: E402,F401  (its tables join the metadata)
