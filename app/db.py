@@ -1,6 +1,7 @@
 """Engine and session wiring for plain SQLAlchemy 2 (no Flask-SQLAlchemy)."""
 from __future__ import annotations
 
+import json
 import select
 
 from sqlalchemy import create_engine, event
@@ -22,6 +23,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     # without a sign, fails its request once (503, app/errors.py) and SQLAlchemy then renews the pool.
     kwargs.setdefault("pool_pre_ping", False)
     kwargs.setdefault("pool_recycle", 1800)
+    kwargs.setdefault("json_deserializer", _json_from_utf8)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     engine = create_engine(url, **kwargs)
@@ -58,6 +60,15 @@ def _replace_if_closed_by_server(dbapi_connection, _record, _proxy) -> None:
         # The pool discards this connection and checks out a new one (SQLAlchemy's "disconnect
         # handling, pessimistic, custom" recipe), so the request never sees the dead one.
         raise sa_exc.DisconnectionError("the server closed this pooled connection")
+
+
+_JSON_DECODER = json.JSONDecoder()
+
+
+def _json_from_utf8(data: bytes | str):
+    """psycopg hands json/jsonb over as UTF-8 bytes: decode them straight away (json.loads would first
+    guess the encoding and check its arguments on every value; `audit verify` decodes one per event)."""
+    return _JSON_DECODER.decode(data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data)
 
 
 def _sqlite_proper_transactions(engine: Engine) -> None:

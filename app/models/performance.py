@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .agency import Agency
 from .base import Base
+from .breach import Breach
 from .complaint import Complaint
 from .event import Event
 from .post import PostHolder  # noqa: F401  (the contract's tenure)
@@ -15,14 +16,16 @@ from .user import User
 
 
 class PerformanceContract(Base):
-    """What an agency head (one tenure of the post) promised the regent for a month, quarter or year; None: no target."""
+    """What an agency head or a camat (one tenure of the post) promised the regent for a month, quarter
+    or year; None: no target. An agency head's contract names the agency, a camat's the kecamatan."""
 
     __tablename__ = "performance_contracts"
     __table_args__ = (UniqueConstraint("official_id", "agency_id", "period"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     official_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"), index=True)
     # The tenure it belongs to: a new holder of the post starts with a new contract.
     holder_id: Mapped[int | None] = mapped_column(ForeignKey("post_holders.id", ondelete="SET NULL"), index=True)
     period: Mapped[str] = mapped_column(String(10))  # 2026, 2026-Q4, 2026-11
@@ -40,12 +43,24 @@ class PerformanceContract(Base):
     updated_at: Mapped[datetime]
 
     official: Mapped[User] = relationship(foreign_keys=[official_id])
-    agency: Mapped[Agency] = relationship()
+    agency: Mapped[Agency | None] = relationship()
+    district: Mapped["District | None"] = relationship()  # noqa: F821
     holder: Mapped["PostHolder | None"] = relationship()  # noqa: F821
 
 
 # The reports pick complaints by handle deadline and agency changes out of the trail.
 Index("ix_complaints_handle_due_at", Complaint.handle_due_at)
 Index("ix_events_kind_complaint", Event.kind, Event.complaint_id)
+# The live part of a report (complaints still open, read afresh each time; migration 0024): their
+# ids without touching the table, their agency changes from a small index of transfers only, and
+# their breaches from the index alone.
+_LIVE = ("received", "triage", "assigned", "acknowledged", "handled", "resolved")  # rollup.LIVE_STATUSES
+_CHANGES = ("transferred", "assigned")
+Index("ix_complaints_live_due", Complaint.handle_due_at, Complaint.jurisdiction_id, postgresql_include=["id"],
+      postgresql_where=Complaint.status.in_(_LIVE), sqlite_where=Complaint.status.in_(_LIVE))
+Index("ix_events_agency_changes", Event.complaint_id,
+      postgresql_where=Event.kind.in_(_CHANGES), sqlite_where=Event.kind.in_(_CHANGES))
+Index("ix_breaches_complaint_facts", Breach.complaint_id,
+      postgresql_include=["kind", "agency_id", "official_id", "notify_failed"])
 
 from . import performance_rollup  # noqa: E402,F401  (its tables join the metadata)

@@ -14,7 +14,7 @@ from app.domain import performance as rules
 from app.domain import spreadsheet
 from app.domain.local_time import local_time as clock_text
 from app.extensions import db_session, now
-from app.models import Agency, Jurisdiction, User
+from app.models import Agency, District, Jurisdiction, User
 from app.services.errors import ServiceError
 from app.services.reporting import performance
 from app.web.access import WEB_ROLES, roles_required
@@ -342,11 +342,14 @@ def districts_report_csv():
 def contracts():
     session = db_session()
     items = performance.contracts_visible(session, current_user.actor)
-    heads = []
+    heads, camats = [], []
     if current_user.role == "admin":
         heads = list(session.execute(select(User, Agency).join(Agency, Agency.head_user_id == User.id)
                                      .order_by(Agency.code)))
-    return render_template("performance/contracts.html", items=items, heads=heads,
+        camats = list(session.execute(select(User, District).join(District, District.id == User.district_id)
+                                      .where(User.role == "camat", User.active.is_(True))
+                                      .order_by(District.code, User.name)))
+    return render_template("performance/contracts.html", items=items, heads=heads, camats=camats,
                            default_period=rules.period_containing(now(), current_user.timezone, "quarter").label)
 
 
@@ -357,7 +360,8 @@ def create_contract():
     try:
         contract = performance.create_contract(
             db_session(), now(), current_user.actor, official=form.get("official", ""),
-            period=form.get("period", ""), agency=form.get("agency") or None, note=form.get("note") or None,
+            period=form.get("period", ""), agency=form.get("agency") or None, district=form.get("district") or None,
+            note=form.get("note") or None,
             on_time_rate=_percent(form.get("on_time_rate")), median_handle_minutes=form.get("median_handle_minutes"),
             p90_handle_minutes=form.get("p90_handle_minutes"), max_breaches=form.get("max_breaches"),
             max_reopened_share=_percent(form.get("max_reopened_share")))

@@ -48,7 +48,7 @@ def create_contract():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "send a JSON object")
-    known = {"official", "agency", "period", "note", *performance.TARGET_FIELDS}
+    known = {"official", "agency", "district", "period", "note", *performance.TARGET_FIELDS}
     unknown = sorted(set(body) - known)
     if unknown:
         raise ApiError(400, "bad_request", f"unknown fields: {', '.join(unknown)}")
@@ -57,7 +57,7 @@ def create_contract():
     session = db_session()
     contract = performance.create_contract(
         session, now(), current_actor(), official=body["official"], period=body["period"],
-        agency=body.get("agency"), note=body.get("note"),
+        agency=body.get("agency"), district=body.get("district"), note=body.get("note"),
         **{k: body.get(k) for k in performance.TARGET_FIELDS})
     return performance.contract_to_dict(contract), 201
 

@@ -141,13 +141,14 @@ def iter_problems(session: Session, *, batch: int = 2000, against: Iterable[Head
             break
         low, high = last_id, complaints[-1].id
         events: dict[int, list] = {}
+        # Fetched whole (one fetchall, not a fetchone per row: a tenth of the walk at 10 events a complaint).
         for ev in connection.execute(select(*EVENT_COLUMNS).where(Event.complaint_id > low,
                                                                   Event.complaint_id <= high)
-                                     .order_by(Event.complaint_id, Event.seq)):
+                                     .order_by(Event.complaint_id, Event.seq)).all():
             events.setdefault(ev.complaint_id, []).append(ev)
         breaches: dict[int, list[dict]] = {}
         for b in connection.execute(select(*BREACH_COLUMNS).where(Breach.complaint_id > low,
-                                                                  Breach.complaint_id <= high)):
+                                                                  Breach.complaint_id <= high)).all():
             row = b._asdict()
             row["agency"] = _ref(refs, "agency", b.agency_id)
             breaches.setdefault(b.complaint_id, []).append(row)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.domain import performance as rules
@@ -288,8 +288,10 @@ def _target_values(values: dict) -> dict:
 
 
 def create_contract(session: Session, now: datetime, actor: Actor, *, official: str | int, period: str,
-                    agency: str | None = None, note: str | None = None, **targets) -> PerformanceContract:
-    """An admin records an agency head's targets for a period overlapping their tenure. Commits."""
+                    agency: str | None = None, district: str | None = None, note: str | None = None,
+                    **targets) -> PerformanceContract:
+    """An admin records the targets of an agency head (for their agency) or of a camat (`district`:
+    for their kecamatan) for a period overlapping their tenure. Commits."""
     if actor.role != "admin" and actor.kind != "system":
         raise Forbidden("only administrators enter performance contracts")
     per = parse_period(period)
@@ -302,25 +304,40 @@ def create_contract(session: Session, now: datetime, actor: Actor, *, official: 
         raise ValidationFailed("official must be a username or user id", field="official")
     if user is None:
         raise ValidationFailed(f"unknown official {official!r}", field="official")
+    if agency and district:
+        raise ValidationFailed("a contract is for an agency (its head) or a kecamatan (its camat), not both",
+                               field="district")
+    target_agency = target_district = None
     if agency:
         target_agency = session.scalar(select(Agency).where(Agency.code == str(agency).strip().lower()))
         if target_agency is None:
             raise ValidationFailed(f"unknown agency {agency!r}", field="agency")
+    elif district:
+        target_district = _district_named(session, district)
+    elif user.role == "camat" and user.district_id is not None:
+        target_district = session.get(District, user.district_id)
     else:
         target_agency = session.scalar(select(Agency).where(Agency.head_user_id == user.id).order_by(Agency.id))
         if target_agency is None:
-            raise ValidationFailed(f"{user.name} heads no agency: say which agency", field="agency")
-    holder = _tenure_in_period(session, user, target_agency, per)
+            raise ValidationFailed(f"{user.name} heads no agency: say which agency (or kecamatan)", field="agency")
+    if target_agency is not None:
+        holder = _tenure_in_period(session, user, per, kind="agency_head", agency=target_agency)
+        same = PerformanceContract.agency_id == target_agency.id
+    else:
+        holder = _tenure_in_period(session, user, per, kind="camat", district=target_district)
+        same = PerformanceContract.district_id == target_district.id
     if note is not None and (not isinstance(note, str) or len(note) > 4000):
         raise ValidationFailed("note must be text of at most 4000 characters", field="note")
     values = _target_values(targets)
     exists = session.scalar(select(PerformanceContract.id).where(
-        PerformanceContract.official_id == user.id, PerformanceContract.agency_id == target_agency.id,
-        PerformanceContract.period == per.label))
+        PerformanceContract.official_id == user.id, same, PerformanceContract.period == per.label))
     if exists:
-        raise Conflict(f"{user.name} already has a contract for {per.label} with this agency (#{exists})")
+        raise Conflict(f"{user.name} already has a contract for {per.label} "
+                       f"with this {'agency' if target_agency is not None else 'kecamatan'} (#{exists})")
     contract = PerformanceContract(
-        official_id=user.id, agency_id=target_agency.id, holder_id=holder.id, period=per.label, period_kind=per.kind,
+        official_id=user.id, agency_id=target_agency.id if target_agency is not None else None,
+        district_id=target_district.id if target_district is not None else None, holder_id=holder.id,
+        period=per.label, period_kind=per.kind,
         period_start=per.start, period_end=per.end, note=(note or "").strip() or None, created_by=actor.label,
         created_at=now, updated_at=now, **values)
     session.add(contract)
@@ -328,35 +345,57 @@ def create_contract(session: Session, now: datetime, actor: Actor, *, official: 
     return contract
 
 
-def _tenure_in_period(session: Session, user: User, agency: Agency, per: rules.Period) -> PostHolder:
-    """The user's tenure as the agency's head that the period falls in (at least in part): a
-    contract belongs to one holder for a period within their tenure."""
-    jur = session.get(Jurisdiction, agency.jurisdiction_id)
+def _district_named(session: Session, district) -> District:
+    """A kecamatan by its code (35.10.01) or id."""
+    found = None
+    if looks_numeric(district):
+        ident = row_id(district)
+        found = session.get(District, ident) if ident else None
+    elif isinstance(district, str) and district.strip():
+        found = session.scalar(select(District).where(District.code == district.strip()).order_by(District.id).limit(1))
+    if found is None:
+        raise ValidationFailed(f"unknown kecamatan {district!r}", field="district")
+    return found
+
+
+def _tenure_in_period(session: Session, user: User, per: rules.Period, *, kind: str,
+                      agency: Agency | None = None, district: District | None = None) -> PostHolder:
+    """The user's tenure of the post (the agency's head, or the kecamatan's camat) that the period
+    falls in (at least in part): a contract belongs to one holder for a period within their tenure."""
+    jur = session.get(Jurisdiction, agency.jurisdiction_id if agency is not None else district.jurisdiction_id)
     start, end = per.bounds(jur.timezone)
+    post = (Post.agency_id == agency.id) if agency is not None else (Post.district_id == district.id)
     holder = session.scalar(select(PostHolder).join(Post, Post.id == PostHolder.post_id).where(
-        Post.kind == "agency_head", Post.agency_id == agency.id, PostHolder.user_id == user.id,
+        Post.kind == kind, post, PostHolder.user_id == user.id,
         PostHolder.from_at < end, or_(PostHolder.until_at.is_(None), PostHolder.until_at > start))
         .order_by(PostHolder.from_at.desc()).limit(1))
     if holder is None:
-        raise ValidationFailed(f"{user.name} does not hold the head post of {agency.code} during {per.label}: "
+        what = f"the head post of {agency.code}" if agency is not None else f"the camat post of {district.name}"
+        raise ValidationFailed(f"{user.name} does not hold {what} during {per.label}: "
                                f"a contract belongs to the holder of the post (see `posts list`)",
                                code="not_the_holder", field="official")
     return holder
 
 
 def contracts_visible(session: Session, actor: Actor, period: str | None = None) -> list[PerformanceContract]:
-    query = select(PerformanceContract).join(Agency, Agency.id == PerformanceContract.agency_id)
+    query = (select(PerformanceContract)
+             .outerjoin(Agency, Agency.id == PerformanceContract.agency_id)
+             .outerjoin(District, District.id == PerformanceContract.district_id))
     if actor.role not in READ_ROLES and actor.kind != "system":
         raise Forbidden("performance contracts are for staff and officials")
     if actor.is_agency_scoped:
         query = query.where(PerformanceContract.agency_id == actor.agency_id)
     elif actor.role == "camat":
-        return []  # agency officials' contracts measure whole agencies, beyond a kecamatan
+        # Agency officials' contracts measure whole agencies, beyond a kecamatan: a camat sees the
+        # contracts of their own kecamatan.
+        if actor.district_id is None:
+            return []
+        query = query.where(PerformanceContract.district_id == actor.district_id)
     elif actor.role != "admin" and actor.kind != "system":
         if actor.jurisdiction_id is None and not actor.all_jurisdictions:
             return []
         if actor.jurisdiction_id is not None:
-            query = query.where(Agency.jurisdiction_id == actor.jurisdiction_id)
+            query = query.where(func.coalesce(Agency.jurisdiction_id, District.jurisdiction_id) == actor.jurisdiction_id)
     if period:
         query = query.where(PerformanceContract.period == parse_period(period).label)
     return list(session.scalars(query.order_by(PerformanceContract.period.desc(), PerformanceContract.id)))
@@ -375,15 +414,40 @@ def targets_of(contract: PerformanceContract) -> rules.Targets:
     return rules.Targets(**{name: getattr(contract, name) for name in TARGET_FIELDS})
 
 
+def _jurisdiction_of(session: Session, contract: PerformanceContract) -> Jurisdiction:
+    owner = contract.agency if contract.agency_id is not None else contract.district
+    return session.get(Jurisdiction, owner.jurisdiction_id)
+
+
+def _within_tenure(rows, holder: PostHolder | None, name: str):
+    """Of the rows, those whose handle deadline fell within the holder's tenure."""
+    if holder is None:
+        return rows
+    cond = [rows.c.handle_due_at >= holder.from_at]
+    if holder.until_at is not None:
+        cond.append(rows.c.handle_due_at < holder.until_at)
+    return select(*rows.c).where(*cond).cte(name)
+
+
 def contract_review(session: Session, now: datetime, actor: Actor, contract_id: int,
                     min_sample: int = rules.MIN_SAMPLE) -> dict:
-    """Targets against actuals, the verdicts, the weekly trend and the breaches as evidence."""
+    """Targets against actuals, the verdicts, the weekly trend and the breaches as evidence. An agency
+    head's actuals are the complaints and breaches charged to them at the agency; a camat's are the
+    per-kecamatan figures (complaints located in the kecamatan, whichever agency held them, and all
+    their breaches) of the deadlines that fell within the camat's tenure."""
     contract = get_contract(session, actor, contract_id)
-    jur = session.get(Jurisdiction, contract.agency.jurisdiction_id)
+    jur = _jurisdiction_of(session, contract)
     per = parse_period(contract.period)
-    only = {"agency_id": contract.agency_id, "official_id": contract.official_id}
-    rows = computation.counted(session, [jur], per, **only)
-    every = computation.in_period([jur], per)
+    if contract.district_id is not None:
+        only = None
+        rows = _within_tenure(computation.counted(session, [jur], per, district_id=contract.district_id),
+                              contract.holder, "camat_counted")
+        every = _within_tenure(computation.in_period([jur], per, district_id=contract.district_id),
+                               contract.holder, "camat_in_period")
+    else:
+        only = {"agency_id": contract.agency_id, "official_id": contract.official_id}
+        rows = computation.counted(session, [jur], per, **only)
+        every = computation.in_period([jur], per)
     figures = (computation.aggregate(session, rows, now, min_sample=min_sample, only=only, breach_rows=every).get(())
                or computation.figures(computation.ZERO_COUNTS, {}, computation.no_breaches(), min_sample))
     handle_breaches = _contract_breaches(session, contract, every, count_only=True)
@@ -420,8 +484,12 @@ def contract_review(session: Session, now: datetime, actor: Actor, contract_id: 
 
 
 def _contract_breaches(session: Session, contract: PerformanceContract, rows, count_only: bool = False):
-    """Breaches naming this agency and official, of the complaints computation.counted in the period."""
-    cond = and_(Breach.agency_id == contract.agency_id, Breach.official_id == contract.official_id)
+    """Breaches naming this agency and official, of the complaints computation.counted in the period;
+    for a camat's contract every breach of the kecamatan's complaints in the period and tenure."""
+    if contract.district_id is not None:
+        cond = true()
+    else:
+        cond = and_(Breach.agency_id == contract.agency_id, Breach.official_id == contract.official_id)
     ids = select(rows.c.id)
     if count_only:
         return session.scalar(select(func.count()).select_from(Breach).where(
@@ -460,7 +528,9 @@ def contract_to_dict(contract: PerformanceContract) -> dict:
         "period_start": contract.period_start.isoformat(), "period_end": contract.period_end.isoformat(),
         "official": {"id": contract.official_id, "username": contract.official.username,
                      "name": contract.official.name},
-        "agency": {"code": contract.agency.code, "name": contract.agency.name},
+        "agency": None if contract.agency is None else {"code": contract.agency.code, "name": contract.agency.name},
+        "district": None if contract.district is None else {"code": contract.district.code,
+                                                            "name": contract.district.name},
         "tenure": _tenure_of(contract),
         "targets": {name: getattr(contract, name) for name in TARGET_FIELDS},
         "note": contract.note, "created_by": contract.created_by, "created_at": _z(contract.created_at),

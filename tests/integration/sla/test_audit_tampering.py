@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 
 from app.domain.actor import Actor
 from app.domain.audit_chain import GENESIS, event_hash, head_seal
-from app.models import Breach, Complaint, Event
+from app.models import Breach, Category, Complaint, Event
 from app.services import audit, lifecycle
 from config import DEVELOPMENT_AUDIT_KEY
 from tests.conftest import T0
@@ -100,6 +100,9 @@ FACT_EDITS = [
     ("repeat", "handle_due_at", at(340), "handle_due_at"),
     ("repeat", "repeat_of_id", None, "repeat_of"),
     ("late", "repeat_of_id", "spam", "repeat_of"),  # a breached complaint hidden as a repeat (left out)
+    ("late", "duplicate_of_id", "spam", "duplicate_of"),
+    ("late", "category_id", "school_dropout", "category"),
+    ("late", "sla_policy_id", "triaged", "sla_policy_id"),  # Sabu Raijua's policy
 ]
 
 
@@ -111,8 +114,12 @@ def test_editing_any_fact_column_is_caught_naming_ticket_and_field(sla, history,
         original = connection.execute(select(table.c[column]).where(table.c.id == complaint.id)).scalar()
         if column == "agency_id":
             value = sla.agency(value).id
-        elif column == "repeat_of_id" and value is not None:
+        elif column in ("repeat_of_id", "duplicate_of_id") and value is not None:
             value = history[value].id
+        elif column == "sla_policy_id":
+            value = history[value].sla_policy_id
+        elif column == "category_id":
+            value = connection.execute(select(Category.__table__.c.id).where(Category.__table__.c.code == value)).scalar()
         connection.execute(table.update().where(table.c.id == complaint.id).values({column: value}))
         found = problems(session)
         assert any(p.startswith(f"{complaint.ticket} {field}: row ") for p in found), (column, found)
@@ -135,9 +142,14 @@ def test_the_report_line_gives_row_and_chain_times(sla, history, connection, app
     ({"minutes_late": 5}, "breach handle minutes_late"),
     ({"met_at": at(245)}, "breach handle met_at"),
     ({"due_at": at(270)}, "breach handle due_at"),
+    ({"detected_at": at(260)}, "breach handle detected_at"),
+    ({"official_id": None}, "breach handle official_id"),
+    ({"agency_id": "bwi-dispendik"}, "breach handle agency"),
 ])
 def test_editing_a_breach_row_is_caught(sla, history, connection, edit, field):
     late = history["late"]
+    if "agency_id" in edit:
+        edit = {"agency_id": sla.agency(edit["agency_id"]).id}
     connection.execute(update(Breach.__table__).where(Breach.__table__.c.complaint_id == late.id,
                                                       Breach.__table__.c.kind == "handle").values(edit))
     found = problems(sla.session)
