@@ -66,6 +66,42 @@
   known = remember();
   var delay = every;
 
+  /* Browser notifications (supervisors opt in, per browser): new complaints and missed deadlines
+     the poll finds. The Notification API only; nothing leaves the browser. */
+  var NOTIFY_KEY = "sigap-notify";
+  var notifyButton = document.querySelector("[data-notify]");
+  function notifying() {
+    try {
+      return "Notification" in window && Notification.permission === "granted" && localStorage.getItem(NOTIFY_KEY) === "1";
+    } catch (e) { return false; }
+  }
+  function showNotifyState() {
+    if (!notifyButton) { return; }
+    var on = notifying(), denied = "Notification" in window && Notification.permission === "denied";
+    notifyButton.textContent = notifyButton.getAttribute(denied ? "data-text-denied" : (on ? "data-text-on" : "data-text-off"));
+    notifyButton.setAttribute("aria-pressed", on ? "true" : "false");
+    notifyButton.disabled = denied;
+  }
+  if (notifyButton && "Notification" in window) {
+    notifyButton.hidden = false;
+    showNotifyState();
+    notifyButton.addEventListener("click", function () {
+      if (notifying()) { localStorage.removeItem(NOTIFY_KEY); showNotifyState(); return; }
+      Promise.resolve(Notification.requestPermission()).then(function (permission) {
+        if (permission === "granted") { localStorage.setItem(NOTIFY_KEY, "1"); }
+        showNotifyState();
+      });
+    });
+  }
+  function notify(title, tickets) {
+    if (!tickets.length || !notifying()) { return; }
+    var note = new Notification(title, { body: tickets.join(", "), tag: "sigap-" + tickets.join("-"), lang: lang });
+    note.onclick = function () {
+      window.focus();
+      if (tickets.length === 1) { window.location.href = poll.getAttribute("data-complaint-url").replace("TICKET", tickets[0]); }
+    };
+  }
+
   /* The server renders the rows (the same template as the page) and the "updated" line; this only
      swaps them in and marks what is new or newly late. */
   function apply(data) {
@@ -78,6 +114,8 @@
       else if (next[ticket] === "breached" && known[ticket] !== "breached") { breached.push(ticket); tr.classList.add("fresh"); }
     });
     known = next;
+    notify(poll.getAttribute("data-text-new"), fresh);
+    notify(poll.getAttribute("data-text-breached"), breached);
     Object.keys(data.counts).forEach(function (key) {
       var n = document.querySelector('[data-count="' + key + '"]');
       if (n) { n.textContent = data.counts[key]; }
