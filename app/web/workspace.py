@@ -267,12 +267,21 @@ def complaint_file(ticket: str, ref: str):
 @bp.route("/intake", methods=["GET", "POST"])
 @roles_required(*INTAKE_ROLES)
 def counter():
-    """Walk-in and phone reports, entered by staff with the real time of receipt."""
+    """Walk-in and phone reports, entered by staff with the real time of receipt. Every problem is
+    shown at once, in the staff member's language, with near names to choose from."""
     session = db_session()
     jurisdictions = _jurisdictions_for(session)
-    form = request.form if request.method == "POST" else {}
+    form = request.form.to_dict() if request.method == "POST" else {}
     errors: dict[str, str] = {}
-    if request.method == "POST":
+    choices: dict[str, tuple] = {}
+    fill = form.pop("fill", "") if request.method == "POST" else ""
+    if fill:
+        # A "did you mean" choice without JavaScript: fill the field(s) and show the form again.
+        for part in fill.split("|")[:2]:
+            name, _sep, value = part.partition("=")
+            if name in ("village", "district"):
+                form[name] = value
+    elif request.method == "POST":
         jurisdiction = next((j for j in jurisdictions if j.code == form.get("jurisdiction")), None)
         if jurisdiction is None:
             errors["jurisdiction"] = _("Choose the regency.")
@@ -282,8 +291,17 @@ def counter():
                                       jurisdiction.timezone if jurisdiction else "Asia/Jakarta")
         except ValueError:
             errors["received_at"] = _("Give the date and time the report was received.")
-        if received_at and received_at > now():
-            errors["received_at"] = _("The time of receipt cannot be in the future.")
+        if jurisdiction is not None:
+            for problem in intake.problems(
+                    session, jurisdiction_id=jurisdiction.id, category=form.get("category"),
+                    description=form.get("description"), district=form.get("district"), village=form.get("village"),
+                    address=form.get("address"), reporter_name=form.get("reporter_name"),
+                    reporter_phone=form.get("reporter_phone"), lat=form.get("lat"), lon=form.get("lon"),
+                    received_at=received_at, now=now(),
+                    actor=current_user.actor):
+                errors.setdefault(problem.field, problem_text(problem))
+                if problem.choices:
+                    choices[problem.field] = problem.choices
         if not errors:
             try:
                 created = intake.submit(
@@ -297,8 +315,11 @@ def counter():
                     channel=form.get("channel") if form.get("channel") in ("counter", "phone") else "counter",
                     received_at=received_at, actor=current_user.actor)
             except ServiceError as exc:
+                # Whatever the checks above did not foresee: intake's own refusal, in English only for an
+                # English reader.
                 session.rollback()
-                errors[exc.field or "form"] = exc.message
+                errors[exc.field if exc.field in COUNTER_FIELDS else "form"] = (
+                    exc.message if _lang() == "en" else _("The report was not recorded: check this and try again."))
             else:
                 flash(_("Complaint %(ticket)s recorded.", ticket=created.ticket), "success")
                 # The one time the code exists in clear: for the citizen's paper receipt.
@@ -308,10 +329,61 @@ def counter():
     local_now = now().astimezone(ZoneInfo(tz))
     return render_template(
         "intake.html", jurisdictions=jurisdictions, categories=queries.categories(session), form=form,
-        errors=errors, districts=queries.districts_in(session, jurisdictions[0].id if len(jurisdictions) == 1 else None),
+        errors=errors, choices=choices, fields=COUNTER_FIELDS,
+        field_labels={name: field_label(name) for name in COUNTER_FIELDS},
+        districts=queries.districts_in(session, jurisdictions[0].id if len(jurisdictions) == 1 else None),
         villages=queries.village_names(session, jurisdictions[0].id) if len(jurisdictions) == 1 else [],
         default_date=local_now.strftime("%Y-%m-%d"), default_time=local_now.strftime("%H:%M"), lang=_lang(),
     ), (422 if errors else 200)
+
+
+# The counter form's fields in page order, each with the label its error summary links to.
+COUNTER_FIELDS = ("jurisdiction", "received_at", "category", "description", "district", "village", "address", "lat",
+                  "reporter_name", "reporter_phone")
+
+
+def field_label(name: str) -> str:
+    return {"jurisdiction": _("Regency"), "received_at": _("Date received"), "category": _("Category"),
+            "description": _("What happened"), "district": _("District (kecamatan)"),
+            "village": _("Village (desa/kelurahan)"), "address": _("Address or landmark"),
+            "lat": _("Coordinates"), "reporter_name": _("Name"),
+            "reporter_phone": _("Phone (for updates by SMS)")}.get(name, name)
+
+
+def problem_text(problem: intake.Problem) -> str:
+    """One problem of the counter form in the staff member's language."""
+    p = problem.params
+    texts = {
+        ("category", "required"): lambda: _("Choose the category."),
+        ("category", "unknown"): lambda: _("Choose the category from the list."),
+        ("description", "required"): lambda: _("Write what happened, in the citizen's words."),
+        ("description", "too_long"): lambda: _("Too long: at most %(max)s characters.", max=p["max"]),
+        ("address", "too_long"): lambda: _("Too long: at most %(max)s characters.", max=p["max"]),
+        ("reporter_name", "too_long"): lambda: _("Too long: at most %(max)s characters.", max=p["max"]),
+        ("district", "unknown"): lambda: _("There is no district \u201c%(name)s\u201d in this regency.", name=p["name"]),
+        ("district", "ambiguous"): lambda: _("There is a %(name)s in several districts: choose which one.",
+                                             name=p["name"]),
+        ("village", "unknown"): lambda: _("There is no village \u201c%(name)s\u201d in this regency.", name=p["name"]),
+        ("village", "elsewhere"): lambda: _("%(name)s is not in %(district)s.", name=p["name"], district=p["district"]),
+        ("village", "where_missing"): lambda: _("Say where: choose the district, type the village or give an address."),
+        ("reporter_phone", "invalid"): lambda: _("\u201c%(phone)s\u201d is not a phone number.", phone=p["phone"]),
+        ("reporter_phone", "not_mobile"): lambda: _(
+            "\u201c%(phone)s\u201d is not an Indonesian mobile number (e.g. 0812 3456 7890): the reporter gets "
+            "SMS there.", phone=p["phone"]),
+        ("lat", "invalid"): lambda: _("The coordinates are not numbers of a place on Earth."),
+        ("lat", "half"): lambda: _("Give both latitude and longitude, or neither."),
+        ("lat", "outside"): lambda: _("The place is outside %(jurisdiction)s.", jurisdiction=p["jurisdiction"]),
+        ("received_at", "future"): lambda: _("The time of receipt cannot be in the future."),
+        ("received_at", "too_old"): lambda: _("The time of receipt is more than 30 days ago."),
+        ("received_at", "backdate_elsewhere"): lambda: (
+            _("This report goes to %(agency)s, not your agency: enter it as received now (or up to %(n)s minutes "
+              "ago), or ask a supervisor to enter the earlier time.", agency=p["agency"], n=p["minutes"])
+            if p.get("agency") else
+            _("This report goes to the supervisors' triage: enter it as received now (or up to %(n)s minutes "
+              "ago), or ask a supervisor to enter the earlier time.", n=p["minutes"])),
+    }
+    text = texts.get((problem.field, problem.code))
+    return text() if text else _("Check this field.")
 
 
 def _jurisdictions_for(session) -> list[Jurisdiction]:

@@ -50,6 +50,25 @@
     });
   }
 
+  /* "Did you mean" choices on the counter form: fill the field(s) in place instead of sending the form. */
+  var chips = document.querySelectorAll("[data-fill-village], [data-fill-district]");
+  for (var c = 0; c < chips.length; c++) {
+    chips[c].addEventListener("click", function (event) {
+      event.preventDefault();
+      var chip = event.currentTarget, box = chip.closest(".field-error"), target = null;
+      [["village", "data-fill-village"], ["district", "data-fill-district"]].forEach(function (pair) {
+        var field = document.getElementById(pair[0]);
+        if (field && chip.hasAttribute(pair[1])) {
+          field.value = chip.getAttribute(pair[1]);
+          field.removeAttribute("aria-invalid");
+          target = target || field;
+        }
+      });
+      if (box) { box.hidden = true; }
+      if (target) { target.focus(); }
+    });
+  }
+
   /* Short polling of the list. */
   var poll = document.querySelector("[data-poll]");
   var table = document.querySelector("table[data-board] tbody");
