@@ -133,7 +133,26 @@ def complaint(ticket: str):
                                                        data=shown[e.id]) for e in events},
         raw={e.id: trail.raw_record(e, shown[e.id]) for e in events},
         evidence_needed={"photo": item.sla_policy.evidence_photo, "location": item.sla_policy.evidence_location},
+        next_actions=NEXT_ACTIONS.get(item.status, ()), action_titles=action_titles(item),
     )
+
+
+# The next sensible action by status, best first: the complaint page opens the first one the reader
+# may take and folds the others (item 8 of issue 17: a phone showed all seven forms at once).
+NEXT_ACTIONS = {
+    "triage": ("assign",), "received": ("assign", "acknowledge"), "assigned": ("acknowledge", "handle", "nudge"),
+    "acknowledged": ("handle", "nudge"), "handled": ("resolve", "reopen"), "resolved": ("reopen",),
+    "closed": ("reopen",), "rejected": ("reopen",),
+}
+
+
+def action_titles(item) -> dict[str, str]:
+    return {
+        "acknowledge": _("Acknowledge"), "handle": _("Record handling"), "resolve": _("Resolve"),
+        "assign": _("Assign to an agency") if item.status == "triage" else _("Reassign within the agency"),
+        "transfer": _("Transfer to another agency"), "link_repeat": _("Link as a repeat"), "reject": _("Reject"),
+        "reopen": _("Reopen"), "nudge": _("Nudge the agency"), "comment": _("Comment"),
+    }
 
 
 def _remarks(item) -> set[str]:
