@@ -19,6 +19,7 @@ from .submission import ENTRY_GRACE, MAX_DESCRIPTION, _coordinate, _honoured_rec
 MAX_NAME = 200
 MAX_ADDRESS = 300
 CHOICES = 4
+MAX_TYPED = 100  # characters of a typed place name that the near-name search looks at
 
 
 @dataclass(frozen=True)
@@ -145,10 +146,11 @@ def _village_problems(session: Session, known, jurisdiction_id: int, village: st
             same = places.namesakes(session, jurisdiction_id, elsewhere.name) or [elsewhere]
             return [Problem("village", "elsewhere", {"name": village, "district": dist.name},
                             tuple(_choice(known, v) for v in same[:CHOICES]))]
-        near = places.suggest_villages(session, jurisdiction_id, village, limit=CHOICES,
+        typed = village[:MAX_TYPED]  # a name is short: fuzzy matching a page of text would only cost
+        near = places.suggest_villages(session, jurisdiction_id, typed, limit=CHOICES,
                                        district_id=dist.id if dist else None)
         if not near and dist is not None:
-            near = places.suggest_villages(session, jurisdiction_id, village, limit=CHOICES)
+            near = places.suggest_villages(session, jurisdiction_id, typed, limit=CHOICES)
         return [Problem("village", "unknown", {"name": village}, tuple(_choice(known, v) for v, _score in near))]
     if dist is None:
         same = places.namesakes(session, jurisdiction_id, vil.name)
@@ -162,7 +164,7 @@ def _near_districts(known, text: str) -> tuple[Choice, ...]:
     from rapidfuzz import fuzz, process, utils
 
     names = [d.name for d in known.districts]
-    matches = process.extract(text, names, scorer=fuzz.WRatio, processor=utils.default_process, limit=3,
+    matches = process.extract(text[:MAX_TYPED], names, scorer=fuzz.WRatio, processor=utils.default_process, limit=3,
                               score_cutoff=60)
     return tuple(Choice(value=known.districts[index].code, district=known.districts[index].code,
                         district_name=known.districts[index].name) for _name, _score, index in matches)
