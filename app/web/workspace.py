@@ -12,11 +12,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.domain import lifecycle as machine
+from app.domain.ladder import ladder_levels
 from app.domain import privacy
 from app.extensions import db_session, now
 from app.i18n import t
 from app.models import Jurisdiction, User
-from app.services import audit, intake, lifecycle
+from app.services import audit, intake, lifecycle, posts
 from app.services.access.visibility import unseen_tickets
 from app.services.errors import ServiceError, ValidationFailed
 from app.services.lifecycle import complaint_files
@@ -134,7 +135,15 @@ def complaint(ticket: str):
         raw={e.id: trail.raw_record(e, shown[e.id]) for e in events},
         evidence_needed={"photo": item.sla_policy.evidence_photo, "location": item.sla_policy.evidence_location},
         next_actions=NEXT_ACTIONS.get(item.status, ()), action_titles=action_titles(item),
+        holder=posts.holder_at(session, agency_id=item.agency_id, jurisdiction_id=item.jurisdiction_id, at=at),
+        level=_level_reached(item),
     )
+
+
+def _level_reached(item) -> str | None:
+    """The escalation ladder's level the complaint has reached (its policy's name), None before any."""
+    levels = ladder_levels(item.sla_policy.escalation_ladder or [])
+    return levels[min(item.sla_level, len(levels)) - 1] if item.sla_level and levels else None
 
 
 # The next sensible action by status, best first: the complaint page opens the first one the reader

@@ -63,6 +63,10 @@ def test_the_polled_rows_say_who_holds_it_exactly_as_the_page(browser, session, 
     assert "Penanggung jawab:" in cell and "Petugas:" in cell and "Dieskalasi ke" in cell
     body = next(c for c in polled["complaints"] if c["ticket"] == complaint.ticket)
     assert body["escalation_level"] > 0 and body["accountable"]["name"]
+    # The complaint's own page says the same.
+    own = browser.get(f"/complaints/{complaint.ticket}").get_data(as_text=True)
+    assert f'<dd data-who-holder>{body["accountable"]["name"]}' in own
+    assert re.search(r'<dd data-level="[a-z_]+">Dieskalasi ke ', own)
 
 
 def test_an_officer_sees_only_what_is_assigned_to_them_in_the_mine_view(browser, session, make_complaint, clock):
