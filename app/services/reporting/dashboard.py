@@ -186,12 +186,23 @@ def _filtered(session: Session, query, filters: Filters):
     return query
 
 
+# A policy version is never edited (a change is a new version), so its ladder is kept per process.
+_LADDERS: dict[int, tuple[str, ...]] = {}
+
+
+def _ladders(session: Session, policy_ids: set[int]) -> dict[int, tuple[str, ...]]:
+    missing = policy_ids - _LADDERS.keys()
+    if missing:
+        for pid, raw in session.execute(select(SlaPolicy.id, SlaPolicy.escalation_ladder)
+                                        .where(SlaPolicy.id.in_(missing))):
+            _LADDERS[pid] = ladder_levels(raw or [])
+    return _LADDERS
+
+
 def _who_holds(session: Session, now: datetime, found) -> list[BoardRow]:
     """Board rows from the select, each with its escalation level's name and the current holder of
-    its accountable post: two small look-ups for the whole page (policies, tenures), not one per row."""
-    policy_ids = {row[-3] for row in found}
-    ladders = {pid: ladder_levels(raw or []) for pid, raw in session.execute(
-        select(SlaPolicy.id, SlaPolicy.escalation_ladder).where(SlaPolicy.id.in_(policy_ids)))} if policy_ids else {}
+    its accountable post: one small look-up of tenures for the whole page, not one per row."""
+    ladders = _ladders(session, {row[-3] for row in found})
     holders = tenure.holders_at(session, now, agency_ids={row[-2] for row in found if row[-2] is not None},
                                 jurisdiction_ids={row[-1] for row in found if row[-2] is None})
     rows = []
