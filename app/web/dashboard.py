@@ -41,6 +41,8 @@ def filters_from(args, *, agency_fixed: bool = False) -> queries.Filters:
         district_id=district_id,
         state=args.get("state") if args.get("state") in queries.FILTER_STATES else None,
         status=args.get("status") if args.get("status") in ("received", "triage", "assigned", "acknowledged") else None,
+        # "Assigned to me" (ditugaskan ke saya): the staff member's own complaints.
+        assignee_id=current_user.id if args.get("mine") == "1" and current_user.is_authenticated else None,
     )
 
 
@@ -59,6 +61,8 @@ def row_json(row: queries.BoardRow, lang: str) -> dict:
         "acknowledged_at": isoformat_z(row.acknowledged_at), "timezone": row.timezone,
         "reopened": row.reopened_count > 0, "repeat": row.repeat_of_id is not None,
         "ack_late": row.ack_late, "triage_late": row.triage_late,
+        "escalation_level": row.sla_level, "escalated_to": row.level,
+        "accountable": {"name": row.holder_name, "title": row.holder_title} if row.holder_name else None,
     }
 
 

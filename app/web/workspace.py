@@ -12,11 +12,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.domain import lifecycle as machine
+from app.domain.ladder import ladder_levels
 from app.domain import privacy
 from app.extensions import db_session, now
 from app.i18n import t
 from app.models import Jurisdiction, User
-from app.services import audit, intake, lifecycle
+from app.services import audit, intake, lifecycle, posts
 from app.services.access.visibility import unseen_tickets
 from app.services.errors import ServiceError, ValidationFailed
 from app.services.lifecycle import complaint_files
@@ -143,6 +144,9 @@ def complaint(ticket: str):
              for e in events},
         evidence_needed={"photo": item.sla_policy.evidence_photo, "location": item.sla_policy.evidence_location},
         **_who_was_told(session, item, at),
+        next_actions=NEXT_ACTIONS.get(item.status, ()), action_titles=action_titles(item),
+        holder=posts.holder_at(session, agency_id=item.agency_id, jurisdiction_id=item.jurisdiction_id, at=at),
+        level=_level_reached(item),
     )
 
 
@@ -159,6 +163,30 @@ def _who_was_told(session, item, at) -> dict:
         "duty_now": contacts.on_duty_for(session, item, at) if item.is_open else [],
         "breach_results": [(b, contacts.breach_recipients(session, b.id)) for b in breaches],
         "delivery_words": delivery_words(),
+    }
+
+
+def _level_reached(item) -> str | None:
+    """The escalation ladder's level the complaint has reached (its policy's name), None before any."""
+    levels = ladder_levels(item.sla_policy.escalation_ladder or [])
+    return levels[min(item.sla_level, len(levels)) - 1] if item.sla_level and levels else None
+
+
+# The next sensible action by status, best first: the complaint page opens the first one the reader
+# may take and folds the others (item 8 of issue 17: a phone showed all seven forms at once).
+NEXT_ACTIONS = {
+    "triage": ("assign",), "received": ("assign", "acknowledge"), "assigned": ("acknowledge", "handle", "nudge"),
+    "acknowledged": ("handle", "nudge"), "handled": ("resolve", "reopen"), "resolved": ("reopen",),
+    "closed": ("reopen",), "rejected": ("reopen",),
+}
+
+
+def action_titles(item) -> dict[str, str]:
+    return {
+        "acknowledge": _("Acknowledge"), "handle": _("Record handling"), "resolve": _("Resolve"),
+        "assign": _("Assign to an agency") if item.status == "triage" else _("Reassign within the agency"),
+        "transfer": _("Transfer to another agency"), "link_repeat": _("Link as a repeat"), "reject": _("Reject"),
+        "reopen": _("Reopen"), "nudge": _("Nudge the agency"), "comment": _("Comment"),
     }
 
 
@@ -293,12 +321,21 @@ def complaint_file(ticket: str, ref: str):
 @bp.route("/intake", methods=["GET", "POST"])
 @roles_required(*INTAKE_ROLES)
 def counter():
-    """Walk-in and phone reports, entered by staff with the real time of receipt."""
+    """Walk-in and phone reports, entered by staff with the real time of receipt. Every problem is
+    shown at once, in the staff member's language, with near names to choose from."""
     session = db_session()
     jurisdictions = _jurisdictions_for(session)
-    form = request.form if request.method == "POST" else {}
+    form = request.form.to_dict() if request.method == "POST" else {}
     errors: dict[str, str] = {}
-    if request.method == "POST":
+    choices: dict[str, tuple] = {}
+    fill = form.pop("fill", "") if request.method == "POST" else ""
+    if fill:
+        # A "did you mean" choice without JavaScript: fill the field(s) and show the form again.
+        for part in fill.split("|")[:2]:
+            name, _sep, value = part.partition("=")
+            if name in ("village", "district"):
+                form[name] = value
+    elif request.method == "POST":
         jurisdiction = next((j for j in jurisdictions if j.code == form.get("jurisdiction")), None)
         if jurisdiction is None:
             errors["jurisdiction"] = _("Choose the regency.")
@@ -308,8 +345,17 @@ def counter():
                                       jurisdiction.timezone if jurisdiction else "Asia/Jakarta")
         except ValueError:
             errors["received_at"] = _("Give the date and time the report was received.")
-        if received_at and received_at > now():
-            errors["received_at"] = _("The time of receipt cannot be in the future.")
+        if jurisdiction is not None:
+            for problem in intake.problems(
+                    session, jurisdiction_id=jurisdiction.id, category=form.get("category"),
+                    description=form.get("description"), district=form.get("district"), village=form.get("village"),
+                    address=form.get("address"), reporter_name=form.get("reporter_name"),
+                    reporter_phone=form.get("reporter_phone"), lat=form.get("lat"), lon=form.get("lon"),
+                    received_at=received_at, now=now(),
+                    actor=current_user.actor):
+                errors.setdefault(problem.field, problem_text(problem))
+                if problem.choices:
+                    choices[problem.field] = problem.choices
         if not errors:
             try:
                 created = intake.submit(
@@ -324,8 +370,11 @@ def counter():
                     received_at=received_at, actor=current_user.actor,
                     confidentiality=form.get("confidentiality") or None)
             except ServiceError as exc:
+                # Whatever the checks above did not foresee: intake's own refusal, in English only for an
+                # English reader.
                 session.rollback()
-                errors[exc.field or "form"] = exc.message
+                errors[exc.field if exc.field in COUNTER_FIELDS else "form"] = (
+                    exc.message if _lang() == "en" else _("The report was not recorded: check this and try again."))
             else:
                 flash(_("Complaint %(ticket)s recorded.", ticket=created.ticket), "success")
                 # The one time the code exists in clear: for the citizen's paper receipt.
@@ -338,10 +387,61 @@ def counter():
     local_now = now().astimezone(ZoneInfo(tz))
     return render_template(
         "intake.html", jurisdictions=jurisdictions, categories=queries.categories(session), form=form,
-        errors=errors, districts=queries.districts_in(session, jurisdictions[0].id if len(jurisdictions) == 1 else None),
+        errors=errors, choices=choices, fields=COUNTER_FIELDS,
+        field_labels={name: field_label(name) for name in COUNTER_FIELDS},
+        districts=queries.districts_in(session, jurisdictions[0].id if len(jurisdictions) == 1 else None),
         villages=queries.village_names(session, jurisdictions[0].id) if len(jurisdictions) == 1 else [],
         default_date=local_now.strftime("%Y-%m-%d"), default_time=local_now.strftime("%H:%M"), lang=_lang(),
     ), (422 if errors else 200)
+
+
+# The counter form's fields in page order, each with the label its error summary links to.
+COUNTER_FIELDS = ("jurisdiction", "received_at", "category", "description", "district", "village", "address", "lat",
+                  "reporter_name", "reporter_phone")
+
+
+def field_label(name: str) -> str:
+    return {"jurisdiction": _("Regency"), "received_at": _("Date received"), "category": _("Category"),
+            "description": _("What happened"), "district": _("District (kecamatan)"),
+            "village": _("Village (desa/kelurahan)"), "address": _("Address or landmark"),
+            "lat": _("Coordinates"), "reporter_name": _("Name"),
+            "reporter_phone": _("Phone (for updates by SMS)")}.get(name, name)
+
+
+def problem_text(problem: intake.Problem) -> str:
+    """One problem of the counter form in the staff member's language."""
+    p = problem.params
+    texts = {
+        ("category", "required"): lambda: _("Choose the category."),
+        ("category", "unknown"): lambda: _("Choose the category from the list."),
+        ("description", "required"): lambda: _("Write what happened, in the citizen's words."),
+        ("description", "too_long"): lambda: _("Too long: at most %(max)s characters.", max=p["max"]),
+        ("address", "too_long"): lambda: _("Too long: at most %(max)s characters.", max=p["max"]),
+        ("reporter_name", "too_long"): lambda: _("Too long: at most %(max)s characters.", max=p["max"]),
+        ("district", "unknown"): lambda: _("There is no district \u201c%(name)s\u201d in this regency.", name=p["name"]),
+        ("district", "ambiguous"): lambda: _("There is a %(name)s in several districts: choose which one.",
+                                             name=p["name"]),
+        ("village", "unknown"): lambda: _("There is no village \u201c%(name)s\u201d in this regency.", name=p["name"]),
+        ("village", "elsewhere"): lambda: _("%(name)s is not in %(district)s.", name=p["name"], district=p["district"]),
+        ("village", "where_missing"): lambda: _("Say where: choose the district, type the village or give an address."),
+        ("reporter_phone", "invalid"): lambda: _("\u201c%(phone)s\u201d is not a phone number.", phone=p["phone"]),
+        ("reporter_phone", "not_mobile"): lambda: _(
+            "\u201c%(phone)s\u201d is not an Indonesian mobile number (e.g. 0812 3456 7890): the reporter gets "
+            "SMS there.", phone=p["phone"]),
+        ("lat", "invalid"): lambda: _("The coordinates are not numbers of a place on Earth."),
+        ("lat", "half"): lambda: _("Give both latitude and longitude, or neither."),
+        ("lat", "outside"): lambda: _("The place is outside %(jurisdiction)s.", jurisdiction=p["jurisdiction"]),
+        ("received_at", "future"): lambda: _("The time of receipt cannot be in the future."),
+        ("received_at", "too_old"): lambda: _("The time of receipt is more than 30 days ago."),
+        ("received_at", "backdate_elsewhere"): lambda: (
+            _("This report goes to %(agency)s, not your agency: enter it as received now (or up to %(n)s minutes "
+              "ago), or ask a supervisor to enter the earlier time.", agency=p["agency"], n=p["minutes"])
+            if p.get("agency") else
+            _("This report goes to the supervisors' triage: enter it as received now (or up to %(n)s minutes "
+              "ago), or ask a supervisor to enter the earlier time.", n=p["minutes"])),
+    }
+    text = texts.get((problem.field, problem.code))
+    return text() if text else _("Check this field.")
 
 
 def _jurisdictions_for(session) -> list[Jurisdiction]:

@@ -17,3 +17,4 @@ from .submission import (  # noqa: F401 - the room's use cases, called as intake
     submit,
     take_numbers,
 )
+from .checks import Choice, Problem, problems  # noqa: F401 - all of a staff form's problems at once

@@ -43,3 +43,26 @@ def holder_at(session: Session, *, agency_id: int | None, jurisdiction_id: int, 
     return session.scalar(select(PostHolder).where(
         PostHolder.post_id.in_(post), PostHolder.from_at <= at,
         or_(PostHolder.until_at.is_(None), PostHolder.until_at > at)).order_by(PostHolder.from_at.desc()).limit(1))
+
+
+def holders_at(session: Session, at: datetime, *, agency_ids=(), jurisdiction_ids=()) -> dict[tuple, tuple]:
+    """The holders of many accountable posts at `at`, in one query: {("agency", id) or ("jurisdiction",
+    id): (name, title)}; a post nobody held then is missing."""
+    agency_ids, jurisdiction_ids = set(agency_ids), set(jurisdiction_ids)
+    if not agency_ids and not jurisdiction_ids:
+        return {}
+    which = []
+    if agency_ids:
+        which.append(and_(Post.kind == "agency_head", Post.agency_id.in_(agency_ids)))
+    if jurisdiction_ids:
+        which.append(and_(Post.kind == "triage_desk", Post.jurisdiction_id.in_(jurisdiction_ids)))
+    query = (select(Post.kind, Post.agency_id, Post.jurisdiction_id, PostHolder.name, PostHolder.title)
+             .join(PostHolder, PostHolder.post_id == Post.id)
+             .where(or_(*which), PostHolder.from_at <= at,
+                    or_(PostHolder.until_at.is_(None), PostHolder.until_at > at))
+             .order_by(PostHolder.from_at))
+    found = {}
+    for kind, agency_id, jurisdiction_id, name, title in session.execute(query):
+        key = ("agency", agency_id) if kind == "agency_head" else ("jurisdiction", jurisdiction_id)
+        found[key] = (name, title)
+    return found

@@ -9,9 +9,12 @@ from functools import lru_cache
 from sqlalchemy import Float, String, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.domain.ladder import ladder_levels
 from app.domain.visibility import Scope
-from app.models import OPEN_STATUSES, Agency, Category, Complaint, District, Jurisdiction, User, UtcDateTime, Village
+from app.models import (OPEN_STATUSES, Agency, Category, Complaint, District, Jurisdiction, SlaPolicy, User,
+                        UtcDateTime, Village)
 from app.services.access import visibility
+from app.services.posts import tenure
 
 # The handle clock's states: "breached" is exactly the performance pages' "late (still open)", an
 # open complaint past its handle deadline. The acknowledge clock is a separate fact (`ack_late`),
@@ -31,6 +34,7 @@ class Filters:
     district_id: int | None = None
     state: str | None = None  # one of FILTER_STATES
     status: str | None = None  # one of OPEN_STATUSES
+    assignee_id: int | None = None  # "assigned to me"
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,12 @@ class BoardRow:
     repeat_of_id: int | None
     ack_late: bool = False  # not acknowledged and past the acknowledge deadline
     triage_late: bool = False  # still in triage past the triage deadline
+    # Who holds it now: the escalation ladder's level reached (0: not escalated; its policy name, e.g.
+    # "regional_secretary"), and the holder of the accountable post (agency head, or the triage desk).
+    sla_level: int = 0
+    level: str | None = None
+    holder_name: str | None = None
+    holder_title: str | None = None
 
     def category_name(self, lang: str) -> str:
         return self.category_en_name if lang == "en" else self.category_id_name
@@ -124,7 +134,8 @@ def _board_select(dialect: str):
                District.name, Village.name, Complaint.received_at, Complaint.triage_due_at, Complaint.ack_due_at,
                Complaint.handle_due_at, Complaint.acknowledged_at, Jurisdiction.timezone, Complaint.channel,
                Complaint.lat, Complaint.lon, Complaint.reopened_count, Complaint.repeat_of_id,
-               ack_late_expression(dialect).label("ack_late"), triage_late_expression(dialect).label("triage_late"))
+               ack_late_expression(dialect).label("ack_late"), triage_late_expression(dialect).label("triage_late"),
+               Complaint.sla_level, Complaint.sla_policy_id, Complaint.agency_id, Complaint.jurisdiction_id)
         .join(Category, Category.id == Complaint.category_id)
         .join(Jurisdiction, Jurisdiction.id == Complaint.jurisdiction_id)
         .outerjoin(Agency, Agency.id == Complaint.agency_id)
@@ -170,7 +181,40 @@ def _filtered(session: Session, query, filters: Filters):
         query = query.where(Complaint.district_id == filters.district_id)
     if filters.status in OPEN_STATUSES:
         query = query.where(Complaint.status == filters.status)
+    if filters.assignee_id is not None:
+        query = query.where(Complaint.assignee_id == filters.assignee_id)
     return query
+
+
+# A policy version is never edited (a change is a new version), so its ladder is kept per process.
+_LADDERS: dict[int, tuple[str, ...]] = {}
+
+
+def _ladders(session: Session, policy_ids: set[int]) -> dict[int, tuple[str, ...]]:
+    missing = policy_ids - _LADDERS.keys()
+    if missing:
+        for pid, raw in session.execute(select(SlaPolicy.id, SlaPolicy.escalation_ladder)
+                                        .where(SlaPolicy.id.in_(missing))):
+            _LADDERS[pid] = ladder_levels(raw or [])
+    return _LADDERS
+
+
+def _who_holds(session: Session, now: datetime, found) -> list[BoardRow]:
+    """Board rows from the select, each with its escalation level's name and the current holder of
+    its accountable post: one small look-up of tenures for the whole page, not one per row."""
+    ladders = _ladders(session, {row[-3] for row in found})
+    holders = tenure.holders_at(session, now, agency_ids={row[-2] for row in found if row[-2] is not None},
+                                jurisdiction_ids={row[-1] for row in found if row[-2] is None})
+    rows = []
+    for row in found:
+        level_count, policy_id, agency_id, jurisdiction_id = row[-4:]
+        levels = ladders.get(policy_id, ())
+        level = levels[min(level_count, len(levels)) - 1] if level_count and levels else None
+        holder = holders.get(("agency", agency_id) if agency_id is not None else ("jurisdiction", jurisdiction_id))
+        rows.append(BoardRow(*row[:-6], ack_late=bool(row[-6]), triage_late=bool(row[-5]),
+                             sla_level=level_count or 0, level=level,
+                             holder_name=holder[0] if holder else None, holder_title=holder[1] if holder else None))
+    return rows
 
 
 def _state_filtered(query, filters: Filters, dialect: str):
@@ -190,8 +234,8 @@ def board(session: Session, now: datetime, scope: Scope, filters: Filters | None
     query = _filtered(session, _scoped(_board_select(dialect), scope), filters)
     query = _state_filtered(query, filters, dialect)
     query = query.order_by(Complaint.handle_due_at, Complaint.id).limit(limit + 1)
-    rows = [BoardRow(*row[:-2], ack_late=bool(row[-2]), triage_late=bool(row[-1]))
-            for row in session.execute(query, at(now))]
+    found = list(session.execute(query, at(now)))
+    rows = _who_holds(session, now, found)
     return Board(rows=rows[:limit], counts=counts(session, now, scope, filters), generated_at=now,
                  truncated=len(rows) > limit, filters=filters)
 

@@ -50,6 +50,25 @@
     });
   }
 
+  /* "Did you mean" choices on the counter form: fill the field(s) in place instead of sending the form. */
+  var chips = document.querySelectorAll("[data-fill-village], [data-fill-district]");
+  for (var c = 0; c < chips.length; c++) {
+    chips[c].addEventListener("click", function (event) {
+      event.preventDefault();
+      var chip = event.currentTarget, box = chip.closest(".field-error"), target = null;
+      [["village", "data-fill-village"], ["district", "data-fill-district"]].forEach(function (pair) {
+        var field = document.getElementById(pair[0]);
+        if (field && chip.hasAttribute(pair[1])) {
+          field.value = chip.getAttribute(pair[1]);
+          field.removeAttribute("aria-invalid");
+          target = target || field;
+        }
+      });
+      if (box) { box.hidden = true; }
+      if (target) { target.focus(); }
+    });
+  }
+
   /* Short polling of the list. */
   var poll = document.querySelector("[data-poll]");
   var table = document.querySelector("table[data-board] tbody");
@@ -66,6 +85,42 @@
   known = remember();
   var delay = every;
 
+  /* Browser notifications (supervisors opt in, per browser): new complaints and missed deadlines
+     the poll finds. The Notification API only; nothing leaves the browser. */
+  var NOTIFY_KEY = "sigap-notify";
+  var notifyButton = document.querySelector("[data-notify]");
+  function notifying() {
+    try {
+      return "Notification" in window && Notification.permission === "granted" && localStorage.getItem(NOTIFY_KEY) === "1";
+    } catch (e) { return false; }
+  }
+  function showNotifyState() {
+    if (!notifyButton) { return; }
+    var on = notifying(), denied = "Notification" in window && Notification.permission === "denied";
+    notifyButton.textContent = notifyButton.getAttribute(denied ? "data-text-denied" : (on ? "data-text-on" : "data-text-off"));
+    notifyButton.setAttribute("aria-pressed", on ? "true" : "false");
+    notifyButton.disabled = denied;
+  }
+  if (notifyButton && "Notification" in window) {
+    notifyButton.hidden = false;
+    showNotifyState();
+    notifyButton.addEventListener("click", function () {
+      if (notifying()) { localStorage.removeItem(NOTIFY_KEY); showNotifyState(); return; }
+      Promise.resolve(Notification.requestPermission()).then(function (permission) {
+        if (permission === "granted") { localStorage.setItem(NOTIFY_KEY, "1"); }
+        showNotifyState();
+      });
+    });
+  }
+  function notify(title, tickets) {
+    if (!tickets.length || !notifying()) { return; }
+    var note = new Notification(title, { body: tickets.join(", "), tag: "sigap-" + tickets.join("-"), lang: lang });
+    note.onclick = function () {
+      window.focus();
+      if (tickets.length === 1) { window.location.href = poll.getAttribute("data-complaint-url").replace("TICKET", tickets[0]); }
+    };
+  }
+
   /* The server renders the rows (the same template as the page) and the "updated" line; this only
      swaps them in and marks what is new or newly late. */
   function apply(data) {
@@ -78,6 +133,8 @@
       else if (next[ticket] === "breached" && known[ticket] !== "breached") { breached.push(ticket); tr.classList.add("fresh"); }
     });
     known = next;
+    notify(poll.getAttribute("data-text-new"), fresh);
+    notify(poll.getAttribute("data-text-breached"), breached);
     Object.keys(data.counts).forEach(function (key) {
       var n = document.querySelector('[data-count="' + key + '"]');
       if (n) { n.textContent = data.counts[key]; }

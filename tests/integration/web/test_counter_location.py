@@ -12,7 +12,7 @@ def test_counter_coordinates_are_text_inside_the_regency_and_refused_outside(bro
     browser.sign_in("officer.dinsos")
     response = browser.post("/intake", {**FORM, "description": "Di luar wilayah", "lat": "-6.2", "lon": "106.8"})
     assert response.status_code == 422
-    assert "outside Kabupaten Banyuwangi" in response.get_data(as_text=True)
+    assert "di luar Kabupaten Banyuwangi" in response.get_data(as_text=True)
     assert session.scalar(select(Complaint.id).where(Complaint.description == "Di luar wilayah")) is None
 
     response = browser.post("/intake", {**FORM, "description": "Di dalam wilayah", "lat": "-8.2", "lon": "114.3"})

@@ -180,7 +180,7 @@ def test_counter_intake_backdates_another_agencys_complaint_only_as_a_supervisor
             "category": "school_dropout", "description": "Anak Pak Slamet berhenti sekolah", "district": "35.10.17"}
     browser.sign_in("officer.dinsos")  # a school dropout goes to Dinas Pendidikan
     refused = browser.post("/intake", form)
-    assert refused.status_code == 422 and "supervisor" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "minta pengawas" in refused.get_data(as_text=True)
     assert session.scalar(select(Complaint.id).where(Complaint.description == form["description"])) is None
     typed = browser.post("/intake", {**form, "received_time": "08:55"})  # as it came in: not backdating
     assert typed.status_code == 303
@@ -199,7 +199,7 @@ def test_counter_intake_takes_an_indonesian_mobile_number_for_the_reporter_only(
             "reporter_name": "Pak RT", "reporter_phone": "+1 900 234 5678"}
     refused = browser.post("/intake", form)
     html = refused.get_data(as_text=True)
-    assert refused.status_code == 422 and 'id="err-reporter.phone"' in html and "Indonesian mobile number" in html
+    assert refused.status_code == 422 and 'id="err-reporter_phone"' in html and "bukan nomor ponsel Indonesia" in html
     assert browser.post("/intake", {**form, "reporter_phone": "0812 9999 0000"}).status_code == 303
 
 
