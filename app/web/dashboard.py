@@ -13,7 +13,7 @@ from app.extensions import db_session, now
 from app.services.reporting import dashboard as queries
 from app.web.access import DASHBOARD_ROLES, QUEUE_ROLES, TRIAGE_ROLES, roles_required
 from app.web.formatting import local_time
-from app.web.views import install_error_pages
+from app.web.views import install_error_pages, map_tiles
 
 bp = Blueprint("dashboard", __name__)
 POLL_SECONDS = 15  # app.config["SIGAP_DASHBOARD_POLL_SECONDS"] overrides (the browser tests poll faster)
@@ -78,6 +78,7 @@ def dashboard():
         districts=queries.districts_in(session, scope.jurisdiction_id),
         categories=queries.categories(session), states=queries.FILTER_STATES, lang=_lang(),
         data_url=request.full_path.replace("/dashboard", "/dashboard/data.json", 1),
+        landmarks=[] if map_tiles()["url"] else queries.district_centres(session, scope.jurisdiction_id),
     )
 
 

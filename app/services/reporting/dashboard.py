@@ -254,6 +254,19 @@ def districts_in(session: Session, jurisdiction_id: int | None) -> list[District
     return list(session.scalars(query))
 
 
+def district_centres(session: Session, jurisdiction_id: int | None) -> list[dict]:
+    """Each kecamatan's name at the mean of its villages' centres: landmarks for a map without a base map
+    (the gazetteer holds village centres, not outlines)."""
+    query = (select(District.name, func.avg(Village.lat), func.avg(Village.lon), func.count(Village.id))
+             .join(Village, Village.district_id == District.id)
+             .where(Village.lat.is_not(None), Village.lon.is_not(None))
+             .group_by(District.id, District.name).order_by(District.name))
+    if jurisdiction_id is not None:
+        query = query.where(District.jurisdiction_id == jurisdiction_id)
+    return [{"name": name, "lat": round(float(lat), 5), "lon": round(float(lon), 5)}
+            for name, lat, lon, _n in session.execute(query)]
+
+
 def village_names(session: Session, jurisdiction_id: int) -> list[str]:
     """Village names of a jurisdiction, for the counter form's suggestions."""
     return list(session.scalars(select(Village.name).join(District, District.id == Village.district_id)
