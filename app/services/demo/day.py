@@ -87,6 +87,7 @@ DAY = (
 REPORTER_NAMES = ("Bu Sri", "Pak Budi", "Ibu Nur", "Mas Andi", "Bu Lilik", "Pak Harto", "Ibu Wati", "Pak Joko",
                   "Bu Endang", "Mbak Rina", "Pak Darmo", "Anonim", "Ibu Maria", "Bapak Yakob", "Ibu Ance", "Bapak Lukas")
 DEMO_CHAT_ID = -100_000_000_000  # a negative id is a group chat's in Telegram; no citizen reports from one
+CONTRACT_NOTE = "demo: kontrak kinerja bulan ini"
 HANDLING_NOTE = "Petugas datang ke rumah, bantuan diberikan dan dicatat bersama kepala desa"
 
 
@@ -168,5 +169,5 @@ def _contracts_for_this_month(session: Session, now: datetime) -> None:
         session.add(PerformanceContract(
             official_id=holder.user_id, agency_id=agency.id, holder_id=holder.id, period=period.label,
             period_kind=period.kind, period_start=period.start, period_end=period.end, on_time_rate=0.9,
-            median_handle_minutes=90, max_breaches=5, note="demo: kontrak kinerja bulan ini",
+            median_handle_minutes=90, max_breaches=5, note=CONTRACT_NOTE,
             created_by="system", created_at=now, updated_at=now))

@@ -11,7 +11,7 @@
   var SEVERITY = ["breached", "warned", "reminder", "on_track", "stopped"];
   var CLUSTER_PX = 26;
   var tiles = box.getAttribute("data-tile-url");
-  var map = L.map(box, { attributionControl: !!tiles, zoomSnap: 0.5 });
+  var map = L.map(box, { attributionControl: !!tiles, zoomSnap: 0.5 }).setView([-8.22, 114.37], 9);
   L.control.scale({ imperial: false }).addTo(map);
   if (tiles) {
     var attribution = document.createElement("span");
@@ -22,6 +22,9 @@
     var landmarks = [];
     try { landmarks = JSON.parse(box.getAttribute("data-landmarks") || "[]"); } catch (e) { landmarks = []; }
     var names = L.layerGroup().addTo(map);
+    if (landmarks.length && !box.hasAttribute("data-lat")) {
+      map.fitBounds(landmarks.map(function (d) { return [d.lat, d.lon]; }), { padding: [24, 24] });
+    }
     landmarks.forEach(function (d) {
       var label = L.marker([d.lat, d.lon], { interactive: false, keyboard: false,
         icon: L.divIcon({ className: "map-landmark", html: "<span></span>", iconSize: [0, 0] }) }).addTo(names);
@@ -122,7 +125,6 @@
     var key = points.map(function (p) { return p.ticket; }).sort().join(",");
     if (drawn === null || (key !== drawn && !moved)) {
       if (bounds.length) { map.fitBounds(bounds, { padding: [24, 24], maxZoom: 13 }); }
-      else if (drawn === null) { map.setView([-8.22, 114.37], 9); }
     }
     drawn = key;
     render();
