@@ -85,11 +85,16 @@ def dashboard():
 @bp.get("/dashboard/data.json")
 @roles_required(*DASHBOARD_ROLES, "officer", "agency_head")
 def data():
-    """What the dashboard polls: the same rows and counts, plus map points when asked."""
+    """What the dashboard polls: the same rows and counts, plus map points when asked (map=1); map=only
+    answers the points alone (the map follows the list's poll without computing the list again)."""
     session = db_session()
     at = now()
     scope = scope_for(current_user)
     filters = filters_from(request.args, agency_fixed=scope.agency_id is not None)
+    if request.args.get("map") == "only":
+        response = jsonify({"now": isoformat_z(at), "points": queries.map_points(session, at, scope, filters)})
+        response.headers["Cache-Control"] = "no-store"
+        return response
     board = queries.board(session, at, scope, filters)
     lang = _lang()
     body = {

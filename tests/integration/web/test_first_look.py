@@ -39,6 +39,8 @@ def test_the_first_screen_shows_the_day_working(session, clock, browser):
     assert data["counts"]["open"] >= 8 and any(c["state"] == "breached" for c in data["complaints"])
     kemiren = [p for p in data["points"] if abs(p["lat"] + 8.2013) < 0.001 and abs(p["lon"] - 114.3177) < 0.001]
     assert len(kemiren) == 3  # three reports in one village: the map must cluster them
+    only = browser.get("/dashboard/data.json?map=only").get_json()  # what the map polls: the points alone
+    assert set(only) == {"now", "points"} and only["points"] == data["points"]
     browser.sign_out()
     browser.sign_in("official")
     contracts = browser.get("/performance/contracts").get_data(as_text=True)
