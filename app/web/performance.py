@@ -224,6 +224,11 @@ def period_choices(current: str, at: datetime, tz: str, *, ahead: int = 0) -> li
     return groups
 
 
+def period_text(label: str, periods) -> str:
+    """The chosen period as the picker writes it ('Triwulan 4 2026'), else its label."""
+    return next((text for _h, options in periods for value, text in options if value == label), label)
+
+
 def _params() -> dict:
     period = (request.args.get("period") or "").strip() or rules.period_containing(
         now(), current_user.timezone).label
@@ -259,7 +264,8 @@ def report_page():
     report["as_of_local"] = local_time(at, current_user.timezone)
     return render_template("performance/report.html", report=report, rows=rows, total=flat(report["total"]),
                            columns=COLUMNS, params=params, charts=charts, group_names=GROUP_NAMES(),
-                           periods=period_choices(params["period"], at, current_user.timezone),
+                           periods=(periods := period_choices(params["period"], at, current_user.timezone)),
+                           period_text=period_text(params["period"], periods),
                            jurisdictions=jurisdictions, trend=trend, histogram=histogram, by_district=by_district)
 
 
@@ -370,7 +376,8 @@ def districts_page():
     chart = bar_chart(_("On-time rate per kecamatan (lowest first)"),
                       [(item["district"]["name"], item["on_time_rate"]["value"]) for item in ranked[:25]], percent=True)
     return render_template("performance/districts.html", report=report, params=params, chart=chart,
-                           periods=period_choices(params["period"], now(), current_user.timezone),
+                           periods=(periods := period_choices(params["period"], now(), current_user.timezone)),
+                           period_text=period_text(params["period"], periods),
                            rows=[(item, district_row(item)) for item in report["items"]],
                            total=district_row(report["total"]), jurisdictions=jurisdictions)
 
