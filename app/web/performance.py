@@ -124,7 +124,7 @@ def csv_response(filename: str, header: list[str], rows) -> Response:
 
 def line_chart(title: str, x_labels: list[str], series: list[tuple[str, list]], width=760, height=320) -> Markup:
     """Shares (0..1, None for no data) over time, one line per series, with a legend of names (one a line)."""
-    left, right, top = 56, 16, 16
+    left, right, top = 56, 40, 16  # room for the last date's label
     plot_w, plot_h = width - left - right, height - top - 40
     legend_h = 22 * len(series)
     total_h = top + plot_h + 40 + legend_h
