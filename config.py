@@ -114,6 +114,25 @@ def _networks(env: dict, name: str, default: str) -> tuple[str, ...]:
     return tuple(networks)
 
 
+def _tiles(env: dict) -> tuple[str | None, str | None]:
+    """The map's tile server: an http(s) URL template with {z}, {x} and {y}, and its attribution (both or neither)."""
+    url = (env.get("SIGAP_MAP_TILE_URL") or "").strip()
+    attribution = (env.get("SIGAP_MAP_TILE_ATTRIBUTION") or "").strip()
+    if not url and not attribution:
+        return None, None
+    if not url or not attribution:
+        raise ConfigError("SIGAP_MAP_TILE_URL and SIGAP_MAP_TILE_ATTRIBUTION go together: a tile server's licence "
+                          "asks for its attribution on the map")
+    parsed = urlparse(url.replace("{s}", "a"))
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or any(
+            part not in url for part in ("{z}", "{x}", "{y}")):
+        raise ConfigError("SIGAP_MAP_TILE_URL must be an http(s) URL template with {z}, {x} and {y}, e.g. "
+                          f"https://tile.example.org/{{z}}/{{x}}/{{y}}.png, got {url!r}")
+    if re.search(r"[\s;,'\"<>]", url):
+        raise ConfigError(f"SIGAP_MAP_TILE_URL must not contain spaces, quotes, ';' or ',', got {url!r}")
+    return url, attribution
+
+
 def _rate(env: dict, name: str, allow_off: bool = False) -> str | None:
     raw = (env.get(name) or "").strip()
     if not raw:
@@ -174,6 +193,10 @@ class Settings:
     audit_previous_key: str | None = None
     # The test suite's cheap argon2 parameters (SIGAP_TEST_FAST_PASSWORD_HASHES); refused in production.
     fast_password_hashes: bool = False
+    # The dashboard map's base layer: a tile server's URL template ({z}/{x}/{y}, optional {s}) and the
+    # attribution its licence asks for (SIGAP_MAP_TILE_URL, SIGAP_MAP_TILE_ATTRIBUTION). Unset: no base map.
+    map_tile_url: str | None = None
+    map_tile_attribution: str | None = None
     extra: dict = field(default_factory=dict)
 
     def flask_config(self) -> dict:
@@ -225,6 +248,7 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
     fast_password_hashes = _bool(env, "SIGAP_TEST_FAST_PASSWORD_HASHES", False)
     if fast_password_hashes and production:
         raise ConfigError("SIGAP_TEST_FAST_PASSWORD_HASHES is for the test suite only: unset it when SIGAP_PRODUCTION=1")
+    tile_url, tile_attribution = _tiles(env)
     settings = Settings(
         database_url=database_url,
         secret_key=secret_key,
@@ -258,6 +282,8 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
         audit_key=audit_key,
         audit_previous_key=env.get("SIGAP_AUDIT_PREVIOUS_KEY") or None,
         fast_password_hashes=fast_password_hashes,
+        map_tile_url=tile_url,
+        map_tile_attribution=tile_attribution,
         # Unset: allowed in development, refused in production (decided where it is used).
         webhook_allow_private_hosts=(_bool(env, "SIGAP_WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
                                      if env.get("SIGAP_WEBHOOK_ALLOW_PRIVATE_HOSTS") else None),

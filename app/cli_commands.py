@@ -60,9 +60,12 @@ def parse_local_time(text: str, tz: str) -> datetime:
 
 
 @seed_cli.command("demo")
-def seed_demo_command() -> None:
-    """Load the demo jurisdictions, gazetteer, agencies, categories, policy and users (idempotent)."""
-    from app.services.demo import seed
+@click.option("--no-day", is_flag=True, help="Reference data and users only: no demo complaints.")
+def seed_demo_command(no_day: bool) -> None:
+    """Load the demo jurisdictions, gazetteer, agencies, categories, policy and users (idempotent), and on a
+    database without complaints a demo working day: yesterday's and today's complaints, open, late, handled
+    and disputed, in both regencies (console mode only; --no-day leaves it out)."""
+    from app.services.demo import day, seed
     from app.services.sla import escalation
 
     settings = state().settings
@@ -76,12 +79,18 @@ def seed_demo_command() -> None:
         click.echo(f"added {contacts} demo escalation contacts (made-up numbers; console mode)")
     if not result.changed:
         click.echo("demo data already present: nothing to do")
+    else:
+        for line in result.gazetteer:
+            click.echo(line)
+        click.echo(result.summary())
+        if result.created.get("users"):
+            click.echo(f"demo users' password: {seed.DEMO_PASSWORD}")
+    if no_day or settings.twilio_account_sid or settings.production:
         return
-    for line in result.gazetteer:
-        click.echo(line)
-    click.echo(result.summary())
-    if result.created.get("users"):
-        click.echo(f"demo users' password: {seed.DEMO_PASSWORD}")
+    with unit_of_work() as (session, now):
+        made = day.seed_day(session, now)
+    if made:
+        click.echo(f"demo day: {made} complaints over the last day (open, late, handled, disputed), both regencies")
 
 
 @gazetteer_cli.command("import")

@@ -104,6 +104,14 @@ def json_formatter() -> logging.Formatter:
                          json_ensure_ascii=False)
 
 
+class DevServerAccessFilter(logging.Filter):
+    """Drops the development server's own access line ('127.0.0.1 - - [...] "GET / HTTP/1.1" 200 -'):
+    every request is logged once, by sigap.request, with its route, status and duration."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.INFO and '] "%s" %s %s' in str(record.msg))
+
+
 def configure_logging(json_logs: bool) -> None:
     """Masking and request ids on every root handler (all loggers propagate there); JSON lines if asked.
     Idempotent: create_app runs once per worker, and many times in tests."""
@@ -116,6 +124,9 @@ def configure_logging(json_logs: bool) -> None:
             handler.addFilter(PersonalDataFilter())
         if json_logs and type(handler) is logging.StreamHandler:
             handler.setFormatter(json_formatter())
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, DevServerAccessFilter) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(DevServerAccessFilter())
 
 
 # ---- request ids and latency ------------------------------------------------------------------

@@ -18,6 +18,27 @@ from app.services.lifecycle.complaint_files import MAX_BYTES as PHOTO_MAX_BYTES
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
        "frame-ancestors 'none'")
+
+
+def tile_source(url: str | None) -> str | None:
+    """The CSP source that allows a tile server's images: its scheme and host, a {s} subdomain as '*'."""
+    if not url:
+        return None
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url.replace("{s}", "SUBDOMAIN"))
+    host = parsed.netloc.replace("SUBDOMAIN", "*")
+    return f"{parsed.scheme}://{host}"
+
+
+def csp_for(settings) -> str:
+    """The Content-Security-Policy: the app's own origin, plus the operator's map tile server if one is set."""
+    source = tile_source(getattr(settings, "map_tile_url", None))
+    if not source:
+        return CSP
+    return CSP.replace("img-src 'self' data: blob:;", f"img-src 'self' data: blob: {source};")
+
+
 HSTS = "max-age=31536000; includeSubDomains"
 HEADERS = {
     "Content-Security-Policy": CSP,
@@ -45,12 +66,14 @@ PER_TOKEN_BLUEPRINTS = frozenset({"api", "open311"})
 
 def _headers(response):
     """The one place response headers are set, for every path (pages, API, webhooks, files)."""
+    settings = _settings()
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if getattr(settings, "map_tile_url", None) and response.headers.get("Content-Security-Policy") == CSP:
+        response.headers["Content-Security-Policy"] = csp_for(settings)
     # Answers carry personal data (pages, API, Open311, exports, photos): no shared or browser
     # cache keeps them. Static assets say their own max-age first.
     response.headers.setdefault("Cache-Control", "no-store")
-    settings = _settings()
     if request.is_secure or settings.production:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response

@@ -30,7 +30,9 @@ def _locale() -> str:
     chosen = cookie.get("lang")
     if chosen in LANGUAGES:
         return chosen
-    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+    # Indonesian until someone chooses otherwise (the button on every page): staff browsers set to
+    # English still see the regency's language first, as the signed-in pages follow the user's own.
+    return DEFAULT_LANGUAGE
 
 
 def _is_machine_path() -> bool:
@@ -92,6 +94,12 @@ def register_web(app: Flask) -> None:
 
     public.install(app, limiter)
     register_filters(app)
+
+    @app.get("/favicon.ico")
+    def favicon():
+        """Browsers ask for it at the root whatever the page says: the same mark as the page's own icon link."""
+        return send_from_directory(Path(__file__).resolve().parent / "static", "favicon.svg",
+                                   mimetype="image/svg+xml", max_age=86400)
 
     @app.get("/web/vendor/leaflet/<path:filename>")
     def leaflet_asset(filename: str):

@@ -14,7 +14,7 @@ from app.extensions import db_session, now
 from app.services.reporting import dashboard as queries
 from app.web.access import DASHBOARD_ROLES, QUEUE_ROLES, TRIAGE_ROLES, roles_required
 from app.web.formatting import local_time
-from app.web.views import install_error_pages
+from app.web.views import install_error_pages, map_tiles
 
 bp = Blueprint("dashboard", __name__)
 POLL_SECONDS = 15  # app.config["SIGAP_DASHBOARD_POLL_SECONDS"] overrides (the browser tests poll faster)
@@ -84,6 +84,7 @@ def dashboard():
         categories=queries.categories(session), states=queries.FILTER_STATES, lang=_lang(),
         data_url=request.full_path.replace("/dashboard", "/dashboard/data.json", 1),
         **_duty_and_alerts(session, scope, board),
+        landmarks=[] if map_tiles()["url"] else queries.district_centres(session, scope.jurisdiction_id),
     )
 
 
@@ -106,11 +107,16 @@ def _duty_and_alerts(session, scope, board) -> dict:
 @bp.get("/dashboard/data.json")
 @roles_required(*DASHBOARD_ROLES, "officer", "agency_head")
 def data():
-    """What the dashboard polls: the same rows and counts, plus map points when asked."""
+    """What the dashboard polls: the same rows and counts, plus map points when asked (map=1); map=only
+    answers the points alone (the map follows the list's poll without computing the list again)."""
     session = db_session()
     at = now()
     scope = scope_for(current_user)
     filters = filters_from(request.args, agency_fixed=scope.agency_id is not None)
+    if request.args.get("map") == "only":
+        response = jsonify({"now": isoformat_z(at), "points": queries.map_points(session, at, scope, filters)})
+        response.headers["Cache-Control"] = "no-store"
+        return response
     board = queries.board(session, at, scope, filters)
     lang = _lang()
     body = {

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
 from flask import Flask
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -21,6 +23,40 @@ def _lang() -> str:
 def local_time(dt: datetime | None, tz: str, with_date: bool = True) -> str:
     """'23 Nov 2026 13:00 WIB' in the jurisdiction's zone, in the page's language."""
     return clock_text(dt, tz, "date" if with_date else "time", _lang(), missing="—")
+
+
+def babel_locale() -> str:
+    return "en" if _lang() == "en" else "id"
+
+
+# Percentages as each language writes them: Indonesian puts a space before the sign (62,4 %).
+SHARE_PATTERNS = {"id": "#,##0.0 %", "en": "#,##0.0%"}
+
+
+def share(value) -> str | None:
+    """A share 0..1 as a percentage in the page's language: '62,4 %' (id), '62.4%' (en); None stays None."""
+    if value is None:
+        return None
+    lang = babel_locale()
+    return format_percent(value, SHARE_PATTERNS[lang], locale=lang)
+
+
+def number(value, digits: int = 1):
+    """A measured figure (minutes, a mean score) in the page's language: '62,4', '1.250', '300'; ints stay ints."""
+    if value is None or isinstance(value, int):
+        return value
+    return format_decimal(value, "#,##0." + "#" * digits, locale=babel_locale())
+
+
+def local_date(value, length: str = "long") -> str:
+    """A calendar date (a period's first day) in the page's language: '1 Desember 2026'."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        from datetime import date
+
+        value = date.fromisoformat(value[:10])
+    return format_date(value, length, locale=babel_locale())
 
 
 def parse_local(date_text: str, time_text: str, tz: str) -> datetime:
@@ -53,3 +89,6 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(local_time, "local")
     app.add_template_filter(duration, "duration")
     app.add_template_filter(isoformat_z, "isoz")
+    app.add_template_filter(share, "share")
+    app.add_template_filter(number, "number")
+    app.add_template_filter(local_date, "local_date")

@@ -104,10 +104,27 @@ def labels() -> dict:
     }
 
 
+def demo_citizen_open() -> bool:
+    """Whether the menu links /demo/citizen: console mode (no Twilio, not production), for the roles it serves."""
+    from app.extensions import state
+
+    settings = state().settings
+    return ("sms_demo" in current_app.blueprints and not settings.production and not settings.twilio_account_sid
+            and current_user.is_authenticated and current_user.role in ("supervisor", "admin"))
+
+
 def _page_context() -> dict:
     locale = get_locale()
     return {"lang": "en" if locale is not None and locale.language == "en" else "id", "server_now": now(),
-            "has_performance": has_performance_pages(), **labels()}
+            "has_performance": has_performance_pages(), "demo_citizen": demo_citizen_open(), "map_tiles": map_tiles(), **labels()}
+
+
+def map_tiles() -> dict:
+    """The operator's tile server for the staff maps (URL template and attribution), or None for both: no base map."""
+    from app.extensions import state
+
+    settings = state().settings
+    return {"url": getattr(settings, "map_tile_url", None), "attribution": getattr(settings, "map_tile_attribution", None)}
 
 
 def install_error_pages(blueprint: Blueprint) -> None:

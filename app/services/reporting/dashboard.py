@@ -218,8 +218,14 @@ def _who_holds(session: Session, now: datetime, found) -> list[BoardRow]:
 
 
 def _state_filtered(query, filters: Filters, dialect: str):
+    # The CASE's first branch written out as a range on handle_due_at, which the open-by-due index serves
+    # (the planner cannot see through a CASE): "breached" is exactly the first branch; the other states
+    # lie past it, so the same range, the other way round, narrows them before the CASE is evaluated.
+    now = bindparam("sla_now", type_=UtcDateTime())
+    if filters.state == "breached":
+        return query.where(Complaint.handle_due_at <= now)
     if filters.state in STATES:
-        return query.where(state_expression(dialect) == filters.state)
+        return query.where(Complaint.handle_due_at > now, state_expression(dialect) == filters.state)
     if filters.state == ACK_LATE:
         return query.where(ack_late_expression(dialect))
     return query
@@ -296,6 +302,19 @@ def districts_in(session: Session, jurisdiction_id: int | None) -> list[District
     if jurisdiction_id is not None:
         query = query.where(District.jurisdiction_id == jurisdiction_id)
     return list(session.scalars(query))
+
+
+def district_centres(session: Session, jurisdiction_id: int | None) -> list[dict]:
+    """Each kecamatan's name at the mean of its villages' centres: landmarks for a map without a base map
+    (the gazetteer holds village centres, not outlines)."""
+    query = (select(District.name, func.avg(Village.lat), func.avg(Village.lon), func.count(Village.id))
+             .join(Village, Village.district_id == District.id)
+             .where(Village.lat.is_not(None), Village.lon.is_not(None))
+             .group_by(District.id, District.name).order_by(District.name))
+    if jurisdiction_id is not None:
+        query = query.where(District.jurisdiction_id == jurisdiction_id)
+    return [{"name": name, "lat": round(float(lat), 5), "lon": round(float(lon), 5)}
+            for name, lat, lon, _n in session.execute(query)]
 
 
 def village_names(session: Session, jurisdiction_id: int) -> list[str]:

@@ -519,7 +519,8 @@ def _tenure_of(contract: PerformanceContract) -> dict | None:
     holder = contract.holder
     if holder is None:
         return None
-    return {"id": holder.id, "name": holder.name, "from": _z(holder.from_at), "until": _z(holder.until_at)}
+    return {"id": holder.id, "name": holder.name, "title": holder.title, "from": _z(holder.from_at),
+            "until": _z(holder.until_at)}
 
 
 def contract_to_dict(contract: PerformanceContract) -> dict:

@@ -50,8 +50,9 @@ def test_the_kecamatan_page_and_csv_give_local_times_and_a_camat_only_their_own(
     assert page.status_code == 200 and "Glagah" in page.get_data(as_text=True)
     rows = rows_of(client.get("/performance/districts.csv?period=2026-11"))
     header, glagah = rows[0], [r for r in rows if r[0] == "Glagah"][0]
-    assert header[:3] == ["district", "code", "camats"] and header[-3:] == ["period_from_local",
-                                                                          "period_until_local", "as_of_local"]
+    # Headings in the reader's language (the demo supervisor reads Indonesian), times local.
+    assert header[:3] == ["Kecamatan", "Kode", "Camat"] and header[-3:] == [
+        "Periode mulai (waktu setempat)", "Periode sampai (waktu setempat)", "Per (waktu setempat)"]
     assert glagah[-3:] == ["2026-11-01 00:00 WIB", "2026-12-01 00:00 WIB", "2026-12-01 00:30 WIB"]
     assert glagah[2] == "Hadi Susilo"
     api = client.get("/api/v1/performance/districts?period=2026-11")
@@ -60,4 +61,4 @@ def test_the_kecamatan_page_and_csv_give_local_times_and_a_camat_only_their_own(
     camat = client.application.test_client()
     sign_in(camat, "camat.glagah")
     mine = rows_of(camat.get("/performance/districts.csv?period=2026-11"))
-    assert [r[0] for r in mine[1:]] == ["Glagah", "total"]
+    assert [r[0] for r in mine[1:]] == ["Glagah", "Jumlah"]

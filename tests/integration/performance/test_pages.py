@@ -44,15 +44,20 @@ def test_every_table_downloads_as_csv_with_the_same_figures(client, month):
     report = rows_of(client.get("/performance/report.csv?period=2026-11&group_by=agency"))
     header, body = report[0], report[1:]
     dinsos = dict(zip(header, next(r for r in body if r[1] == "bwi-dinsos")))
-    assert (dinsos["received"], dinsos["handled_on_time"], dinsos["late"], dinsos["on_time_rate"],
-            dinsos["too_few_to_judge"], dinsos["handle_p90_minutes"]) == ("5", "2", "3", "40.0%", "yes", "300.0")
-    assert body[-1][0] == "total" and dict(zip(header, body[-1]))["received"] == "12"
+    # Headings and figures as the Indonesian reader writes them (Babel): 40,0 %, 300, "ya".
+    assert header[:2] == ["Dinas", "Kode"] and "received" not in header
+    assert (dinsos["Diterima"], dinsos["Ditangani tepat waktu"], dinsos["Seluruhnya terlambat"],
+            dinsos["Tingkat tepat waktu"], dinsos["Terlalu sedikit untuk dinilai"],
+            dinsos["P90 menit sampai ditangani"]) == ("5", "2", "3", "40,0 %", "ya", "300")
+    assert body[-1][0] == "Jumlah" and dict(zip(header, body[-1]))["Diterima"] == "12"
     histogram = rows_of(client.get("/performance/histogram.csv?period=2026-11"))
-    assert [r[2] for r in histogram[1:]] == ["0", "1", "2", "5", "3", "0", "1"]
+    assert histogram[0] == ["Waktu penanganan", "Dari (menit)", "Sampai (menit)", "Pengaduan"]
+    assert [r[3] for r in histogram[1:]] == ["0", "1", "2", "5", "3", "0", "1"]
+    assert histogram[1][0] == "0 – 1 j" and histogram[-1][0].startswith("≥")
     districts = rows_of(client.get("/performance/breaches-by-district.csv?period=2026-11"))
     assert districts[1][0] == "Glagah" and districts[1][-1] == "7"
     trend = rows_of(client.get("/performance/trend.csv?period=2026-11&jurisdiction=banyuwangi"))
-    assert trend[0][:2] == ["agency", "from"] and len(trend) == 1 + 3 * 6
+    assert trend[0][:2] == ["Dinas", "Mulai (tanggal setempat)"] and len(trend) == 1 + 3 * 6
 
 
 def test_an_admin_enters_a_contract_and_the_review_links_each_breach_to_its_complaint(client, month):
@@ -63,7 +68,8 @@ def test_an_admin_enters_a_contract_and_the_review_links_each_breach_to_its_comp
     assert response.status_code == 302
     page = client.get(response.headers["Location"])
     html = page.get_data(as_text=True)
-    assert 'status status-missed' in html and 'status status-too_few' in html and "95.0%" in html
+    assert 'status status-missed' in html and 'status status-too_few' in html and "95,0 %" in html
+    assert "Tingkat penanganan tepat waktu (paling sedikit)" in html and "On-time handling" not in html
     for name in ("B3", "B4", "B8", "B13"):
         assert f'href="/complaints/{month.tickets[name]}"' in html
         assert f'href="/complaints/{month.tickets[name]}#h-trail"' in html
@@ -71,10 +77,14 @@ def test_an_admin_enters_a_contract_and_the_review_links_each_breach_to_its_comp
     contract_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
     printable = client.get(f"/performance/contracts/{contract_id}/print").get_data(as_text=True)
     assert 'class="review printable"' in printable and f"/contracts/{contract_id}/review.csv" not in printable
+    assert 'data-sign="official"' in printable and 'data-sign="reviewer"' in printable
     breaches = rows_of(client.get(f"/performance/contracts/{contract_id}/breaches.csv"))
     assert [r[0] for r in breaches[1:]] == [month.tickets[n] for n in ("B3", "B4", "B8", "B13", "B13")]
+    assert breaches[0][3] == "Batas (waktu setempat)" and breaches[1][3].endswith(" WIB")  # local, not UTC
     review = rows_of(client.get(f"/performance/contracts/{contract_id}/review.csv"))
-    assert review[1] == ["on_time_rate", "0.95", "0.4", "too_few"]
+    assert review[0] == ["Target", "Dijanjikan", "Capaian", "Penilaian"]
+    assert review[1] == ["Tingkat penanganan tepat waktu (paling sedikit)", "95,0 %", "40,0 %",
+                         "Terlalu sedikit untuk dinilai"]
 
 
 def test_a_bad_contract_form_says_what_is_wrong_and_officers_cannot_enter_contracts(client, month):
@@ -129,4 +139,4 @@ def test_csv_exports_open_safely_in_a_spreadsheet_program(client, month, session
         assert "'" + planted in cells, group_by  # shown as text, never run as a formula
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells), group_by
         row = next(r for r in rows if r[0] == "'" + planted)
-        assert dict(zip(rows[0], row))["received"].isdigit()  # numbers stay numbers
+        assert dict(zip(rows[0], row))["Diterima"].isdigit()  # numbers stay numbers

@@ -174,8 +174,8 @@ AWAITING_COMPLAINTS = "status IN ('handled', 'resolved')"
 WAITING_MESSAGES = "status IN ('pending', 'failed', 'sending')"
 HISTORY = ("complaints", "events", "outbox_messages", "breaches")
 # Partial indexes over the open rows (and the heartbeats' own small index).
-OPEN_ROW_INDEXES = {"ix_complaints_open_sla", "ix_complaints_open_by_due", "ix_outbox_messages_waiting",
-                    "ix_breaches_unmet", "ix_scheduler_heartbeats_beat_at", "pk_metric_totals"}
+OPEN_ROW_INDEXES = {"ix_complaints_open_sla", "ix_complaints_open_by_due", "ix_complaints_open_counts",
+                    "ix_outbox_messages_waiting", "ix_breaches_unmet", "ix_scheduler_heartbeats_beat_at", "pk_metric_totals"}
 # The one condition each history table must be read under (a partial index has the same WHERE).
 ONLY = {"complaints": (OPEN_COMPLAINTS, AWAITING_COMPLAINTS), "outbox_messages": (WAITING_MESSAGES,),
         "breaches": ("met_at IS NULL",)}
