@@ -4,7 +4,7 @@
 jurisdiction (ladder_summaries, whose unique key is the claim)
 
 Revision ID: 0022
-Revises: 0018
+Revises: 0021
 
 Columns are added in place (no SQLite table rebuild, which would drop 0008's triggers); existing
 policies get the default cap of 6 repeat alerts a day.
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import app.models.base
 
 revision = "0022"
-down_revision = "0018"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """confidential and anonymous reports: each complaint's confidentiality (normal, rahasia, anonim)
 
 Revision ID: 0023
-Revises: 0018
+Revises: 0022
 
 Complaints already stored are normal reports: the column's server default fills them.
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0023"
-down_revision = "0018"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

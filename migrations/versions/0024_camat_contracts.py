@@ -2,7 +2,7 @@
 kecamatan (its camat's post); and three indexes for the live part of a performance report
 
 Revision ID: 0024
-Revises: 0018
+Revises: 0023
 
 Existing contracts all name an agency and keep it. A camat's contract has no agency: its actuals
 are the per-kecamatan figures (complaints located in the kecamatan, whichever agency held them)
@@ -17,7 +17,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0024"
-down_revision = "0018"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

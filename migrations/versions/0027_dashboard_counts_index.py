@@ -2,7 +2,7 @@
 SLA state are read from the index alone instead of one heap page per open complaint
 
 Revision ID: 0027
-Revises: 0018
+Revises: 0024
 
 At 1M complaints with 10,000 open the counts query read 9,487 heap pages (one per open complaint, wherever it
 was stored) and was most of the dashboard data call; from this index it reads about 120 (docs/benchmarks.md).
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0027"
-down_revision = "0018"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

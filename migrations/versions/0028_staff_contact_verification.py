@@ -2,7 +2,7 @@
 when each was confirmed (the opt-in itself is an opt_records row, reason "verified")
 
 Revision ID: 0028
-Revises: 0018
+Revises: 0027
 
 A new table only: contacts already stored stay as they are, and a WhatsApp contact not yet verified
 is alerted by SMS (then Telegram) until their number is verified.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import app.models.base
 
 revision = "0028"
-down_revision = "0018"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 

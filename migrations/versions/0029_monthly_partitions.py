@@ -1,7 +1,7 @@
 """events and outbox_messages partitioned by month (PostgreSQL's native range partitioning)
 
 Revision ID: 0029
-Revises: 0018
+Revises: 0028
 
 The existing table becomes the first partition (everything before the start of next month) without
 copying a row: its rows are proven in range by a CHECK constraint and the parent's keys by unique
@@ -24,7 +24,7 @@ from alembic import op
 from sqlalchemy import text
 
 revision = "0029"
-down_revision = "0018"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
