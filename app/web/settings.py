@@ -593,6 +593,12 @@ def contacts_export():
 
     session = db_session()
     jcode = request.args.get("jurisdiction", "")
+    if not jcode:  # the reader's own regency; a province-wide reader gets the first one
+        from app.models import Jurisdiction
+
+        own = session.get(Jurisdiction, current_user.jurisdiction_id) if current_user.jurisdiction_id else None
+        own = own or session.scalar(select(Jurisdiction).order_by(Jurisdiction.code).limit(1))
+        jcode = own.code if own is not None else ""
     try:
         text = contacts.export_csv(session, now(), jcode)
     except ServiceError:

@@ -15,7 +15,7 @@ from app.domain import ladder
 from app.i18n import t
 from app.models import Complaint, Jurisdiction
 from app.models.sla_engine import EscalationContact, LadderSummary
-from app.services.messaging import notifications, outbox
+from app.services.messaging import notifications, outbox, staff_consent
 
 log = logging.getLogger("sigap.escalation")
 
@@ -40,7 +40,9 @@ def recipients(session: Session, jurisdiction: Jurisdiction) -> list[notificatio
         EscalationContact.active.is_(True), EscalationContact.district_id.is_(None),
         EscalationContact.village_id.is_(None), EscalationContact.agency_id.is_(None),
     ).order_by(EscalationContact.id)).all()
-    found = notifications.unique(notifications.contact_recipient(c) for c in contacts)
+    verified = staff_consent.whatsapp_verified(session, [c.phone for c in contacts if c.phone])
+    found = notifications.unique(notifications.contact_recipient(c, whatsapp_verified=c.phone in verified)
+                                 for c in contacts)
     if found:
         return found
     from app.models import User

@@ -64,4 +64,4 @@ def test_the_page_and_the_api_show_it(client, session, clock):
 
     sign_in(client, "supervisor")
     page = client.get("/performance/?period=2026-11&group_by=agency").get_data(as_text=True)
-    assert "Kepuasan (1-4)" in page and "3.67" in page
+    assert "Kepuasan (1-4)" in page and "3,67" in page  # Indonesian decimals

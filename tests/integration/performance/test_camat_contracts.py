@@ -101,7 +101,7 @@ def test_the_contract_pages_show_a_camat_contract(client, session, month):
     page = client.get(created.headers["Location"])
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and glagah.code in body and "data-kecamatan" in body
-    assert "2026-11-09" in body  # the tenure's end
+    assert "9 November 2026" in body  # the tenure's end, in the reader's language
     listing = client.get("/performance/contracts").get_data(as_text=True)
     assert "Kecamatan Glagah" in listing
     camat = client.application.test_client()

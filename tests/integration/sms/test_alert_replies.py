@@ -11,6 +11,7 @@ from app.models import Agency, Complaint, Event, Jurisdiction, OutboxMessage, Us
 from app.models.sla_engine import EscalationContact
 from app.services import intake
 from app.services.conversations import sms_dialogue
+from app.services.messaging import consent
 
 DUTY_PHONE = "+6281299990101"
 CAMAT_PHONE = "+6281299990102"
@@ -27,6 +28,8 @@ def contact(session, clock, level, name, phone, **fields):
     row = EscalationContact(jurisdiction_id=jur.id, level=level, name=name, phone=phone, created_at=clock.now(),
                             **fields)
     session.add(row)
+    if fields.get("channel") == "whatsapp":  # WhatsApp only once the number is verified (staff_consent)
+        consent.record(session, clock.now(), channel="whatsapp", address=phone, kind="opt_in", reason="verified")
     session.commit()
     return row
 
