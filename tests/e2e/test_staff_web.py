@@ -25,7 +25,9 @@ def test_supervisor_sees_the_breached_complaint_first_and_assigns_one_from_triag
     expect(first.locator(".badge.state-breached")).to_have_attribute("data-state", "breached")
     expect(first.locator('[data-clock="handle"] time.countdown')).to_have_class(re.compile(r"\blate\b"))
     expect(page.locator('[data-count="breached"]')).to_have_text("1")
-    expect(page.locator("#map .leaflet-interactive")).to_have_count(4)
+    # four complaints: a marker each, or fewer where nearby ones are drawn as one numbered cluster
+    expect(page.locator("#map .leaflet-interactive").first).to_be_visible()
+    assert 1 <= page.locator("#map .leaflet-interactive").count() <= 4
     # A complaint received after the page loaded appears at the next poll, without a reload.
     page.wait_for_function("document.body.getAttribute('data-polling') === '1'")
     arrived = submit_complaint(

