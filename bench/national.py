@@ -241,6 +241,7 @@ def measure(engine, url: str, repeat: int) -> None:
     from app import create_app
     from app.clock import FrozenClock
     from app.domain.actor import SYSTEM, Actor
+    from app.domain.visibility import Scope
     from app.services.reporting import dashboard, performance
     from app.services.reporting import rollup as performance_rollup
     from app.services.reporting import search as finder
@@ -259,8 +260,15 @@ def measure(engine, url: str, repeat: int) -> None:
     with Session(engine) as session:
         cases = [
             ("dashboard data (board)", lambda: dashboard.board(session, AS_OF, scope)),
+            ("dashboard, all regencies", lambda: dashboard.board(session, AS_OF, Scope())),
             ("year report per agency", lambda: performance.report(session, AS_OF, SYSTEM, jurisdiction="banyuwangi",
                                                                  period="2025", group_by="agency")),
+            ("year report per official", lambda: performance.report(session, AS_OF, SYSTEM, jurisdiction="banyuwangi",
+                                                                   period="2025", group_by="official")),
+            ("year report per district", lambda: performance.report(session, AS_OF, SYSTEM, jurisdiction="banyuwangi",
+                                                                   period="2025", group_by="district")),
+            ("year report, all regencies", lambda: performance.report(session, AS_OF, SYSTEM, period="2025",
+                                                                     group_by="agency")),
             ("SLA tick, nothing due", lambda: (escalation.run_due_steps(session, AS_OF),
                                                escalation.next_due_at(session))),
             ("search: a word", lambda: finder.search(session, supervisor, finder.Criteria(text="lansia"))),
