@@ -78,23 +78,25 @@ def reply_address(channel: str, phone: str) -> str:
     return f"whatsapp:{phone}" if channel == "whatsapp" else phone
 
 
+# The jurisdiction a number serves, else the first one, and the reference data's versions: one read.
+_NUMBER_JURISDICTION = select(
+    func.coalesce(
+        select(SmsNumber.jurisdiction_id).where(SmsNumber.number == bindparam("number")).scalar_subquery(),
+        select(Jurisdiction.id).order_by(Jurisdiction.id).limit(1).scalar_subquery()),
+    reference_cache.VERSIONS)
+
+
 def jurisdiction_for(session: Session, to_address: str | None) -> Jurisdiction:
     """The jurisdiction a number serves (sms_numbers); unmapped numbers serve the first jurisdiction.
     The same read gives the reference cache its versions for this message (reference/cache.py)."""
     number = number_key(to_address) if to_address else None
-    if number:
-        mapped = session.execute(select(SmsNumber, reference_cache.VERSIONS).where(SmsNumber.number == number)).first()
-        if mapped is not None:
-            reference_cache.seen(session, mapped[1])
-            cached = reference_cache.jurisdiction_by_id(session, mapped[0].jurisdiction_id)
-            # the session's copy of the cached row (no query); the row itself if the cache has not got it yet
-            return reference_cache.attach(session, cached) if cached is not None \
-                else session.get(Jurisdiction, mapped[0].jurisdiction_id)
-    first = session.execute(select(Jurisdiction, reference_cache.VERSIONS).order_by(Jurisdiction.id).limit(1)).first()
-    if first is None:
+    jurisdiction_id, versions = session.execute(_NUMBER_JURISDICTION, {"number": number}).one()
+    reference_cache.seen(session, versions)
+    if jurisdiction_id is None:  # no jurisdiction at all
         return None
-    reference_cache.seen(session, first[1])
-    return first[0]
+    cached = reference_cache.jurisdiction_by_id(session, jurisdiction_id)
+    # the session's copy of the cached row (no query); the row itself if the cache has not got it yet
+    return reference_cache.attach(session, cached) if cached is not None else session.get(Jurisdiction, jurisdiction_id)
 
 
 def handle_message(session: Session, now: datetime, *, message_sid: str, from_address: str,

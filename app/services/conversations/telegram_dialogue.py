@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -151,6 +151,13 @@ class _Turn:
         self.conv.draft = {**(self.conv.draft or {}), **values}
 
 
+# The chat's conversation (None for a new chat) and the reference data's versions, in one read: a
+# row even when the chat has none, so that the category menu and the rest come from the reference cache.
+_ONE_ROW = select(literal(1).label("one")).subquery("one_row")
+_CONVERSATION = (select(TelegramConversation, reference_cache.VERSIONS).select_from(_ONE_ROW)
+                 .outerjoin(TelegramConversation, TelegramConversation.chat_id == bindparam("chat_id")))
+
+
 def handle(session: Session, now: datetime, inbound: Inbound, *,
            default_jurisdiction: str = DEFAULT_JURISDICTION) -> Outcome:
     """Handle one update exactly once: a re-delivered update_id changes nothing (Outcome.duplicate)."""
@@ -165,10 +172,8 @@ def handle(session: Session, now: datetime, inbound: Inbound, *,
     if inbound.chat_id is None or inbound.kind == "other":
         session.commit()
         return Outcome()
-    conv, versions = session.execute(select(TelegramConversation, reference_cache.VERSIONS)
-                                     .where(TelegramConversation.chat_id == inbound.chat_id)).first() or (None, None)
-    if conv is not None:
-        reference_cache.seen(session, versions)  # the reference cache's check, in this same read
+    conv, versions = session.execute(_CONVERSATION, {"chat_id": inbound.chat_id}).one()
+    reference_cache.seen(session, versions)  # the reference cache's check, in this same read
     if conv is None:
         conv = TelegramConversation(chat_id=inbound.chat_id, language=_first_language(inbound), step=None,
                                     draft={}, updated_at=now)
@@ -299,9 +304,8 @@ def _jurisdiction(turn: _Turn, default_jurisdiction: str) -> Jurisdiction | None
 
 
 def _ask_category(turn: _Turn) -> None:
-    with turn.session.no_autoflush:  # categories are never pending here (see _Turn.reporter)
-        categories = turn.session.scalars(select(Category).where(Category.active.is_(True))
-                                          .order_by(Category.id)).all()
+    # From the reference cache (checked against the versions the conversation's read brought), in id order.
+    categories = sorted(reference_cache.active_categories(turn.session).values(), key=lambda c: c.id)
     buttons = [[{"text": c.name(turn.lang), "callback_data": f"cat:{c.code}"}] for c in categories]
     buttons.append([{"text": t("telegram.cancel_button", turn.lang), "callback_data": "rep:cancel"}])
     turn.reset("category")
