@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -14,6 +15,19 @@ DEMO_DIGITS = 7  # +62 800 + seven digits: a valid Indonesian toll-free number
 
 def to_e164(raw: str | None, region: str = "ID") -> str | None:
     """E.164 for a valid number (accepts '0812...', '+62 812...', 'whatsapp:+62...'), else None."""
+    if not raw:
+        return None
+    return _e164(raw, region)
+
+
+# Parsing with phonenumbers costs about as much CPU as a database round trip, and one SMS is read
+# several times on its way (its sender, our number, the reporter, the reply's gateway): the answers
+# (plain strings and booleans, never the mutable PhoneNumber) are kept per process for recent numbers.
+_PARSED_KEPT = 4096
+
+
+@lru_cache(maxsize=_PARSED_KEPT)
+def _e164(raw: str, region: str) -> str | None:
     number = _parse(raw, region)
     if number is None:
         return None
@@ -51,6 +65,11 @@ MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberTyp
 def is_indonesian_mobile(raw: str | None) -> bool:
     """An Indonesian number that can receive SMS: what a number someone else gives for a citizen
     must be before Sigap texts it (no premium-rate, foreign, toll-free or landline numbers)."""
+    return bool(raw) and _indonesian_mobile(raw)
+
+
+@lru_cache(maxsize=_PARSED_KEPT)
+def _indonesian_mobile(raw: str) -> bool:
     number = _parse(raw)
     return (number is not None and phonenumbers.region_code_for_number(number) == "ID"
             and phonenumbers.number_type(number) in MOBILE_TYPES)

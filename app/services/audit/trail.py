@@ -13,10 +13,20 @@ from app.models import Complaint, Event
 from app.services.audit.keys import key_of
 
 
+_SCALARS = (str, int, bool, type(None))
+
+
 def _json_safe(data: dict | None) -> dict:
+    """`data` as it reads back from JSON (keys text, values JSON's own; anything else as its str).
+    A flat dict of text keys and text, whole-number, boolean or null values already is: a copy, without
+    the round trip through json (most events' data, every event intake writes)."""
+    if not data:
+        return {}
+    if all(type(k) is str and type(v) in _SCALARS for k, v in data.items()):
+        return dict(data)
     import json
 
-    return json.loads(json.dumps(data or {}, default=str))
+    return json.loads(json.dumps(data, default=str))
 
 
 def record(session: Session, complaint: Complaint, kind: str, now: datetime, actor: Actor | str,

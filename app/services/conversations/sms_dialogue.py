@@ -78,23 +78,38 @@ def reply_address(channel: str, phone: str) -> str:
     return f"whatsapp:{phone}" if channel == "whatsapp" else phone
 
 
+# The jurisdiction a number serves, else the first one (None when there is none at all).
+_SERVED_BY = func.coalesce(
+    select(SmsNumber.jurisdiction_id).where(SmsNumber.number == bindparam("number")).scalar_subquery(),
+    select(Jurisdiction.id).order_by(Jurisdiction.id).limit(1).scalar_subquery())
+# ... and the reference data's versions: one read.
+_NUMBER_JURISDICTION = select(_SERVED_BY, reference_cache.VERSIONS)
+# What a message's handling reads first, in one statement (a row even when the phone has neither a
+# reporter nor a dialogue): the phone's reporter, its dialogue row, the jurisdiction the number written
+# to serves, the reference data's versions, and the phone's counts for the rate limits.
+def _message_context():
+    # After the rate limits' counts (one row: an aggregate without GROUP BY), as _rate_limited reads them.
+    counts = _RATE_LIMIT_COUNTS.subquery("counts")
+    return (select(Reporter, SmsDialogue, _SERVED_BY, reference_cache.VERSIONS, *counts.c).select_from(counts)
+            .outerjoin(Reporter, Reporter.phone == bindparam("phone"))
+            .outerjoin(SmsDialogue, SmsDialogue.phone == bindparam("phone")))
+
+
 def jurisdiction_for(session: Session, to_address: str | None) -> Jurisdiction:
     """The jurisdiction a number serves (sms_numbers); unmapped numbers serve the first jurisdiction.
     The same read gives the reference cache its versions for this message (reference/cache.py)."""
     number = number_key(to_address) if to_address else None
-    if number:
-        mapped = session.execute(select(SmsNumber, reference_cache.VERSIONS).where(SmsNumber.number == number)).first()
-        if mapped is not None:
-            reference_cache.seen(session, mapped[1])
-            cached = reference_cache.jurisdiction_by_id(session, mapped[0].jurisdiction_id)
-            # the session's copy of the cached row (no query); the row itself if the cache has not got it yet
-            return reference_cache.attach(session, cached) if cached is not None \
-                else session.get(Jurisdiction, mapped[0].jurisdiction_id)
-    first = session.execute(select(Jurisdiction, reference_cache.VERSIONS).order_by(Jurisdiction.id).limit(1)).first()
-    if first is None:
+    jurisdiction_id, versions = session.execute(_NUMBER_JURISDICTION, {"number": number}).one()
+    reference_cache.seen(session, versions)
+    return _jurisdiction(session, jurisdiction_id)
+
+
+def _jurisdiction(session: Session, jurisdiction_id: int | None) -> Jurisdiction | None:
+    if jurisdiction_id is None:  # no jurisdiction at all
         return None
-    reference_cache.seen(session, first[1])
-    return first[0]
+    cached = reference_cache.jurisdiction_by_id(session, jurisdiction_id)
+    # the session's copy of the cached row (no query); the row itself if the cache has not got it yet
+    return reference_cache.attach(session, cached) if cached is not None else session.get(Jurisdiction, jurisdiction_id)
 
 
 def handle_message(session: Session, now: datetime, *, message_sid: str, from_address: str,
@@ -139,8 +154,11 @@ def handle_message(session: Session, now: datetime, *, message_sid: str, from_ad
 
     if channel == "whatsapp":
         whatsapp.record_inbound(session, phone, now)  # WhatsApp's 24-hour window opens, whatever we answer
-    limited, complaints_last_hour = _rate_limited(session, now, phone, inbound.id)
-    reporter = session.scalar(select(Reporter).where(Reporter.phone == phone))
+    reporter, dialogue, served_by, versions, *counts = session.execute(_MESSAGE_CONTEXT, {
+        "phone": phone, "number": number_key(to_address) if to_address else None,
+        **_rate_limit_params(now, inbound.id)}).one()
+    reference_cache.seen(session, versions)  # the reference cache's check, in this same read
+    limited, complaints_last_hour = _limited_by(counts)
     if reporter is not None and reporter.unreachable and not reporter.opted_out:
         reporter.unreachable = False  # they just wrote from this number (and reopened WhatsApp's 24-hour window)
     language = normalise_language(reporter.language if reporter else None)
@@ -155,6 +173,8 @@ def handle_message(session: Session, now: datetime, *, message_sid: str, from_ad
     conversation = _Conversation(session, now, inbound, phone, channel, address, to_address, reporter, language,
                                  route)
     conversation.photo, conversation.location, conversation.media = photo, location, media
+    conversation.seen_dialogue(dialogue)
+    conversation.served_by = served_by
     conversation.complaints_last_hour = complaints_last_hour
     try:
         return conversation.answer(parsed, num_media, (opt_out_type or "").strip().upper())
@@ -235,16 +255,29 @@ def _rate_limit_counts():
 
 
 _RATE_LIMIT_COUNTS = _rate_limit_counts()
+_MESSAGE_CONTEXT = _message_context()
+
+
+def _windows(now: datetime) -> tuple[tuple[datetime, int], ...]:
+    return (now - timedelta(minutes=1), MESSAGES_PER_MINUTE), (now - timedelta(hours=1), MESSAGES_PER_HOUR)
+
+
+def _rate_limit_params(now: datetime, inbound_id: int) -> dict:
+    windows = _windows(now)
+    return {"since_0": windows[0][0], "since_1": windows[1][0], "inbound_id": inbound_id}
 
 
 def _rate_limited(session: Session, now: datetime, phone: str, inbound_id: int) -> tuple[str | None, int]:
     """None when the message may be answered; "notice" for the first one past a limit; "drop" after that;
     with the phone's complaints of the last hour (COMPLAINTS_PER_HOUR, asked when a report is filed).
     One statement: the phone's other messages of the last hour, counted per window."""
-    windows = ((now - timedelta(minutes=1), MESSAGES_PER_MINUTE), (now - timedelta(hours=1), MESSAGES_PER_HOUR))
-    counts = session.execute(_RATE_LIMIT_COUNTS, {"since_0": windows[0][0], "since_1": windows[1][0], "phone": phone,
-                                                  "inbound_id": inbound_id}).one()
-    for position, (_since, limit) in enumerate(windows):
+    counts = session.execute(_RATE_LIMIT_COUNTS, {**_rate_limit_params(now, inbound_id), "phone": phone}).one()
+    return _limited_by(counts)
+
+
+def _limited_by(counts) -> tuple[str | None, int]:
+    """`_rate_limited`'s answer from the counts `_RATE_LIMIT_COUNTS` gives (in its column order)."""
+    for position, limit in enumerate((MESSAGES_PER_MINUTE, MESSAGES_PER_HOUR)):  # _windows' order
         answered, notified = counts[2 * position], counts[2 * position + 1]
         if answered >= limit:
             return ("drop" if notified else "notice"), counts[-1]
@@ -304,6 +337,7 @@ class _Conversation:
     location: tuple[float, float] | None = None
     media: MediaAccess | None = None
     complaints_last_hour: int | None = None  # counted with the rate limits (None: not counted yet)
+    served_by: int | None | object = _UNREAD  # the jurisdiction the number written to serves, once read
 
     def __init__(self, session, now, inbound, phone, channel, address, to_address, reporter, language, route=None):
         self.session, self.now, self.inbound = session, now, inbound
@@ -335,6 +369,10 @@ class _Conversation:
         if bind:
             self.inbound.reporter_id = self.reporter.id
         return self.reporter
+
+    def seen_dialogue(self, dialogue: SmsDialogue | None) -> None:
+        """The phone's dialogue row as read with its reporter (None: it has none)."""
+        self._dialogue = dialogue
 
     def _stored_dialogue(self) -> SmsDialogue | None:
         if self._dialogue is _UNREAD:
@@ -446,6 +484,8 @@ class _Conversation:
     def jurisdiction(self, dialogue: SmsDialogue | None = None) -> Jurisdiction:
         if dialogue is not None:
             return self.session.get(Jurisdiction, dialogue.jurisdiction_id)
+        if self.served_by is not _UNREAD:  # read with the message's reporter
+            return _jurisdiction(self.session, self.served_by)
         return jurisdiction_for(self.session, self.to_address)
 
     def report(self, parsed: sms_parser.ParsedMessage) -> DialogueResult:

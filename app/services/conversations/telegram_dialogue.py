@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from app.models import (
     Complaint,
     District,
     Jurisdiction,
+    OutboxMessage,
     Reporter,
     User,
     Village,
@@ -35,6 +36,7 @@ from app.services import audit, intake, lifecycle
 from app.services.access import accounts
 from app.services.lifecycle import satisfaction
 from app.services.errors import NotFound, ServiceError, ValidationFailed
+from app.services.intake import fast_insert
 from app.services.messaging import consent, notifications, outbox
 from app.services.reference import cache as reference_cache
 from app.services.reference import places
@@ -100,6 +102,10 @@ class _Turn:
         self.outcome = Outcome()
         self._reporter: Reporter | None | object = _UNREAD  # None once asked: this chat has no reporter
 
+    def seen_reporter(self, reporter: Reporter | None) -> None:
+        """The chat's reporter as read with its conversation (None: the chat has none)."""
+        self._reporter = reporter
+
     @property
     def lang(self) -> str:
         return self.conv.language
@@ -151,6 +157,15 @@ class _Turn:
         self.conv.draft = {**(self.conv.draft or {}), **values}
 
 
+# The chat's conversation (None for a new chat), its reporter (None for a new citizen) and the reference
+# data's versions, in one read: a row even when the chat has neither, so that the category menu and the
+# rest come from the reference cache.
+_ONE_ROW = select(literal(1).label("one")).subquery("one_row")
+_CONVERSATION = (select(TelegramConversation, Reporter, reference_cache.VERSIONS).select_from(_ONE_ROW)
+                 .outerjoin(TelegramConversation, TelegramConversation.chat_id == bindparam("chat_id"))
+                 .outerjoin(Reporter, Reporter.telegram_chat_id == bindparam("chat_id")))
+
+
 def handle(session: Session, now: datetime, inbound: Inbound, *,
            default_jurisdiction: str = DEFAULT_JURISDICTION) -> Outcome:
     """Handle one update exactly once: a re-delivered update_id changes nothing (Outcome.duplicate)."""
@@ -165,10 +180,8 @@ def handle(session: Session, now: datetime, inbound: Inbound, *,
     if inbound.chat_id is None or inbound.kind == "other":
         session.commit()
         return Outcome()
-    conv, versions = session.execute(select(TelegramConversation, reference_cache.VERSIONS)
-                                     .where(TelegramConversation.chat_id == inbound.chat_id)).first() or (None, None)
-    if conv is not None:
-        reference_cache.seen(session, versions)  # the reference cache's check, in this same read
+    conv, reporter, versions = session.execute(_CONVERSATION, {"chat_id": inbound.chat_id}).one()
+    reference_cache.seen(session, versions)  # the reference cache's check, in this same read
     if conv is None:
         conv = TelegramConversation(chat_id=inbound.chat_id, language=_first_language(inbound), step=None,
                                     draft={}, updated_at=now)
@@ -177,7 +190,10 @@ def handle(session: Session, now: datetime, inbound: Inbound, *,
         conv.step, conv.draft = None, {}  # a draft abandoned for a day is dropped; its buttons expire
     conv.updated_at = now
     turn = _Turn(session, now, inbound, conv)
+    turn.seen_reporter(reporter)
     _dispatch(turn, default_jurisdiction)
+    # A new chat's conversation and its replies in one statement (PostgreSQL), not one each at the commit.
+    fast_insert.insert_pending(session, OutboxMessage, TelegramConversation, keep=(TelegramConversation,))
     session.commit()
     return turn.outcome
 
@@ -299,9 +315,8 @@ def _jurisdiction(turn: _Turn, default_jurisdiction: str) -> Jurisdiction | None
 
 
 def _ask_category(turn: _Turn) -> None:
-    with turn.session.no_autoflush:  # categories are never pending here (see _Turn.reporter)
-        categories = turn.session.scalars(select(Category).where(Category.active.is_(True))
-                                          .order_by(Category.id)).all()
+    # From the reference cache (checked against the versions the conversation's read brought), in id order.
+    categories = sorted(reference_cache.active_categories(turn.session).values(), key=lambda c: c.id)
     buttons = [[{"text": c.name(turn.lang), "callback_data": f"cat:{c.code}"}] for c in categories]
     buttons.append([{"text": t("telegram.cancel_button", turn.lang), "callback_data": "rep:cancel"}])
     turn.reset("category")
