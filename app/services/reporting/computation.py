@@ -42,7 +42,7 @@ def _epoch(col, dialect: str):
 
 # ---- the counted complaints, attributed --------------------------------------------------------
 
-def _agency_changes(among=None):
+def _agency_changes(among=None, name: str = "agency_changes"):
     """Agency changes out of the audit trail: (complaint, at, from agency, to agency)."""
     to_code = case((Event.kind == "transferred", Event.data["to"].as_string()),
                    else_=Event.data[("agency", "to")].as_string())
@@ -56,7 +56,7 @@ def _agency_changes(among=None):
     return (select(raw.c.cid, raw.c.at, raw.c.eid, to_agency.id.label("to_id"), from_agency.id.label("from_id"))
             .join(to_agency, to_agency.code == raw.c.to_code)
             .outerjoin(from_agency, from_agency.code == raw.c.from_code)
-            .where(raw.c.to_code.is_not(None)).cte("agency_changes"))
+            .where(raw.c.to_code.is_not(None)).cte(name))
 
 
 def period_filter(jurisdictions: list[Jurisdiction], period: rules.Period):
@@ -95,13 +95,14 @@ def counted(session: Session, jurisdictions: list[Jurisdiction], period: rules.P
     return query.cte("counted")
 
 
-def attributed(session: Session, where, among=None, breaches=None):
+def attributed(session: Session, where, among=None, breaches=None, suffix: str = ""):
     """The complaints matching `where`, one row each, attributed as `counted` describes, with
     has_handle_breach (the official comes from that breach, not from the agency's head).
     `among` (a select of complaint ids that `where` implies) narrows the events and breaches read;
-    `breaches` (complaint_id, kind, agency_id, official_id), if given, holds at least their breaches."""
+    `breaches` (complaint_id, kind, agency_id, official_id), if given, holds at least their breaches.
+    `suffix` names its CTEs apart from another attributed() in the same statement."""
     dialect = session.get_bind().dialect.name
-    changes = _agency_changes(among)
+    changes = _agency_changes(among, "agency_changes" + suffix)
     if dialect == "postgresql":
         base = _attributed_pg(changes, where)
     else:
@@ -118,7 +119,7 @@ def attributed(session: Session, where, among=None, breaches=None):
     has_breach = handle_breach.c.complaint_id.is_not(None)
     # The holder of the accountable post when the handle deadline fell (the agency's head; the
     # triage desk without an agency); a handle breach names the holder it was charged to.
-    tenures = tenure.accountable_tenures()
+    tenures = tenure.accountable_tenures("tenures" + suffix)
     official = case((has_breach, handle_breach.c.official_id), else_=tenures.c.user_id)
     rows = (select(*base.c, official.label("official_id"), has_breach.label("has_handle_breach"))
             .outerjoin(tenures, and_(tenures.c.k == tenure.accountable_key(base.c.agency_id, base.c.jurisdiction_id),

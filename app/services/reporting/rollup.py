@@ -231,12 +231,18 @@ def report_figures(session: Session, jurisdictions: list[Jurisdiction], period: 
     if dialect == "postgresql":  # each is read several times: compute once
         ids, lb = ids.prefix_with("MATERIALIZED"), lb.prefix_with("MATERIALIZED")
     live_ids = select(ids.c.id)
-    live_where = and_(computation.period_filter(jurisdictions, period), C.id.in_(live_ids))
     stale = and_(fact_period, F.complaint_id.in_(queued))  # facts replaced by the live rows
 
     # The live rows, attributed once for the whole report: counts, percentiles and breaches are
     # one statement (one snapshot), and PostgreSQL materialises the CTE once.
-    rows = select(computation.attributed(session, live_where, among=live_ids, breaches=lb)).cte("live_rows")
+    # Open complaints straight from their covering index (migration 0030: no look-up per complaint),
+    # and the closed ones queued since their facts were made: two disjoint sets.
+    counts_in = computation.period_filter(jurisdictions, period)
+    open_rows = computation.attributed(session, and_(counts_in, C.status.in_(LIVE_STATUSES)), among=live_ids,
+                                       breaches=lb)
+    queued_rows = computation.attributed(session, and_(counts_in, C.status.not_in(LIVE_STATUSES), C.id.in_(queued)),
+                                         among=queued, breaches=lb, suffix="_queued")
+    rows = union_all(select(open_rows), select(queued_rows)).cte("live_rows")
     if dialect == "postgresql":
         rows = rows.prefix_with("MATERIALIZED")
     g = _key(rows.c[f"{group_by}_id"])
@@ -332,15 +338,13 @@ def _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_o
         rank_cols += [cast(lo, Integer).label(f"lo{i}"),
                       (cast(lo, Integer) + case((pos > cast(lo, Integer), 1), else_=0)).label(f"hi{i}")]
     ranks = select(cum.c.t, cum.c.g, cum.c.w, cum.c.total, *rank_cols).distinct().cte("ranks")
-    wanted_parts = []
-    for i in range(len(FRACTIONS)):
-        for side in ("lo", "hi"):
-            r = ranks.c[f"{side}{i}"]
-            wanted_parts.append(select(cum.c.t, cum.c.g, cum.c.w, cum.c.b, (r - (cum.c.upto - cum.c.n)).label("off"),
-                                       r.label("r"))
-                                .join(ranks, and_(ranks.c.t == cum.c.t, ranks.c.g == cum.c.g, ranks.c.w == cum.c.w))
-                                .where(cum.c.upto - cum.c.n <= r, r < cum.c.upto))
-    wanted = union_all(*wanted_parts).cte("wanted")
+    # The ranks needed, one row each (a handful per group), found in one pass over the histograms.
+    needed = union_all(*[select(ranks.c.t, ranks.c.g, ranks.c.w, ranks.c[f"{side}{i}"].label("r"))
+                         for i in range(len(FRACTIONS)) for side in ("lo", "hi")]).subquery("needed")
+    wanted = (select(cum.c.t, cum.c.g, cum.c.w, cum.c.b, (needed.c.r - (cum.c.upto - cum.c.n)).label("off"),
+                     needed.c.r)
+              .join(needed, and_(needed.c.t == cum.c.t, needed.c.g == cum.c.g, needed.c.w == cum.c.w))
+              .where(cum.c.upto - cum.c.n <= needed.c.r, needed.c.r < cum.c.upto)).cte("wanted")
     buckets = select(wanted.c.w, wanted.c.b).distinct().cte("buckets")
     vals_parts = []
     for w in ("ack", "handle"):
