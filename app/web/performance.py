@@ -103,15 +103,29 @@ def column_headings(columns=COLUMNS) -> list[str]:
     return [str(label) for _key, label in columns]
 
 
-def group_name(group: dict) -> str:
-    """A group as people call it (a chart's legend): the agency's or official's name, never a code."""
+def NO_GROUP_NAMES() -> dict:  # noqa: N802 (translated at request time)
+    """The group of the figures without a key (the service names it in English for the API)."""
+    return {"agency": _("no agency (in triage)"), "official": _("no accountable official"),
+            "district": _("no district"), "category": _("none"), "jurisdiction": _("none"), None: _("all")}
+
+
+def group_name(group: dict, group_by: str | None = None) -> str:
+    """A group as people call it (a chart's legend): the agency's or official's name, never a code;
+    a category in the reader's language; the figures without a group in words."""
+    if group.get("id") is None:
+        return NO_GROUP_NAMES().get(group_by, _("none"))
+    if group.get("name_id") and babel_locale() != "en":
+        return group["name_id"]
     return group.get("name") or group.get("username") or str(group.get("id"))
 
 
-def group_label(group: dict) -> str:
-    if group.get("code") and group.get("name"):
-        return f"{group['name']} ({group['code']})"
-    return group.get("name") or group.get("username") or str(group.get("id"))
+def group_label(group: dict, group_by: str | None = None) -> str:
+    name = group_name(group, group_by)
+    return f"{name} ({group['code']})" if group.get("code") and group.get("id") is not None else name
+
+
+def district_name(district: dict) -> str:
+    return district.get("name") if district.get("id") is not None else NO_GROUP_NAMES()["district"]
 
 
 def csv_response(filename: str, header: list[str], rows) -> Response:
@@ -252,15 +266,15 @@ def report_page():
     by_district = performance.breaches_by_district(session, at, actor, **jur_args)
     charts = {
         "trend": line_chart(_("On-time rate per agency"), [_short_date(b) for b in trend["buckets"]],
-                            [(group_name(s["group"]), [p["on_time_rate"]["value"] if p else None for p in s["points"]])
+                            [(group_name(s["group"], "agency"), [p["on_time_rate"]["value"] if p else None for p in s["points"]])
                              for s in trend["series"]]),
         "histogram": bar_chart(_("Time to handle"), [(_histogram_label(b), b["count"]) for b in histogram]),
-        "districts": bar_chart(_("Breaches by district"), [(b["district"]["name"], b["total"])
+        "districts": bar_chart(_("Breaches by district"), [(district_name(b["district"]), b["total"])
                                                             for b in by_district[:25]], color="#b91c1c"),
     }
     jurisdictions = list(session.scalars(select(Jurisdiction).order_by(Jurisdiction.code))) \
         if actor.role == "admin" else []
-    rows = [(group_label(item["group"]), flat(item), item) for item in report["items"]]
+    rows = [(group_label(item["group"], params["group_by"]), flat(item), item) for item in report["items"]]
     report["as_of_local"] = local_time(at, current_user.timezone)
     return render_template("performance/report.html", report=report, rows=rows, total=flat(report["total"]),
                            columns=COLUMNS, params=params, charts=charts, group_names=GROUP_NAMES(),
@@ -280,7 +294,7 @@ def report_csv():
     params = _params()
     report = performance.report(db_session(), now(), current_user.actor, **params)
     header = [GROUP_NAMES().get(params["group_by"], params["group_by"]), _("Code")] + column_headings()
-    rows = [[item["group"].get("name") or item["group"].get("username"), item["group"].get("code") or
+    rows = [[group_name(item["group"], params["group_by"]), item["group"].get("code") or
              item["group"].get("username") or ""] + csv_cells(flat(item).values()) for item in report["items"]]
     rows.append([_("Total"), ""] + csv_cells(flat(report["total"]).values()))
     return csv_response(f"performance-{report['period']['label']}-by-{params['group_by']}.csv", header, rows)
@@ -295,7 +309,7 @@ def trend_csv():
     rows = []
     for s in trend["series"]:
         for start, point in zip(trend["buckets"], s["points"]):
-            rows.append([group_label(s["group"]), start] + (csv_cells(flat(point).values()) if point else
+            rows.append([group_label(s["group"], params["group_by"]), start] + (csv_cells(flat(point).values()) if point else
                                                              [0] * len(COLUMNS)))
     return csv_response(f"performance-trend-{params['period']}.csv",
                         [GROUP_NAMES().get(params["group_by"], params["group_by"]), _("From (local date)")]
@@ -323,7 +337,7 @@ def districts_csv():
                         [_("District"), _("Code"), _("Late to acknowledge: staff alerted"),
                          _("Late to acknowledge: alert failed"), _("Late to handle: staff alerted"),
                          _("Late to handle: alert failed"), _("Total")],
-                        [[r["district"]["name"], r["district"].get("code"), r["acknowledge"]["staff_told"],
+                        [[district_name(r["district"]), r["district"].get("code"), r["acknowledge"]["staff_told"],
                           r["acknowledge"]["notify_failed"], r["handle"]["staff_told"], r["handle"]["notify_failed"],
                           r["total"]] for r in rows])
 
@@ -374,7 +388,7 @@ def districts_page():
     ranked = sorted((item for item in report["items"] if item["on_time_rate"]["value"] is not None),
                     key=lambda item: item["on_time_rate"]["value"])
     chart = bar_chart(_("On-time rate per kecamatan (lowest first)"),
-                      [(item["district"]["name"], item["on_time_rate"]["value"]) for item in ranked[:25]], percent=True)
+                      [(district_name(item["district"]), item["on_time_rate"]["value"]) for item in ranked[:25]], percent=True)
     return render_template("performance/districts.html", report=report, params=params, chart=chart,
                            periods=(periods := period_choices(params["period"], now(), current_user.timezone)),
                            period_text=period_text(params["period"], periods),

@@ -109,7 +109,31 @@ def sla_timeline(complaint, at: datetime, events=()) -> list[dict]:
         # A planned step the stopped clock will never reach.
         item["cancelled"] = bool(item.pop("planned", False) and stopped_at is not None and item["at"] > stopped_at
                                  and not (item["key"] == "handle_due" and complaint.handled_at))
-    return sorted(items, key=lambda item: item["at"])
+    return fold_timeline(sorted(items, key=lambda item: item["at"]))
+
+
+# What a phone shows of a long trail or timeline before "show all" (issue 17, item 8): the latest
+# entries of the trail (who opened the page aside: the reader's own visit is usually the last); the
+# timeline's latest points passed and the next ones ahead.
+TRAIL_RECENT = 2
+TIMELINE_PAST, TIMELINE_AHEAD = 2, 2
+
+
+def folded_trail(events) -> set:
+    """The ids of the trail entries a phone leaves for "show all"."""
+    recent = [e.id for e in events if e.kind != "viewed"][-TRAIL_RECENT:]
+    return {e.id for e in events} - set(recent)
+
+
+def fold_timeline(items: list[dict]) -> list[dict]:
+    """Mark `folded` the points a phone leaves for "show all": all but the last few passed and the
+    first few ahead (items in time order, each with `past`)."""
+    past = [i for i, item in enumerate(items) if item["past"]]
+    ahead = [i for i, item in enumerate(items) if not item["past"]]
+    keep = set(past[-TIMELINE_PAST:]) | set(ahead[:TIMELINE_AHEAD])
+    for i, item in enumerate(items):
+        item["folded"] = i not in keep
+    return items
 
 
 @bp.get("/complaints/<ticket>")
@@ -146,7 +170,7 @@ def complaint(ticket: str):
         **_who_was_told(session, item, at),
         next_actions=NEXT_ACTIONS.get(item.status, ()), action_titles=action_titles(item),
         holder=posts.holder_at(session, agency_id=item.agency_id, jurisdiction_id=item.jurisdiction_id, at=at),
-        level=_level_reached(item),
+        level=_level_reached(item), folded=folded_trail(events),
     )
 
 

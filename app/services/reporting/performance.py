@@ -161,7 +161,10 @@ def trend(session: Session, now: datetime, actor: Actor, *, period: str, group_b
         group, index = (key[0], key[1]) if group_by else (None, key[0])
         if index is None:
             continue
-        entry = series.setdefault(group, {"group": {"id": group, **(labels.get(group) or {"name": "all"})},
+        # Without a grouping the one series is everything; with one, the group without a key (a complaint
+        # in triage has no agency) is that group, not "all".
+        nameless = {"name": NO_GROUP.get(group_by, "none") if group_by else "all"}
+        entry = series.setdefault(group, {"group": {"id": group, **(labels.get(group) or nameless)},
                                           "points": [None] * len(starts)})
         entry["points"][index] = figures
     return {"buckets": starts, "series": sorted(series.values(), key=lambda s: str(s["group"].get("code") or

@@ -69,6 +69,38 @@
     });
   }
 
+  /* On a phone the main menu folds behind one button (CSS hides the menu only once this runs). */
+  var menuButton = document.querySelector("[data-menu-toggle]");
+  var menu = menuButton && document.getElementById(menuButton.getAttribute("aria-controls"));
+  if (menuButton && menu) {
+    menuButton.hidden = false;
+    menuButton.closest("header").classList.add("menu-folds");
+    menuButton.addEventListener("click", function () {
+      var open = menuButton.getAttribute("aria-expanded") !== "true";
+      menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+      menu.classList.toggle("open", open);
+    });
+  }
+
+  /* Long lists (the audit trail, the SLA timeline) show their latest entries on a phone, the rest on
+     demand; the CSS folds only on narrow screens, so a laptop keeps the whole list. */
+  var folds = document.querySelectorAll("[data-fold-toggle]");
+  for (var f = 0; f < folds.length; f++) {
+    (function (button) {
+      var list = document.getElementById(button.getAttribute("data-fold-toggle"));
+      if (!list) { return; }
+      button.hidden = false;
+      list.classList.add("folding");
+      button.addEventListener("click", function () {
+        var open = button.getAttribute("aria-expanded") !== "true";
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+        button.textContent = button.getAttribute(open ? "data-text-less" : "data-text-more");
+        list.classList.toggle("folding", !open);
+        if (open) { window.dispatchEvent(new Event("resize")); }  /* a map shown at last takes its size */
+      });
+    })(folds[f]);
+  }
+
   /* Short polling of the list. */
   var poll = document.querySelector("[data-poll]");
   var table = document.querySelector("table[data-board] tbody");

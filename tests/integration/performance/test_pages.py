@@ -140,3 +140,22 @@ def test_csv_exports_open_safely_in_a_spreadsheet_program(client, month, session
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells), group_by
         row = next(r for r in rows if r[0] == "'" + planted)
         assert dict(zip(rows[0], row))["Diterima"].isdigit()  # numbers stay numbers
+
+
+def test_groups_read_in_the_readers_language_the_ungrouped_ones_too(client, month, session, clock):
+    from app.services import intake
+    from tests.integration.performance.conftest import local
+
+    intake.submit(session, clock.now(), channel="counter", jurisdiction="sabu_raijua", category="medical_care",
+                  district="Sabu Barat", description="report T1", received_at=local("2026-11-20 09:00"))
+    session.commit()
+    sign_in(client, "admin")
+    html = client.get("/performance/?period=2026-11&group_by=category").get_data(as_text=True)
+    assert "Tidak bisa makan (hunger)" in html and "Hunger" not in html
+    by_category = rows_of(client.get("/performance/report.csv?period=2026-11&group_by=category"))
+    assert "Tidak bisa makan" in [r[0] for r in by_category]
+    # A complaint still in triage has no agency: its row and its trend line say so, not "all".
+    by_agency = rows_of(client.get("/performance/report.csv?period=2026-11&group_by=agency"))
+    trend = rows_of(client.get("/performance/trend.csv?period=2026-11&group_by=agency"))
+    names = {r[0] for r in by_agency[1:]} | {r[0] for r in trend[1:]}
+    assert "tanpa dinas (di triase)" in names and not names & {"all", "no agency (in triage)"}

@@ -193,6 +193,11 @@ def _pages(app, story, blueprints) -> list[tuple[str, str]]:
              ("workspace.complaint", f"/complaints/{story['rejected']}"),
              ("search.search_page", "/complaints?state=closed"), ("workspace.queue", "/queue?mine=1"),
              ("search.export_csv", "/complaints.csv?state=closed"), ("dashboard.data", "/dashboard/data.json?map=1")]
+    # Every grouping and kind of period, on the page and in its CSVs (categories have names per language).
+    for group_by in ("official", "category", "district", "jurisdiction"):
+        extra += [("performance.report_page", f"/performance/?group_by={group_by}&period=2026-Q4"),
+                  ("performance.report_csv", f"/performance/report.csv?group_by={group_by}&period=2026"),
+                  ("performance.trend_csv", f"/performance/trend.csv?group_by={group_by}&period=2026-11")]
     return found + [(endpoint, path) for endpoint, path in extra if endpoint.split(".")[0] in blueprints]
 
 
@@ -239,8 +244,6 @@ def test_no_staff_page_or_export_shows_english_to_an_indonesian_reader(app, sess
     assert not problems, "English on an Indonesian page:\n" + "\n".join(f"{k}: {v}" for k, v in problems.items())
 
 
-@pytest.mark.xfail(strict=False, reason="issue 17 item 10 (branch web-b) puts the performance pages and CSVs in "
-                                        "the reader's language; make this strict once merged")
 def test_no_performance_page_or_export_shows_english_to_an_indonesian_reader(app, session, story):
     pages = _pages(app, story, ("performance",))
     assert len(pages) > 10, pages
