@@ -26,7 +26,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, eng
     from app.channels.senders import build_senders
 
     app.extensions["sigap"] = SigapState(
-        settings=settings, engine=engine, sessionmaker=make_sessionmaker(engine, settings.audit_key), clock=clock or SystemClock(),
+        settings=settings, engine=engine,
+        sessionmaker=make_sessionmaker(engine, settings.audit_key, settings.public_base_url), clock=clock or SystemClock(),
         build_senders=build_senders,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -89,11 +89,15 @@ def _sqlite_proper_transactions(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_sessionmaker(engine: Engine, audit_key: str | None = None) -> sessionmaker[Session]:
+def make_sessionmaker(engine: Engine, audit_key: str | None = None,
+                      public_base_url: str | None = None) -> sessionmaker[Session]:
     """Sessions of this app; `audit_key` (SIGAP_AUDIT_KEY) goes with each one, for the audit trail's
-    hashes (a session without it uses the development key: app/services/audit/keys.py)."""
-    info = {"audit_key": audit_key} if audit_key else None
-    return sessionmaker(bind=engine, expire_on_commit=False, info=info)
+    hashes (a session without it uses the development key: app/services/audit/keys.py), and so does
+    `public_base_url` (PUBLIC_BASE_URL), for the status page's link on a citizen's receipt (a session
+    without it writes receipts without the link: app/services/messaging/notifications.py)."""
+    info = {**({"audit_key": audit_key} if audit_key else {}),
+            **({"public_base_url": public_base_url} if public_base_url else {})}
+    return sessionmaker(bind=engine, expire_on_commit=False, info=info or None)
 
 
 def is_outage(exc: BaseException) -> bool:

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     from jobs import scheduler as sched
 
     engine = make_engine(settings.database_url)
-    runtime = sched.make_runtime(make_sessionmaker(engine, settings.audit_key), SystemClock(), settings)
+    runtime = sched.make_runtime(make_sessionmaker(engine, settings.audit_key, settings.public_base_url), SystemClock(), settings)
     if args.once:
         with runtime.sessionmaker() as session:
             fired = escalation.run_due_steps(session, runtime.clock.now())

@@ -196,6 +196,22 @@ get-url = "{get_url}"
         with self._lock:
             return [line.split(" ", 2)[2] for line in self.received if line.split(" ")[1] == phone]
 
+    def messages_to(self, phone: str) -> list[str]:
+        """What the phone shows: the SMS it received, a concatenated one's parts (fakesmsc prints each
+        as "<UDH> data <text>") joined once all have arrived."""
+        messages, pending = [], {}
+        for line in self.delivered_to(phone):
+            if line.startswith("\x05\x00\x03") and " data " in line:
+                udh, text = line.split(" data ", 1)
+                ref, total, seq = (ord(ch) for ch in udh[3:6])
+                pending.setdefault(ref, {})[seq] = text
+                if len(pending[ref]) == total:
+                    parts = pending.pop(ref)
+                    messages.append("".join(parts[n] for n in range(1, total + 1)))
+            else:
+                messages.append(line)
+        return messages
+
     # -- observing ------------------------------------------------------------------------------
     def status(self) -> str:
         try:

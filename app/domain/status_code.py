@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from urllib.parse import urlencode
 
 # No 0/O, 1/I/L: read aloud at a counter and typed from an SMS.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -52,3 +53,18 @@ def matches(ticket: str, code: str | None, stored: str | None) -> bool:
 def display(code: str) -> str:
     """'ABCD2345' as printed: 'ABCD-2345'."""
     return f"{code[:4]}-{code[4:]}"
+
+
+# The public status page: its form, opened with the ticket filled in (never the code: that is typed).
+STATUS_PATH = "/lacak"
+
+
+def status_link(public_base_url: str | None, ticket: str, language: str = "id") -> str | None:
+    """The public status page's address for a receipt: PUBLIC_BASE_URL/lacak?tiket=<ticket>, with
+    `&lang=en` for an English reader (Indonesian is the page's default). It carries the ticket only,
+    which the receipt prints anyway and which opens nothing without the code. None without a
+    configured public base URL (a link to this server's own host would reach no citizen)."""
+    if not public_base_url or not ticket:
+        return None
+    query = {"tiket": ticket, **({"lang": language} if language and language != "id" else {})}
+    return f"{public_base_url.rstrip('/')}{STATUS_PATH}?{urlencode(query)}"

@@ -13,7 +13,7 @@ LONG = {
     "ack_due": "23/11 09:30 WITA", "triage_due": "23/11 09:30 WITA", "left": 120, "late": 180,
     "what": "ditetapkan instansinya", "level": "Kantor Bupati", "official": "Ipuk Fiestiandani",
     "reason": "di luar layanan Sigap", "other": "BWI-2026-000122", "note": "x" * 80,
-    "code": "ABCD-2345", "minutes": 30,
+    "code": "ABCD-2345", "minutes": 30, "link": "https://sigap.banyuwangikab.go.id/lacak?tiket=BWI-2026-000123&lang=en",
     "who": "Camat Hadi Susilo Wicaksono",
     "jurisdiction": "Kabupaten Kepulauan Anambas", "day": "23/11/2026", "count": 120, "more": 115,
     "tickets": "BWI-2026-000123, BWI-2026-000124, BWI-2026-000125, BWI-2026-000126, BWI-2026-000127 dan 115 lainnya",

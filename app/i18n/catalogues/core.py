@@ -12,6 +12,11 @@ MESSAGES = {
         "id": "Sigap: laporan Anda diterima, nomor {ticket}. Sedang diteruskan ke instansi yang tepat; batas penanganan {due}. Cek: STATUS {ticket}. Kode lacak web: {code}",
         "en": "Sigap: report received, ticket {ticket}. It is being passed to the right office; deadline {due}. Check: STATUS {ticket}. Web tracking code: {code}",
     },
+    # After a receipt (and what a confidentiality choice means): the public status page, ticket filled in.
+    "core.receipt_link": {
+        "id": "Lacak di web: {link}",
+        "en": "Track it online: {link}",
+    },
     "core.acknowledged": {
         "id": "Sigap {ticket}: laporan Anda sudah diterima petugas {agency} dan sedang ditindaklanjuti.",
         "en": "Sigap {ticket}: {agency} has taken up your report and is acting on it.",

@@ -289,8 +289,9 @@ def local_time(at: datetime, zone: str, now: datetime) -> str:
     return clock_text(at, zone, "sms", now=now)
 
 
-def receipt_text(complaint: Complaint, language: str, now: datetime) -> str:
-    """The ticket reply: ticket, where it went, the handling deadline in local time."""
+def receipt_text(session: Session, complaint: Complaint, language: str, now: datetime, channel: str = "sms") -> str:
+    """The ticket reply: ticket, where it went, the handling deadline in local time, the web
+    tracking code, what a confidentiality choice means and the status page's link."""
     if complaint.agency is not None:
         routing = t("sms.routed", language, agency=complaint.agency.name[:60])
     else:
@@ -298,8 +299,7 @@ def receipt_text(complaint: Complaint, language: str, now: datetime) -> str:
     due = local_time(complaint.handle_due_at, complaint.jurisdiction.timezone, now)
     text = t("sms.received", language, ticket=complaint.ticket, routing=routing, due=due,
              code=complaint.status_code or "-")
-    told = notifications.confidentiality_told(complaint, language)
-    return f"{text} {told}" if told else text
+    return notifications.with_receipt_notes(session, complaint, text, language, channel)
 
 
 def map_number(session: Session, number: str, jurisdiction_code: str, note: str | None = None,
@@ -602,7 +602,7 @@ class _Conversation:
         # They wrote first: opted in for this complaint's updates on this channel.
         consent.record(self.session, self.now, channel=self.channel, address=self.phone, kind="opt_in",
                        reason="wrote_first", reporter_id=reporter.id, complaint_id=complaint.id)
-        text = receipt_text(complaint, self.language, self.now)
+        text = receipt_text(self.session, complaint, self.language, self.now, self.channel)
         photo_note = None
         photo = self.photo or draft.get("photo")
         if photo:

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.domain import duty, whatsapp_templates
+from app.domain import duty, status_code, whatsapp_templates
 from app.domain.calendar import indonesian_holidays
 from app.domain.local_time import local_time as clock_text
+from app.domain.sms_parser import sms_segments
 from app.i18n import normalise_language, t
 from app.models import Agency, Complaint, Event, User
 from app.models.sla_engine import EscalationContact
@@ -333,7 +334,8 @@ def reporter_channels(complaint: Complaint) -> list[tuple[str, str]]:
     return [(primary, addresses[primary]), *_after(primary, addresses)]
 
 
-# Receipts: the messages that tell the citizen what their confidentiality choice means.
+# Receipts: the messages that tell the citizen what their confidentiality choice means and where
+# the status page is.
 RECEIPT_TEMPLATES = ("core.receipt", "core.receipt_triage", "telegram.submitted")
 # How long after closing an anonymous report keeps its link to the citizen's address (the
 # satisfaction question's answer window): app/services/lifecycle/anonymity.py erases it then.
@@ -352,6 +354,34 @@ def confidentiality_told(complaint: Complaint, lang: str) -> str | None:
     return None
 
 
+# A receipt by SMS takes at most this many segments with the status page's link; past that (a very
+# long PUBLIC_BASE_URL) the SMS goes without the link: the ticket and code still open the page.
+SMS_RECEIPT_SEGMENTS = 3
+
+
+def status_link_told(session: Session, complaint: Complaint, lang: str) -> str | None:
+    """The status page's link for the citizen's receipt, as a sentence in their language; None when
+    no PUBLIC_BASE_URL is configured. The same for every confidentiality: the link holds only the
+    ticket, and the page opens only with the code, showing what it shows every citizen."""
+    link = status_code.status_link(session.info.get("public_base_url"), complaint.ticket, lang)
+    return t("core.receipt_link", lang, link=link) if link else None
+
+
+def with_receipt_notes(session: Session, complaint: Complaint, body: str, lang: str, channel: str,
+                       separator: str = " ") -> str:
+    """A receipt's text with what follows it: what the confidentiality choice means, then the status
+    page's link (left out of an SMS it would make longer than SMS_RECEIPT_SEGMENTS)."""
+    told = confidentiality_told(complaint, lang)
+    if told:
+        body = f"{body}{separator}{told}"
+    link = status_link_told(session, complaint, lang)
+    if link:
+        linked = f"{body}{separator}{link}"
+        if channel != "sms" or sms_segments(linked) <= SMS_RECEIPT_SEGMENTS:
+            body = linked
+    return body
+
+
 def tell_reporter(session: Session, complaint: Complaint, template: str, now: datetime, *,
                   extra: dict | None = None, **params):
     """Queue a message to the citizen; an opted-out or unreachable citizen gets a record of why
@@ -364,9 +394,9 @@ def tell_reporter(session: Session, complaint: Complaint, template: str, now: da
     lang = normalise_language(reporter.language)
     values = {**facts(complaint, lang), **_localised(params, lang)}
     body = t(template, lang, **values)
-    told = confidentiality_told(complaint, lang) if template in RECEIPT_TEMPLATES else None
-    if told:
-        body = f"{body}\n{told}" if template.startswith("telegram.") else f"{body} {told}"
+    if template in RECEIPT_TEMPLATES:
+        body = with_receipt_notes(session, complaint, body, lang, address[0],
+                                  "\n" if template.startswith("telegram.") else " ")
     extra = {**(extra or {}), **_delivery_extra(template, lang, address[0], fallbacks, values)}
     skipped = None
     if reporter.opted_out:

@@ -14,7 +14,8 @@ from app.models.satisfaction import SatisfactionSurvey
 from app.models.sms import SmsInboundMessage
 from app.services import lifecycle
 from app.services.lifecycle import anonymity, closing
-from tests.integration.sms.conftest import CITIZEN, settings, twilio, twilio_api  # noqa: F401
+from app.domain.sms_parser import sms_segments
+from tests.integration.sms.conftest import CITIZEN, PUBLIC_BASE_URL, settings, twilio, twilio_api  # noqa: F401
 
 
 def officer(session):
@@ -35,6 +36,9 @@ def test_lapor_rahasia_files_a_confidential_report_and_the_receipt_says_so(twili
     assert complaint.reporter.phone == CITIZEN
     assert complaint.ticket in receipt and "Laporan RAHASIA" in receipt
     assert complaint.description == "keluarga Pak Darmo tidak makan"
+    # the same status link as an ordinary report (the ticket only), after what the choice means
+    assert receipt.endswith(f"Kabar laporan tetap dikirim ke Anda. Lacak di web: {PUBLIC_BASE_URL}/lacak?tiket={complaint.ticket}")
+    assert sms_segments(receipt) <= 3
 
 
 @pytest.mark.parametrize("whatsapp", [False, True], ids=["sms", "whatsapp"])
@@ -43,6 +47,8 @@ def test_lapor_anonim_files_an_anonymous_report_and_the_receipt_says_what_that_m
     complaint = last_complaint(session)
     assert complaint.confidentiality == "anonim" and complaint.reporter.phone == CITIZEN
     assert "Laporan ANONIM" in receipt and "dilepas dari laporan 7 hari setelah laporan ditutup" in receipt
+    assert receipt.endswith(f"setelah laporan ditutup. Lacak di web: {PUBLIC_BASE_URL}/lacak?tiket={complaint.ticket}")
+    assert sms_segments(receipt) <= 3
 
 
 def test_the_choice_survives_the_menu_dialogue(twilio, session):
@@ -59,6 +65,8 @@ def test_english_keywords_choose_too(twilio, session):
     [receipt] = twilio.replies("REPORT CONFIDENTIAL HUNGER Kemiren: a family has not eaten")
     assert last_complaint(session).confidentiality == "rahasia"
     assert "CONFIDENTIAL report" in receipt
+    assert receipt.endswith(f" Track it online: {PUBLIC_BASE_URL}/lacak?tiket={last_complaint(session).ticket}&lang=en")
+    assert sms_segments(receipt) <= 3
 
 
 def test_an_ordinary_report_stays_ordinary(twilio, session):

@@ -45,6 +45,9 @@ def test_a_confidential_report_keeps_the_reporter_and_updates_still_reach_the_ch
     assert complaint.reporter.name == "Siti" and complaint.reporter.telegram_chat_id == CHAT_ID
     receipt = _last(session)
     assert complaint.ticket in receipt.body and "Laporan RAHASIA" in receipt.body
+    # the same status link as any report: the ticket only, after what the choice means
+    assert receipt.body.endswith(f"supervisor. Kabar laporan tetap dikirim ke Anda.\n"
+                                 f"Lacak di web: https://sigap.example.go.id/lacak?tiket={complaint.ticket}")
     officer = session.scalar(select(User).where(User.username == "officer.dinsos"))
     lifecycle.handle(session, clock.now(), complaint.ticket,
                      Actor(kind="user", id=officer.id, role="officer", agency_id=officer.agency_id,
@@ -61,6 +64,7 @@ def test_an_anonymous_report_keeps_the_chat_to_answer_but_no_name(post_update, u
     assert complaint.reporter.telegram_chat_id == CHAT_ID and complaint.reporter.name is None
     receipt = _last(session)
     assert "Laporan ANONIM" in receipt.body and "7 hari" in receipt.body
+    assert receipt.body.endswith(f"\nLacak di web: https://sigap.example.go.id/lacak?tiket={_filed(session).ticket}")
 
 
 def test_the_plain_send_button_files_an_ordinary_report(post_update, updates, session):

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.domain.actor import Actor
+from app.domain.sms_parser import sms_segments
 from app.models import Complaint, OutboxMessage, User
 from app.services import intake, lifecycle
 
@@ -27,6 +28,75 @@ def code_from_receipt(session, complaint) -> str:
     match = re.search(r"(?:Kode lacak web|Web tracking code): ([A-Z0-9]{4}-[A-Z0-9]{4})", body)
     assert match, body
     return match.group(1)
+
+
+def receipt_of(session, complaint) -> str:
+    return session.scalar(select(OutboxMessage.body).where(OutboxMessage.complaint_id == complaint.id,
+                                                           OutboxMessage.recipient_kind == "reporter"))
+
+
+@pytest.fixture
+def app_session(request, settings):
+    """A session of an app configured with `public_base_url` (None: not configured), as a web
+    request, a job or a command gets it (ask for `client` after it: the app is made here)."""
+
+    def make(public_base_url):
+        settings.public_base_url = public_base_url
+        return request.getfixturevalue("app").extensions["sigap"].sessionmaker()
+
+    return make
+
+
+def test_a_counter_reports_sms_receipt_links_to_the_status_page_in_the_citizens_language(app_session, clock):
+    session = app_session("https://sigap.banyuwangikab.go.id")
+    indonesian = submit(session, clock)
+    english = submit(session, clock, language="en", phone="+6281234567891")
+    body = receipt_of(session, indonesian)
+    assert body.startswith(f"Sigap: laporan Anda diterima, nomor {indonesian.ticket}. Dinas Sosial wajib menangani")
+    assert body.endswith(f" Lacak di web: https://sigap.banyuwangikab.go.id/lacak?tiket={indonesian.ticket}")
+    assert receipt_of(session, english).endswith(
+        f" Track it online: https://sigap.banyuwangikab.go.id/lacak?tiket={english.ticket}&lang=en")
+    assert all(sms_segments(receipt_of(session, c)) == 2 for c in (indonesian, english))
+
+
+def test_without_a_public_base_url_the_receipt_has_no_link_rather_than_a_local_one(app_session, clock):
+    session = app_session(None)
+    complaint = submit(session, clock)
+    body = receipt_of(session, complaint)
+    assert body.startswith(f"Sigap: laporan Anda diterima, nomor {complaint.ticket}.")
+    assert re.search(r"Kode lacak web: [A-Z0-9]{4}-[A-Z0-9]{4}$", body), body
+    assert "http" not in body and "localhost" not in body and "/lacak" not in body
+
+
+def test_a_confidential_receipt_gets_the_same_link_and_the_page_shows_no_more(app_session, request, clock):
+    # (an anonymous counter report keeps no phone: its receipt is the paper one)
+    session = app_session("https://sigap.banyuwangikab.go.id")
+    client = request.getfixturevalue("client")
+    complaint = intake.submit(session, clock.now(), jurisdiction="banyuwangi", category="hunger",
+                              description=DESCRIPTION, village="Kemiren", confidentiality="rahasia",
+                              reporter={"name": "Pak Budi Santoso", "phone": "+6281234567890"}, channel="counter")
+    body = receipt_of(session, complaint)
+    link = f"https://sigap.banyuwangikab.go.id/lacak?tiket={complaint.ticket}"
+    assert "Laporan RAHASIA" in body and body.endswith(f" Lacak di web: {link}") and sms_segments(body) <= 3
+    # the link opens the form with the ticket filled in; the status itself still needs the code
+    form = client.get(link.removeprefix("https://sigap.banyuwangikab.go.id")).get_data(as_text=True)
+    assert f'value="{complaint.ticket}"' in form
+    for private in ("Dinas Sosial", DESCRIPTION, "Budi", "81234567890", "Kemiren"):
+        assert private not in form
+    page = client.post("/lacak", data={"ticket": complaint.ticket, "code": code_from_receipt(session, complaint)})
+    for private in (DESCRIPTION, "Budi", "Santoso", "81234567890", "Kemiren"):
+        assert private not in page.get_data(as_text=True)
+
+
+def test_an_sms_receipt_leaves_out_a_link_that_would_take_a_fourth_segment(app_session, clock):
+    long_base = "https://" + "sigap-layanan-pengaduan-warga." * 4 + "banyuwangikab.go.id"
+    session = app_session(long_base)
+    complaint = intake.submit(session, clock.now(), jurisdiction="banyuwangi", category="hunger",
+                              description=DESCRIPTION, village="Kemiren", confidentiality="rahasia",
+                              reporter={"phone": "+6281234567890"}, channel="counter")
+    body = receipt_of(session, complaint)
+    assert "Laporan RAHASIA" in body and "/lacak" not in body and sms_segments(body) <= 3
+    assert code_from_receipt(session, complaint)  # the ticket and code still open the page
 
 
 def officer(session, username="officer.dinsos") -> Actor:

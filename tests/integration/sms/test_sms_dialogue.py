@@ -12,7 +12,7 @@ from app.i18n import catalogue
 from app.models import Complaint, Reporter
 from app.models.sms import SmsDialogue, SmsNumber
 from app.services.conversations import sms_dialogue
-from tests.integration.sms.conftest import CITIZEN, FROM_NUMBER
+from tests.integration.sms.conftest import CITIZEN, FROM_NUMBER, PUBLIC_BASE_URL
 
 
 def count_complaints(session) -> int:
@@ -32,6 +32,35 @@ def test_lapor_without_keyword_walks_the_menu_village_and_description(twilio, se
     assert complaint.description == "kakek tinggal sendiri, tidak ada yang merawat"
     assert complaint.ticket in receipt
     assert session.get(SmsDialogue, CITIZEN) is None
+
+
+@pytest.mark.parametrize("whatsapp", [False, True], ids=["sms", "whatsapp"])
+def test_the_receipt_ends_with_the_status_page_link_and_fits_two_sms(twilio, session, whatsapp):
+    [receipt] = twilio.replies("LAPOR MAKAN Kemiren: nenek tidak makan", whatsapp=whatsapp)
+    ticket = session.scalar(select(Complaint.ticket))
+    assert receipt.startswith(f"Laporan diterima. Tiket {ticket}. Diteruskan ke Dinas Sosial. Batas penanganan 13:00 WIB. "
+                              f"Cek: STATUS {ticket}. Kode lacak web: ")
+    # the ticket filled in, never the code (it is typed on the page, so it lands in no URL or log)
+    assert receipt.endswith(f" Lacak di web: {PUBLIC_BASE_URL}/lacak?tiket={ticket}")
+    assert sms_segments(receipt) == 2
+
+
+def test_an_english_receipt_links_to_the_page_in_english(twilio, session):
+    [receipt] = twilio.replies("REPORT HUNGER Kemiren: grandmother has not eaten for two days")
+    ticket = session.scalar(select(Complaint.ticket))
+    assert receipt.startswith(f"Report received. Ticket {ticket}.") and "Web tracking code: " in receipt
+    assert receipt.endswith(f" Track it online: {PUBLIC_BASE_URL}/lacak?tiket={ticket}&lang=en")
+    assert sms_segments(receipt) == 2
+
+
+def test_the_receipts_link_opens_the_form_with_the_ticket_and_nothing_more(twilio, client, session):
+    [receipt] = twilio.replies("LAPOR MAKAN Kemiren: nenek tidak makan")
+    complaint = session.scalar(select(Complaint))
+    link = receipt.rsplit(" ", 1)[1]
+    page = client.get(link.removeprefix(PUBLIC_BASE_URL)).get_data(as_text=True)
+    assert f'value="{complaint.ticket}"' in page
+    for private in ("Dinas Sosial", "nenek tidak makan", "Kemiren", CITIZEN[3:]):
+        assert private not in page
 
 
 def test_a_description_starting_with_tidak_is_a_description_not_an_answer(twilio, session):

@@ -14,6 +14,7 @@ from tests.fakes import LocalHttpFake, QuietHandler
 
 BOT_TOKEN = "123456:TEST-token"
 WEBHOOK_SECRET = "webhook-secret-for-tests"
+PUBLIC_BASE_URL = "https://sigap.example.go.id"  # a webhook needs it in production; receipts link to the status page
 CHAT_ID = 700100200  # fits a 32-bit column too
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Sigap", "username": "sigap_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -155,6 +156,7 @@ def settings(settings, telegram_api):
     settings.telegram_bot_token = BOT_TOKEN
     settings.telegram_webhook_secret = WEBHOOK_SECRET
     settings.telegram_api_base_url = telegram_api.url
+    settings.public_base_url = PUBLIC_BASE_URL
     return settings
 
 

@@ -196,6 +196,9 @@ def test_the_conversation_continues_in_english_after_bahasa(post_update, updates
     assert "Mon 23 Nov 2026 13:00 WIB" in _last(session).body
     complaint = session.scalars(select(Complaint).order_by(Complaint.id.desc()).limit(1)).one()
     assert complaint.reporter.language == "en"
+    # the receipt's status link opens the page in English
+    assert _last(session).body.endswith(
+        f"\nTrack it online: https://sigap.example.go.id/lacak?tiket={complaint.ticket}&lang=en")
 
 
 def test_a_deep_link_picks_another_jurisdiction_and_its_time_zone(post_update, updates, session):

@@ -39,6 +39,8 @@ def test_a_report_from_start_to_handled_to_no_reopens_it(post_update, updates, s
     texts = [c["text"] for c in telegram_api.calls("sendMessage") if c["chat_id"] == str(CHAT_ID)]
     assert texts[0].startswith("Halo! Ini Sigap")
     assert complaint.ticket in texts[-1] and "13:00 WIB" in texts[-1]
+    # ... and ends with the status page's link, the ticket filled in (the code is typed, never linked)
+    assert texts[-1].endswith(f"\nLacak di web: https://sigap.example.go.id/lacak?tiket={complaint.ticket}")
 
     clock.advance(hours=2)
     _user, officer = _officer(session)
