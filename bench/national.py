@@ -237,7 +237,7 @@ def _time(fn, repeat: int) -> list[float]:
     return out
 
 
-def measure(engine, url: str, repeat: int) -> None:
+def measure(engine, url: str, repeat: int, only: str | None = None) -> None:
     from app import create_app
     from app.clock import FrozenClock
     from app.domain.actor import SYSTEM, Actor
@@ -276,10 +276,14 @@ def measure(engine, url: str, repeat: int) -> None:
                                                              finder.Criteria(text="sarni", state="closed"))),
         ]
         for label, fn in cases:
+            if only and only not in label:
+                continue
             print(f"  {label:<26} {_p(_time(fn, repeat))}", flush=True)
     settings = load_settings(env={"DATABASE_URL": str(engine.url.render_as_string(hide_password=False)),
                                   "SECRET_KEY": "bench-secret-key-0123456789"})
     client = create_app(settings=settings, clock=FrozenClock(AS_OF), engine=engine).test_client()
+    if only and only not in "GET /metrics":
+        return
     print(f"  {'GET /metrics':<26} {_p(_time(lambda: client.get('/metrics'), repeat))}", flush=True)
 
 
@@ -291,6 +295,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--regencies", type=int, default=50)
     parser.add_argument("--batch", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--only", help="measure: only the calls whose label contains this")
     parser.add_argument("--schema", default=SCHEMA)
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/test"))
@@ -305,7 +310,7 @@ def main(argv: list[str] | None = None) -> None:
             setup(engine, args.regencies)
             fill(engine, args.complaints, args.batch)
         else:
-            measure(engine, args.database_url, args.repeat)
+            measure(engine, args.database_url, args.repeat, args.only)
     finally:
         engine.dispose()
         admin.dispose()
