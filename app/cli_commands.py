@@ -228,27 +228,26 @@ def users_set_role(username, role, agency_code, jurisdiction_code, district, all
 @click.argument("username")
 def users_deactivate(username) -> None:
     """Stop a user signing in; every session they have open ends."""
-    from app.services.access import accounts
-
-    with unit_of_work() as (session, now):
-        user = accounts.user_by_username(session, username)
-        changed = accounts.set_active(session, now, user, False)
-        session.commit()
-        click.echo(f"{user.username} deactivated; their sessions have ended" if changed
-                   else f"{user.username} already is inactive")
+    _set_active(username, False, "deactivated; their sessions have ended")
 
 
 @users_cli.command("activate")
 @click.argument("username")
 def users_activate(username) -> None:
     """Let a deactivated user sign in again."""
+    _set_active(username, True, "activated")
+
+
+def _set_active(username: str, active: bool, done: str) -> None:
+    """Activate or deactivate a user and say what happened (`done`), or that nothing changed."""
     from app.services.access import accounts
 
     with unit_of_work() as (session, now):
         user = accounts.user_by_username(session, username)
-        changed = accounts.set_active(session, now, user, True)
+        changed = accounts.set_active(session, now, user, active)
         session.commit()
-        click.echo(f"{user.username} activated" if changed else f"{user.username} already is active")
+        click.echo(f"{user.username} {done}" if changed
+                   else f"{user.username} already is {'active' if active else 'inactive'}")
 
 
 @users_cli.command("sign-out")
