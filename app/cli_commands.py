@@ -25,6 +25,25 @@ sla_cli = AppGroup("sla", help="SLA policy versions.")
 audit_cli = AppGroup("audit", help="The hash-chained audit trail.")
 
 
+# A role and where it applies: the same five options for `users create`, `users set-role` and `tokens create`.
+_ROLE_SCOPE = (
+    click.option("--role", required=True, type=click.Choice(ROLES)),
+    click.option("--agency", "agency_code", help="Agency code (required for officer and agency_head)."),
+    click.option("--jurisdiction", "jurisdiction_code",
+                 help="Jurisdiction code (implied by --agency; required for supervisor, official and camat)."),
+    click.option("--district", help="Kecamatan code or name (required for camat)."),
+    click.option("--all-jurisdictions", is_flag=True,
+                 help="Province-wide supervisor or official: sees every jurisdiction (else --jurisdiction is required)."),
+)
+
+
+def role_scope_options(command):
+    """--role, --agency, --jurisdiction, --district and --all-jurisdictions, listed in that order."""
+    for option in reversed(_ROLE_SCOPE):  # as if stacked: the first one written is applied last
+        command = option(command)
+    return command
+
+
 @contextmanager
 def unit_of_work():
     """A session and `now`; service errors become one clean line, never a traceback."""
@@ -115,13 +134,7 @@ def gazetteer_import(regency: str, jurisdiction_code: str | None, name: str | No
 @users_cli.command("create")
 @click.option("--username", required=True)
 @click.option("--name", required=True, help="Full name as shown to colleagues.")
-@click.option("--role", required=True, type=click.Choice(ROLES))
-@click.option("--agency", "agency_code", help="Agency code (required for officer and agency_head).")
-@click.option("--jurisdiction", "jurisdiction_code",
-              help="Jurisdiction code (implied by --agency; required for supervisor, official and camat).")
-@click.option("--district", help="Kecamatan code or name (required for camat).")
-@click.option("--all-jurisdictions", is_flag=True,
-              help="Province-wide supervisor or official: sees every jurisdiction (else --jurisdiction is required).")
+@role_scope_options
 @click.option("--email")
 @click.option("--phone")
 @click.option("--password", help="Initial password; without it one is generated and printed once.")
@@ -201,13 +214,7 @@ def users_set_password(username, password, ask_password) -> None:
 
 @users_cli.command("set-role")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(ROLES))
-@click.option("--agency", "agency_code", help="Agency code (required for officer and agency_head).")
-@click.option("--jurisdiction", "jurisdiction_code",
-              help="Jurisdiction code (implied by --agency; required for supervisor, official and camat).")
-@click.option("--district", help="Kecamatan code or name (required for camat).")
-@click.option("--all-jurisdictions", is_flag=True,
-              help="Province-wide supervisor or official: sees every jurisdiction (else --jurisdiction is required).")
+@role_scope_options
 def users_set_role(username, role, agency_code, jurisdiction_code, district, all_jurisdictions) -> None:
     """Change a user's role and agency; every session they have open ends."""
     from app.services.access import accounts
@@ -228,27 +235,26 @@ def users_set_role(username, role, agency_code, jurisdiction_code, district, all
 @click.argument("username")
 def users_deactivate(username) -> None:
     """Stop a user signing in; every session they have open ends."""
-    from app.services.access import accounts
-
-    with unit_of_work() as (session, now):
-        user = accounts.user_by_username(session, username)
-        changed = accounts.set_active(session, now, user, False)
-        session.commit()
-        click.echo(f"{user.username} deactivated; their sessions have ended" if changed
-                   else f"{user.username} already is inactive")
+    _set_active(username, False, "deactivated; their sessions have ended")
 
 
 @users_cli.command("activate")
 @click.argument("username")
 def users_activate(username) -> None:
     """Let a deactivated user sign in again."""
+    _set_active(username, True, "activated")
+
+
+def _set_active(username: str, active: bool, done: str) -> None:
+    """Activate or deactivate a user and say what happened (`done`), or that nothing changed."""
     from app.services.access import accounts
 
     with unit_of_work() as (session, now):
         user = accounts.user_by_username(session, username)
-        changed = accounts.set_active(session, now, user, True)
+        changed = accounts.set_active(session, now, user, active)
         session.commit()
-        click.echo(f"{user.username} activated" if changed else f"{user.username} already is active")
+        click.echo(f"{user.username} {done}" if changed
+                   else f"{user.username} already is {'active' if active else 'inactive'}")
 
 
 @users_cli.command("sign-out")
@@ -277,13 +283,7 @@ def users_clear_throttle(username) -> None:
 
 
 @tokens_cli.command("create")
-@click.option("--role", required=True, type=click.Choice(ROLES))
-@click.option("--agency", "agency_code", help="Agency code (required for officer and agency_head).")
-@click.option("--jurisdiction", "jurisdiction_code",
-              help="Jurisdiction code (implied by --agency; required for supervisor, official and camat).")
-@click.option("--district", help="Kecamatan code or name (required for camat).")
-@click.option("--all-jurisdictions", is_flag=True,
-              help="Province-wide supervisor or official: sees every jurisdiction (else --jurisdiction is required).")
+@role_scope_options
 @click.option("--name", help="What the token is for, e.g. the partner system's name.")
 @click.option("--user", "username", help="Act as this staff user.")
 def tokens_create(role, agency_code, jurisdiction_code, district, all_jurisdictions, name, username) -> None:

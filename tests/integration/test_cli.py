@@ -155,6 +155,12 @@ def test_sla_set_target_refuses_bad_targets_and_dates_cleanly(run, session):
     result = run("sla", "set-target", "--jurisdiction", "atlantis", "--handle-minutes", "120",
                  "--effective-from", "2027-01-01")
     assert result.exit_code == 1 and "no jurisdiction 'atlantis'" in result.output
+    result = run("sla", "told-of", "--jurisdiction", "atlantis", "--level", "camat", "--deadlines", "handle")
+    assert result.output.strip() == "Error: no jurisdiction 'atlantis' (known: banyuwangi, sabu_raijua)"
+    result = run("sla", "set-target", "--jurisdiction", "banyuwangi", "--category", "nope", "--handle-minutes", "120",
+                 "--effective-from", "2027-01-01")
+    assert result.output.strip() == ("Error: no category 'nope' (known: hunger, lone_elderly, medical_care, "
+                                     "school_dropout, uninhabitable_house)")
     assert len(_policies(session)) == before
 
 
@@ -266,6 +272,14 @@ def test_users_set_password_set_role_deactivate_and_sign_out_end_the_users_sessi
     result = run("users", "activate", "supervisor")
     assert result.exit_code == 0 and "supervisor activated" in result.output
     assert _still_signed_in(_signed_in(app, "supervisor", password))
+
+
+def test_users_activate_and_deactivate_say_when_nothing_changed(run):
+    assert run("users", "activate", "supervisor").output.strip() == "supervisor already is active"
+    assert run("users", "deactivate", "supervisor").output.strip() == "supervisor deactivated; their sessions have ended"
+    assert run("users", "deactivate", "supervisor").output.strip() == "supervisor already is inactive"
+    assert run("users", "activate", "supervisor").output.strip() == "supervisor activated"
+    assert run("users", "activate", "nobody.here").output.startswith("Error: no user 'nobody.here'")
 
 
 def test_users_set_role_to_the_same_role_keeps_the_sessions(app, run):

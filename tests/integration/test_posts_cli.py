@@ -58,6 +58,20 @@ def test_posts_import_is_all_or_nothing_with_line_numbers(run, session, tmp_path
     assert names == [("Suratno", False), ("Kepala Lain", False), ("Kepala Baru", True)]
 
 
+def test_posts_import_of_a_missing_or_non_utf8_file_says_so_in_one_line(run, tmp_path):
+    missing = run("posts", "import", str(tmp_path / "nope.csv"))
+    assert missing.exit_code == 1 and missing.output.startswith(f"Error: no file at {tmp_path / 'nope.csv'}")
+    latin = tmp_path / "latin1.csv"
+    latin.write_bytes("post,name,from\nregent:banyuwangi,Désa,2026-02-01\n".encode("latin-1"))
+    result = run("posts", "import", str(latin))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip() == "Error: latin1.csv: not UTF-8 text (byte 34); save it as UTF-8"
+    bom = tmp_path / "excel.csv"  # Excel's "CSV UTF-8" starts with a byte-order mark: read as if it did not
+    bom.write_bytes("post,username,name,from\nregent:banyuwangi,,Bupati Baru,2026-02-01\n".encode("utf-8-sig"))
+    imported = run("posts", "import", str(bom))
+    assert imported.exit_code == 0, imported.output
+
+
 def test_set_target_in_the_past_needs_retroactive_and_lists_the_complaints_it_would_have_governed(
         run, session, clock):
     from app.services import intake

@@ -6,8 +6,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.cli_commands import unit_of_work
 from app.extensions import state
-from app.services.errors import ServiceError
 
 partners_cli = AppGroup("partners", help="Partner systems: webhooks and idempotency keys.")
 
@@ -21,14 +21,10 @@ def webhook(token_prefix: str, url: str, rotate: bool, inactive: bool) -> None:
     """Status changes of complaints TOKEN_PREFIX submitted are POSTed, signed, to URL."""
     from app.services.messaging import partner_webhooks
 
-    sigap = state()
-    with sigap.sessionmaker() as session:
-        try:
-            token = partner_webhooks.token_by_prefix(session, token_prefix)
-            hook, secret = partner_webhooks.set_webhook(session, sigap.clock.now(), token_id=token.id, url=url,
-                                                        active=not inactive, rotate_secret=rotate)
-        except ServiceError as exc:
-            raise click.ClickException(exc.message) from None
+    with unit_of_work() as (session, now):
+        token = partner_webhooks.token_by_prefix(session, token_prefix)
+        hook, secret = partner_webhooks.set_webhook(session, now, token_id=token.id, url=url,
+                                                    active=not inactive, rotate_secret=rotate)
         click.echo(f"{token.prefix} -> {hook.url} ({'active' if hook.active else 'inactive'})")
         if secret:
             click.echo(f"signing secret (shown once): {secret}")
@@ -40,13 +36,9 @@ def webhook_remove(token_prefix: str) -> None:
     """Stop webhooks for TOKEN_PREFIX."""
     from app.services.messaging import partner_webhooks
 
-    sigap = state()
-    with sigap.sessionmaker() as session:
-        try:
-            token = partner_webhooks.token_by_prefix(session, token_prefix)
-            partner_webhooks.remove_webhook(session, sigap.clock.now(), token_id=token.id)
-        except ServiceError as exc:
-            raise click.ClickException(exc.message) from None
+    with unit_of_work() as (session, now):
+        token = partner_webhooks.token_by_prefix(session, token_prefix)
+        partner_webhooks.remove_webhook(session, now, token_id=token.id)
         click.echo(f"{token.prefix}: webhook removed")
 
 

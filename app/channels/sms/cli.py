@@ -7,8 +7,8 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.cli_commands import unit_of_work
 from app.extensions import state
-from app.services.errors import ServiceError
 
 sms_cli = AppGroup("sms", help="SMS/WhatsApp through Twilio or Kannel: number-to-jurisdiction map.")
 
@@ -24,11 +24,8 @@ def map_number(number: str, jurisdiction: str, note: str | None, gateway: str | 
     (e.g. banyuwangi); replies and later messages to those citizens leave by the number's gateway."""
     from app.services.conversations import sms_dialogue
 
-    with state().sessionmaker() as session:
-        try:
-            mapping = sms_dialogue.map_number(session, number, jurisdiction, note, gateway)
-        except ServiceError as exc:
-            raise click.ClickException(exc.message) from None
+    with unit_of_work() as (session, _now):
+        mapping = sms_dialogue.map_number(session, number, jurisdiction, note, gateway)
         click.echo(f"{mapping.number} -> {jurisdiction} via {mapping.gateway}")
 
 

@@ -10,8 +10,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.cli_commands import unit_of_work
 from app.extensions import state
-from app.services.errors import ServiceError
 
 whatsapp_cli = AppGroup("whatsapp", help="WhatsApp templates (Twilio Content API) and their content SIDs.")
 
@@ -51,12 +51,8 @@ def verify_contact(contact_id: int, channel: str) -> None:
     `confirm-contact`). Until their WhatsApp number is verified, their alerts go by SMS."""
     from app.services.messaging import staff_consent
 
-    sigap = state()
-    with sigap.sessionmaker() as session:
-        try:
-            row = staff_consent.send_code(session, sigap.clock.now(), contact_id, channel)
-        except ServiceError as exc:
-            raise click.ClickException(exc.message) from None
+    with unit_of_work() as (session, now):
+        row = staff_consent.send_code(session, now, contact_id, channel)
         click.echo(f"code sent to {row.address} by {row.channel}; valid until {row.expires_at:%Y-%m-%d %H:%M} UTC")
 
 
@@ -82,13 +78,8 @@ def set_sid(name: str, language: str, content_sid: str) -> None:
     """Enter the approved CONTENT_SID (HX...) of template NAME in LANGUAGE (id, en); without a SID, remove it."""
     from app.services.messaging import whatsapp
 
-    sigap = state()
-    with sigap.sessionmaker() as session:
-        try:
-            entry = whatsapp.set_content_sid(session, sigap.clock.now(), name=name, language=language,
-                                             sid=content_sid, by="cli")
-        except ServiceError as exc:
-            raise click.ClickException(exc.message) from None
+    with unit_of_work() as (session, now):
+        entry = whatsapp.set_content_sid(session, now, name=name, language=language, sid=content_sid, by="cli")
     click.echo(f"{entry.template.name}/{entry.template.language} -> {entry.content_sid or '(removed)'}")
 
 

@@ -7,8 +7,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.cli_commands import unit_of_work
 from app.extensions import state
-from app.services.errors import ServiceError
 
 telegram_cli = AppGroup("telegram", help="Telegram bot: webhook, long polling, staff link codes.")
 
@@ -93,12 +93,8 @@ def link_code(username: str) -> None:
     """Print a one-time code; the staff member sends `/link CODE` to the bot to get alerts there."""
     from app.services.conversations import telegram_dialogue
 
-    sigap = state()
-    with sigap.sessionmaker() as session:
-        try:
-            code = telegram_dialogue.create_link_code(session, sigap.clock.now(), username)
-        except ServiceError as exc:
-            raise click.ClickException(exc.message) from None
+    with unit_of_work() as (session, now):
+        code = telegram_dialogue.create_link_code(session, now, username)
     hours = int(telegram_dialogue.LINK_CODE_TTL.total_seconds() // 3600)
     click.echo(f"{code}\nSend `/link {code}` to the bot from {username}'s Telegram within {hours} hours.")
 

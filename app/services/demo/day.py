@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from app.domain import performance as period_rules
 from app.domain.actor import Actor
-from app.models import Agency, Complaint, Jurisdiction, User
+from app.models import Agency, Complaint, Jurisdiction
 from app.models.performance import PerformanceContract
 from app.models.post import Post, PostHolder
 from app.services import intake, lifecycle
+from app.services.access import accounts
 from app.services.reporting import rollup
 from app.services.sla import escalation
 
@@ -144,10 +145,7 @@ def _reporter(n: int) -> dict:
 
 
 def _staff(session: Session, username: str) -> Actor:
-    user = session.scalar(select(User).where(User.username == username))
-    return Actor(kind="user", id=user.id, role=user.role, agency_id=user.agency_id,
-                 jurisdiction_id=user.jurisdiction_id or (user.agency.jurisdiction_id if user.agency_id else None),
-                 name=user.name)
+    return accounts.user_actor(accounts.user_by_username(session, username))
 
 
 def _contracts_for_this_month(session: Session, now: datetime) -> None:

@@ -21,6 +21,7 @@ from app.models.post import POST_KINDS, Post, PostHolder
 from app.models.sla_engine import EscalationContact
 from app.services import audit
 from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.services.reference import operator_files
 
 MAX_REPORTED_ERRORS = 50
 JURISDICTION_POSTS = ("regent", "regional_secretary", "triage_desk")
@@ -262,13 +263,7 @@ def import_csv(session: Session, now: datetime, actor: Actor, path: Path | str) 
     stored. Rows are applied per post in `from` order. Flushes; the caller commits."""
     _require_admin(actor)
     path = Path(path)
-    if not path.is_file():
-        raise ValidationFailed(f"no file at {path}", field="file")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed(f"{path.name}: not UTF-8 text (byte {exc.start}); save it as UTF-8",
-                               field="file") from None
+    text = operator_files.read_text(path)
     reader = csv.DictReader(io.StringIO(text))
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     if "post" not in header or "from" not in header:

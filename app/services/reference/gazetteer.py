@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.domain.text import normalise_name
 from app.models import District, Jurisdiction, Village
 from app.services.errors import NotFound, ValidationFailed
+from app.services.reference import operator_files
 
 # Province code -> IANA zone: WIB (UTC+7), WITA (UTC+8), WIT (UTC+9).
 WIB, WITA, WIT = "Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"
@@ -417,17 +418,8 @@ def load_centres(session: Session, jurisdiction_code: str, path: Path | str) -> 
 
 
 def _read_centres_file(path: Path) -> list[_Row]:
-    if not path.is_file():
-        raise ValidationFailed(f"no file at {path}", field="file")
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".geojson", ".json"):
-        raise ValidationFailed(f"{path.name}: expected a .csv, .geojson or .json file", field="file")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed(f"{path.name}: not UTF-8 text (byte {exc.start}); save it as UTF-8",
-                               field="file") from None
-    rows = _geojson_rows(path, text) if suffix in (".geojson", ".json") else _csv_rows(path, text)
+    text = operator_files.read_text(path, (".csv", ".geojson", ".json"))
+    rows = _geojson_rows(path, text) if path.suffix.lower() in (".geojson", ".json") else _csv_rows(path, text)
     if not rows:
         raise ValidationFailed(f"{path.name}: no rows with village centres", field="file")
     return rows

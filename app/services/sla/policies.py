@@ -21,20 +21,21 @@ COPIED = ("acknowledge_minutes", "handle_minutes", "triage_minutes", "reminder_f
 MAX_MINUTES = 60 * 24 * 366
 
 
+def _by_code(session: Session, model, code: str, what: str):
+    """The `model` row (a Jurisdiction, a Category) with `code`; NotFound naming the known codes."""
+    found = session.scalar(select(model).where(model.code == code))
+    if found is None:
+        known = ", ".join(session.scalars(select(model.code).order_by(model.code)))
+        raise NotFound(f"no {what} {code!r} (known: {known or 'none'})", field=what)
+    return found
+
+
 def _jurisdiction(session: Session, code: str) -> Jurisdiction:
-    jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
-    if jurisdiction is None:
-        known = ", ".join(session.scalars(select(Jurisdiction.code).order_by(Jurisdiction.code)))
-        raise NotFound(f"no jurisdiction {code!r} (known: {known or 'none'})", field="jurisdiction")
-    return jurisdiction
+    return _by_code(session, Jurisdiction, code, "jurisdiction")
 
 
 def _category(session: Session, code: str) -> Category:
-    category = session.scalar(select(Category).where(Category.code == code))
-    if category is None:
-        known = ", ".join(session.scalars(select(Category.code).order_by(Category.code)))
-        raise NotFound(f"no category {code!r} (known: {known or 'none'})", field="category")
-    return category
+    return _by_code(session, Category, code, "category")
 
 
 def latest_version(session: Session, jurisdiction_id: int, category_id: int | None) -> SlaPolicy | None:

@@ -20,7 +20,8 @@ def test_map_number_command_sends_a_numbers_reports_to_its_jurisdiction(app, twi
     assert "+6281100001111 -> sabu_raijua" in result.output
     assert "sabu_raijua" in runner.invoke(args=["sms", "numbers"]).output
     assert runner.invoke(args=["sms", "map-number", "12", "banyuwangi"]).exit_code != 0
-    assert runner.invoke(args=["sms", "map-number", FROM_NUMBER, "atlantis"]).exit_code != 0
+    unknown = runner.invoke(args=["sms", "map-number", FROM_NUMBER, "atlantis"])
+    assert unknown.exit_code == 1 and unknown.output == "Error: no jurisdiction 'atlantis'\n"
 
 
 def test_twilio_start_opts_back_in_without_a_second_confirmation(twilio, session):
