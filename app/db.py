@@ -6,7 +6,7 @@ import select
 
 from sqlalchemy import create_engine, event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -23,6 +23,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     # without a sign, fails its request once (503, app/errors.py) and SQLAlchemy then renews the pool.
     kwargs.setdefault("pool_pre_ping", False)
     kwargs.setdefault("pool_recycle", 1800)
+    url = _without_jit(url)
     kwargs.setdefault("json_deserializer", _json_from_utf8)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
@@ -30,6 +31,21 @@ def make_engine(url: str, **kwargs) -> Engine:
     if not kwargs["pool_pre_ping"]:
         event.listen(engine, "checkout", _replace_if_closed_by_server)
     return engine
+
+
+def _without_jit(url: str) -> str:
+    """PostgreSQL's JIT off for Sigap's sessions, unless the URL's options set it. Reports over a
+    big database have plan costs far above jit_above_cost (more so while a queue table's statistics
+    still count rows it no longer holds), and compiling their plans cost 9-22 s where running them
+    takes milliseconds (a year's report at 10M complaints, docs/scaling.md). Sent in the startup
+    packet: no round trip."""
+    parsed = make_url(url)
+    options = parsed.query.get("options", "")
+    if isinstance(options, tuple):
+        options = " ".join(options)
+    if "jit" in options:
+        return url
+    return parsed.update_query_dict({"options": f"{options} -c jit=off".strip()}).render_as_string(hide_password=False)
 
 
 def closed_by_server(dbapi_connection) -> bool:

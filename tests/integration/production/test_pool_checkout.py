@@ -83,3 +83,23 @@ def test_a_connection_the_server_closed_in_the_pool_fails_no_request(pooled_app,
         assert s.scalar(select(func.count()).select_from(Complaint).where(Complaint.channel == "sms")) == 1
         assert s.get(TelegramUpdate, 987_654_321) is not None
         assert s.scalar(select(Complaint.ticket).where(Complaint.ticket == created.json["ticket"]))
+
+
+def test_sigap_sessions_plan_without_jit_and_keep_the_urls_own_options(database_url):
+    """JIT compiling a big report's plan cost 9-22 s at 10M complaints where running it took
+    milliseconds (docs/scaling.md); the URL's own options (the tests' search_path) still apply."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
+            assert conn.exec_driver_sql("SELECT count(*) FROM jurisdictions").scalar() >= 1  # its own schema
+    finally:
+        engine.dispose()
+    sep = "&" if "?" in database_url else "?"
+    chosen = make_engine(database_url.replace("options=", "options=-c%20jit%3Don%20") if "options=" in database_url
+                         else database_url + f"{sep}options=-c%20jit%3Don")
+    try:
+        with chosen.connect() as conn:
+            assert conn.exec_driver_sql("SHOW jit").scalar() == "on"  # an operator who asks for it gets it
+    finally:
+        chosen.dispose()
