@@ -166,21 +166,45 @@ _CONVERSATION = (select(TelegramConversation, Reporter, reference_cache.VERSIONS
                  .outerjoin(Reporter, Reporter.telegram_chat_id == bindparam("chat_id")))
 
 
+def _claim(insert):
+    """INSERT the update's row unless its update_id is there already, returning it when inserted."""
+    return (insert(TelegramUpdate).values(
+        update_id=bindparam("update_id", type_=TelegramUpdate.update_id.type),
+        chat_id=bindparam("chat_id", type_=TelegramUpdate.chat_id.type),
+        kind=bindparam("kind", type_=TelegramUpdate.kind.type),
+        received_at=bindparam("received_at", type_=TelegramUpdate.received_at.type),
+    ).on_conflict_do_nothing().returning(TelegramUpdate.update_id))
+
+
+_CLAIMED = _claim(pg_insert).cte("claimed")
+_CLAIM_AND_CONVERSATION = (select(select(_CLAIMED.c.update_id).scalar_subquery(), TelegramConversation, Reporter,
+                                  reference_cache.VERSIONS)
+                           .select_from(_ONE_ROW)
+                           .outerjoin(TelegramConversation, TelegramConversation.chat_id == bindparam("chat_id"))
+                           .outerjoin(Reporter, Reporter.telegram_chat_id == bindparam("chat_id"))
+                           .add_cte(_CLAIMED))
+
+
 def handle(session: Session, now: datetime, inbound: Inbound, *,
            default_jurisdiction: str = DEFAULT_JURISDICTION) -> Outcome:
     """Handle one update exactly once: a re-delivered update_id changes nothing (Outcome.duplicate)."""
     # Claim the update_id first, in one statement: a re-delivered one is there already, and a concurrent
     # copy waits here for the other request, then finds it there too.
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    claimed = session.execute(insert(TelegramUpdate).values(
-        update_id=inbound.update_id, chat_id=inbound.chat_id, kind=inbound.kind, received_at=now,
-    ).on_conflict_do_nothing().returning(TelegramUpdate.update_id)).first()
-    if claimed is None:
-        return Outcome(duplicate=True)
-    if inbound.chat_id is None or inbound.kind == "other":
-        session.commit()
-        return Outcome()
-    conv, reporter, versions = session.execute(_CONVERSATION, {"chat_id": inbound.chat_id}).one()
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    claim = {"update_id": inbound.update_id, "chat_id": inbound.chat_id, "kind": inbound.kind, "received_at": now}
+    if postgresql and inbound.chat_id is not None and inbound.kind != "other":
+        # The claim and the chat's read in one statement (the INSERT a data-modifying WITH clause).
+        claimed, conv, reporter, versions = session.execute(_CLAIM_AND_CONVERSATION, claim).one()
+        if claimed is None:
+            return Outcome(duplicate=True)
+    else:
+        insert = pg_insert if postgresql else sqlite_insert
+        if session.execute(_claim(insert), claim).first() is None:
+            return Outcome(duplicate=True)
+        if inbound.chat_id is None or inbound.kind == "other":
+            session.commit()
+            return Outcome()
+        conv, reporter, versions = session.execute(_CONVERSATION, {"chat_id": inbound.chat_id}).one()
     reference_cache.seen(session, versions)  # the reference cache's check, in this same read
     if conv is None:
         conv = TelegramConversation(chat_id=inbound.chat_id, language=_first_language(inbound), step=None,

@@ -31,7 +31,7 @@ from app.models import Category, Complaint, Event, Jurisdiction, OutboxMessage, 
 from app.services import audit
 from app.services.errors import Forbidden, NotFound, ValidationFailed
 from app.services.intake import fast_insert, reporters
-from app.services.messaging import notifications
+from app.services.messaging import notifications, sms_gateways
 from app.services.reference import cache as reference_cache
 from app.services.reference import places
 from app.services.sla import cursor as sla_cursor
@@ -188,7 +188,8 @@ def calendar_for(policy: SlaPolicy, jurisdiction: Jurisdiction):
     return make_calendar(policy.calendar, jurisdiction.timezone, policy.business_hours)
 
 
-def take_numbers(session: Session, jurisdiction: Jurisdiction, year: int) -> tuple[int, str, int | None]:
+def take_numbers(session: Session, jurisdiction: Jurisdiction, year: int, *,
+                 last_sms_of: str | None = None) -> tuple[int, str, int | None]:
     """The next ticket number for (jurisdiction, year) and, on PostgreSQL, the new complaint's id
     too (taken from its sequence in the same statement, so that the complaint, its events and its
     messages can go in together).
@@ -199,14 +200,25 @@ def take_numbers(session: Session, jurisdiction: Jurisdiction, year: int) -> tup
     fails after taking it. The sequence is created on first use, starting after the highest
     number already issued (the `ticket_counters` row kept before sequences, or stored complaints).
     SQLite has a single writer anyway (BEGIN IMMEDIATE): the `ticket_counters` row, inside the
-    complaint's transaction."""
+    complaint's transaction.
+
+    last_sms_of: a phone the receipt may go to by SMS; on PostgreSQL the same statement also asks which
+    number it last wrote to (sms_gateways.LAST_SMS_SQL), which the receipt's gateway then needs no
+    round trip of its own for."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return *_take_number(session, jurisdiction, year, sqlite.insert), None
     name = f"ticket_seq_{int(jurisdiction.id)}_{int(year)}"
     # to_regclass: NULL rather than an error (which would abort the transaction) while it is missing
-    seq, complaint_id = connection.exec_driver_sql(
-        "SELECT nextval(to_regclass(%s)), nextval(pg_get_serial_sequence('complaints', 'id'))", (name,)).one()
+    if last_sms_of:
+        seq, complaint_id, to_number, message_sid = connection.exec_driver_sql(
+            "SELECT nextval(to_regclass(%s)), nextval(pg_get_serial_sequence('complaints', 'id')), "
+            f"last.to_number, last.message_sid FROM (SELECT 1) AS one "
+            f"LEFT JOIN LATERAL ({sms_gateways.LAST_SMS_SQL}) AS last ON true", (name, last_sms_of)).one()
+        sms_gateways.prefetched(session, last_sms_of, None if message_sid is None else (to_number, message_sid))
+    else:
+        seq, complaint_id = connection.exec_driver_sql(
+            "SELECT nextval(to_regclass(%s)), nextval(pg_get_serial_sequence('complaints', 'id'))", (name,)).one()
     if seq is None:
         seq = _first_of_sequence(session.get_bind().engine, name, jurisdiction.id, year)
     return seq, _ticket(jurisdiction, year, seq), complaint_id
@@ -337,7 +349,9 @@ def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, 
         rep = _reporter(session, now, reporter, channel, citizen_dialogue)
 
     year = received.astimezone(ZoneInfo(jur.timezone)).year
-    seq, ticket, complaint_id = take_numbers(session, jur, year)
+    # The receipt's SMS gateway is asked with the ticket number (one statement; see take_numbers).
+    seq, ticket, complaint_id = take_numbers(session, jur, year,
+                                             last_sms_of=rep.phone if receipt and rep is not None else None)
     # Session copies of the cached reference rows (no SQL), so that what follows (deadlines,
     # messages, the answer) reads them without a query.
     jur, cat, policy, agency = (reference_cache.attach(session, o) for o in (jur, cat, policy, agency))
@@ -392,6 +406,7 @@ def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, 
                 "reason": "no routing rule", "triage_due_at": deadlines.triage_due_at.isoformat()}))
         for event in events:
             notifications.on_event(session, complaint, event, now, receipt=receipt)
+        sms_gateways.forget_prefetched(session)  # asked for this receipt only
     if not fast_insert.insert_pending(session, Complaint, Event, OutboxMessage, keep=(Complaint,)):
         session.flush([complaint])  # something else is pending: the complaint first, the rest at the commit
     return complaint

@@ -201,3 +201,24 @@ def test_a_citizen_who_wrote_to_an_unmapped_kannel_number_hears_back_through_kan
     [receipt] = outbox_to(session, "+" + CITIZEN_DIGITS)
     later = notifications.tell_reporter(session, complaint, "core.reopened", clock.now())
     assert receipt.extra == later.extra == {"gateway": "kannel", "from": SHORT_CODE}
+
+
+def test_a_partners_report_for_a_citizen_who_wrote_through_kannel_is_receipted_through_kannel(client, session,
+                                                                                                  short_code, clock):
+    from app.services.access import accounts
+
+    _token, secret = accounts.create_token(session, clock.now(), role="partner", name="test partner")
+    session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    sms(client, "STATUS BWI-2026-999999")  # the citizen has written to the short code, and filed nothing
+    body = {"jurisdiction": "banyuwangi", "category": "hunger", "village": "Kemiren",
+            "description": "Nenek tidak makan sejak kemarin", "reporter": {"phone": "+" + CITIZEN_DIGITS}}
+    created = client.post("/api/v1/complaints", json=body, headers=headers)
+    assert created.status_code == 201, created.json
+    [receipt] = [m for m in outbox_to(session, "+" + CITIZEN_DIGITS) if m.template.startswith("core.receipt")]
+    assert receipt.extra["gateway"] == "kannel" and receipt.extra["from"] == SHORT_CODE
+    # A phone that never wrote is receipted by the default gateway (Twilio).
+    other = {**body, "reporter": {"phone": "+6281234500777"}}
+    assert client.post("/api/v1/complaints", json=other, headers=headers).status_code == 201
+    [receipt] = [m for m in outbox_to(session, "+6281234500777") if m.template.startswith("core.receipt")]
+    assert "gateway" not in receipt.extra
