@@ -7,7 +7,7 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from sqlalchemy import func, select, update
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.audit_chain import GENESIS, event_hash, head_seal, verify_chain, verify_head
 from app.domain.audit_facts import compare, replay
-from app.models import Agency, Breach, Category, Complaint, District, Event
+from app.models import Agency, Breach, Category, Complaint, District, Event, User
 from app.services.audit.checkpoint import Checkpoint, Head
 from app.services.audit.keys import key_of
 
@@ -63,7 +63,19 @@ def _references(session: Session) -> dict[str, dict[int, str]]:
         "agency": dict(session.execute(select(Agency.id, Agency.code)).all()),
         "category": dict(session.execute(select(Category.id, Category.code)).all()),
         "district": dict(session.execute(select(District.id, District.code)).all()),
+        "user": dict(session.execute(select(User.id, User.username)).all()),
     }
+
+
+def _named(refs: dict, field: str, value):
+    """An id the chain recorded, by the code (or username) a reader knows it by."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return value
+    kind = field.rsplit(" ", 1)[-1]
+    table = {"agency": "agency", "category": "category", "district": "district", "official_id": "user"}.get(kind)
+    if table is None:
+        return value
+    return refs.get(table, {}).get(value, f"id {value}")
 
 
 def _ref(refs: dict, name: str, ident: int | None):
@@ -91,9 +103,11 @@ def _row_facts(c, refs, linked: dict[int, str] | None = None) -> dict:
     return row
 
 
-def _differences(ticket: str, row: dict, breaches: list[dict], events: list) -> list[Problem]:
+def _differences(ticket: str, row: dict, breaches: list[dict], events: list, refs: dict | None = None) -> list[Problem]:
     problems = []
     for diff in compare(row, breaches, replay(events)):
+        if refs:
+            diff = replace(diff, row=_named(refs, diff.field, diff.row), chain=_named(refs, diff.field, diff.chain))
         if diff.row == "missing":
             problems.append(Problem(ticket, f"{diff.field} missing (the chain records it, {diff.chain})"))
         elif diff.chain == "not in the chain":
@@ -104,15 +118,16 @@ def _differences(ticket: str, row: dict, breaches: list[dict], events: list) -> 
 
 
 def check_complaint(ticket: str, row: dict, breaches: list[dict], events: list, head_seq: int | None,
-                    seal: str | None, key: bytes) -> list[Problem]:
-    """Everything wrong with one complaint: its chain, its head, its facts against the chain."""
+                    seal: str | None, key: bytes, refs: dict | None = None) -> list[Problem]:
+    """Everything wrong with one complaint: its chain, its head, its facts against the chain (ids
+    named by their codes and usernames from `refs`)."""
     legacy = seal is None and bool(events)
     problems = [Problem(ticket, m) for m in verify_chain(ticket, events, None if legacy else key)]
     problems += [Problem(ticket, m) for m in verify_head(ticket, events, head_seq, seal, key)]
     if not events:
         problems.append(Problem(ticket, "no events at all (the trail was deleted)"))
         return problems
-    return problems + _differences(ticket, row, breaches, events)
+    return problems + _differences(ticket, row, breaches, events, refs)
 
 
 def iter_problems(session: Session, *, batch: int = 2000, against: Iterable[Head] | None = None,
@@ -159,7 +174,7 @@ def iter_problems(session: Session, *, batch: int = 2000, against: Iterable[Head
                 pending = next(heads, None)
             chain = events.get(c.id, [])
             yield from check_complaint(c.ticket, _row_facts(c, refs, linked), breaches.get(c.id, []), chain,
-                                       c.audit_seq, c.audit_seal, key)
+                                       c.audit_seq, c.audit_seal, key, refs)
             if pending is not None and pending.complaint_id == c.id:
                 yield from _against(pending, c.ticket, chain, key)
                 pending = next(heads, None)
@@ -253,8 +268,7 @@ def verify(session: Session, complaint: Complaint) -> list[Problem]:
         row["agency"] = _ref(refs, "agency", b.agency_id)
         breaches.append(row)
     return check_complaint(c.ticket, _row_facts(c, refs, _linked_tickets(session.connection(), [c])), breaches,
-                           events, c.audit_seq, c.audit_seal,
-                           key_of(session))
+                           events, c.audit_seq, c.audit_seal, key_of(session), refs)
 
 
 def verify_all(session: Session, batch: int = 2000) -> list[Problem]:
