@@ -431,6 +431,12 @@ def audit_verify(against: str | None, batch: int, jobs: int, quiet: bool) -> Non
             failing.add(problem.ticket)
             count += 1
         total = audit.count_complaints(session)
+        # The posts' trails: who held each accountable post when (what attribution by tenure reads).
+        posts_failing: set[str] = set()
+        for post_key, message in audit.iter_post_problems(session):
+            click.echo(f"{post_key} {message}")
+            posts_failing.add(post_key)
+            count += 1
     if mark is not None:
         if mark.digest_holds():
             click.echo(f"checkpoint {mark.created_at} (digest {mark.digest}) read: compare the digest with the "
@@ -438,10 +444,12 @@ def audit_verify(against: str | None, batch: int, jobs: int, quiet: bool) -> Non
         else:
             click.echo(f"checkpoint file {against} does not match its own digest: the file was changed", err=True)
             sys.exit(1)
-    if not failing:
-        click.echo(f"all {total} complaints verify" + (f" and reach checkpoint {mark.created_at}" if mark else ""))
+    if not failing and not posts_failing:
+        click.echo(f"all {total} complaints verify" + (f" and reach checkpoint {mark.created_at}" if mark else "")
+                   + ", and every post's holders match its trail")
         return
-    click.echo(f"{len(failing)} of {total} complaints fail verification ({count} problems)", err=True)
+    posts_part = f", {len(posts_failing)} post(s) whose holders do not match their trail" if posts_failing else ""
+    click.echo(f"{len(failing)} of {total} complaints fail verification{posts_part} ({count} problems)", err=True)
     sys.exit(1)
 
 

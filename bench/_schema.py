@@ -27,15 +27,17 @@ def drop_schema(admin, schema: str) -> None:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
 
 
-def migrate_and_seed(engine, now: datetime) -> Session:
-    """Migrate to head and seed the demo data; returns an open session for reading the ids back."""
+def migrate_and_seed(engine, now: datetime, maker=None) -> Session:
+    """Migrate to head and seed the demo data; returns an open session for reading the ids back.
+    `maker` (app.db.make_sessionmaker): seed through its sessions, so that the posts' trails the
+    demo writes are keyed with its audit key."""
     from app import migrate
     from app.services.demo import seed
     from config import load_settings
 
     with engine.begin() as conn:
         migrate.upgrade(connection=conn)
-    session = Session(engine)
+    session = maker() if maker is not None else Session(engine)
     seed.seed_demo(session, now=now, gazetteer_dir=load_settings().gazetteer_dir)
     session.commit()
     return session

@@ -203,7 +203,7 @@ def main() -> None:
     admin, engine, _url = scratch_schema(args.url, schema)
     try:
         maker = make_sessionmaker(engine, KEY)
-        migrate_and_seed(engine, T0 - timedelta(days=1)).close()
+        migrate_and_seed(engine, T0 - timedelta(days=1), maker).close()
         with maker() as session:
             ids = templates(session)
         started = time.perf_counter()

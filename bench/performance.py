@@ -8,11 +8,14 @@ Builds a throw-away schema (migrations + demo seed), bulk-inserts N complaints s
 generate_series (95 % handled, 2 % open and never handled (--open-share), 3 % rejected, 1 in 50
 transferred once, breaches for every late one), VACUUM ANALYZEs (what autovacuum does to a settled
 table), then times the report per agency, per official, per district and for one month, each run
-several times, printing the load average next to each figure (the machine may be shared). The schema is dropped afterwards
+several times, printing the best wall time, the best CPU time (this process's and its PostgreSQL
+backend's, when the server is local) and the load average next to each figure (the machine may
+be shared: the CPU time moves far less with other work than the wall time). The schema is dropped afterwards
 unless --keep."""
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -185,6 +188,25 @@ def take_in(engine) -> None:
           + ", ".join(f"{v:,} {k}" for k, v in sizes.items()))
 
 
+def _server_cpu(session):
+    """CPU seconds so far of this session's PostgreSQL backend (a local server, /proc readable),
+    else None. The report runs in that one backend (no parallel workers in its plans): its CPU plus
+    ours is what a report costs, a figure other work on a shared machine moves far less than the
+    wall time."""
+    pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    session.commit()
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def read():
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            return None
+    return read
+
+
 def time_reports(engine, repeat: int, with_live: bool = False) -> None:
     with engine.connect() as conn:
         scans = []
@@ -204,9 +226,11 @@ def time_reports(engine, repeat: int, with_live: bool = False) -> None:
     if with_live:
         cases += [(f"{name} (live)", {**kwargs, "live": True}) for name, kwargs in cases if "districts" not in kwargs]
     for name, kwargs in cases:
-        timings = []
+        timings, cpus = [], []
         for _ in range(repeat):
             with Session(engine) as session:
+                server = _server_cpu(session)
+                c0, s0 = time.process_time(), server()
                 t0 = time.perf_counter()
                 if kwargs.get("districts"):  # the camats compared: the report per district and the disputes
                     report = performance.districts(session, AS_OF, SYSTEM, jurisdiction="banyuwangi",
@@ -214,8 +238,12 @@ def time_reports(engine, repeat: int, with_live: bool = False) -> None:
                 else:
                     report = performance.report(session, AS_OF, SYSTEM, jurisdiction="banyuwangi", **kwargs)
                 timings.append(time.perf_counter() - t0)
+                spent = server()
+                cpus.append(None if spent is None else (time.process_time() - c0) + (spent - s0))
         total = report["total"]
+        cpu = "n/a" if None in cpus else f"{min(cpus) * 1000:6.0f} ms"
         print(f"{name:28s} best {min(timings) * 1000:8.1f} ms  median {statistics.median(timings) * 1000:8.1f} ms"
+              f"  cpu {cpu}"
               f"  ({len(report['items'])} rows, {total['received']:,} counted, on time "
               f"{(total['on_time_rate']['value'] or 0) * 100:.1f} %, p90 handle {total['handle']['p90_minutes']} min)"
               f"  {load()}")

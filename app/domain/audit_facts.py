@@ -168,6 +168,13 @@ def compare(row: dict, breaches: list[dict], facts: Facts) -> list[Difference]:
     return found
 
 
+def _when(at) -> str:
+    """A deadline as the rest of verify's lines print times (UTC, to the second)."""
+    if not isinstance(at, datetime):
+        return str(at)
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def _same_ref(row_value: dict | None, chain_value) -> bool:
     if row_value is None or chain_value is None:
         return row_value is None and chain_value is None
@@ -187,7 +194,7 @@ def _compare_breaches(rows: list[dict], chain: list[BreachFacts]) -> list[Differ
             match = next((r for r in unmatched if r["kind"] == breach.kind), None)
         label = f"breach {breach.kind}"
         if match is None:
-            found.append(Difference(label, "missing", f"due {breach.due_at}"))
+            found.append(Difference(label, "missing", f"due {_when(breach.due_at)}"))
             continue
         unmatched.remove(match)
         for name in BREACH_FIELDS:
@@ -201,5 +208,5 @@ def _compare_breaches(rows: list[dict], chain: list[BreachFacts]) -> list[Differ
             elif row_value != chain_value:
                 found.append(Difference(f"{label} {name}", row_value, chain_value))
     for extra in unmatched:
-        found.append(Difference(f"breach {extra['kind']}", f"due {extra['due_at']}", "not in the chain"))
+        found.append(Difference(f"breach {extra['kind']}", f"due {_when(extra['due_at'])}", "not in the chain"))
     return found

@@ -93,3 +93,35 @@ def test_set_target_in_the_past_needs_retroactive_and_lists_the_complaints_it_wo
     assert "retroactive: 1 complaint(s)" in result.output and first.ticket in result.output
     session.refresh(first)
     assert first.handle_due_at == due
+
+
+def test_audit_verify_catches_a_handover_moved_undone_or_invented_in_the_database(run, session, connection):
+    """Attribution by tenure reads post_holders: moving a handover in the table would move figures
+    between officials, so `audit verify` compares every tenure with its post's trail."""
+    assert run("posts", "assign", "agency_head:bwi-dinkes", "--name", "Kepala Baru", "--from", "2026-11-10").exit_code == 0
+    assert run("audit", "verify").exit_code == 0
+    holders = PostHolder.__table__
+    old, new = _tenures(session, "agency_head:bwi-dinkes")[-2:]
+    moved = old.until_at - timedelta(days=30)
+    connection.execute(holders.update().where(holders.c.id == new.id).values(from_at=moved))
+    connection.execute(holders.update().where(holders.c.id == old.id).values(until_at=moved))
+    result = run("audit", "verify")
+    assert result.exit_code == 1
+    assert "agency_head:bwi-dinkes holder Kepala Baru from: row 2026-10-10 17:00 UTC, chain 2026-11-09 17:00 UTC" \
+        in result.output, result.output
+    assert f"agency_head:bwi-dinkes holder {old.name} until: row 2026-10-10 17:00 UTC, chain 2026-11-09 17:00 UTC" \
+        in result.output
+    assert "1 post(s) whose holders do not match their trail" in result.output
+    # Undone: the new head's row deleted, the old tenure reopened.
+    connection.execute(holders.delete().where(holders.c.id == new.id))
+    connection.execute(holders.update().where(holders.c.id == old.id).values(until_at=None))
+    result = run("audit", "verify")
+    assert "holder Kepala Baru (from 2026-11-09 17:00 UTC) is on the trail but not in post_holders" in result.output
+    assert f"holder {old.name} until: row none, chain 2026-11-09 17:00 UTC" in result.output
+    # Invented: a camat no event names, passed off as one migration 0014 made.
+    post_id = session.scalar(select(Post.id).where(Post.key == "camat:banyuwangi:35.10.09"))
+    connection.execute(holders.insert().values(post_id=post_id, name="Palsu", from_at=moved, assigned_by="migration 0014",
+                                               assigned_at=moved))
+    result = run("audit", "verify")
+    assert "camat:banyuwangi:35.10.09 holder Palsu (from 2026-10-10 17:00 UTC) is on no event of the post's trail" \
+        in result.output

@@ -22,4 +22,4 @@ from .verification import (  # noqa: F401
     verify_all,
     verify_parallel,
 )
-from .posts import post_events, record_post_event, verify_post  # noqa: F401,E402
+from .posts import iter_post_problems, post_events, record_post_event, verify_post  # noqa: F401,E402

@@ -2,14 +2,14 @@
 post exactly as a complaint's events are (the post's key stands where a ticket number does)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.actor import Actor
 from app.domain.audit_chain import GENESIS, event_hash, verify_chain
-from app.models.post import Post, PostEvent
+from app.models.post import Post, PostEvent, PostHolder
 from app.services.audit.keys import key_of
 
 
@@ -38,3 +38,86 @@ def post_events(session: Session, post: Post) -> list[PostEvent]:
 def verify_post(session: Session, post: Post) -> list[str]:
     """Problems in one post's chain; empty when it holds."""
     return verify_chain(post.key, post_events(session, post), key=key_of(session))
+
+
+# Holders recorded when tenures began (migration 0014 made today's heads holders without an event).
+MIGRATED_BY = "migration 0014"
+
+
+def _when(text) -> datetime | None:
+    if not text:
+        return None
+    parsed = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _text(value) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return str(value)
+
+
+def replay_holders(events: list) -> dict[int, dict]:
+    """{holder id: user_id, name, from, until} as the post's trail records them."""
+    holders: dict[int, dict] = {}
+    for ev in events:
+        data = ev.data or {}
+        ident = data.get("holder_id")
+        if ident is None:
+            continue
+        if ev.kind == "holder_named":
+            holders[ident] = {"user_id": data.get("user_id"), "name": data.get("name"), "from": _when(data.get("from")),
+                              "until": None}
+        elif ev.kind == "tenure_closed":
+            entry = holders.setdefault(ident, {"user_id": data.get("user_id"), "name": data.get("name"),
+                                               "from": _when(data.get("from")), "migrated": True})
+            entry["until"] = _when(data.get("until"))
+    return holders
+
+
+def holder_problems(key: str, holders: list[PostHolder], events: list) -> list[str]:
+    """Each tenure row that differs from the post's trail (who, from, until), each tenure the trail
+    records that is gone, and each tenure no event names (except the one migration 0014 recorded
+    before any other: the head when tenures began)."""
+    expected = replay_holders(events)
+    problems: list[str] = []
+    for holder in sorted(holders, key=lambda h: (h.from_at, h.id)):
+        label = f"holder {holder.name}"
+        trail = expected.pop(holder.id, None)
+        if trail is None:
+            migrated = (key.startswith("agency_head:") and holder.assigned_by == MIGRATED_BY
+                        and holder.until_at is None and not events)
+            if not migrated:
+                problems.append(f"{label} (from {_text(holder.from_at)}) is on no event of the post's trail")
+            continue
+        for field, row_value, chain_value in (("user_id", holder.user_id, trail["user_id"]),
+                                              ("from", holder.from_at, trail["from"]),
+                                              ("until", holder.until_at, trail["until"])):
+            if field == "user_id" and trail.get("migrated") and chain_value is None:
+                continue
+            if row_value != chain_value:
+                problems.append(f"{label} {field}: row {_text(row_value)}, chain {_text(chain_value)}")
+        if trail.get("migrated") and holder.assigned_by != MIGRATED_BY:
+            problems.append(f"{label} closed on the trail but never named on it")
+    for ident, trail in expected.items():
+        problems.append(f"holder {trail['name']} (from {_text(trail['from'])}) is on the trail but not in post_holders")
+    return problems
+
+
+def iter_post_problems(session: Session):
+    """(post key, message) for every post whose chain or tenures do not hold."""
+    key = key_of(session)
+    events: dict[int, list] = {}
+    for ev in session.scalars(select(PostEvent).order_by(PostEvent.post_id, PostEvent.seq)):
+        events.setdefault(ev.post_id, []).append(ev)
+    holders: dict[int, list] = {}
+    for holder in session.scalars(select(PostHolder)):
+        holders.setdefault(holder.post_id, []).append(holder)
+    keys = dict(session.execute(select(Post.id, Post.key).where(Post.id.in_(set(events) | set(holders)))).all())
+    for post_id in sorted(set(events) | set(holders)):
+        name = keys.get(post_id, f"post id {post_id}")
+        chain = events.get(post_id, [])
+        for message in verify_chain(name, chain, key=key) + holder_problems(name, holders.get(post_id, []), chain):
+            yield name, message

@@ -7,15 +7,16 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select, update
+from sqlalchemy import DateTime, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from app.domain.audit_chain import GENESIS, event_hash, head_seal, verify_chain, verify_head
 from app.domain.audit_facts import compare, replay
-from app.models import Agency, Breach, Category, Complaint, District, Event
+from app.models.base import UtcDateTime
+from app.models import Agency, Breach, Category, Complaint, District, Event, User
 from app.services.audit.checkpoint import Checkpoint, Head
 from app.services.audit.keys import key_of
 
@@ -63,7 +64,19 @@ def _references(session: Session) -> dict[str, dict[int, str]]:
         "agency": dict(session.execute(select(Agency.id, Agency.code)).all()),
         "category": dict(session.execute(select(Category.id, Category.code)).all()),
         "district": dict(session.execute(select(District.id, District.code)).all()),
+        "user": dict(session.execute(select(User.id, User.username)).all()),
     }
+
+
+def _named(refs: dict, field: str, value):
+    """An id the chain recorded, by the code (or username) a reader knows it by."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return value
+    kind = field.rsplit(" ", 1)[-1]
+    table = {"agency": "agency", "category": "category", "district": "district", "official_id": "user"}.get(kind)
+    if table is None:
+        return value
+    return refs.get(table, {}).get(value, f"id {value}")
 
 
 def _ref(refs: dict, name: str, ident: int | None):
@@ -91,9 +104,11 @@ def _row_facts(c, refs, linked: dict[int, str] | None = None) -> dict:
     return row
 
 
-def _differences(ticket: str, row: dict, breaches: list[dict], events: list) -> list[Problem]:
+def _differences(ticket: str, row: dict, breaches: list[dict], events: list, refs: dict | None = None) -> list[Problem]:
     problems = []
     for diff in compare(row, breaches, replay(events)):
+        if refs:
+            diff = replace(diff, row=_named(refs, diff.field, diff.row), chain=_named(refs, diff.field, diff.chain))
         if diff.row == "missing":
             problems.append(Problem(ticket, f"{diff.field} missing (the chain records it, {diff.chain})"))
         elif diff.chain == "not in the chain":
@@ -104,15 +119,25 @@ def _differences(ticket: str, row: dict, breaches: list[dict], events: list) -> 
 
 
 def check_complaint(ticket: str, row: dict, breaches: list[dict], events: list, head_seq: int | None,
-                    seal: str | None, key: bytes) -> list[Problem]:
-    """Everything wrong with one complaint: its chain, its head, its facts against the chain."""
+                    seal: str | None, key: bytes, refs: dict | None = None) -> list[Problem]:
+    """Everything wrong with one complaint: its chain, its head, its facts against the chain (ids
+    named by their codes and usernames from `refs`)."""
     legacy = seal is None and bool(events)
     problems = [Problem(ticket, m) for m in verify_chain(ticket, events, None if legacy else key)]
     problems += [Problem(ticket, m) for m in verify_head(ticket, events, head_seq, seal, key)]
     if not events:
         problems.append(Problem(ticket, "no events at all (the trail was deleted)"))
         return problems
-    return problems + _differences(ticket, row, breaches, events)
+    return problems + _differences(ticket, row, breaches, events, refs)
+
+
+def _raw_times(columns, dialect: str) -> tuple:
+    """PostgreSQL hands back aware datetimes already: read them without UtcDateTime's per-value
+    conversion (a tenth of the walk; every comparison and hash here is time-zone aware)."""
+    if dialect != "postgresql":
+        return columns
+    return tuple(type_coerce(c, DateTime(timezone=True)).label(c.key) if isinstance(c.type, UtcDateTime) else c
+                 for c in columns)
 
 
 def iter_problems(session: Session, *, batch: int = 2000, against: Iterable[Head] | None = None,
@@ -123,6 +148,9 @@ def iter_problems(session: Session, *, batch: int = 2000, against: Iterable[Head
     `up_to_id` limit it to complaints with after_id < id <= up_to_id (and the heads to that range)."""
     key = key_of(session)
     refs = _references(session)
+    dialect = session.get_bind().dialect.name
+    complaint_columns, event_columns, breach_columns = (_raw_times(c, dialect) for c in (
+        COMPLAINT_COLUMNS, EVENT_COLUMNS, BREACH_COLUMNS))
     in_range = [Complaint.id > after_id] + ([Complaint.id <= up_to_id] if up_to_id is not None else [])
     total = session.scalar(select(func.count(Complaint.id)).where(*in_range)) or 0
     heads = iter(h for h in (against or ()) if h.complaint_id > after_id
@@ -135,19 +163,19 @@ def iter_problems(session: Session, *, batch: int = 2000, against: Iterable[Head
         # Core rows on the session's connection: the ORM's result handling would cost a third more.
         connection = session.connection()
         complaints = connection.execute(
-            select(*COMPLAINT_COLUMNS).where(Complaint.id > last_id, *in_range[1:]).order_by(Complaint.id)
+            select(*complaint_columns).where(Complaint.id > last_id, *in_range[1:]).order_by(Complaint.id)
             .limit(batch)).all()
         if not complaints:
             break
         low, high = last_id, complaints[-1].id
         events: dict[int, list] = {}
         # Fetched whole (one fetchall, not a fetchone per row: a tenth of the walk at 10 events a complaint).
-        for ev in connection.execute(select(*EVENT_COLUMNS).where(Event.complaint_id > low,
+        for ev in connection.execute(select(*event_columns).where(Event.complaint_id > low,
                                                                   Event.complaint_id <= high)
                                      .order_by(Event.complaint_id, Event.seq)).all():
             events.setdefault(ev.complaint_id, []).append(ev)
         breaches: dict[int, list[dict]] = {}
-        for b in connection.execute(select(*BREACH_COLUMNS).where(Breach.complaint_id > low,
+        for b in connection.execute(select(*breach_columns).where(Breach.complaint_id > low,
                                                                   Breach.complaint_id <= high)).all():
             row = b._asdict()
             row["agency"] = _ref(refs, "agency", b.agency_id)
@@ -159,7 +187,7 @@ def iter_problems(session: Session, *, batch: int = 2000, against: Iterable[Head
                 pending = next(heads, None)
             chain = events.get(c.id, [])
             yield from check_complaint(c.ticket, _row_facts(c, refs, linked), breaches.get(c.id, []), chain,
-                                       c.audit_seq, c.audit_seal, key)
+                                       c.audit_seq, c.audit_seal, key, refs)
             if pending is not None and pending.complaint_id == c.id:
                 yield from _against(pending, c.ticket, chain, key)
                 pending = next(heads, None)
@@ -253,8 +281,7 @@ def verify(session: Session, complaint: Complaint) -> list[Problem]:
         row["agency"] = _ref(refs, "agency", b.agency_id)
         breaches.append(row)
     return check_complaint(c.ticket, _row_facts(c, refs, _linked_tickets(session.connection(), [c])), breaches,
-                           events, c.audit_seq, c.audit_seal,
-                           key_of(session))
+                           events, c.audit_seq, c.audit_seal, key_of(session), refs)
 
 
 def verify_all(session: Session, batch: int = 2000) -> list[Problem]:

@@ -316,16 +316,19 @@ def _percentiles(session, rows, g, group_by, rollup_in, stale, fact_period, as_o
         hist_parts.append(_heads(select(fg.label("g"), literal(w).label("w"), fb.label("b"),
                                         (-func.count()).label("n")), group_by, F.agency_id)
                           .where(stale, fb.is_not(None)).group_by(fg, fb))
-    hist_parts.append(_heads(select(rg.label("g"), R.kind.label("w"), R.bucket.label("b"),
-                                    func.sum(R.n).label("n")), group_by, R.key_a)
-                      .where(rollup_in, R.kind.in_(("ack", "handle"))).group_by(rg, R.kind, R.bucket))
+    # The months' rows as they are: the one grouping below sums them with the rest (grouping them
+    # here first was a second pass over every histogram row of the period).
+    hist_parts.append(_heads(select(rg.label("g"), R.kind.label("w"), R.bucket.label("b"), R.n.label("n")),
+                             group_by, R.key_a)
+                      .where(rollup_in, R.kind.in_(("ack", "handle"))))
     raw = union_all(*hist_parts).subquery("raw")
-    per_group = (select(raw.c.g, raw.c.w, raw.c.b, func.sum(raw.c.n).label("n"))
+    # Counts fit in 4 bytes: integer sums (PostgreSQL sums bigints as numeric, slower in the windows).
+    per_group = (select(raw.c.g, raw.c.w, raw.c.b, cast(func.sum(raw.c.n), Integer).label("n"))
                  .group_by(raw.c.g, raw.c.w, raw.c.b).cte("per_group"))
     hist = union_all(
         select(literal(0).label("t"), per_group.c.g, per_group.c.w, per_group.c.b, per_group.c.n)
         .where(per_group.c.n != 0),
-        select(literal(1), literal(MISSING), per_group.c.w, per_group.c.b, func.sum(per_group.c.n))
+        select(literal(1), literal(MISSING), per_group.c.w, per_group.c.b, cast(func.sum(per_group.c.n), Integer))
         .group_by(per_group.c.w, per_group.c.b).having(func.sum(per_group.c.n) != 0)).cte("hist")
     part = (hist.c.t, hist.c.g, hist.c.w)
     cum = select(*hist.c, func.sum(hist.c.n).over(partition_by=part, order_by=hist.c.b,

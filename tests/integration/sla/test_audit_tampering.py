@@ -156,6 +156,33 @@ def test_editing_a_breach_row_is_caught(sla, history, connection, edit, field):
     assert any(p.startswith(f"{late.ticket} {field}: row ") for p in found), found
 
 
+def test_a_moved_agency_breach_or_category_reads_by_code_on_both_sides(sla, history, connection):
+    """The auditor reads codes and usernames, not row ids, on both sides of a difference."""
+    late, moved = history["late"], history["moved"]
+    table = Complaint.__table__
+    connection.execute(table.update().where(table.c.id == moved.id).values(agency_id=sla.agency("bwi-dinsos").id))
+    school = connection.execute(select(Category.__table__.c.id).where(Category.__table__.c.code == "school_dropout"))
+    connection.execute(table.update().where(table.c.id == late.id).values(category_id=school.scalar()))
+    connection.execute(update(Breach.__table__).where(Breach.__table__.c.complaint_id == late.id,
+                                                      Breach.__table__.c.kind == "handle")
+                       .values(official_id=sla.user("admin").id, agency_id=sla.agency("bwi-dispendik").id))
+    found = problems(sla.session)
+    assert f"{moved.ticket} agency: row bwi-dinsos, chain bwi-dispendik" in found, found
+    assert f"{late.ticket} category: row school_dropout, chain hunger" in found, found
+    assert f"{late.ticket} breach handle agency: row bwi-dispendik, chain bwi-dinsos" in found, found
+    assert any(p.startswith(f"{late.ticket} breach handle official_id: row admin, chain head.dinsos") for p in found), found
+
+
+def test_a_deleted_breach_names_its_deadline_like_every_other_time(sla, history, connection):
+    late = history["late"]
+    due = connection.execute(select(Breach.__table__.c.due_at).where(
+        Breach.__table__.c.complaint_id == late.id, Breach.__table__.c.kind == "handle")).scalar()
+    connection.execute(delete(Breach.__table__).where(Breach.__table__.c.complaint_id == late.id,
+                                                      Breach.__table__.c.kind == "handle"))
+    due_text = due.astimezone(at(0).tzinfo).strftime("%Y-%m-%d %H:%M:%S UTC")
+    assert f"{late.ticket} breach handle missing (the chain records it, due {due_text})" in problems(sla.session)
+
+
 def test_deleting_a_breach_is_caught(sla, history, connection):
     late = history["late"]
     connection.execute(delete(Breach.__table__).where(Breach.__table__.c.complaint_id == late.id,
