@@ -51,6 +51,11 @@ def test_the_trail_reads_as_sentences_with_the_stored_record_one_click_away(
     for text in sentences.all_inner_texts():
         assert text.strip() and not RAW_CODES.search(text), text
     expect(page.locator('.trail [data-event="escalated"]').first).to_contain_text("Dieskalasi")
+    # Each missed deadline's alert says which clock it was.
+    told = page.locator("[data-breach-result]")
+    expect(told).to_have_count(2)
+    expect(told.nth(0)).to_contain_text("Terlambat dikonfirmasi")
+    expect(told.nth(1)).to_contain_text("Terlambat ditangani")
     raw = page.locator(".trail-raw").first
     expect(raw.locator("pre")).to_be_hidden()
     raw.locator("summary").click()
