@@ -20,9 +20,10 @@ def _lang() -> str:
     return "en" if locale is not None and locale.language == "en" else "id"
 
 
-def local_time(dt: datetime | None, tz: str, with_date: bool = True) -> str:
-    """'23 Nov 2026 13:00 WIB' in the jurisdiction's zone, in the page's language."""
-    return clock_text(dt, tz, "date" if with_date else "time", _lang(), missing="—")
+def local_time(dt: datetime | None, tz: str, with_date: bool = True, lang: str | None = None) -> str:
+    """'23 Nov 2026 13:00 WIB' in the jurisdiction's zone, in the page's language (`lang` when the
+    caller already knows it: a list of many rows)."""
+    return clock_text(dt, tz, "date" if with_date else "time", lang or _lang(), missing="—")
 
 
 def babel_locale() -> str:

@@ -104,6 +104,20 @@ def labels() -> dict:
     }
 
 
+def board_labels(level_names: dict) -> dict:
+    """The words of one row of the open-complaints list, translated once per list instead of once per
+    row (the poll renders up to 200 rows every 15 seconds per open dashboard), and the link prefix of a
+    complaint's page (tickets are URL-safe)."""
+    return {
+        "handle": _("Handle:"), "triage": _("Triage:"), "acknowledge": _("Acknowledge:"),
+        "reopened_title": _("Citizen said it was not handled"), "reopened": _("reopened"), "repeat": _("repeat"),
+        "in_triage": _("(triage)"), "accountable": _("Accountable:"), "nobody_named": _("nobody named"),
+        "officer": _("Officer:"), "nobody_yet": _("nobody yet"), "not_escalated": _("Not escalated"),
+        "escalated": {code: _("Escalated to %(level)s", level=name) for code, name in level_names.items()},
+        "complaint_url": url_for("workspace.complaint", ticket="T")[:-1],
+    }
+
+
 def demo_citizen_open() -> bool:
     """Whether the menu links /demo/citizen: console mode (no Twilio, not production), for the roles it serves."""
     from app.extensions import state
@@ -116,7 +130,8 @@ def demo_citizen_open() -> bool:
 def _page_context() -> dict:
     locale = get_locale()
     return {"lang": "en" if locale is not None and locale.language == "en" else "id", "server_now": now(),
-            "has_performance": has_performance_pages(), "demo_citizen": demo_citizen_open(), "map_tiles": map_tiles(), **labels()}
+            "has_performance": has_performance_pages(), "demo_citizen": demo_citizen_open(), "map_tiles": map_tiles(),
+            "board_labels": board_labels, **labels()}
 
 
 def map_tiles() -> dict:

@@ -10,7 +10,8 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 # The committed screenshots are refreshed only on request (SIGAP_SCREENSHOTS=1), so a test run leaves
-# the work tree as it was; otherwise they go to a temporary folder.
+# the work tree as it was; otherwise they go to a temporary folder. The dashboard and the complaint page
+# are taken by test_working_day.py (at 1366 px), the search by test_daily_use.py.
 SCREENSHOTS = (Path(__file__).resolve().parents[2] / "docs" / "screenshots" if os.environ.get("SIGAP_SCREENSHOTS")
                else Path(tempfile.gettempdir()) / "sigap-e2e-screenshots")
 
@@ -37,8 +38,6 @@ def test_supervisor_sees_the_breached_complaint_first_and_assigns_one_from_triag
     page.clock.run_for(61_000)
     expect(page.locator(f'table[data-board] tbody tr[data-ticket="{arrived}"]')).to_have_count(1)
     expect(page.locator("#map .leaflet-interactive")).to_have_count(5)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
 
     sign_out(page)
     sign_in(page, "supervisor.srj")
@@ -71,8 +70,6 @@ def test_officer_acknowledges_and_handles_and_the_countdown_stops(page, demo_dat
     page.locator('form[data-action="acknowledge"] button[type=submit]').click()
     expect(page.locator(".flash-success")).to_be_visible()
     expect(page.locator(".status")).to_have_class(re.compile(r"status-acknowledged"))
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "complaint.png"), full_page=True)
 
     page.locator("#handle-note").fill("Dikunjungi; paket sembako 10 kg diantar, RT setempat dilibatkan")
     page.locator('form[data-action="handle"] button[type=submit]').click()

@@ -2,11 +2,12 @@
 the triage queue and map points. One SQL statement each, served by the complaints indexes."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Float, String, and_, bindparam, case, cast, func, or_, select
+from sqlalchemy import Float, String, and_, bindparam, case, cast, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.ladder import ladder_levels
@@ -231,6 +232,23 @@ def _state_filtered(query, filters: Filters, dialect: str):
     return query
 
 
+@contextmanager
+def _joins_as_written(session: Session, dialect: str):
+    """PostgreSQL, left to order the board's seven joins itself, spent 11-16 ms planning a query it then
+    ran in 1 ms (EXPLAIN ANALYZE at 1M complaints), on every poll: a generic plan, which would be
+    planned once, is far worse for it (the state CASE and the deadline range need the values). Written
+    as the plan should run (the open complaints by deadline, then each row's names by primary key), it
+    plans in 0.7 ms. Only for this statement; the transaction's setting is put back after it."""
+    if dialect != "postgresql":
+        yield
+        return
+    session.execute(text("SET LOCAL join_collapse_limit = 1"))
+    try:
+        yield
+    finally:
+        session.execute(text("SET LOCAL join_collapse_limit TO DEFAULT"))
+
+
 def board(session: Session, now: datetime, scope: Scope, filters: Filters | None = None,
           limit: int = 200) -> Board:
     """Open complaints in scope, least time left first, with counts per SLA state."""
@@ -240,7 +258,8 @@ def board(session: Session, now: datetime, scope: Scope, filters: Filters | None
     query = _filtered(session, _scoped(_board_select(dialect), scope), filters)
     query = _state_filtered(query, filters, dialect)
     query = query.order_by(Complaint.handle_due_at, Complaint.id).limit(limit + 1)
-    found = list(session.execute(query, at(now)))
+    with _joins_as_written(session, dialect):
+        found = list(session.execute(query, at(now)))
     rows = _who_holds(session, now, found)
     return Board(rows=rows[:limit], counts=counts(session, now, scope, filters), generated_at=now,
                  truncated=len(rows) > limit, filters=filters)

@@ -44,7 +44,7 @@
     var here = { lat: parseFloat(box.getAttribute("data-lat")), lon: parseFloat(box.getAttribute("data-lon")),
                  state: box.getAttribute("data-state") };
     dot(here).addTo(layer).bindTooltip(box.getAttribute("data-ticket"));
-    map.setView([here.lat, here.lon], 13);
+    map.setView([here.lat, here.lon], 13, { animate: false });  // no zoom flight from the regency view
     return;
   }
 
