@@ -406,6 +406,9 @@ def counter():
                 told = notifications.confidentiality_told(created, _lang())
                 if told:  # what the citizen's choice means: to be told to them at the counter
                     flash(told, "success")
+                link = notifications.status_link_told(session, created, _lang())
+                if link:  # for the paper receipt, beside the code
+                    flash(link, "success")
                 return redirect(url_for("workspace.complaint", ticket=created.ticket), 303)
     tz = jurisdictions[0].timezone if jurisdictions else "Asia/Jakarta"
     local_now = now().astimezone(ZoneInfo(tz))

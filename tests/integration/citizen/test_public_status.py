@@ -198,3 +198,19 @@ def test_wrong_codes_for_one_ticket_from_many_addresses_are_limited_too(app, ses
     assert statuses[:20] == [404] * 20 and statuses[20] == 429
     assert "Terlalu banyak percobaan" in client.post("/lacak", data={"ticket": complaint.ticket, "code": "x"}
                                                      ).get_data(as_text=True)
+
+
+def test_the_counter_confirmation_gives_the_status_link_for_the_paper_receipt(app_session, request):
+    app_session("https://sigap.banyuwangikab.go.id")
+    from tests.integration.web.conftest import Browser
+
+    browser = Browser(request.getfixturevalue("client"))
+    browser.sign_in("officer.dinsos")
+    response = browser.post("/intake", {
+        "jurisdiction": "banyuwangi", "channel": "counter", "received_date": "2026-11-23", "received_time": "08:55",
+        "category": "hunger", "description": "Nenek Sarmi tidak makan sejak kemarin", "district": "35.10.17"})
+    assert response.status_code == 303
+    ticket = response.headers["Location"].rsplit("/", 1)[1]
+    page = browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Lacak di web: https://sigap.banyuwangikab.go.id/lacak?tiket={ticket}" in page
+    assert "Kode lacak untuk tanda terima warga" in page
