@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from app.db import is_outage
@@ -223,8 +223,10 @@ def _finish(session: Session, inbound: SmsInboundMessage, outcome: str, replies:
             outbox.enqueue(session, inbound.received_at, channel=inbound.channel, recipient=address,
                            recipient_kind=outbox.REPORTER, template="sms.reply", language=language, body=text,
                            complaint=complaint, reporter_id=inbound.reporter_id, extra=route)
-    # The reply's records and consent in one statement (PostgreSQL), not one each at the commit.
-    fast_insert.insert_pending(session, OptRecord, OutboxMessage)
+    # The reply's records and consent, and the message's outcome, in one statement (PostgreSQL), not
+    # one each at the commit.
+    fast_insert.insert_pending(session, OptRecord, OutboxMessage,
+                               updating=inbound if inspect(inbound).persistent else None)
     session.commit()
     return DialogueResult(replies=replies, outcome=outcome, channel=inbound.channel, address=address,
                           ticket=complaint.ticket if complaint is not None else None)

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from sqlalchemy import TypeDecorator, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 
 @lru_cache(maxsize=None)
@@ -148,13 +149,39 @@ def insert_one(session: Session, obj, *, unless_conflict: bool = False):
     return obj
 
 
-def insert_pending(session: Session, *models, keep=()) -> bool:
+def _update(obj, dialect) -> tuple[str, list, list[tuple[str, object]]] | None:
+    """An UPDATE of a persistent instance's changed columns, as the flush would write it (driver SQL,
+    each column's bind processing), with what to mark committed afterwards; None when nothing changed."""
+    model = type(obj)
+    table, _pk_key, pk_name, fields = _layout(model)
+    state = inspect(obj)
+    q = dialect.identifier_preparer.quote
+    mark = _placeholder(dialect)
+    sets, params, changed = [], [], []
+    for (key, name, _default), process in zip(fields, _processors(model, dialect)):
+        added = state.attrs[key].history.added
+        if not added:
+            continue
+        value = added[0]
+        sets.append(f"{q(name)} = {mark}")
+        params.append(value if process is None else process(value))
+        changed.append((key, value))
+    if not sets:
+        return None
+    params.append(state.identity[0])
+    return f"UPDATE {q(table.name)} SET {', '.join(sets)} WHERE {q(pk_name)} = {mark}", params, changed
+
+
+def insert_pending(session: Session, *models, keep=(), updating=None) -> bool:
     """INSERT the session's pending instances of `models`, in that order, and take them out of the
     session, except those of the `keep` models (whose primary key the caller has set, e.g. from
     the sequence): they stay in it as persistent, clean instances. One statement in all on
     PostgreSQL (data-modifying WITH clauses; foreign keys are checked at its end), one per model
     elsewhere. Returns False, doing nothing, when something else is pending too (then the
-    caller's flush writes everything)."""
+    caller's flush writes everything).
+
+    updating: a persistent instance whose changed columns go in the same statement as an UPDATE
+    (PostgreSQL only, and only when there are rows to insert; elsewhere the flush writes it as usual)."""
     pending = list(session.new)
     if not pending or any(type(o) not in models for o in pending):
         return False
@@ -181,6 +208,12 @@ def insert_pending(session: Session, *models, keep=()) -> bool:
         statements.append((_insert_sql(model, dialect, len(objs), with_pk=with_pk), params))
     for o in pending:  # out of the session first: an autoflush must not write them as well
         session.expunge(o)
+    changed = ()
+    if postgresql and updating is not None and statements:
+        update = _update(updating, dialect)
+        if update is not None:
+            sql, params, changed = update
+            statements.insert(len(statements) - 1, (sql, params))  # a WITH clause: the last one stays an INSERT
     if postgresql and len(statements) > 1:
         *first, (last_sql, last_params) = statements
         ctes = ", ".join(f"w{i} AS ({sql})" for i, (sql, _p) in enumerate(first))
@@ -192,4 +225,6 @@ def insert_pending(session: Session, *models, keep=()) -> bool:
     for o in kept:
         make_transient_to_detached(o)
         session.add(o)
+    for key, value in changed:  # written: nothing left for the flush
+        set_committed_value(updating, key, value)
     return True
