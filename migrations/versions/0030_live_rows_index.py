@@ -11,7 +11,14 @@ and the figures read, so PostgreSQL answers from the index alone (docs/performan
 It replaces ix_complaints_live_due (the same rows). SQLite keeps a plain partial index.
 
 The build reads the whole complaints table once (a partial index: only open complaints are
-written); at 10M complaints expect tens of seconds during which complaints cannot be written.
+written); at 10M complaints expect tens of seconds during which complaints cannot be written. On a
+large live database build it beforehand without holding writes, and the migration keeps it:
+
+    CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_complaints_live_rows ON complaints
+        (jurisdiction_id, handle_due_at)
+        INCLUDE (id, status, category_id, district_id, agency_id, reopened_count, received_at,
+                 ack_due_at, acknowledged_at, handled_at, repeat_of_id)
+        WHERE status IN ('received', 'triage', 'assigned', 'acknowledged', 'handled', 'resolved');
 """
 from alembic import op
 import sqlalchemy as sa
@@ -28,7 +35,8 @@ INCLUDE = ["id", "status", "category_id", "district_id", "agency_id", "reopened_
 
 def upgrade() -> None:
     op.create_index("ix_complaints_live_rows", "complaints", ["jurisdiction_id", "handle_due_at"],
-                    postgresql_include=INCLUDE, postgresql_where=sa.text(LIVE), sqlite_where=sa.text(LIVE))
+                    postgresql_include=INCLUDE, postgresql_where=sa.text(LIVE), sqlite_where=sa.text(LIVE),
+                    if_not_exists=True)  # built beforehand, concurrently (above)
     op.drop_index("ix_complaints_live_due", table_name="complaints")
 
 

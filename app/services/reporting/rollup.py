@@ -120,6 +120,8 @@ def refresh(session: Session, limit: int = 20_000) -> int:
     months = {(jur, due.astimezone(ZoneInfo(zones[jur])).date().replace(day=1)) for jur, due in touched}
     for jur, month in sorted(months):
         _rebuild_month(session, jur, month, zones[jur])
+    for jur, year in sorted({(jur, month.year) for jur, month in months}):
+        _rebuild_year(session, jur, year)
     session.execute(delete(P).where(P.id <= upto))
     session.commit()
     return taken[0]
@@ -153,7 +155,7 @@ def _rebuild_month(session: Session, jur: int, month: date, tz: str) -> None:
     F, B, R = PerformanceFact, PerformanceBreachFact, PerformanceRollup
     nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
     start, end = rules.local_midnight(month, tz), rules.local_midnight(nxt, tz)
-    session.execute(delete(R).where(R.jurisdiction_id == jur, R.month == month))
+    session.execute(delete(R).where(R.jurisdiction_id == jur, R.month == month, R.dim.in_(DIMS)))
     columns = ["jurisdiction_id", "month", "dim", "key_a", "key_b", "key_c", "kind", "bucket", "n", *COUNTS]
     in_month = and_(F.jurisdiction_id == jur, F.handle_due_at >= start, F.handle_due_at < end)
     zeros = [literal(0)] * len(COUNTS)
@@ -176,6 +178,51 @@ def _rebuild_month(session: Session, jur: int, month: date, tz: str) -> None:
             func.count(), *zeros)
             .where(B.jurisdiction_id == jur, B.handle_due_at >= start, B.handle_due_at < end)
             .group_by(*[k for k in bkeys if not isinstance(k, BindParameter)], B.kind, B.notify_failed)))
+
+
+# A year's rollups (the twelve months summed, in the same table: `month` the year's first day, `dim`
+# prefixed): a year's report per district reads 25 x the buckets instead of 12 times that. Rebuilt
+# from the months in the transaction that rebuilds any of them; a year without them (data rolled up
+# before they existed) is read from its months.
+YEAR_DIMS = ("agency", "official", "category", "district")  # "y:jurisdiction" would not fit dim's 12
+
+
+def _year_dim(dim: str) -> str:
+    return "y:" + dim
+
+
+def _rebuild_year(session: Session, jur: int, year: int) -> None:
+    R = PerformanceRollup
+    first = date(year, 1, 1)
+    session.execute(delete(R).where(R.jurisdiction_id == jur, R.month == first,
+                                    R.dim.in_([_year_dim(d) for d in YEAR_DIMS])))
+    columns = ["jurisdiction_id", "month", "dim", "key_a", "key_b", "key_c", "kind", "bucket", "n", *COUNTS]
+    for dim in YEAR_DIMS:
+        keys = (R.key_a, R.key_b, R.key_c, R.kind, R.bucket)
+        session.execute(insert(R).from_select(columns, select(
+            literal(jur), literal(first), literal(_year_dim(dim)), *keys, cast(func.sum(R.n), Integer),
+            *[cast(func.sum(getattr(R, c)), Integer) for c in COUNTS])
+            .where(R.jurisdiction_id == jur, R.month >= first, R.month < date(year + 1, 1, 1), R.dim == dim)
+            .group_by(*keys)))
+
+
+def _rollup_rows(session: Session, jurisdictions: list[Jurisdiction], period: rules.Period, group_by: str):
+    """Which rollup rows a report reads: for a whole year, a jurisdiction's yearly rows when it has
+    them (one index probe), else its months'."""
+    R = PerformanceRollup
+    yearly: set = set()
+    if period.kind == "year" and group_by in YEAR_DIMS and jurisdictions:
+        yearly = set(session.scalars(select(R.jurisdiction_id).where(
+            R.jurisdiction_id.in_([j.id for j in jurisdictions]), R.month == period.start,
+            R.dim == _year_dim(group_by)).distinct()))
+    parts = []
+    for j in jurisdictions:
+        if j.id in yearly:
+            parts.append(and_(R.jurisdiction_id == j.id, R.month == period.start, R.dim == _year_dim(group_by)))
+        else:
+            parts.append(and_(R.jurisdiction_id == j.id, R.month.in_([m for m, _s, _e in period.months(j.timezone)]),
+                              R.dim == group_by))
+    return or_(false(), *parts)
 
 
 # ---- the fast report -------------------------------------------------------------------------
@@ -211,9 +258,7 @@ def report_figures(session: Session, jurisdictions: list[Jurisdiction], period: 
     F, B, P, R = PerformanceFact, PerformanceBreachFact, PerformancePending, PerformanceRollup
     C = Complaint
     queued = select(P.complaint_id)
-    months = [and_(R.jurisdiction_id == j.id, R.month.in_([m for m, _s, _e in period.months(j.timezone)]))
-              for j in jurisdictions]
-    rollup_in = and_(or_(*months) if months else false(), R.dim == group_by)
+    rollup_in = _rollup_rows(session, jurisdictions, period, group_by)
     fact_period = or_(false(), *[and_(F.jurisdiction_id == j.id, F.handle_due_at >= s, F.handle_due_at < e)
                                  for j in jurisdictions for s, e in [period.bounds(j.timezone)]])
     breach_period = or_(false(), *[and_(B.jurisdiction_id == j.id, B.handle_due_at >= s, B.handle_due_at < e)
