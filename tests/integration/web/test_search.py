@@ -124,7 +124,8 @@ def test_the_csv_is_the_list_in_the_readers_language_and_local_time(browser, mak
     assert 'href="/complaints.csv?category=hunger"' in page
 
 
-def test_a_common_word_pages_newest_first_and_counts_more_than_the_cap(session, make_complaint, monkeypatch):
+def test_a_common_word_pages_newest_first_and_counts_more_than_the_cap(browser, session, make_complaint,
+                                                                       monkeypatch):
     # At national scale (bench/national.py) the newest WINDOW complaints in scope are read first; here
     # the window, the cap and the scope count are made tiny so that a dozen complaints cross them.
     monkeypatch.setattr(finder, "WINDOW", 4)
@@ -143,5 +144,16 @@ def test_a_common_word_pages_newest_first_and_counts_more_than_the_cap(session, 
     assert only.total == 0 and only.rows == []
     monkeypatch.setattr(finder, "COUNT_CAP", 100)
     everything = finder.search(session, actor, finder.Criteria(text="lansia"), per_page=50)
-    assert everything.total == 8 and [r.ticket for r in everything.rows] == common  # counted exactly
+    assert everything.total == 8 and [r.ticket for r in everything.rows] == common
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    assert everything.estimated is postgresql  # 2 of the newest 4, over 16 complaints in scope
+    monkeypatch.setattr(finder, "WINDOW", 100)
+    counted = finder.search(session, actor, finder.Criteria(text="lansia"), per_page=3, page=2)
+    assert (counted.total, counted.estimated, counted.pages) == (8, False, 3)
+    assert [r.ticket for r in counted.rows] == common[3:6]
     assert [r.ticket for r in finder.search(session, actor, finder.Criteria(text="jalan")).rows][-1] == rare.ticket
+    monkeypatch.setattr(finder, "WINDOW", 4)
+    browser.sign_in("supervisor")
+    shown = browser.get("/complaints?q=lansia").get_data(as_text=True)
+    assert ("Sekitar 8 pengaduan cocok" if postgresql else "8 pengaduan cocok") in shown
+    assert tickets(browser.get("/complaints?q=lansia")) == common
