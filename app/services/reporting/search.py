@@ -214,9 +214,9 @@ def _words_searched(session: Session, criteria: Criteria) -> bool:
 
 
 def _windowed(session: Session, actor: Actor, criteria: Criteria, page: int, per_page: int) -> Page | None:
-    """Words on PostgreSQL, for a reader scoped to a jurisdiction or an agency: read the WINDOW newest
-    complaints in scope (and the other filters) through the (jurisdiction_id | agency_id, received_at)
-    index and test their descriptions. At national scale a common word matches hundreds of thousands
+    """Words on PostgreSQL, for staff: read the WINDOW newest complaints in scope (and the other
+    filters) through (jurisdiction_id | agency_id, received_at), or (received_at, id) for a
+    province-wide reader (migration 0031), and test their descriptions. At national scale a common word matches hundreds of thousands
     of complaints whose rows are not in memory: counting them, or combining the text index with the
     scope, reads them all (11-16 s at 10M); the window reads 2,000 rows whatever the size.
 
@@ -227,8 +227,8 @@ def _windowed(session: Session, actor: Actor, criteria: Criteria, page: int, per
       many times larger as the matches so far say it takes (within MAX_WINDOW).
     - It is full and holds no match: None, and the text index finds the older ones, as before."""
     scope = scope_of(actor)
-    if scope.nothing or (scope.jurisdiction_id is None and scope.agency_id is None):
-        return None
+    if scope.nothing or scope.reporter_id is not None or scope.submitted_by is not None:
+        return None  # a reporter's or a partner's own complaints: few, found through their own index
     base = [visibility.condition(scope), *_filters(session, criteria)]
     needed, estimated, size = page * per_page, False, WINDOW
     seen, matched, oldest = _probe(session, actor, criteria, base, size)
@@ -243,6 +243,8 @@ def _windowed(session: Session, actor: Actor, criteria: Criteria, page: int, per
         spanned = _count(session, [*dated, Complaint.received_at >= oldest], SCOPE_COUNT_LIMIT)
         enough = -(-2 * (COUNT_CAP + 1) * spanned // matched)  # in scope, for twice COUNT_CAP matches
         in_scope = _count(session, dated, min(enough, SCOPE_COUNT_LIMIT))
+        if in_scope >= SCOPE_COUNT_LIMIT and enough > SCOPE_COUNT_LIMIT:
+            return None  # more in scope than counted, too few matches to tell: the text index counts them
         estimate = max(matched, matched * in_scope // max(spanned, 1))
         total, estimated = (COUNT_CAP + 1, False) if estimate > COUNT_CAP else (_rounded(estimate), True)
         if matched < needed:  # a later page: a window as many times larger as it takes, within MAX_WINDOW
