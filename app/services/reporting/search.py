@@ -224,13 +224,14 @@ def _windowed(session: Session, actor: Actor, criteria: Criteria, page: int, per
     - It is full: the total is its matches extrapolated over the scope (the complaints in scope
       counted from the index alone, up to SCOPE_COUNT_LIMIT), shown as "more than COUNT_CAP" or as
       "about N" (`Page.estimated`); a page beyond the window's matches is read from a window as
-      many times larger as the matches so far say it takes (within MAX_WINDOW).
+      many times larger as the matches so far say it takes, or, beyond MAX_WINDOW or if that window
+      falls short of a full page, through the text index as before.
     - It is full and holds no match: None, and the text index finds the older ones, as before."""
     scope = scope_of(actor)
     if scope.nothing or scope.reporter_id is not None or scope.submitted_by is not None:
         return None  # a reporter's or a partner's own complaints: few, found through their own index
     base = [visibility.condition(scope), *_filters(session, criteria)]
-    needed, estimated, size = page * per_page, False, WINDOW
+    needed, estimated, size, covered = page * per_page, False, WINDOW, False
     seen, matched, oldest = _probe(session, actor, criteria, base, size)
     if seen < WINDOW:  # the window holds the whole scope: exact
         total = matched
@@ -248,15 +249,20 @@ def _windowed(session: Session, actor: Actor, criteria: Criteria, page: int, per
         estimate = max(matched, matched * in_scope // max(spanned, 1))
         total, estimated = (COUNT_CAP + 1, False) if estimate > COUNT_CAP else (_rounded(estimate), True)
         if matched < needed:  # a later page: a window as many times larger as it takes, within MAX_WINDOW
-            size = min(MAX_WINDOW, -(-needed * seen * 3 // (matched * 2)))
+            size = -(-needed * seen * 3 // (matched * 2))
+            covered = in_scope < min(enough, SCOPE_COUNT_LIMIT) and size >= in_scope  # the whole scope
+            if size > MAX_WINDOW:
+                return None  # deep into a rarer word: the text index finds the page
     if not total:
         return Page(rows=[], total=0, page=page, per_page=per_page, criteria=criteria)
     recent = _recent(base, size)
     query = (_select(recent).where(_text_condition(session, actor, criteria.text, recent))
              .order_by(recent.received_at.desc(), recent.id.desc())
              .offset((page - 1) * per_page).limit(per_page))
-    return Page(rows=[Found(*row) for row in session.execute(query)], total=total, page=page, per_page=per_page,
-                criteria=criteria, estimated=estimated)
+    rows = [Found(*row) for row in session.execute(query)]
+    if len(rows) < per_page and size > WINDOW and not covered:
+        return None  # the widened window fell short of the page: the text index finds it
+    return Page(rows=rows, total=total, page=page, per_page=per_page, criteria=criteria, estimated=estimated)
 
 
 def _recent(base: list, size: int):
