@@ -155,8 +155,9 @@ def _end_request(response: Response) -> Response:
 
 class OpenRowsCollector:
     """Gauges of what is still open, each one query served by an index over open rows only
-    (`ix_complaints_open_sla`, `ix_outbox_messages_waiting`, `ix_breaches_unmet`; the status index
-    for the few handled complaints awaiting the citizen): closed complaints, events and delivered
+    (`ix_complaints_open_sla`, `ix_outbox_messages_waiting`, `ix_breaches_unmet`; the open statuses'
+    range of `ix_complaints_status_handle_due` for those past their deadline and for the few handled
+    complaints awaiting the citizen): closed complaints, events and delivered
     messages are never read. Counters of what happened are counted when it happens instead
     (app/metrics.py)."""
 
@@ -194,7 +195,8 @@ class OpenRowsCollector:
         by_status = GaugeMetricFamily("sigap_complaints_by_status", "Complaints in each status not yet closed or "
                                       "rejected", labels=("status",))
         by_state = GaugeMetricFamily("sigap_complaints_open", "Open complaints by status and SLA state (as on the "
-                                  "staff board: on_track, reminder, warned, breached)", labels=("status", "sla_state"))
+                                     "staff board: on_track, reminder, warned, breached)",
+                                     labels=("status", "sla_state"))
         totals = dict.fromkeys(OPEN_STATUSES + AWAITING_CONFIRMATION, 0)
         for status, sla_state, count in rows:
             totals[status] += count
