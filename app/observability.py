@@ -155,8 +155,9 @@ def _end_request(response: Response) -> Response:
 
 class OpenRowsCollector:
     """Gauges of what is still open, each one query served by an index over open rows only
-    (`ix_complaints_open_sla`, `ix_outbox_messages_waiting`, `ix_breaches_unmet`; the status index
-    for the few handled complaints awaiting the citizen): closed complaints, events and delivered
+    (`ix_complaints_open_sla`, `ix_outbox_messages_waiting`, `ix_breaches_unmet`; the open statuses'
+    range of `ix_complaints_status_handle_due` for those past their deadline and for the few handled
+    complaints awaiting the citizen): closed complaints, events and delivered
     messages are never read. Counters of what happened are counted when it happens instead
     (app/metrics.py)."""
 
@@ -180,17 +181,26 @@ class OpenRowsCollector:
 
         s = self.session
         state = dashboard.state_expression(s.get_bind().dialect.name).label("sla_state")
-        rows = s.execute(select(Complaint.status, state, func.count())
-                         .where(Complaint.status.in_(_literal("open_statuses", OPEN_STATUSES)))
-                         .group_by(Complaint.status, state), dashboard.at(self.at)).all()
+        open_ = Complaint.status.in_(_literal("open_statuses", OPEN_STATUSES))
+        # Past their handle deadline they are "breached" whatever else holds: counted straight from
+        # ix_complaints_status_handle_due, without the state's arithmetic on each of them (the backlog,
+        # 195,000 at 10M complaints, is what grows); the state is worked out only for the few not yet due.
+        due = bindparam("sla_now", type_=Complaint.handle_due_at.type)
+        rows = [(status, "breached", count) for status, count in s.execute(
+            select(Complaint.status, func.count()).where(open_, Complaint.handle_due_at <= due)
+            .group_by(Complaint.status), dashboard.at(self.at))]
+        rows += s.execute(select(Complaint.status, state, func.count())
+                          .where(open_, Complaint.handle_due_at > due)
+                          .group_by(Complaint.status, state), dashboard.at(self.at)).all()
         by_status = GaugeMetricFamily("sigap_complaints_by_status", "Complaints in each status not yet closed or "
                                       "rejected", labels=("status",))
-        open_ = GaugeMetricFamily("sigap_complaints_open", "Open complaints by status and SLA state (as on the "
-                                  "staff board: on_track, reminder, warned, breached)", labels=("status", "sla_state"))
+        by_state = GaugeMetricFamily("sigap_complaints_open", "Open complaints by status and SLA state (as on the "
+                                     "staff board: on_track, reminder, warned, breached)",
+                                     labels=("status", "sla_state"))
         totals = dict.fromkeys(OPEN_STATUSES + AWAITING_CONFIRMATION, 0)
         for status, sla_state, count in rows:
             totals[status] += count
-            open_.add_metric((status, sla_state), count)
+            by_state.add_metric((status, sla_state), count)
         # Handled, awaiting the citizen until the nightly close (3 days): few, found through the status index.
         totals.update(s.execute(select(Complaint.status, func.count())
                                 .where(Complaint.status.in_(_literal("awaiting", AWAITING_CONFIRMATION)))
@@ -198,7 +208,7 @@ class OpenRowsCollector:
         for status, count in totals.items():
             by_status.add_metric((status,), count)
         yield by_status
-        yield open_
+        yield by_state
 
     def _unmet_breaches(self):
         unmet = GaugeMetricFamily("sigap_breaches_unmet", "Breaches whose deadline is still not met", labels=("kind",))
@@ -289,7 +299,10 @@ def metrics() -> Response:
     registry.register(TotalsCollector(session))
     registry.register(RateLimitStoreCollector(app_store(current_app)))
     body = generate_latest(registry)
-    session.rollback()
+    # Ends the read with COMMIT, not ROLLBACK: psycopg forgets its prepared statements on a ROLLBACK,
+    # and prepared (after 5 scrapes on a connection), the outbox's query over every monthly partition
+    # is no longer planned on each scrape (9 ms of planning for 1 ms of work at 124 partitions).
+    session.commit()
     from prometheus_client import REGISTRY
 
     body += generate_latest(_process_registry() or REGISTRY)

@@ -32,3 +32,5 @@ DESCRIPTION_WORDS = Index(
 ).ddl_if(dialect="postgresql")
 BY_VILLAGE = Index("ix_complaints_village_id", Complaint.village_id)
 AGENCY_NEWEST = Index("ix_complaints_agency_received", Complaint.agency_id, Complaint.received_at)
+# Every complaint newest first, for a province-wide reader's search window (migration 0031).
+NEWEST = Index("ix_complaints_received_newest", Complaint.received_at, Complaint.id)

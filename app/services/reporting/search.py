@@ -78,6 +78,7 @@ class Page:
     page: int
     per_page: int
     criteria: Criteria = field(default_factory=Criteria)
+    estimated: bool = False  # total extrapolated from the newest complaints (words at scale, `_windowed`)
 
     @property
     def more_than_cap(self) -> bool:
@@ -93,7 +94,7 @@ def words_of(text: str) -> list[str]:
     return [w.lower() for w in re.findall(r"\w+", text or "", flags=re.UNICODE)][:MAX_WORDS]
 
 
-def _text_condition(session: Session, actor: Actor, text: str):
+def _text_condition(session: Session, actor: Actor, text: str, c=Complaint):
     """A ticket, else a phone number, else words: each word in the description (all of them), or
     the words naming a village. Each branch is served by an index of its own, so PostgreSQL
     combines them (BitmapOr) instead of reading every description."""
@@ -101,23 +102,23 @@ def _text_condition(session: Session, actor: Actor, text: str):
     if not text:
         return None
     if TICKET.match(text):
-        return Complaint.ticket == text.upper()
+        return c.ticket == text.upper()
     if PHONE.match(text) and sum(ch.isdigit() for ch in text) >= 8:
         phone = to_e164(text)
         if phone:
             return _phone_condition(actor, phone)
     words = words_of(text)
     if not words:
-        return Complaint.id == -1
+        return c.id == -1
     if session.get_bind().dialect.name == "postgresql":
         query = " & ".join(f"{w}:*" for w in words)
-        described = (func.to_tsvector(literal_column("'simple'"), Complaint.description)
+        described = (func.to_tsvector(literal_column("'simple'"), c.description)
                      .op("@@")(func.to_tsquery(literal_column("'simple'"), query)))
     else:
-        described = and_(*[Complaint.description.ilike(f"%{_like(w)}%", escape="\\") for w in words])
+        described = and_(*[c.description.ilike(f"%{_like(w)}%", escape="\\") for w in words])
     villages = list(session.scalars(select(Village.id).where(
         func.lower(Village.name).like(f"%{_like(' '.join(words))}%", escape="\\")).limit(200)))
-    return or_(described, Complaint.village_id.in_(villages)) if villages else described
+    return or_(described, c.village_id.in_(villages)) if villages else described
 
 
 def _like(word: str) -> str:
@@ -139,20 +140,20 @@ def _phone_condition(actor: Actor, phone: str):
     return Complaint.id == -1
 
 
-def _select():
+def _select(c=Complaint):
     assignee = aliased(User)
     return (
-        select(Complaint.id, Complaint.ticket, Complaint.status, Category.code, Category.name_id, Category.name_en,
-               Agency.name, assignee.name, District.name, Village.name, Complaint.received_at,
-               Complaint.ack_due_at, Complaint.handle_due_at, Complaint.acknowledged_at, Complaint.handled_at,
-               Jurisdiction.timezone, Complaint.channel, Complaint.reject_reason, Complaint.reopened_count,
-               Complaint.description)
-        .join(Category, Category.id == Complaint.category_id)
-        .join(Jurisdiction, Jurisdiction.id == Complaint.jurisdiction_id)
-        .outerjoin(Agency, Agency.id == Complaint.agency_id)
-        .outerjoin(assignee, assignee.id == Complaint.assignee_id)
-        .outerjoin(District, District.id == Complaint.district_id)
-        .outerjoin(Village, Village.id == Complaint.village_id)
+        select(c.id, c.ticket, c.status, Category.code, Category.name_id, Category.name_en,
+               Agency.name, assignee.name, District.name, Village.name, c.received_at,
+               c.ack_due_at, c.handle_due_at, c.acknowledged_at, c.handled_at,
+               Jurisdiction.timezone, c.channel, c.reject_reason, c.reopened_count,
+               c.description)
+        .join(Category, Category.id == c.category_id)
+        .join(Jurisdiction, Jurisdiction.id == c.jurisdiction_id)
+        .outerjoin(Agency, Agency.id == c.agency_id)
+        .outerjoin(assignee, assignee.id == c.assignee_id)
+        .outerjoin(District, District.id == c.district_id)
+        .outerjoin(Village, Village.id == c.village_id)
     )
 
 
@@ -161,6 +162,12 @@ def _where(session: Session, actor: Actor, criteria: Criteria) -> list:
     text = _text_condition(session, actor, criteria.text)
     if text is not None:
         conditions.append(text)
+    return conditions + _filters(session, criteria)
+
+
+def _filters(session: Session, criteria: Criteria) -> list:
+    """The list filters (everything but the scope and the text)."""
+    conditions = []
     if criteria.state == "open":
         conditions.append(Complaint.status.in_(OPEN_STATUSES))
     elif criteria.state == "closed":
@@ -195,11 +202,113 @@ def _newest_first(session: Session, criteria: Criteria, total: int) -> tuple:
     return received.desc(), Complaint.id.desc()
 
 
+WINDOW = 2_000  # newest complaints in scope read first when searching words (PostgreSQL)
+MAX_WINDOW = 50_000  # a later page of a common word: at most this many newest complaints read
+SCOPE_COUNT_LIMIT = 500_000  # at most this many index entries counted to extrapolate a window's matches
+
+
+def _words_searched(session: Session, criteria: Criteria) -> bool:
+    text = (criteria.text or "").strip()
+    return (bool(text) and session.get_bind().dialect.name == "postgresql" and not TICKET.match(text)
+            and not (PHONE.match(text) and sum(ch.isdigit() for ch in text) >= 8) and bool(words_of(text)))
+
+
+def _windowed(session: Session, actor: Actor, criteria: Criteria, page: int, per_page: int) -> Page | None:
+    """Words on PostgreSQL, for staff: read the WINDOW newest complaints in scope (and the other
+    filters) through (jurisdiction_id | agency_id, received_at), or (received_at, id) for a
+    province-wide reader (migration 0031), and test their descriptions. At national scale a common word matches hundreds of thousands
+    of complaints whose rows are not in memory: counting them, or combining the text index with the
+    scope, reads them all (11-16 s at 10M); the window reads 2,000 rows whatever the size.
+
+    - The window holds every complaint in scope: the count and the page are exact, from the window.
+    - It is full: the total is its matches extrapolated over the scope (the complaints in scope
+      counted from the index alone, up to SCOPE_COUNT_LIMIT), shown as "more than COUNT_CAP" or as
+      "about N" (`Page.estimated`); a page beyond the window's matches is read from a window as
+      many times larger as the matches so far say it takes, or, beyond MAX_WINDOW or if that window
+      falls short of a full page, through the text index as before.
+    - It is full and holds no match: None, and the text index finds the older ones, as before."""
+    scope = scope_of(actor)
+    if scope.nothing or scope.reporter_id is not None or scope.submitted_by is not None:
+        return None  # a reporter's or a partner's own complaints: few, found through their own index
+    base = [visibility.condition(scope), *_filters(session, criteria)]
+    needed, estimated, size, covered = page * per_page, False, WINDOW, False
+    seen, matched, oldest = _probe(session, actor, criteria, base, size)
+    if seen < WINDOW:  # the window holds the whole scope: exact
+        total = matched
+    elif not matched:
+        return None  # a word not among the newest: the text index finds the older ones
+    else:
+        # Matches per complaint in scope over the window's span, times the complaints in scope, both
+        # counted from the (jurisdiction_id | agency_id, received_at) index alone.
+        dated = [visibility.condition(scope), *_dated(criteria)]
+        spanned = _count(session, [*dated, Complaint.received_at >= oldest], SCOPE_COUNT_LIMIT)
+        enough = -(-2 * (COUNT_CAP + 1) * spanned // matched)  # in scope, for twice COUNT_CAP matches
+        in_scope = _count(session, dated, min(enough, SCOPE_COUNT_LIMIT))
+        if in_scope >= SCOPE_COUNT_LIMIT and enough > SCOPE_COUNT_LIMIT:
+            return None  # more in scope than counted, too few matches to tell: the text index counts them
+        estimate = max(matched, matched * in_scope // max(spanned, 1))
+        total, estimated = (COUNT_CAP + 1, False) if estimate > COUNT_CAP else (_rounded(estimate), True)
+        if matched < needed:  # a later page: a window as many times larger as it takes, within MAX_WINDOW
+            size = -(-needed * seen * 3 // (matched * 2))
+            covered = in_scope < min(enough, SCOPE_COUNT_LIMIT) and size >= in_scope  # the whole scope
+            if size > MAX_WINDOW:
+                return None  # deep into a rarer word: the text index finds the page
+    if not total:
+        return Page(rows=[], total=0, page=page, per_page=per_page, criteria=criteria)
+    recent = _recent(base, size)
+    query = (_select(recent).where(_text_condition(session, actor, criteria.text, recent))
+             .order_by(recent.received_at.desc(), recent.id.desc())
+             .offset((page - 1) * per_page).limit(per_page))
+    rows = [Found(*row) for row in session.execute(query)]
+    if len(rows) < per_page and size > WINDOW and not covered:
+        return None  # the widened window fell short of the page: the text index finds it
+    return Page(rows=rows, total=total, page=page, per_page=per_page, criteria=criteria, estimated=estimated)
+
+
+def _recent(base: list, size: int):
+    """The `size` newest complaints meeting `base`, as a table of their own: the LIMIT inside keeps
+    PostgreSQL walking the received_at index and testing words on those rows only, whatever it
+    estimates for the words."""
+    return aliased(Complaint, select(Complaint).where(*base)
+                   .order_by(Complaint.received_at.desc(), Complaint.id.desc()).limit(size).subquery("recent"))
+
+
+def _probe(session: Session, actor: Actor, criteria: Criteria, base: list, size: int) -> tuple:
+    """How many complaints the window holds, how many of them match, and the oldest one's time."""
+    recent = _recent(base, size)
+    text = _text_condition(session, actor, criteria.text, recent)
+    return tuple(session.execute(
+        select(func.count(), func.count().filter(text), func.min(recent.received_at)).select_from(recent)).one())
+
+
+def _rounded(n: int) -> int:
+    """An estimate to two significant figures (1,234 -> 1,200): it is not a count."""
+    return n if n < 100 else round(n, 2 - len(str(n)))
+
+
+def _dated(criteria: Criteria) -> list:
+    conditions = []
+    if criteria.received_from is not None:
+        conditions.append(Complaint.received_at >= criteria.received_from)
+    if criteria.received_until is not None:
+        conditions.append(Complaint.received_at < criteria.received_until)
+    return conditions
+
+
+def _count(session: Session, conditions: list, limit: int) -> int:
+    return session.scalar(select(func.count()).select_from(
+        select(Complaint.id).where(*conditions).limit(limit).subquery())) or 0
+
+
 def search(session: Session, actor: Actor, criteria: Criteria, page: int = 1, per_page: int = PER_PAGE) -> Page:
     """One page of the complaints `actor` may see that match, newest first, and how many match
-    (counted up to COUNT_CAP)."""
+    (counted up to COUNT_CAP; estimated beyond it when words are searched, see `_windowed`)."""
     per_page = max(1, min(per_page, 200))
     page = max(1, min(page, COUNT_CAP // per_page + 1))
+    if _words_searched(session, criteria):
+        found = _windowed(session, actor, criteria, page, per_page)
+        if found is not None:
+            return found
     conditions = _where(session, actor, criteria)
     matched = select(Complaint.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
     total = session.scalar(select(func.count()).select_from(matched)) or 0

@@ -122,3 +122,38 @@ def test_the_csv_is_the_list_in_the_readers_language_and_local_time(browser, mak
     assert rows[1][-1].startswith("'=HYPERLINK")  # a formula stays text
     page = browser.get("/complaints?category=hunger").get_data(as_text=True)
     assert 'href="/complaints.csv?category=hunger"' in page
+
+
+def test_a_common_word_pages_newest_first_and_counts_more_than_the_cap(browser, session, make_complaint,
+                                                                       monkeypatch):
+    # At national scale (bench/national.py) the newest WINDOW complaints in scope are read first; here
+    # the window, the cap and the scope count are made tiny so that a dozen complaints cross them.
+    monkeypatch.setattr(finder, "WINDOW", 4)
+    monkeypatch.setattr(finder, "COUNT_CAP", 2)
+    made = [make_complaint(minutes_ago=100 - i, description="Mbah lansia sakit" if i % 2 else "Jalan rusak")
+            for i in range(16)]
+    rare = made[0]  # the oldest, outside any window of the newest
+    session.commit()
+    actor = _actor(session, "supervisor")
+    common = [c.ticket for c in reversed(made) if "lansia" in c.description]
+    first = finder.search(session, actor, finder.Criteria(text="lansia"), page=1, per_page=2)
+    second = finder.search(session, actor, finder.Criteria(text="lansia"), page=2, per_page=2)
+    assert first.more_than_cap and [r.ticket for r in first.rows] == common[:2]
+    assert [r.ticket for r in second.rows] == common[2:4]  # beyond the window: the walk, newest first
+    only = finder.search(session, actor, finder.Criteria(text="rusak lansia"))
+    assert only.total == 0 and only.rows == []
+    monkeypatch.setattr(finder, "COUNT_CAP", 100)
+    everything = finder.search(session, actor, finder.Criteria(text="lansia"), per_page=50)
+    assert everything.total == 8 and [r.ticket for r in everything.rows] == common
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    assert everything.estimated is postgresql  # 2 of the newest 4, over 16 complaints in scope
+    monkeypatch.setattr(finder, "WINDOW", 100)
+    counted = finder.search(session, actor, finder.Criteria(text="lansia"), per_page=3, page=2)
+    assert (counted.total, counted.estimated, counted.pages) == (8, False, 3)
+    assert [r.ticket for r in counted.rows] == common[3:6]
+    assert [r.ticket for r in finder.search(session, actor, finder.Criteria(text="jalan")).rows][-1] == rare.ticket
+    monkeypatch.setattr(finder, "WINDOW", 4)
+    browser.sign_in("supervisor")
+    shown = browser.get("/complaints?q=lansia").get_data(as_text=True)
+    assert ("Sekitar 8 pengaduan cocok" if postgresql else "8 pengaduan cocok") in shown
+    assert tickets(browser.get("/complaints?q=lansia")) == common
