@@ -176,3 +176,13 @@ class _NoConcurrently:
 
     def execute(self, statement, params=None):
         return self._connection.execute(text(str(statement).replace(" CONCURRENTLY", "")), params or {})
+
+
+@requires_postgresql()
+def test_the_drained_rollup_queue_is_vacuumed_after_thousands_of_rows_not_a_fifth_of_its_peak(session):
+    """After a backfill of millions the default (20 % of the last count) left the planner believing
+    the empty queue held them, and every year's report read its dead pages (docs/scaling.md)."""
+    options = session.execute(text("SELECT reloptions FROM pg_class WHERE oid = 'performance_pending'::regclass")
+                              ).scalar()
+    assert set(options) >= {"autovacuum_vacuum_scale_factor=0", "autovacuum_vacuum_threshold=5000",
+                            "autovacuum_analyze_scale_factor=0", "autovacuum_analyze_threshold=5000"}
