@@ -228,7 +228,8 @@ def _p(samples: list[float]) -> str:
 
 
 def _time(fn, repeat: int) -> list[float]:
-    fn()  # warm
+    for _ in range(5):  # warm: psycopg prepares a statement on a connection from its 5th run on
+        fn()
     out = []
     for _ in range(repeat):
         t0 = time.perf_counter()
