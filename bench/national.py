@@ -2,7 +2,7 @@
 gazetteer (with their events, breaches and outbox messages), resumably, then time what officials
 and the scheduler do at that size.
 
-    python -m bench.national fill --complaints 10000000 --regencies 50      # hours; Ctrl-C and run again to resume
+    python -m bench.national fill --complaints 10000000 --regencies 50      # ~25 min on 2 cores; Ctrl-C and run again to resume
     python -m bench.national measure                                        # dashboard, report, tick, metrics, search
     python -m bench.national drop
 
