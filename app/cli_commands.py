@@ -433,7 +433,8 @@ def audit_verify(against: str | None, batch: int, jobs: int, quiet: bool) -> Non
         total = audit.count_complaints(session)
         # The posts' trails: who held each accountable post when (what attribution by tenure reads).
         posts_failing: set[str] = set()
-        for post_key, message in audit.iter_post_problems(session):
+        post_marks = mark.post_heads() if mark else None  # the file's posts part, read after its complaints
+        for post_key, message in audit.iter_post_problems(session, against=post_marks):
             click.echo(f"{post_key} {message}")
             posts_failing.add(post_key)
             count += 1
@@ -448,7 +449,7 @@ def audit_verify(against: str | None, batch: int, jobs: int, quiet: bool) -> Non
         click.echo(f"all {total} complaints verify" + (f" and reach checkpoint {mark.created_at}" if mark else "")
                    + ", and every post's holders match its trail")
         return
-    posts_part = f", {len(posts_failing)} post(s) whose holders do not match their trail" if posts_failing else ""
+    posts_part = f", {len(posts_failing)} post(s) whose trail or holders do not verify" if posts_failing else ""
     click.echo(f"{len(failing)} of {total} complaints fail verification{posts_part} ({count} problems)", err=True)
     sys.exit(1)
 
@@ -457,8 +458,9 @@ def audit_verify(against: str | None, batch: int, jobs: int, quiet: bool) -> Non
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True),
               help="File to write (default: audit-checkpoint-<UTC date and time>.json here).")
 def audit_checkpoint(out: str | None) -> None:
-    """Write a dated digest of every complaint's chain head, to publish or hand to the inspectorate;
-    `audit verify --against FILE` later proves no chain changed since. Run `audit verify` first."""
+    """Write a dated digest of every complaint's chain head and every post's trail head, to publish or
+    hand to the inspectorate; `audit verify --against FILE` later proves no trail changed since. Run
+    `audit verify` first."""
     import os
 
     from app.services.audit import checkpoint
@@ -472,7 +474,7 @@ def audit_checkpoint(out: str | None) -> None:
                 written = checkpoint.write(session, f, now)
         except OSError as exc:
             raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
-    click.echo(f"checkpoint of {written.complaints} complaints written to {path}")
+    click.echo(f"checkpoint of {written.complaints} complaints and {written.posts} posts' trails written to {path}")
     click.echo(f"digest (SHA-256): {written.digest}")
     if written.unkeyed:
         click.echo(f"{written.unkeyed} chain(s) are not keyed yet: run `audit rekey` and take a new checkpoint",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, JsonType
@@ -26,6 +26,11 @@ class Post(Base):
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"), index=True)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime]
+    # The head of the post's trail, as a complaint keeps its own (migration 0033): the event count and
+    # the keyed seal of the last event, so that events deleted at the end (with the tenures they record)
+    # are caught.
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    audit_seal: Mapped[str | None] = mapped_column(String(64))
 
     holders: Mapped[list["PostHolder"]] = relationship(back_populates="post", order_by="PostHolder.from_at")
 

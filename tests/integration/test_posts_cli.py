@@ -111,7 +111,7 @@ def test_audit_verify_catches_a_handover_moved_undone_or_invented_in_the_databas
         in result.output, result.output
     assert f"agency_head:bwi-dinkes holder {old.name} until: row 2026-10-10 17:00 UTC, chain 2026-11-09 17:00 UTC" \
         in result.output
-    assert "1 post(s) whose holders do not match their trail" in result.output
+    assert "1 post(s) whose trail or holders do not verify" in result.output
     # Undone: the new head's row deleted, the old tenure reopened.
     connection.execute(holders.delete().where(holders.c.id == new.id))
     connection.execute(holders.update().where(holders.c.id == old.id).values(until_at=None))
@@ -125,3 +125,109 @@ def test_audit_verify_catches_a_handover_moved_undone_or_invented_in_the_databas
     result = run("audit", "verify")
     assert "camat:banyuwangi:35.10.09 holder Palsu (from 2026-10-10 17:00 UTC) is on no event of the post's trail" \
         in result.output
+
+
+def _handover(run, session):
+    """Kepala Baru takes over agency_head:bwi-dinkes: the trail records the old tenure closed and
+    the new one named (its last two events)."""
+    assert run("posts", "assign", "agency_head:bwi-dinkes", "--name", "Kepala Baru", "--from", "2026-11-10").exit_code == 0
+    old, new = _tenures(session, "agency_head:bwi-dinkes")[-2:]
+    return session.scalar(select(Post).where(Post.key == "agency_head:bwi-dinkes")), old, new
+
+
+def _undo_handover(connection, post, old, new, *, last_events: int) -> None:
+    """What someone with database access would do to undo a handover: delete the trail's last events
+    and the tenure they record, and reopen the old one."""
+    from app.models.post import PostEvent
+
+    events, holders = PostEvent.__table__, PostHolder.__table__
+    top = connection.execute(select(events.c.seq).where(events.c.post_id == post.id)
+                             .order_by(events.c.seq.desc()).limit(1)).scalar()
+    connection.execute(events.delete().where(events.c.post_id == post.id, events.c.seq > top - last_events))
+    connection.execute(holders.delete().where(holders.c.id == new.id))
+    connection.execute(holders.update().where(holders.c.id == old.id).values(until_at=None))
+
+
+def test_audit_verify_catches_a_posts_last_events_deleted_with_the_tenure_they_record(run, session, connection):
+    """The post keeps its trail's head (count and keyed seal), as a complaint does: the trail's tail
+    deleted with the post_holders row it records is caught, and so is the head rewritten to fit."""
+    post, old, new = _handover(run, session)
+    count = post.audit_seq
+    assert count >= 2 and run("audit", "verify").exit_code == 0
+    _undo_handover(connection, post, old, new, last_events=2)
+    result = run("audit", "verify")
+    assert result.exit_code == 1
+    assert (f"agency_head:bwi-dinkes trail head event count: row {count}, chain {count - 2} (2 event(s) deleted at "
+            "the end)") in result.output, result.output
+    assert "1 post(s) whose trail or holders do not verify" in result.output
+
+    # Only the last event (the new head named) deleted, the head's count moved to fit: the seal gives it away.
+    session.expire_all()
+    post, old, new = _handover(run, session)  # a fresh handover on the reopened tenure (two events again)
+    count = post.audit_seq
+    _undo_handover(connection, post, old, new, last_events=1)
+    connection.execute(Post.__table__.update().where(Post.__table__.c.id == post.id).values(audit_seq=count - 1))
+    connection.execute(PostHolder.__table__.update().where(PostHolder.__table__.c.id == old.id)
+                       .values(until_at=old.until_at))
+    result = run("audit", "verify")
+    assert result.exit_code == 1
+    assert "agency_head:bwi-dinkes trail head seal: does not match its last event (the head or the tail was " \
+           "rewritten)" in result.output, result.output
+
+
+def test_a_post_trail_rebuilt_by_the_key_holder_passes_verify_but_not_the_checkpoint(run, session, connection,
+                                                                                     tmp_path):
+    import json
+
+    from app.domain.audit_chain import GENESIS, event_hash, head_seal
+    from app.models.post import PostEvent
+    from config import DEVELOPMENT_AUDIT_KEY
+
+    post, old, new = _handover(run, session)
+    path = tmp_path / "checkpoint.json"
+    result = run("audit", "checkpoint", "--out", str(path))
+    assert result.exit_code == 0, result.output
+    doc = json.loads(path.read_text())
+    assert doc["format"] == "sigap-audit-checkpoint/2" and doc["posts"] >= 1
+    count = post.audit_seq
+    assert [post.id, "agency_head:bwi-dinkes", count] in [head[:3] for head in doc["post_heads"]]
+    assert run("audit", "verify", "--quiet", "--against", str(path)).exit_code == 0
+
+    # The key holder moves the handover a month earlier, in the trail and the tenures, and reseals it.
+    moved = new.from_at - timedelta(days=30)
+    events, holders = PostEvent.__table__, PostHolder.__table__
+    key, prev = DEVELOPMENT_AUDIT_KEY.encode(), GENESIS
+    for row in connection.execute(select(events).where(events.c.post_id == post.id).order_by(events.c.seq)).all():
+        data = dict(row.data or {})
+        field = {count - 1: "until", count: "from"}.get(row.seq)  # the old tenure closed, the new one named
+        if field:
+            data[field] = moved.isoformat()
+        digest = event_hash(ticket=post.key, seq=row.seq, kind=row.kind, at=row.at, actor=row.actor, note=row.note,
+                            data=data, prev_hash=prev, key=key)
+        connection.execute(events.update().where(events.c.id == row.id).values(data=data, prev_hash=prev, hash=digest))
+        prev = digest
+    connection.execute(Post.__table__.update().where(Post.__table__.c.id == post.id)
+                       .values(audit_seal=head_seal(key, post.key, count, prev)))
+    connection.execute(holders.update().where(holders.c.id == new.id).values(from_at=moved))
+    connection.execute(holders.update().where(holders.c.id == old.id).values(until_at=moved))
+    result = run("audit", "verify", "--quiet")
+    assert result.exit_code == 0, result.output  # the key holder can: that is what the checkpoint is for
+
+    result = run("audit", "verify", "--quiet", "--against", str(path))
+    assert result.exit_code == 1
+    assert (f"agency_head:bwi-dinkes the trail no longer reaches the head the checkpoint recorded (event {count}): "
+            "changed since the checkpoint") in result.output, result.output
+
+    # A complaints-only checkpoint (format 1, before posts were sealed) is still read.
+    old_file = tmp_path / "old.json"
+    import hashlib
+    created = doc["created_at"]
+    old_doc = {"format": "sigap-audit-checkpoint/1", "created_at": created, "heads": doc["heads"],
+               "complaints": doc["complaints"]}
+    digest = hashlib.sha256(f"sigap-audit-checkpoint/1\n{created}\n".encode())
+    for head in doc["heads"]:
+        digest.update((json.dumps(head, separators=(",", ":"), ensure_ascii=False) + "\n").encode())
+    old_doc["digest"] = digest.hexdigest()
+    old_file.write_text(json.dumps(old_doc))
+    result = run("audit", "verify", "--quiet", "--against", str(old_file))
+    assert result.exit_code == 0 and "does not match its own digest" not in result.output, result.output

@@ -1,6 +1,6 @@
 """The audit trail: append-only, hash-chained events of every complaint (keyed with SIGAP_AUDIT_KEY)
 and of every accountable post (posts.py),
-the chain head kept on each complaint, verification of chains and of the facts figures are
+the chain head kept on each complaint and each post, verification of chains and of the facts figures are
 computed from, checkpoints of all heads, and the rekey of old chains.
 
 May import errors only (every other room writes through it; reference sits beside it)."""

@@ -2,13 +2,14 @@
 post exactly as a complaint's events are (the post's key stands where a ticket number does)."""
 from __future__ import annotations
 
+import hmac
 from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.actor import Actor
-from app.domain.audit_chain import GENESIS, event_hash, verify_chain
+from app.domain.audit_chain import GENESIS, event_hash, head_seal, verify_chain
 from app.models.post import Post, PostEvent, PostHolder
 from app.services.audit.keys import key_of
 
@@ -21,12 +22,16 @@ def record_post_event(session: Session, post: Post, kind: str, now: datetime, ac
     last = session.execute(select(PostEvent.seq, PostEvent.hash).where(PostEvent.post_id == post.id)
                            .order_by(PostEvent.seq.desc()).limit(1)).first()
     seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+    key = key_of(session)
     label = actor if isinstance(actor, str) else actor.label
     clean = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in (data or {}).items()}
     event = PostEvent(post_id=post.id, seq=seq, kind=kind, at=now, actor=label, note=note, data=clean,
                       prev_hash=prev, hash=event_hash(ticket=post.key, seq=seq, kind=kind, at=now, actor=label,
-                                                      note=note, data=clean, prev_hash=prev, key=key_of(session)))
+                                                      note=note, data=clean, prev_hash=prev, key=key))
     session.add(event)
+    # The head goes with the post row, in the same flush.
+    post.audit_seq = seq
+    post.audit_seal = head_seal(key, post.key, seq, event.hash)
     session.flush()
     return event
 
@@ -36,8 +41,10 @@ def post_events(session: Session, post: Post) -> list[PostEvent]:
 
 
 def verify_post(session: Session, post: Post) -> list[str]:
-    """Problems in one post's chain; empty when it holds."""
-    return verify_chain(post.key, post_events(session, post), key=key_of(session))
+    """Problems in one post's chain and its head; empty when they hold."""
+    events, key = post_events(session, post), key_of(session)
+    return verify_chain(post.key, events, key=key) + head_problems(post.key, events, post.audit_seq or 0,
+                                                                   post.audit_seal, key)
 
 
 # Holders recorded when tenures began (migration 0014 made today's heads holders without an event).
@@ -106,8 +113,39 @@ def holder_problems(key: str, holders: list[PostHolder], events: list) -> list[s
     return problems
 
 
-def iter_post_problems(session: Session):
-    """(post key, message) for every post whose chain or tenures do not hold."""
+def head_problems(key: str, events: list, head_seq: int, seal: str | None, secret: bytes) -> list[str]:
+    """The trail against the head kept on the post: events deleted at the end (with the tenures they
+    recorded), or a head rewritten to fit a shortened trail."""
+    count = len(events)
+    last = events[-1].seq if events else 0
+    if head_seq != last:
+        gone = f" ({head_seq - count} event(s) deleted at the end)" if head_seq > count else ""
+        return [f"trail head event count: row {head_seq}, chain {count}{gone}"]
+    if not events:
+        return []
+    if seal is None:
+        return ["trail head seal: none (not sealed; the post's next event seals it)"]
+    if not hmac.compare_digest(seal, head_seal(secret, key, count, events[-1].hash)):
+        return ["trail head seal: does not match its last event (the head or the tail was rewritten)"]
+    return []
+
+
+def against_problems(head, key: str, events: list, secret: bytes) -> list[str]:
+    """The post's trail must still pass through the head a checkpoint recorded."""
+    if head.key != key:
+        return [f"checkpoint names this post {head.key}, the database calls it {key}"]
+    if len(events) < head.seq:
+        return [f"checkpoint recorded {head.seq} events, the trail now has {len(events)}: changed since the checkpoint"]
+    if head.seq and (head.seal is None or not hmac.compare_digest(
+            head.seal, head_seal(secret, key, head.seq, events[head.seq - 1].hash))):
+        return [f"the trail no longer reaches the head the checkpoint recorded (event {head.seq}): "
+                "changed since the checkpoint"]
+    return []
+
+
+def iter_post_problems(session: Session, against=None):
+    """(post key, message) for every post whose chain, head or tenures do not hold; with `against`,
+    the post heads of a checkpoint (PostHead) the trail no longer reaches as well."""
     key = key_of(session)
     events: dict[int, list] = {}
     for ev in session.scalars(select(PostEvent).order_by(PostEvent.post_id, PostEvent.seq)):
@@ -115,9 +153,22 @@ def iter_post_problems(session: Session):
     holders: dict[int, list] = {}
     for holder in session.scalars(select(PostHolder)):
         holders.setdefault(holder.post_id, []).append(holder)
-    keys = dict(session.execute(select(Post.id, Post.key).where(Post.id.in_(set(events) | set(holders)))).all())
-    for post_id in sorted(set(events) | set(holders)):
-        name = keys.get(post_id, f"post id {post_id}")
+    posts = {row.id: row for row in session.execute(select(Post.id, Post.key, Post.audit_seq, Post.audit_seal))}
+    marks = {h.post_id: h for h in (against or ())}
+    for post_id in sorted(set(events) | set(holders) | {i for i, p in posts.items() if p.audit_seq} | set(marks)):
+        post = posts.get(post_id)
+        mark = marks.get(post_id)
+        if post is None and mark is not None:
+            yield mark.key, "in the checkpoint but no longer in the database (deleted)"
+        if post is None and post_id not in events and post_id not in holders:
+            continue
+        name = post.key if post is not None else f"post id {post_id}"
         chain = events.get(post_id, [])
-        for message in verify_chain(name, chain, key=key) + holder_problems(name, holders.get(post_id, []), chain):
+        messages = verify_chain(name, chain, key=key)
+        if post is not None:
+            messages += head_problems(name, chain, post.audit_seq or 0, post.audit_seal, key)
+        messages += holder_problems(name, holders.get(post_id, []), chain)
+        if post is not None and mark is not None:
+            messages += against_problems(mark, name, chain, key)
+        for message in messages:
             yield name, message

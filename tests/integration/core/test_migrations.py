@@ -217,3 +217,35 @@ def test_migration_0015_marks_existing_unbound_supervisors_and_officials_provinc
     migrate.downgrade(revision="0013", connection=connection)
     assert "all_jurisdictions" not in {c["name"] for c in inspect(connection).get_columns("users")}
     migrate.upgrade(connection=connection)
+
+
+def test_migration_0033_backfills_each_posts_trail_head_as_the_application_keeps_it(connection, session, app):
+    """Post trails were keyed from their first event: 0033 gives each post the head (count and seal)
+    the application would have kept, so a clean database still verifies; a trail that does not verify
+    under the key gets its count and no seal, which `audit verify` reports."""
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["posts", "assign", "agency_head:bwi-dinkes", "--name", "Kepala Baru",
+                               "--from", "2026-11-10"]).exit_code == 0
+    heads = "SELECT key, audit_seq, audit_seal FROM posts WHERE audit_seq > 0 ORDER BY key"
+    before = connection.execute(text(heads)).all()
+    assert ("agency_head:bwi-dinkes" in {row.key for row in before}
+            and all(row.audit_seal for row in before))
+    session.commit()
+    migrate.downgrade(revision="0032", connection=connection)
+    assert "audit_seq" not in {c["name"] for c in inspect(connection).get_columns("posts")}
+    migrate.upgrade(connection=connection)
+    assert connection.execute(text(heads)).all() == before
+    session.expire_all()
+    assert runner.invoke(args=["audit", "verify", "--quiet"]).exit_code == 0
+
+    migrate.downgrade(revision="0032", connection=connection)
+    connection.execute(text("UPDATE post_events SET note = 'diubah' WHERE seq = 1 AND post_id = "
+                            "(SELECT id FROM posts WHERE key = 'agency_head:bwi-dinkes')"))
+    migrate.upgrade(connection=connection)
+    seq, seal = connection.execute(text("SELECT audit_seq, audit_seal FROM posts "
+                                        "WHERE key = 'agency_head:bwi-dinkes'")).one()
+    assert seq == dict((row.key, row.audit_seq) for row in before)["agency_head:bwi-dinkes"] and seal is None
+    session.expire_all()
+    result = runner.invoke(args=["audit", "verify", "--quiet"])
+    assert result.exit_code == 1
+    assert "agency_head:bwi-dinkes trail head seal: none (not sealed; the post's next event seals it)" in result.output
