@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, select, text
 
 from app import metrics
-from app.models import OutboxMessage
+from app.models import Complaint, OutboxMessage
 from app.services import intake
 from app.services.messaging import outbox
 from app.services.messaging.outbox import ConsoleSender, SendResult
@@ -193,6 +193,17 @@ def _tables(statement: str) -> set[str]:
     return set(re.findall(r'\b(?:FROM|JOIN)\s+"?(\w+)"?', statement, re.IGNORECASE))
 
 
+def _add_closed_history(connection, n: int) -> None:
+    """n closed complaints of last year, copied from the newest one (rolled back with the test)."""
+    columns = [c.name for c in Complaint.__table__.columns if c.name != "id"]
+    over = {"ticket": "'HIST-' || g", "seq": "900000 + g", "status": "'closed'",
+            "received_at": "received_at - interval '400 days'", "handle_due_at": "handle_due_at - interval '400 days'",
+            "ack_due_at": "ack_due_at - interval '400 days'"}
+    values = ", ".join(over.get(c, c) for c in columns)
+    connection.execute(text(f"INSERT INTO complaints ({', '.join(columns)}) SELECT {values} FROM complaints, "
+                            f"generate_series(1, {n}) AS g WHERE id = (SELECT max(id) FROM complaints)"))
+
+
 def test_a_scrape_reads_only_open_complaints_waiting_messages_and_unmet_breaches(client, connection, session, clock,
                                                                                   auth):
     headers = auth("supervisor", jurisdiction="banyuwangi")
@@ -217,6 +228,11 @@ def test_a_scrape_reads_only_open_complaints_waiting_messages_and_unmet_breaches
         for table in tables & set(ONLY):
             assert any(where in statement for where in ONLY[table]), f"{table} read beyond its open rows: {statement}"
     if BACKEND == "postgresql":
+        # Plans for the shape a scrape meets in production: a long closed history around a few open
+        # complaints. On a near-empty table every index costs the same and the planner's pick is a
+        # tie, sometimes a full scan of an unrelated index.
+        _add_closed_history(connection, 3000)
+        connection.execute(text("ANALYZE complaints"))
         # With sequential scans priced out, a read no index over open rows can serve still shows one.
         connection.execute(text("SET LOCAL enable_seqscan = off"))
         for statement, parameters in reads:
@@ -228,7 +244,7 @@ def test_a_scrape_reads_only_open_complaints_waiting_messages_and_unmet_breaches
             # partition's index counts as the parent's index it belongs to.
             indexes = {_parent_index(connection, name)
                        for name in re.findall(r"(?:using|Bitmap Index Scan on) (\w+)", plan)}
-            entered = (r"Index Cond: \(\(status\)::text = ANY "
+            entered = (r"Index Cond: \((\(status\)::text|status) = ANY "
                        r"\('\{(received,triage,assigned,acknowledged|handled,resolved)\}")
             # ...or at deadlines still ahead: only the last hours' complaints, never the history.
             ahead = r"Index Cond: \(handle_due_at > "
