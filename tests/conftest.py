@@ -155,6 +155,15 @@ def committed_sessionmaker(engine):
             conn.execute(text(f"DELETE FROM {table}"))
 
 
+def without_rate_limits(app):
+    """The app with no rate limit in the way of the many requests one test address sends."""
+    app.config["SIGAP_API_RATE_LIMIT"] = "off"
+    for name in ("sigap_security_limiter", "sigap_web_limiter"):
+        if name in app.extensions:
+            app.extensions[name].enabled = False
+    return app
+
+
 def requires_postgresql():
     return pytest.mark.skipif(
         BACKEND != "postgresql",

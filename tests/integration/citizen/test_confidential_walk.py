@@ -21,6 +21,7 @@ from app.services.lifecycle import anonymity, closing
 from app.services.messaging import partner_webhooks
 from app.services.reporting import performance
 from app.services.sla import escalation
+from tests.conftest import without_rate_limits
 from tests.integration.web.conftest import Browser
 
 SECRET_NAME, SECRET_PHONE = "Wartini Rahasiawati", "+6281298765401"  # the confidential reporter (counter)
@@ -35,18 +36,12 @@ def forms_of(phone: str) -> list[str]:
 
 
 def user_actor(session, username: str) -> Actor:
-    user = session.scalar(select(User).where(User.username == username))
-    return Actor(kind="user", id=user.id, role=user.role, agency_id=user.agency_id,
-                 jurisdiction_id=user.jurisdiction_id, name=user.name, district_id=user.district_id)
+    return accounts.user_actor(session.scalar(select(User).where(User.username == username)))
 
 
 @pytest.fixture
 def app(app):
-    app.config["SIGAP_API_RATE_LIMIT"] = "off"
-    for name in ("sigap_security_limiter", "sigap_web_limiter"):
-        if name in app.extensions:
-            app.extensions[name].enabled = False
-    return app
+    return without_rate_limits(app)
 
 
 @pytest.fixture

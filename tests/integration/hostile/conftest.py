@@ -12,6 +12,7 @@ from twilio.request_validator import RequestValidator
 from app.models import Base
 from app.services import intake
 from app.services.access import accounts
+from tests.conftest import without_rate_limits
 from tests.integration.web.conftest import Browser
 
 TELEGRAM_SECRET = "hostile-webhook-secret"
@@ -38,11 +39,7 @@ def settings(settings):
 @pytest.fixture
 def app(app):
     """No rate limit gets in the way of a few thousand requests from one address."""
-    app.config["SIGAP_API_RATE_LIMIT"] = "off"
-    for name in ("sigap_security_limiter", "sigap_web_limiter"):
-        if name in app.extensions:
-            app.extensions[name].enabled = False
-    return app
+    return without_rate_limits(app)
 
 
 @pytest.fixture
