@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import select
 
 from sqlalchemy import create_engine, event
@@ -43,7 +44,7 @@ def _without_jit(url: str) -> str:
     options = parsed.query.get("options", "")
     if isinstance(options, tuple):
         options = " ".join(options)
-    if "jit" in options:
+    if re.search(r"-c\s*jit=", options):
         return url
     return parsed.update_query_dict({"options": f"{options} -c jit=off".strip()}).render_as_string(hide_password=False)
 
