@@ -76,9 +76,13 @@ def main(argv=None) -> int:
     parser.add_argument("--requests", type=int, default=200, help="requests per channel (default 200)")
     parser.add_argument("--profile", default="", help="cProfile this channel's requests (api, sms, kannel, telegram)")
     parser.add_argument("--profile-out", default="", help="also save the profile there (pstats file)")
+    parser.add_argument("--channels", default=",".join(CHANNELS), help="which channels, comma-separated (default all)")
     parser.add_argument("--show-sql", action="store_true", help="print one request's statements per channel")
     parser.add_argument("--pg-url", default=os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args(argv)
+    channels = [c for c in args.channels.split(",") if c]
+    if unknown := set(channels) - set(CHANNELS):
+        parser.error(f"unknown channel(s): {', '.join(sorted(unknown))}")
     name = "sigap_bench_" + secrets.token_hex(4)
     db_url = args.pg_url.rsplit("/", 1)[0] + "/" + name
     os.environ.update({
@@ -113,7 +117,7 @@ def main(argv=None) -> int:
 
         ceiling_client = ceiling_app.app.test_client()
         ceiling_cpu = {}
-        for channel in CHANNELS:  # the bare stack's CPU per request for the same requests, for comparison
+        for channel in channels:  # the bare stack's CPU per request for the same requests, for comparison
             prepared = (ceiling_requests if channel == "api" else make[channel])(args.requests + 20, 3_000_000)
             for index, (path, body, headers) in enumerate(prepared):
                 if index == 20:
@@ -122,7 +126,7 @@ def main(argv=None) -> int:
                     ceiling_client.post(path, data=body, headers=headers)
                 assert response.status_code in (200, 201), (channel, response.status_code)
             ceiling_cpu[channel] = (time.process_time() - began) / args.requests * 1000
-        for channel in CHANNELS:
+        for channel in channels:
             warm = make[channel](20, 1_000_000)
             for path, body, headers in warm:  # first requests: caches, prepared statements
                 (client.get(path, headers=headers) if body is None else client.post(path, data=body, headers=headers))
