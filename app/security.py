@@ -1,16 +1,21 @@
 """Security for every route (wired by create_app): response headers, request size limits, per-IP rate
 limits on the webhook, health and metrics paths, and the client address as seen through a trusted proxy.
 
-One Flask-Limiter for the app: app/web adds the staff sign-in limit to it; per-token API and
-Open311 limits live with the API; both count in the app's RateLimitStore (app/ratelimit_store.py),
-which keeps serving while Redis is away. Settings read here, all optional: ratelimit_storage_uri
+One Flask-Limiter for the app (health, metrics; app/web adds the staff sign-in limit to it); the
+webhooks' per-address limit is counted directly (_webhook_limit) and the per-token API and Open311
+limits live with the API; all count in the app's RateLimitStore (app/ratelimit_store.py), which
+keeps serving while Redis is away. Settings read here, all optional: ratelimit_storage_uri
 ("memory://"; "redis://127.0.0.1:6379/0" to share counts between workers), webhook_rate_limit,
 proxy_count (how many proxies in front that set X-Forwarded-*)."""
 from __future__ import annotations
 
-from flask import Flask, request
+import math
+import time
+
+from flask import Flask, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from limits import parse_many, strategies
 
 from app.ratelimit_store import EXTENSION_KEY, GUARDED_SCHEME, RateLimitStore
 from app.services.lifecycle.complaint_files import MAX_BYTES as PHOTO_MAX_BYTES
@@ -49,6 +54,11 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(self)",
 }
 
+# Answers carry personal data (pages, API, Open311, exports, photos): no shared or browser cache
+# keeps them ("Cache-Control: no-store"); static assets say their own max-age first.
+HEADERS_ALWAYS = (*HEADERS.items(), ("Cache-Control", "no-store"))
+HTTPS_HEADERS = (*HEADERS_ALWAYS, ("Strict-Transport-Security", HSTS))
+
 # Largest body accepted per path prefix (the app-wide MAX_CONTENT_LENGTH still caps the rest).
 # A Telegram update or a Twilio form is a few kilobytes; photos arrive as file ids, not bytes.
 BODY_LIMITS = (("/webhooks/", 64 * 1024), ("/api/", 256 * 1024), ("/open311/", 256 * 1024), ("/metrics", 0),
@@ -62,20 +72,24 @@ DEFAULT_WEBHOOK_LIMIT = "1200 per minute"  # per source address: Telegram and Tw
 HEALTH_LIMIT = "600 per minute"
 METRICS_LIMIT = "120 per minute"
 PER_TOKEN_BLUEPRINTS = frozenset({"api", "open311"})
+# Counted by _webhook_limit below, not by Flask-Limiter (whose per-request resolution of limits cost
+# a webhook about a tenth of its CPU); Kannel's smsbox carries every citizen, so it has no such limit.
+WEBHOOK_BLUEPRINTS = ("telegram", "sms")
+NOT_FLASK_LIMITED = PER_TOKEN_BLUEPRINTS | {"telegram", "sms", "kannel"}
+WEBHOOK_LIMITER_KEY = "sigap_webhook_limiter"
 
 
 def _headers(response):
     """The one place response headers are set, for every path (pages, API, webhooks, files)."""
     settings = _settings()
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if getattr(settings, "map_tile_url", None) and response.headers.get("Content-Security-Policy") == CSP:
-        response.headers["Content-Security-Policy"] = csp_for(settings)
-    # Answers carry personal data (pages, API, Open311, exports, photos): no shared or browser
-    # cache keeps them. Static assets say their own max-age first.
-    response.headers.setdefault("Cache-Control", "no-store")
-    if request.is_secure or settings.production:
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    headers = response.headers
+    # One pass over what the view set (werkzeug's setdefault scans the headers once per name).
+    present = {key.lower() for key, _value in headers.items()}
+    headers.extend([(name, value) for name, value in
+                    (HTTPS_HEADERS if request.is_secure or settings.production else HEADERS_ALWAYS)
+                    if name.lower() not in present])
+    if getattr(settings, "map_tile_url", None) and headers.get("Content-Security-Policy") == CSP:
+        headers["Content-Security-Policy"] = csp_for(settings)
     return response
 
 
@@ -100,6 +114,25 @@ def _rate_limited(exc: RateLimitExceeded):
         window = 60
     return error_response(429, "rate_limited", f"Too many requests from this address: {exc.description}",
                           {"Retry-After": str(window)})
+
+
+def _webhook_limit():
+    """The per-address webhook limit (SIGAP_WEBHOOK_RATE_LIMIT), one counter per webhook and address
+    in the app's RateLimitStore, as Flask-Limiter counted it; refused with 429 and Retry-After."""
+    limits = current_app.extensions.get(WEBHOOK_LIMITER_KEY)
+    if limits is None:  # taken away (tests that send many requests from one address)
+        return None
+    limiter, items = limits
+    address = get_remote_address()
+    for item in items:
+        if not limiter.hit(item, "sigap-sec", request.blueprint, address):
+            from app.errors import error_response
+
+            reset = limiter.get_window_stats(item, "sigap-sec", request.blueprint, address).reset_time
+            wait = min(item.get_expiry(), max(1, math.ceil(reset - time.time())))
+            return error_response(429, "rate_limited", f"Too many requests from this address: {item}",
+                                  {"Retry-After": str(wait)})
+    return None
 
 
 def _settings():
@@ -128,14 +161,14 @@ def init_app(app: Flask) -> None:
                       headers_enabled=False, key_prefix="sigap-sec", swallow_errors=True)
     # The partner paths count per token (app/channels/api/ratelimit.py), not per address: skip
     # Flask-Limiter's per-request resolution of limits for them (a measurable part of an API call).
-    limiter.request_filter(lambda: request.blueprint in PER_TOKEN_BLUEPRINTS)
+    limiter.request_filter(lambda: request.blueprint in NOT_FLASK_LIMITED)
     webhook_limit = getattr(settings, "webhook_rate_limit", None) or DEFAULT_WEBHOOK_LIMIT
-    from app.channels.sms import bp as sms_bp
-    from app.channels.telegram import bp as telegram_bp
+    app.extensions[WEBHOOK_LIMITER_KEY] = (strategies.FixedWindowRateLimiter(store.storage()),
+                                           tuple(parse_many(webhook_limit)))
+    for name in WEBHOOK_BLUEPRINTS:
+        app.before_request_funcs.setdefault(name, []).append(_webhook_limit)
     from app.web.health import bp as health_bp
 
-    limiter.limit(webhook_limit)(telegram_bp)
-    limiter.limit(webhook_limit)(sms_bp)
     limiter.limit(HEALTH_LIMIT)(health_bp)
     if "metrics" in app.view_functions:  # added by observability.init_app, which runs first
         app.view_functions["metrics"] = limiter.limit(METRICS_LIMIT)(app.view_functions["metrics"])

@@ -161,6 +161,7 @@ def without_rate_limits(app):
     for name in ("sigap_security_limiter", "sigap_web_limiter"):
         if name in app.extensions:
             app.extensions[name].enabled = False
+    app.extensions.pop("sigap_webhook_limiter", None)
     return app
 
 
