@@ -239,4 +239,10 @@ def insert_pending(session: Session, *models, keep=(), updating=None) -> bool:
         session.add(o)
     for key, value in changed:  # written: nothing left for the flush
         set_committed_value(updating, key, value)
+    if changed:
+        state = inspect(updating)
+        if state.modified and not state.committed_state:
+            # Every change of it is written: clean, as a flush would leave it, so that the commit's flush
+            # has nothing to do (it would otherwise run the unit of work over it to find no change).
+            state._commit_all(state.dict, session.identity_map)
     return True
