@@ -134,15 +134,27 @@ def insert_one(session: Session, obj, *, unless_conflict: bool = False):
     """INSERT a new (transient) instance; it becomes persistent and clean in `session`.
     unless_conflict: INSERT ... ON CONFLICT DO NOTHING; None (the instance left transient) when a
     unique key is taken already (or being taken by a transaction still running: it waits for it)."""
-    model = type(obj)
     connection = session.connection()
-    dialect = connection.dialect
-    _table, pk_key, _pk_name, fields = _layout(model)
+    sql, params = insert_one_sql(connection.dialect, obj, unless_conflict=unless_conflict)
+    return adopt(session, obj, connection.exec_driver_sql(sql, params).scalar())
+
+
+def insert_one_sql(dialect, obj, *, unless_conflict: bool = False) -> tuple[str, tuple]:
+    """insert_one's statement (INSERT ... RETURNING the primary key) and its parameters, for a caller that
+    sends it inside a statement of its own (a data-modifying WITH on PostgreSQL); then `adopt` the
+    instance with the key it returned."""
+    model = type(obj)
+    _table, _pk_key, _pk_name, fields = _layout(model)
     row = _bound(_fill(obj, fields), _processors(model, dialect))
-    sql = _insert_sql(model, dialect, 1, returning=True, unless_conflict=unless_conflict)
-    pk = connection.exec_driver_sql(sql, tuple(row)).scalar()
+    return _insert_sql(model, dialect, 1, returning=True, unless_conflict=unless_conflict), tuple(row)
+
+
+def adopt(session: Session, obj, pk):
+    """The instance insert_one_sql's statement inserted with primary key `pk`, now persistent and clean in
+    `session`; None (it stays transient) when `pk` is None (nothing inserted: ON CONFLICT DO NOTHING)."""
     if pk is None:
         return None
+    _table, pk_key, _pk_name, _fields = _layout(type(obj))
     setattr(obj, pk_key, pk)
     make_transient_to_detached(obj)
     session.add(obj)
@@ -227,4 +239,10 @@ def insert_pending(session: Session, *models, keep=(), updating=None) -> bool:
         session.add(o)
     for key, value in changed:  # written: nothing left for the flush
         set_committed_value(updating, key, value)
+    if changed:
+        state = inspect(updating)
+        if state.modified and not state.committed_state:
+            # Every change of it is written: clean, as a flush would leave it, so that the commit's flush
+            # has nothing to do (it would otherwise run the unit of work over it to find no change).
+            state._commit_all(state.dict, session.identity_map)
     return True

@@ -12,6 +12,7 @@ ways to find a reporter:
   A claimed phone must be an Indonesian mobile number (no premium-rate or foreign numbers to text)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -28,9 +29,14 @@ CLAIMED = "claimed"
 
 
 def find_or_create(session: Session, now: datetime, *, phone: str | None = None, telegram_chat_id=None,
-                   name: str | None = None, language: str | None = None, binding: str = CLAIMED) -> Reporter | None:
+                   name: str | None = None, language: str | None = None, binding: str = CLAIMED,
+                   defer_insert: bool = False) -> Reporter | Pending | None:
     """The reporter with this phone (else this chat id), created if new; None when neither an
-    address nor a name is given. `binding` says who vouches for the address (see the module)."""
+    address nor a name is given. `binding` says who vouches for the address (see the module).
+
+    defer_insert: an address this transaction has not seen yet is not inserted here; a `Pending` comes
+    back instead, whose INSERT ... ON CONFLICT DO NOTHING the caller sends inside a statement of its own
+    (intake: the ticket numbers' statement on PostgreSQL, one round trip fewer), then `settle`s it."""
     if binding not in (CHANNEL, CLAIMED):
         raise ValueError(f"unknown binding {binding!r}")
     e164, chat_id = _phone(phone, binding), _chat_id(telegram_chat_id)
@@ -50,13 +56,47 @@ def find_or_create(session: Session, now: datetime, *, phone: str | None = None,
         return None
     reporter = _in_session(session, e164, chat_id)
     if reporter is None:
-        reporter = _insert_new(session, now, e164, chat_id, name, language)
+        new = _new(now, e164, chat_id, name, language)
+        if defer_insert:
+            return Pending(new, now, dict(phone=phone, telegram_chat_id=telegram_chat_id, name=name,
+                                          language=language, binding=binding))
+        reporter = fast_insert.insert_one(session, new, unless_conflict=True)
         if reporter is not None:
             return reporter
         reporter = _find(session, e164, chat_id)
     if reporter is None:  # the one that conflicted has gone again (its transaction rolled back)
         return find_or_create(session, now, phone=phone, telegram_chat_id=telegram_chat_id, name=name,
                               language=language, binding=binding)
+    return _bind(reporter, binding, name, language)
+
+
+@dataclass
+class Pending:
+    """A new address's reporter, not inserted yet (find_or_create(defer_insert=True)): `reporter` is the
+    transient row to insert (fast_insert.insert_one_sql(..., unless_conflict=True)), `asked` what
+    find_or_create was asked (for its retry)."""
+    reporter: Reporter
+    now: datetime
+    asked: dict
+
+
+def settle(session: Session, pending: Pending, inserted_id: int | None) -> Reporter:
+    """The reporter once the pending INSERT ... ON CONFLICT DO NOTHING has run and returned
+    `inserted_id`: the new row, else (None: the address was known already, or another request has just
+    inserted it) the row it conflicted with, as find_or_create would have found it."""
+    reporter = fast_insert.adopt(session, pending.reporter, inserted_id)
+    if reporter is not None:
+        return reporter
+    reporter = _find(session, pending.reporter.phone, pending.reporter.telegram_chat_id)
+    if reporter is None:  # the one that conflicted has gone again (its transaction rolled back)
+        return find_or_create(session, pending.now, **pending.asked)
+    asked = pending.asked
+    return _bind(reporter, asked["binding"], asked["name"], asked["language"])
+
+
+def _bind(reporter: Reporter, binding: str, name, language) -> Reporter:
+    """An existing reporter found for an address: a citizen writing from it (CHANNEL) names it if it has
+    no name and sets its language; a claim uses it as it is."""
     if binding == CHANNEL:
         if name and not reporter.name:
             reporter.name = str(name).strip()
@@ -108,11 +148,10 @@ def _find(session: Session, e164: str | None, chat_id: int | None) -> Reporter |
     return session.scalar(select(Reporter).where(Reporter.telegram_chat_id == chat_id))
 
 
-def _insert_new(session: Session, now: datetime, e164: str | None, chat_id: int | None, name, language):
-    """The reporter, inserted with its one address: one statement, and None (no error, no
-    savepoint) when the address is known already or another request is inserting it right now
-    (INSERT ... ON CONFLICT DO NOTHING waits for that request to end)."""
-    reporter = Reporter(phone=e164, telegram_chat_id=chat_id, name=(str(name).strip() if name else None),
-                        language=normalise_language(language), opted_out=False, opted_out_at=None,
-                        unreachable=False, created_at=now)
-    return fast_insert.insert_one(session, reporter, unless_conflict=True)
+def _new(now: datetime, e164: str | None, chat_id: int | None, name, language) -> Reporter:
+    """The reporter to insert with its one address, in one statement (INSERT ... ON CONFLICT DO
+    NOTHING RETURNING id): nothing comes back, and no error, no savepoint, when the address is known
+    already or another request is inserting it right now (the INSERT waits for that request to end)."""
+    return Reporter(phone=e164, telegram_chat_id=chat_id, name=(str(name).strip() if name else None),
+                    language=normalise_language(language), opted_out=False, opted_out_at=None,
+                    unreachable=False, created_at=now)

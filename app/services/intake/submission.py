@@ -13,6 +13,7 @@ What a report may claim depends on who brings it (the actor), whichever door it 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ from app.domain import area, privacy, status_code
 from app.domain.actor import SYSTEM, Actor
 from app.domain.calendar import make_calendar
 from app.domain.sla import compute_deadlines, select_policy
-from app.models import Category, Complaint, Event, Jurisdiction, OutboxMessage, SlaPolicy, TicketCounter
+from app.models import Category, Complaint, Event, Jurisdiction, OutboxMessage, Reporter, SlaPolicy, TicketCounter
 from app.services import audit
 from app.services.errors import Forbidden, NotFound, ValidationFailed
 from app.services.intake import fast_insert, reporters
@@ -189,7 +190,8 @@ def calendar_for(policy: SlaPolicy, jurisdiction: Jurisdiction):
 
 
 def take_numbers(session: Session, jurisdiction: Jurisdiction, year: int, *,
-                 last_sms_of: str | None = None) -> tuple[int, str, int | None]:
+                 last_sms_of: str | None = None,
+                 new_reporter: Reporter | None = None) -> tuple[int, str, int | None, int | None]:
     """The next ticket number for (jurisdiction, year) and, on PostgreSQL, the new complaint's id
     too (taken from its sequence in the same statement, so that the complaint, its events and its
     messages can go in together).
@@ -204,24 +206,36 @@ def take_numbers(session: Session, jurisdiction: Jurisdiction, year: int, *,
 
     last_sms_of: a phone the receipt may go to by SMS; on PostgreSQL the same statement also asks which
     number it last wrote to (sms_gateways.LAST_SMS_SQL), which the receipt's gateway then needs no
-    round trip of its own for."""
+    round trip of its own for.
+
+    new_reporter: a new reporter's transient row (reporters.Pending.reporter), inserted on PostgreSQL by this
+    same statement (INSERT ... ON CONFLICT DO NOTHING, a data-modifying WITH); the id it got comes
+    fourth (None: nothing inserted, the address is known; reporters.settle finds that row). Elsewhere the
+    caller inserts it itself (the fourth value is None then too)."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        return *_take_number(session, jurisdiction, year, sqlite.insert), None
+        return *_take_number(session, jurisdiction, year, sqlite.insert), None, None
     name = f"ticket_seq_{int(jurisdiction.id)}_{int(year)}"
+    params: tuple = (name,)
     # to_regclass: NULL rather than an error (which would abort the transaction) while it is missing
+    sql = "SELECT nextval(to_regclass(%s)), nextval(pg_get_serial_sequence('complaints', 'id'))"
+    if new_reporter is not None:
+        insert, values = fast_insert.insert_one_sql(connection.dialect, new_reporter, unless_conflict=True)
+        sql = f"WITH new_reporter AS ({insert}) {sql}, (SELECT id FROM new_reporter)"
+        params = values + params
     if last_sms_of:
-        seq, complaint_id, to_number, message_sid = connection.exec_driver_sql(
-            "SELECT nextval(to_regclass(%s)), nextval(pg_get_serial_sequence('complaints', 'id')), "
-            f"last.to_number, last.message_sid FROM (SELECT 1) AS one "
-            f"LEFT JOIN LATERAL ({sms_gateways.LAST_SMS_SQL}) AS last ON true", (name, last_sms_of)).one()
+        sql += (f", last.to_number, last.message_sid FROM (SELECT 1) AS one "
+                f"LEFT JOIN LATERAL ({sms_gateways.LAST_SMS_SQL}) AS last ON true")
+        params += (last_sms_of,)
+    row = connection.exec_driver_sql(sql, params).one()
+    seq, complaint_id = row[0], row[1]
+    reporter_id = row[2] if new_reporter is not None else None
+    if last_sms_of:
+        to_number, message_sid = row[-2], row[-1]
         sms_gateways.prefetched(session, last_sms_of, None if message_sid is None else (to_number, message_sid))
-    else:
-        seq, complaint_id = connection.exec_driver_sql(
-            "SELECT nextval(to_regclass(%s)), nextval(pg_get_serial_sequence('complaints', 'id'))", (name,)).one()
     if seq is None:
         seq = _first_of_sequence(session.get_bind().engine, name, jurisdiction.id, year)
-    return seq, _ticket(jurisdiction, year, seq), complaint_id
+    return seq, _ticket(jurisdiction, year, seq), complaint_id, reporter_id
 
 
 def _first_of_sequence(engine, name: str, jurisdiction_id: int, year: int) -> int:
@@ -281,7 +295,9 @@ def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, 
     receipt=False leaves out the citizen's standard receipt: a dialogue answering them itself.
     `confidentiality` is the citizen's choice (normal, rahasia, anonim; app.domain.privacy): an
     anonymous report keeps no name, and only the address a citizen channel answers on (none at all
-    when a partner or the counter brings it: they answer the citizen themselves)."""
+    when a partner or the counter brings it: they answer the citizen themselves).
+    A reporter actor without an id is the complaint's own reporter (a citizen's dialogue whose reporter
+    is new: its row goes in here, with the ticket number, and the actor's id is that row's)."""
     channel = _channel(channel, actor, door)
     try:
         choice = privacy.confidentiality_of(confidentiality)
@@ -345,13 +361,23 @@ def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, 
         # Only what the channel needs to answer this one report: the citizen's own address.
         own = "telegram_chat_id" if channel == "telegram" else "phone"
         reporter = {own: reporter.get(own), "language": reporter.get("language")} if citizen_dialogue else None
+    postgresql = session.get_bind().dialect.name == "postgresql"
     if reporter:
-        rep = _reporter(session, now, reporter, channel, citizen_dialogue)
+        # On PostgreSQL a new reporter goes in with the ticket numbers (one statement; see take_numbers).
+        rep = _reporter(session, now, reporter, channel, citizen_dialogue, defer_insert=postgresql)
 
     year = received.astimezone(ZoneInfo(jur.timezone)).year
+    pending = rep if isinstance(rep, reporters.Pending) else None
+    if pending is not None:
+        rep = pending.reporter  # its address, for the receipt's gateway below
     # The receipt's SMS gateway is asked with the ticket number (one statement; see take_numbers).
-    seq, ticket, complaint_id = take_numbers(session, jur, year,
-                                             last_sms_of=rep.phone if receipt and rep is not None else None)
+    seq, ticket, complaint_id, reporter_id = take_numbers(
+        session, jur, year, last_sms_of=rep.phone if receipt and rep is not None else None,
+        new_reporter=pending.reporter if pending is not None else None)
+    if pending is not None:
+        rep = reporters.settle(session, pending, reporter_id)
+    if actor.kind == "reporter" and actor.id is None and rep is not None:
+        actor = replace(actor, id=rep.id)  # the citizen filing is this reporter (see the docstring)
     # Session copies of the cached reference rows (no SQL), so that what follows (deadlines,
     # messages, the answer) reads them without a query.
     jur, cat, policy, agency = (reference_cache.attach(session, o) for o in (jur, cat, policy, agency))
@@ -412,17 +438,21 @@ def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, 
     return complaint
 
 
-def _reporter(session: Session, now: datetime, given: dict, channel: str, citizen_dialogue: bool):
-    """The complaint's reporter. A citizen channel's own dialogue binds the one address the
-    citizen is writing from (and their language); anyone else's reporter details are a claim:
-    an existing reporter is used unchanged, a new one gets one address."""
+def _reporter(session: Session, now: datetime, given: dict, channel: str, citizen_dialogue: bool,
+              defer_insert: bool = False):
+    """The complaint's reporter (a reporters.Pending with defer_insert, for a new address). A citizen
+    channel's own dialogue binds the one address the citizen is writing from (and their language);
+    anyone else's reporter details are a claim: an existing reporter is used unchanged, a new one gets
+    one address."""
     own = "telegram_chat_id" if channel == "telegram" else "phone"
     if citizen_dialogue and given.get(own) not in (None, ""):
         return reporters.find_or_create(session, now, name=given.get("name"), language=given.get("language"),
-                                        binding=reporters.CHANNEL, **{own: given.get(own)})
+                                        binding=reporters.CHANNEL, defer_insert=defer_insert,
+                                        **{own: given.get(own)})
     return reporters.find_or_create(session, now, phone=given.get("phone"),
                                     telegram_chat_id=given.get("telegram_chat_id"), name=given.get("name"),
-                                    language=given.get("language"), binding=reporters.CLAIMED)
+                                    language=given.get("language"), binding=reporters.CLAIMED,
+                                    defer_insert=defer_insert)
 
 
 def claimed_received_at(session: Session, complaint: Complaint) -> datetime | None:

@@ -38,6 +38,42 @@ def test_fifty_concurrent_api_submissions_get_fifty_consecutive_tickets(committe
 
 
 @requires_postgresql()
+def test_concurrent_reports_for_one_new_phone_all_file_under_one_reporter(committed_app, engine, clock):
+    """A new phone's reporter goes in with the ticket numbers (INSERT ... ON CONFLICT DO NOTHING in that
+    statement): intakes racing to create it wait for each other, and the losers find the winner's row."""
+    import secrets
+
+    from app.models import Complaint, Reporter
+
+    phone = "0813" + "".join(secrets.choice("0123456789") for _ in range(8))
+    body = dict(BODY, reporter={"phone": phone, "name": "Ibu Sari"})
+    with Session(engine) as session:
+        token, secret = accounts.create_token(session, clock.now(), role="partner", name="race test")
+        session.commit()
+        token_id = token.id
+    try:
+        def post(_):
+            with committed_app.test_client() as client:
+                r = client.post("/api/v1/complaints", json=body, headers={"Authorization": f"Bearer {secret}"})
+                return r.status_code, r.json
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(post, range(16)))
+        assert [status for status, _ in results] == [201] * 16, [b for s, b in results if s != 201][:3]
+        with Session(engine) as session:
+            e164 = "+62" + phone[1:]
+            reporters = session.scalars(select(Reporter).where(Reporter.phone == e164)).all()
+            assert len(reporters) == 1 and reporters[0].name == "Ibu Sari"
+            tickets = [b["ticket"] for _, b in results]
+            filed_under = set(session.scalars(select(Complaint.reporter_id).where(Complaint.ticket.in_(tickets))))
+            assert filed_under == {reporters[0].id}
+    finally:
+        with Session(engine) as session:
+            session.execute(delete(ApiToken).where(ApiToken.id == token_id))
+            session.commit()
+
+
+@requires_postgresql()
 def test_the_ticket_sequence_continues_after_numbers_issued_before_it(committed_sessionmaker, engine, clock):
     """An upgraded database: numbers up to 41 were issued from ticket_counters; the sequence that
     takes over starts at 42, and a transaction that first found no sequence still gets its number."""
