@@ -10,10 +10,10 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, literal, select, update
+from sqlalchemy import BigInteger, bindparam, inspect, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import is_outage
@@ -159,11 +159,21 @@ class _Turn:
 
 # The chat's conversation (None for a new chat), its reporter (None for a new citizen) and the reference
 # data's versions, in one read: a row even when the chat has neither, so that the category menu and the
-# rest come from the reference cache.
-_ONE_ROW = select(literal(1).label("one")).subquery("one_row")
-_CONVERSATION = (select(TelegramConversation, Reporter, reference_cache.VERSIONS).select_from(_ONE_ROW)
-                 .outerjoin(TelegramConversation, TelegramConversation.chat_id == bindparam("chat_id"))
-                 .outerjoin(Reporter, Reporter.telegram_chat_id == bindparam("chat_id")))
+# rest come from the reference cache. Plain columns, sent as driver SQL compiled once per dialect: the ORM's
+# execution and entity loading cost more CPU than the statement's round trip, and a new chat (the common
+# case) has no instance to load; instances are made only for the rows there are (`_loaded`).
+_CONVERSATION_COLUMNS = tuple(TelegramConversation.__table__.columns)
+_REPORTER_COLUMNS = tuple(Reporter.__table__.columns)
+_ONE_ROW = select(literal_column("1").label("one")).subquery("one_row")
+
+
+def _chat_read(*first):
+    return (select(*first, *_CONVERSATION_COLUMNS, *_REPORTER_COLUMNS, reference_cache.VERSIONS)
+            .select_from(_ONE_ROW)
+            .outerjoin(TelegramConversation.__table__,
+                       TelegramConversation.__table__.c.chat_id == bindparam("chat_id", type_=BigInteger()))
+            .outerjoin(Reporter.__table__, Reporter.__table__.c.telegram_chat_id == bindparam("chat_id",
+                                                                                               type_=BigInteger())))
 
 
 def _claim(insert):
@@ -176,13 +186,89 @@ def _claim(insert):
     ).on_conflict_do_nothing().returning(TelegramUpdate.update_id))
 
 
-_CLAIMED = _claim(pg_insert).cte("claimed")
-_CLAIM_AND_CONVERSATION = (select(select(_CLAIMED.c.update_id).scalar_subquery(), TelegramConversation, Reporter,
-                                  reference_cache.VERSIONS)
-                           .select_from(_ONE_ROW)
-                           .outerjoin(TelegramConversation, TelegramConversation.chat_id == bindparam("chat_id"))
-                           .outerjoin(Reporter, Reporter.telegram_chat_id == bindparam("chat_id"))
-                           .add_cte(_CLAIMED))
+_CLAIM = {"postgresql": _claim(pg_insert), "sqlite": _claim(sqlite_insert)}
+_CONVERSATION = _chat_read()
+_CLAIMED = _CLAIM["postgresql"].cte("claimed")
+_CLAIM_AND_CONVERSATION = _chat_read(select(_CLAIMED.c.update_id).scalar_subquery()).add_cte(_CLAIMED)
+
+
+class _DriverStatement:
+    """A Core statement compiled once per dialect and sent as driver SQL, with each bind parameter's and
+    each result column's type processing (time zones, JSON on SQLite) applied here."""
+
+    def __init__(self, statement):
+        self.statement = statement
+        self._compiled = {}
+
+    def _for(self, dialect):
+        compiled = self._compiled.get(dialect)
+        if compiled is None:
+            c = self.statement.compile(dialect=dialect)
+            fixed = c.construct_params(_check=False)  # the statement's own binds' values (the caller's: None)
+            processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+                          for name, bind in ((b.key, b) for b in c.binds.values())}
+            results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
+                            for column in self.statement.selected_columns)
+            compiled = self._compiled[dialect] = (c.string, c.positiontup, fixed, processors, results)
+        return compiled
+
+    def row(self, session: Session, params: dict) -> tuple:
+        connection = session.connection()
+        sql, positions, fixed, processors, results = self._for(connection.dialect)
+        values = {**fixed, **params}
+        for name, process in processors.items():
+            if process is not None:
+                values[name] = process(values[name])
+        if positions is not None:
+            values = tuple(values[name] for name in positions)
+        row = connection.exec_driver_sql(sql, values).one()
+        return tuple(value if process is None else process(value) for value, process in zip(row, results))
+
+
+_READ = _DriverStatement(_CONVERSATION)
+_CLAIM_AND_READ = _DriverStatement(_CLAIM_AND_CONVERSATION)
+
+
+def _loaded(session: Session, model, values):
+    """The instance of `model` for a row read as plain columns (None when the row has none), as a query
+    would give it: the session's own instance when it has one (only what it has not loaded taken from the
+    row), else a new persistent one, clean, as if just loaded."""
+    pk = values[_pk_index(model)]
+    if pk is None:
+        return None  # the outer join found no row
+    mapper = inspect(model)
+    keys = _keys(model)
+    existing = session.identity_map.get(mapper.identity_key_from_primary_key((pk,)))
+    if existing is not None:
+        unloaded = inspect(existing).unloaded
+        for key, value in zip(keys, values):
+            if key in unloaded:
+                set_committed_value(existing, key, value)
+        return existing
+    obj = mapper.class_manager.new_instance()
+    obj.__dict__.update(zip(keys, values))
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
+
+
+def _keys(model) -> tuple[str, ...]:
+    keys = _KEYS.get(model)
+    if keys is None:
+        mapper = inspect(model)
+        keys = _KEYS[model] = tuple(mapper.get_property_by_column(c).key for c in model.__table__.columns)
+    return keys
+
+
+def _pk_index(model) -> int:
+    index = _PK_INDEX.get(model)
+    if index is None:
+        index = _PK_INDEX[model] = [c.primary_key for c in model.__table__.columns].index(True)
+    return index
+
+
+_KEYS: dict = {}
+_PK_INDEX: dict = {}
 
 
 def handle(session: Session, now: datetime, inbound: Inbound, *,
@@ -194,17 +280,21 @@ def handle(session: Session, now: datetime, inbound: Inbound, *,
     claim = {"update_id": inbound.update_id, "chat_id": inbound.chat_id, "kind": inbound.kind, "received_at": now}
     if postgresql and inbound.chat_id is not None and inbound.kind != "other":
         # The claim and the chat's read in one statement (the INSERT a data-modifying WITH clause).
-        claimed, conv, reporter, versions = session.execute(_CLAIM_AND_CONVERSATION, claim).one()
+        claimed, *row = _CLAIM_AND_READ.row(session, claim)
         if claimed is None:
             return Outcome(duplicate=True)
     else:
-        insert = pg_insert if postgresql else sqlite_insert
-        if session.execute(_claim(insert), claim).first() is None:
+        if session.execute(_CLAIM["postgresql" if postgresql else "sqlite"], claim).first() is None:
             return Outcome(duplicate=True)
         if inbound.chat_id is None or inbound.kind == "other":
             session.commit()
             return Outcome()
-        conv, reporter, versions = session.execute(_CONVERSATION, {"chat_id": inbound.chat_id}).one()
+        row = _READ.row(session, {"chat_id": inbound.chat_id})
+    conversation_end = len(_CONVERSATION_COLUMNS)
+    reporter_end = conversation_end + len(_REPORTER_COLUMNS)
+    conv = _loaded(session, TelegramConversation, row[:conversation_end])
+    reporter = _loaded(session, Reporter, row[conversation_end:reporter_end])
+    versions = row[reporter_end]
     reference_cache.seen(session, versions)  # the reference cache's check, in this same read
     if conv is None:
         conv = TelegramConversation(chat_id=inbound.chat_id, language=_first_language(inbound), step=None,
