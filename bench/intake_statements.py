@@ -70,6 +70,24 @@ def count_round_trips(engine) -> list[str]:
     return sent
 
 
+def backends_cpu(pg_url: str, database: str) -> float | None:
+    """CPU seconds (user + system) used so far by the PostgreSQL backends serving `database`, read from
+    /proc (the server on this machine, readable by this user); None where it cannot be read."""
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        pids = [row[0] for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,))]
+    total = 0
+    try:
+        for pid in pids:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    except (OSError, IndexError, ValueError):
+        return None
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.intake_statements", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -135,6 +153,7 @@ def main(argv=None) -> int:
             # CPU time, not wall time: waits on the database would hide where the CPU goes
             profiler = cProfile.Profile(time.process_time) if args.profile == channel else None
             example: list[str] = []
+            server_began = backends_cpu(args.pg_url, name)
             began = time.process_time()
             for path, body, headers in make[channel](args.requests, 2_000_000):
                 before = len(sent)
@@ -149,10 +168,13 @@ def main(argv=None) -> int:
                 if not example:
                     example = sent[before:]
             cpu = (time.process_time() - began) / args.requests * 1000
+            server_ended = backends_cpu(args.pg_url, name)
+            server = "" if server_began is None or server_ended is None else \
+                f"; PostgreSQL backends' CPU per request {(server_ended - server_began) / args.requests * 1000:.2f} ms"
             print(f"{channel:9s} round trips per request: median {statistics.median(counts):g} "
                   f"(min {min(counts)}, max {max(counts)}) over {len(counts)} requests; answers {dict(statuses)}; "
                   f"CPU of this process per request {cpu:.1f} ms (the ceiling's {ceiling_cpu[channel]:.1f} ms: "
-                  f"{ceiling_cpu[channel] / cpu:.0%})" + (" [profiled]" if profiler else ""))
+                  f"{ceiling_cpu[channel] / cpu:.0%}){server}" + (" [profiled]" if profiler else ""))
             if args.show_sql:
                 for statement in example:
                     print(f"    {statement}")
