@@ -213,6 +213,8 @@ class _DriverStatement:
         return compiled
 
     def row(self, session: Session, params: dict) -> tuple:
+        if session.autoflush:
+            session.flush()  # as an ORM query would (nothing to do for a request's new session)
         connection = session.connection()
         sql, positions, fixed, processors, results = self._for(connection.dialect)
         values = {**fixed, **params}
@@ -306,8 +308,10 @@ def handle(session: Session, now: datetime, inbound: Inbound, *,
     turn = _Turn(session, now, inbound, conv)
     turn.seen_reporter(reporter)
     _dispatch(turn, default_jurisdiction)
-    # A new chat's conversation and its replies in one statement (PostgreSQL), not one each at the commit.
-    fast_insert.insert_pending(session, OutboxMessage, TelegramConversation, keep=(TelegramConversation,))
+    # A new chat's conversation and its replies in one statement (PostgreSQL), not one each at the commit;
+    # a known chat's conversation (its step, draft, updated_at) as an UPDATE in its replies' statement.
+    fast_insert.insert_pending(session, OutboxMessage, TelegramConversation, keep=(TelegramConversation,),
+                               updating=turn.conv if inspect(turn.conv).persistent else None)
     session.commit()
     return turn.outcome
 
@@ -687,7 +691,8 @@ def _callback(turn: _Turn, default_jurisdiction: str) -> None:
     kind, _, rest = data.partition(":")
     step = turn.conv.step
     if kind == "cat" and step == "category":
-        category = turn.session.scalar(select(Category).where(Category.code == rest, Category.active.is_(True)))
+        # From the reference cache (as the menu was), checked against the versions this update's read brought.
+        category = reference_cache.active_categories(turn.session).get(rest)
         if category is None:
             turn.answer(t("telegram.expired_button", turn.lang))
             return

@@ -1,10 +1,11 @@
 """The webhook: secret token, parsing, idempotency on update_id, odd updates never a 500."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.models import OutboxMessage
 from app.models.telegram import TelegramConversation, TelegramUpdate
+from tests.conftest import requires_postgresql
 
 CHAT_ID = 700100200  # the chat of the `updates` fixture
 
@@ -155,3 +156,30 @@ def test_the_same_update_delivered_twice_at_once_is_handled_once(committed_app, 
             session.execute(delete(TelegramUpdate).where(TelegramUpdate.update_id == 990000001))
             session.execute(delete(TelegramConversation).where(TelegramConversation.chat_id == CHAT_ID))
             session.commit()
+
+
+@requires_postgresql()
+def test_a_known_chats_button_costs_its_claim_and_one_write_on_postgresql(post_update, updates, session):
+    """The claim with the chat's read, then the conversation's UPDATE with the reply's INSERT in one
+    statement; the category from the reference cache (no SELECT of its own), no flush at the commit."""
+    post_update(updates.message("/lapor"))
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many):
+        sent.append(" ".join(statement.split()))
+
+    engine = session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = post_update(updates.callback("cat:hunger"))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    statements = [s for s in sent if not s.upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO"))]
+    assert len(statements) == 2, statements
+    assert statements[0].startswith("WITH claimed AS (INSERT INTO telegram_updates")
+    assert statements[1].startswith("WITH w0 AS (UPDATE telegram_conversations SET step")
+    assert "INSERT INTO outbox_messages" in statements[1]
+    session.expire_all()
+    conversation = session.get(TelegramConversation, CHAT_ID)
+    assert (conversation.step, conversation.draft) == ("location", {"category": "hunger"})
