@@ -10,7 +10,6 @@ proxy_count (how many proxies in front that set X-Forwarded-*)."""
 from __future__ import annotations
 
 import math
-import time
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
@@ -116,6 +115,13 @@ def _rate_limited(exc: RateLimitExceeded):
                           {"Retry-After": str(window)})
 
 
+def _flask_limited(check):
+    def check_unless_limited_elsewhere():
+        if request.blueprint not in NOT_FLASK_LIMITED:
+            check()
+    return check_unless_limited_elsewhere
+
+
 def _webhook_limit():
     """The per-address webhook limit (SIGAP_WEBHOOK_RATE_LIMIT), one counter per webhook and address
     in the app's RateLimitStore, as Flask-Limiter counted it; refused with 429 and Retry-After."""
@@ -129,7 +135,10 @@ def _webhook_limit():
             from app.errors import error_response
 
             reset = limiter.get_window_stats(item, "sigap-sec", request.blueprint, address).reset_time
-            wait = min(item.get_expiry(), max(1, math.ceil(reset - time.time())))
+            from app.extensions import now
+
+            # The counters run on real seconds; the app clock is real time outside tests.
+            wait = min(item.get_expiry(), max(1, math.ceil(reset - now().timestamp())))
             return error_response(429, "rate_limited", f"Too many requests from this address: {item}",
                                   {"Retry-After": str(wait)})
     return None
@@ -173,6 +182,12 @@ def init_app(app: Flask) -> None:
     if "metrics" in app.view_functions:  # added by observability.init_app, which runs first
         app.view_functions["metrics"] = limiter.limit(METRICS_LIMIT)(app.view_functions["metrics"])
     app.extensions["sigap_security_limiter"] = limiter
+    # Its request filter still resolves the endpoint's name and view first: paths it never limits
+    # skip its hook altogether.
+    hooks = app.before_request_funcs.setdefault(None, [])
+    for index, hook in enumerate(hooks):
+        if hook == limiter._check_request_limit:
+            hooks[index] = _flask_limited(hook)
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.before_request(_body_limits)
     app.after_request(_headers)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, request, send_from_directory, session as cookie
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -24,6 +25,17 @@ CSRF_EXEMPT_PREFIXES = ("/api/", "/webhooks/", "/open311/")
 WEB_BLUEPRINTS = ("web", "auth", "dashboard", "workspace", "settings", "sms_demo", "performance")
 SIGN_IN_LIMIT = "10 per minute;60 per hour"
 LEAFLET_DIR = Path(__file__).resolve().parents[2] / "node_modules" / "leaflet" / "dist"
+class _NoCookieOnMachinePaths(SecureCookieSessionInterface):
+    """Machine paths (API, webhooks, Open311) never sign in nor keep a cookie: no session is opened
+    for them (reads find it empty), which spares every partner call and webhook the cookie's
+    parse, signature check and save check."""
+
+    def open_session(self, app, request):
+        if request.path.startswith(CSRF_EXEMPT_PREFIXES):
+            return self.null_session_class()
+        return super().open_session(app, request)
+
+
 def _locale() -> str:
     if current_user and getattr(current_user, "is_authenticated", False):
         return current_user.language
@@ -58,6 +70,7 @@ def register_web(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
 
+    app.session_interface = _NoCookieOnMachinePaths()
     login = LoginManager()
     login.login_view = "auth.signin"
     login.login_message = None
