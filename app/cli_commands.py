@@ -485,7 +485,8 @@ def audit_checkpoint(out: str | None) -> None:
 @click.option("--batch", type=click.IntRange(10, 10_000), default=500, show_default=True)
 def audit_rekey(batch: int) -> None:
     """Key every chain with SIGAP_AUDIT_KEY: chains written before keys (after `db upgrade` to 0016)
-    and, with SIGAP_AUDIT_PREVIOUS_KEY set, chains of the key being rotated out. Each chain is
+    and, with SIGAP_AUDIT_PREVIOUS_KEY set, chains of the key being rotated out, the accountable
+    posts' trails included. Each chain is
     verified under its old scheme first; one that fails is listed and left as it is."""
     from app.services import audit
 
@@ -495,6 +496,8 @@ def audit_rekey(batch: int) -> None:
                              progress=_progress("rekeyed"))
     for problem in result.refused:
         click.echo(f"not rekeyed: {problem}")
+    if result.posts_rekeyed or result.posts_already:
+        click.echo(f"post trails: {result.posts_rekeyed} keyed, {result.posts_already} already keyed")
     click.echo(f"{result.rekeyed} chain(s) keyed, {result.already} already keyed"
                + (f", {len({p.ticket for p in result.refused})} refused (listed above)" if result.refused else ""))
     if result.refused:

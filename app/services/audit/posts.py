@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.domain.actor import Actor
@@ -172,3 +172,42 @@ def iter_post_problems(session: Session, against=None):
             messages += against_problems(mark, name, chain, key)
         for message in messages:
             yield name, message
+
+
+def rekey_posts(session: Session, key: bytes, old: bytes | None) -> tuple[int, int, list[tuple[str, str]]]:
+    """Re-hash with `key` every post trail (events and head) that holds under `old`, the key being
+    rotated out: post trails are keyed from their first event, so only a rotation moves them. A trail
+    that holds under neither is left as it is and listed (keying it would launder the tampering).
+    Returns (rekeyed, already under `key`, [(post key, problem)]); flushes, never commits."""
+    events: dict[int, list] = {}
+    for ev in session.scalars(select(PostEvent).order_by(PostEvent.post_id, PostEvent.seq).with_for_update()):
+        events.setdefault(ev.post_id, []).append(ev)
+    rekeyed, already, refused = 0, 0, []
+    for post in session.scalars(select(Post).where(Post.id.in_(list(events))).order_by(Post.id).with_for_update()):
+        chain = events[post.id]
+        if not verify_chain(post.key, chain, key=key) and \
+                not head_problems(post.key, chain, post.audit_seq or 0, post.audit_seal, key):
+            already += 1
+            continue
+        if old is None:
+            refused.append((post.key, "does not verify under the current key (give the previous key in "
+                                      "SIGAP_AUDIT_PREVIOUS_KEY to rotate)"))
+            continue
+        problems = verify_chain(post.key, chain, key=old) + head_problems(post.key, chain, post.audit_seq or 0,
+                                                                          post.audit_seal, old)
+        if problems:
+            refused += [(post.key, problem) for problem in problems]
+            continue
+        prev, rows = GENESIS, []
+        for ev in chain:
+            digest = event_hash(ticket=post.key, seq=ev.seq, kind=ev.kind, at=ev.at, actor=ev.actor,
+                                note=ev.note, data=ev.data, prev_hash=prev, key=key)
+            rows.append({"id": ev.id, "prev_hash": prev, "hash": digest})
+            prev = digest
+        session.execute(update(PostEvent), rows)
+        session.execute(update(Post).where(Post.id == post.id).values(
+            audit_seq=len(chain), audit_seal=head_seal(key, post.key, len(chain), prev))
+            .execution_options(synchronize_session=False))
+        rekeyed += 1
+    session.flush()
+    return rekeyed, already, refused

@@ -19,6 +19,7 @@ from app.models.base import UtcDateTime
 from app.models import Agency, Breach, Category, Complaint, District, Event, User
 from app.services.audit.checkpoint import Checkpoint, Head
 from app.services.audit.keys import key_of
+from app.services.audit.posts import rekey_posts
 
 COMPLAINT_COLUMNS = (
     Complaint.id, Complaint.ticket, Complaint.status, Complaint.received_at, Complaint.ack_due_at,
@@ -299,6 +300,8 @@ class RekeyResult:
     rekeyed: int = 0
     already: int = 0
     refused: list[Problem] | None = None
+    posts_rekeyed: int = 0
+    posts_already: int = 0
 
 
 def rekey(session: Session, *, previous_key: str | None = None, batch: int = 500,
@@ -352,6 +355,11 @@ def rekey(session: Session, *, previous_key: str | None = None, batch: int = 500
         last_id = high
         if progress is not None:
             progress(Progress(done, max(total, done), time.monotonic() - started))
+    # The accountable posts' trails are keyed too (migration 0033): a rotation moves them as well, or
+    # `audit verify` would find every post's trail broken under the new key.
+    result.posts_rekeyed, result.posts_already, refused = rekey_posts(session, key, old)
+    session.commit()
+    result.refused += [Problem(name, message) for name, message in refused]
     return result
 
 

@@ -309,3 +309,26 @@ def test_old_unkeyed_chains_are_reported_until_rekey_keys_them_and_a_tampered_on
     assert "4 chain(s) keyed, 0 already keyed, 1 refused" in result.output
     found = problems(sla.session)
     assert found and all(p.startswith(moved.ticket) for p in found)
+
+
+def test_rotating_the_key_rekeys_complaint_chains_and_post_trails_so_verify_holds_under_the_new_key(
+        sla, history, settings, clock, engine, connection):
+    """SIGAP_AUDIT_PREVIOUS_KEY + `audit rekey`: every chain moves to the new key, the accountable
+    posts' trails too (sealed since migration 0033), and `audit verify` then finds nothing."""
+    from dataclasses import replace as with_fields
+
+    from app import create_app
+
+    rotated = with_fields(settings, audit_key="rotated-key-" + "9" * 20, audit_previous_key=settings.audit_key)
+    app = create_app(settings=rotated, clock=clock, engine=engine)
+    app.extensions["sigap"].sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+    runner = app.test_cli_runner()
+    before = runner.invoke(args=["audit", "verify", "--quiet"])
+    assert before.exit_code == 1 and "agency_head:bwi-dinsos" in before.output  # a post trail, under the old key
+    result = runner.invoke(args=["audit", "rekey"])
+    assert result.exit_code == 0, result.output
+    assert "post trails:" in result.output and " keyed, 0 already keyed" in result.output
+    after = runner.invoke(args=["audit", "verify", "--quiet"])
+    assert after.exit_code == 0, after.output
+    again = runner.invoke(args=["audit", "rekey"])
+    assert again.exit_code == 0 and "post trails: 0 keyed" in again.output
