@@ -53,6 +53,18 @@ def head_seal(key: bytes, ticket: str, seq: int, last_hash: str) -> str:
     return hmac.new(key, f"head|{ticket}|{seq}|{last_hash}".encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def rechain(ticket: str, events: list, key: bytes) -> tuple[list[dict], str]:
+    """The chain's links hashed anew with `key` (events ordered by seq): one {"id", "prev_hash",
+    "hash"} per event, for an UPDATE of their rows, and the last hash, for the head's seal."""
+    prev, links = GENESIS, []
+    for ev in events:
+        digest = event_hash(ticket=ticket, seq=ev.seq, kind=ev.kind, at=ev.at, actor=ev.actor, note=ev.note,
+                            data=ev.data, prev_hash=prev, key=key)
+        links.append({"id": ev.id, "prev_hash": prev, "hash": digest})
+        prev = digest
+    return links, prev
+
+
 def verify_chain(ticket: str, events: list, key: bytes | None = None) -> list[str]:
     """Problems found in one complaint's events (ordered by seq); empty when the chain holds."""
     problems: list[str] = []

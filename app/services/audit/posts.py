@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.domain.actor import Actor
-from app.domain.audit_chain import GENESIS, event_hash, head_seal, verify_chain
+from app.domain.audit_chain import GENESIS, event_hash, head_seal, rechain, verify_chain
 from app.models.post import Post, PostEvent, PostHolder
 from app.services.audit.keys import key_of
 
@@ -198,12 +198,7 @@ def rekey_posts(session: Session, key: bytes, old: bytes | None) -> tuple[int, i
         if problems:
             refused += [(post.key, problem) for problem in problems]
             continue
-        prev, rows = GENESIS, []
-        for ev in chain:
-            digest = event_hash(ticket=post.key, seq=ev.seq, kind=ev.kind, at=ev.at, actor=ev.actor,
-                                note=ev.note, data=ev.data, prev_hash=prev, key=key)
-            rows.append({"id": ev.id, "prev_hash": prev, "hash": digest})
-            prev = digest
+        rows, prev = rechain(post.key, chain, key)
         session.execute(update(PostEvent), rows)
         session.execute(update(Post).where(Post.id == post.id).values(
             audit_seq=len(chain), audit_seal=head_seal(key, post.key, len(chain), prev))

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from app.domain.audit_chain import GENESIS, event_hash, head_seal, verify_chain, verify_head
+from app.domain.audit_chain import head_seal, rechain, verify_chain, verify_head
 from app.domain.audit_facts import compare, replay
 from app.models.base import UtcDateTime
 from app.models import Agency, Breach, Category, Complaint, District, Event, User
@@ -364,13 +364,7 @@ def rekey(session: Session, *, previous_key: str | None = None, batch: int = 500
 
 
 def _rehash(session: Session, complaint, chain: list, key: bytes) -> None:
-    prev = GENESIS
-    rows = []
-    for ev in chain:
-        digest = event_hash(ticket=complaint.ticket, seq=ev.seq, kind=ev.kind, at=ev.at, actor=ev.actor,
-                            note=ev.note, data=ev.data, prev_hash=prev, key=key)
-        rows.append({"id": ev.id, "prev_hash": prev, "hash": digest})
-        prev = digest
+    rows, prev = rechain(complaint.ticket, chain, key)
     session.execute(update(Event), rows)
     session.execute(update(Complaint).where(Complaint.id == complaint.id).values(
         audit_seq=len(chain), audit_seal=head_seal(key, complaint.ticket, len(chain), prev))

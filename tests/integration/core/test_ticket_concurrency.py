@@ -12,29 +12,35 @@ BODY = {"jurisdiction": "banyuwangi", "category": "hunger", "village": "Genteng 
         "description": "Anak yatim tidak makan", "reporter": {"phone": "081234567890"}}
 
 
-@requires_postgresql()
-def test_fifty_concurrent_api_submissions_get_fifty_consecutive_tickets(committed_app, engine, clock):
+def post_concurrently(committed_app, engine, clock, body: dict, times: int, workers: int) -> list:
+    """(status, JSON) of `times` API reports of `body`, `workers` at a time, under a partner token made
+    for the purpose and removed after."""
     with Session(engine) as session:
-        token, secret = accounts.create_token(session, clock.now(), role="partner", name="load test")
+        token, secret = accounts.create_token(session, clock.now(), role="partner", name="concurrency test")
         session.commit()
         token_id = token.id
     try:
         def post(_):
             with committed_app.test_client() as client:
-                r = client.post("/api/v1/complaints", json=BODY, headers={"Authorization": f"Bearer {secret}"})
+                r = client.post("/api/v1/complaints", json=body, headers={"Authorization": f"Bearer {secret}"})
                 return r.status_code, r.json
 
-        with ThreadPoolExecutor(max_workers=25) as pool:
-            results = list(pool.map(post, range(50)))
-        assert [status for status, _ in results] == [201] * 50, [b for s, b in results if s != 201][:3]
-        numbers = sorted(int(body["ticket"].rsplit("-", 1)[1]) for _, body in results)
-        assert numbers == list(range(numbers[0], numbers[0] + 50))
-        # One reporter, found again by phone each time, not 50 copies.
-        assert len({body["reporter"]["phone"] for _, body in results}) == 1
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(post, range(times)))
     finally:
         with Session(engine) as session:
             session.execute(delete(ApiToken).where(ApiToken.id == token_id))
             session.commit()
+
+
+@requires_postgresql()
+def test_fifty_concurrent_api_submissions_get_fifty_consecutive_tickets(committed_app, engine, clock):
+    results = post_concurrently(committed_app, engine, clock, BODY, 50, 25)
+    assert [status for status, _ in results] == [201] * 50, [b for s, b in results if s != 201][:3]
+    numbers = sorted(int(body["ticket"].rsplit("-", 1)[1]) for _, body in results)
+    assert numbers == list(range(numbers[0], numbers[0] + 50))
+    # One reporter, found again by phone each time, not 50 copies.
+    assert len({body["reporter"]["phone"] for _, body in results}) == 1
 
 
 @requires_postgresql()
@@ -46,31 +52,15 @@ def test_concurrent_reports_for_one_new_phone_all_file_under_one_reporter(commit
     from app.models import Complaint, Reporter
 
     phone = "0813" + "".join(secrets.choice("0123456789") for _ in range(8))
-    body = dict(BODY, reporter={"phone": phone, "name": "Ibu Sari"})
+    results = post_concurrently(committed_app, engine, clock, dict(BODY, reporter={"phone": phone, "name": "Ibu Sari"}),
+                                16, 8)
+    assert [status for status, _ in results] == [201] * 16, [b for s, b in results if s != 201][:3]
     with Session(engine) as session:
-        token, secret = accounts.create_token(session, clock.now(), role="partner", name="race test")
-        session.commit()
-        token_id = token.id
-    try:
-        def post(_):
-            with committed_app.test_client() as client:
-                r = client.post("/api/v1/complaints", json=body, headers={"Authorization": f"Bearer {secret}"})
-                return r.status_code, r.json
-
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            results = list(pool.map(post, range(16)))
-        assert [status for status, _ in results] == [201] * 16, [b for s, b in results if s != 201][:3]
-        with Session(engine) as session:
-            e164 = "+62" + phone[1:]
-            reporters = session.scalars(select(Reporter).where(Reporter.phone == e164)).all()
-            assert len(reporters) == 1 and reporters[0].name == "Ibu Sari"
-            tickets = [b["ticket"] for _, b in results]
-            filed_under = set(session.scalars(select(Complaint.reporter_id).where(Complaint.ticket.in_(tickets))))
-            assert filed_under == {reporters[0].id}
-    finally:
-        with Session(engine) as session:
-            session.execute(delete(ApiToken).where(ApiToken.id == token_id))
-            session.commit()
+        reporters = session.scalars(select(Reporter).where(Reporter.phone == "+62" + phone[1:])).all()
+        assert len(reporters) == 1 and reporters[0].name == "Ibu Sari"
+        tickets = [b["ticket"] for _, b in results]
+        filed_under = set(session.scalars(select(Complaint.reporter_id).where(Complaint.ticket.in_(tickets))))
+        assert filed_under == {reporters[0].id}
 
 
 @requires_postgresql()
