@@ -1,6 +1,6 @@
 """The store every rate limit counts in (Redis in production), guarded so that its loss never stops
-Sigap: the per-token API/Open311 limits and Flask-Limiter (webhooks, /healthz, /metrics, sign-in)
-all count through one RateLimitStore per app.
+Sigap: the per-token API/Open311 limits, the webhooks' per-address limit and Flask-Limiter (/healthz,
+/metrics, sign-in) all count through one RateLimitStore per app.
 
 While the store is unreachable (refused, or hanging past a short socket timeout) requests are
 served and counted in this process's memory instead, as with memory://: limits still hold per
@@ -12,6 +12,7 @@ dependency."""
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from datetime import datetime, timedelta
@@ -158,6 +159,13 @@ class RateLimitStore:
         seconds = (self.clock.now() - since).total_seconds()
         log.warning("rate-limit store %s reachable again after %.0f s: counts are shared again",
                     _where(self.uri), seconds)
+
+
+def retry_after(limiter, item, *identifiers, now: datetime) -> int:
+    """Seconds until `item`'s window for these identifiers starts afresh: at least 1, at most the window
+    (a Retry-After). The counters run on real seconds; the app clock is real time outside tests."""
+    reset = limiter.get_window_stats(item, *identifiers).reset_time
+    return min(item.get_expiry(), max(1, math.ceil(reset - now.timestamp())))
 
 
 def app_store(app) -> RateLimitStore | None:

@@ -9,14 +9,12 @@ keeps serving while Redis is away. Settings read here, all optional: ratelimit_s
 proxy_count (how many proxies in front that set X-Forwarded-*)."""
 from __future__ import annotations
 
-import math
-
 from flask import Flask, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from limits import parse_many, strategies
 
-from app.ratelimit_store import EXTENSION_KEY, GUARDED_SCHEME, RateLimitStore
+from app.ratelimit_store import EXTENSION_KEY, GUARDED_SCHEME, RateLimitStore, retry_after
 from app.services.lifecycle.complaint_files import MAX_BYTES as PHOTO_MAX_BYTES
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -133,12 +131,9 @@ def _webhook_limit():
     for item in items:
         if not limiter.hit(item, "sigap-sec", request.blueprint, address):
             from app.errors import error_response
-
-            reset = limiter.get_window_stats(item, "sigap-sec", request.blueprint, address).reset_time
             from app.extensions import now
 
-            # The counters run on real seconds; the app clock is real time outside tests.
-            wait = min(item.get_expiry(), max(1, math.ceil(reset - now().timestamp())))
+            wait = retry_after(limiter, item, "sigap-sec", request.blueprint, address, now=now())
             return error_response(429, "rate_limited", f"Too many requests from this address: {item}",
                                   {"Retry-After": str(wait)})
     return None

@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import math
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -27,7 +26,7 @@ from flask import current_app, request
 from limits import RateLimitItem, parse_many, strategies
 
 from app.extensions import now
-from app.ratelimit_store import RateLimitStore, app_store
+from app.ratelimit_store import RateLimitStore, app_store, retry_after
 from app.services.access.web_auth import client_key
 
 DEFAULT_LIMIT = "120/minute"
@@ -112,9 +111,7 @@ def _unknown_token_limits() -> tuple[RateLimitItem, ...]:
 
 
 def _wait(limiter, item: RateLimitItem, namespace: str, key: str) -> int:
-    reset = limiter.get_window_stats(item, namespace, key).reset_time
-    # The counters run on real seconds; the app clock is real time outside tests.
-    return min(item.get_expiry(), max(1, math.ceil(reset - now().timestamp())))
+    return retry_after(limiter, item, namespace, key, now=now())
 
 
 def _known_in_process() -> dict:
