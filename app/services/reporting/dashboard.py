@@ -129,20 +129,28 @@ def at(now: datetime) -> dict:
 @lru_cache(maxsize=4)
 def _board_select(dialect: str):
     assignee = aliased(User)
-    return (
+    return join_row_names(
         select(Complaint.id, Complaint.ticket, Complaint.status, state_expression(dialect).label("state"),
                Category.code, Category.name_id, Category.name_en, Agency.code, Agency.name, assignee.name,
                District.name, Village.name, Complaint.received_at, Complaint.triage_due_at, Complaint.ack_due_at,
                Complaint.handle_due_at, Complaint.acknowledged_at, Jurisdiction.timezone, Complaint.channel,
                Complaint.lat, Complaint.lon, Complaint.reopened_count, Complaint.repeat_of_id,
                ack_late_expression(dialect).label("ack_late"), triage_late_expression(dialect).label("triage_late"),
-               Complaint.sla_level, Complaint.sla_policy_id, Complaint.agency_id, Complaint.jurisdiction_id)
-        .join(Category, Category.id == Complaint.category_id)
-        .join(Jurisdiction, Jurisdiction.id == Complaint.jurisdiction_id)
-        .outerjoin(Agency, Agency.id == Complaint.agency_id)
-        .outerjoin(assignee, assignee.id == Complaint.assignee_id)
-        .outerjoin(District, District.id == Complaint.district_id)
-        .outerjoin(Village, Village.id == Complaint.village_id)
+               Complaint.sla_level, Complaint.sla_policy_id, Complaint.agency_id, Complaint.jurisdiction_id),
+        Complaint, assignee)
+
+
+def join_row_names(query, complaint, assignee):
+    """`query` joined to what names a complaint's row in a list (its category, its jurisdiction's time
+    zone, agency, assignee (an alias of User), district and village), in the order the board's plan
+    runs them (_joins_as_written): each by primary key, after the complaints are found."""
+    return (
+        query.join(Category, Category.id == complaint.category_id)
+        .join(Jurisdiction, Jurisdiction.id == complaint.jurisdiction_id)
+        .outerjoin(Agency, Agency.id == complaint.agency_id)
+        .outerjoin(assignee, assignee.id == complaint.assignee_id)
+        .outerjoin(District, District.id == complaint.district_id)
+        .outerjoin(Village, Village.id == complaint.village_id)
     )
 
 

@@ -21,6 +21,7 @@ from app.domain.visibility import scope_of
 from app.models import (OPEN_STATUSES, Agency, Category, Complaint, District, Jurisdiction, Reporter, User,
                         Village)
 from app.services.access import visibility
+from app.services.reporting.dashboard import join_row_names
 
 CLOSED_STATUSES = ("handled", "resolved", "closed", "rejected")
 STATES = ("open", "closed") + OPEN_STATUSES + CLOSED_STATUSES
@@ -142,19 +143,13 @@ def _phone_condition(actor: Actor, phone: str):
 
 def _select(c=Complaint):
     assignee = aliased(User)
-    return (
+    return join_row_names(
         select(c.id, c.ticket, c.status, Category.code, Category.name_id, Category.name_en,
                Agency.name, assignee.name, District.name, Village.name, c.received_at,
                c.ack_due_at, c.handle_due_at, c.acknowledged_at, c.handled_at,
                Jurisdiction.timezone, c.channel, c.reject_reason, c.reopened_count,
-               c.description)
-        .join(Category, Category.id == c.category_id)
-        .join(Jurisdiction, Jurisdiction.id == c.jurisdiction_id)
-        .outerjoin(Agency, Agency.id == c.agency_id)
-        .outerjoin(assignee, assignee.id == c.assignee_id)
-        .outerjoin(District, District.id == c.district_id)
-        .outerjoin(Village, Village.id == c.village_id)
-    )
+               c.description),
+        c, assignee)
 
 
 def _where(session: Session, actor: Actor, criteria: Criteria) -> list:
