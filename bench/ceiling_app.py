@@ -14,15 +14,28 @@ trip), no pool pre-ping, no ORM unit of work. Each route does its protocol's own
                             the JSON update parsed, update_id checked                   -> 200 {"ok": true}
 A request that fails its check is refused (403/401/400) and stores nothing.
 
+And one more, not a ceiling of the protocol but of the data (python -m bench.intake_load --stored-rows):
+  POST /complaints/stored-rows  the API's JSON parsed, then what Sigap must store for an API report, in
+                            Sigap's own migrated tables (their indexes, foreign keys and triggers), in one
+                            autocommit statement: the new reporter, the complaint (ticket from a sequence,
+                            its deadlines, SLA cursor and seal), its two hash-chained events (received,
+                            routed) and the receipt in the outbox                   -> 201 {"id", "ticket"}
+It routes, times and words nothing (fixed reference ids read once, deadlines 30 min and 2 h, a receipt
+that only names the ticket): the database's share of an API report on the bare stack.
+
 It reads DATABASE_URL, TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL, TELEGRAM_WEBHOOK_SECRET and KANNEL_SECRET
 (the same values Sigap gets in the bench) and creates its own table `bench_ceiling_rows`."""
 from __future__ import annotations
 
+import hashlib
 import hmac
+import json
 import os
+import threading
+from datetime import datetime, timedelta, timezone
 
 from flask import Flask, Response, jsonify, request
-from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, create_engine
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, create_engine, inspect, text
 from twilio.request_validator import RequestValidator
 
 from config import normalise_database_url
@@ -37,6 +50,9 @@ rows = Table("bench_ceiling_rows", metadata,
 engine = create_engine(normalise_database_url(os.environ["DATABASE_URL"]), pool_size=10, max_overflow=20,
                        isolation_level="AUTOCOMMIT")
 metadata.create_all(engine, checkfirst=True)  # once, in gunicorn's master (--preload)
+if inspect(engine).has_table("complaints"):  # Sigap's schema, migrated: the stored-rows ceiling can run
+    with engine.connect() as _conn:
+        _conn.exec_driver_sql("CREATE SEQUENCE IF NOT EXISTS bench_ceiling_ticket_seq START WITH 500000")
 engine.dispose()  # workers open their own connections after the fork
 INSERT = rows.insert().returning(rows.c.id)
 
@@ -91,3 +107,91 @@ def telegram():
     chat = ((update.get("message") or {}).get("chat") or {}).get("id")
     store("telegram", str(chat) if chat is not None else None, update)
     return jsonify({"ok": True})
+
+
+# The stored-rows ceiling: Sigap's rows for one API report, in one statement.
+STORED_ROWS = text("""
+WITH r AS (
+  INSERT INTO reporters (name, phone, language, opted_out, unreachable, created_at)
+  VALUES (:name, :phone, 'id', false, false, :now) ON CONFLICT DO NOTHING RETURNING id),
+n AS (SELECT nextval('bench_ceiling_ticket_seq') AS seq),
+c AS (
+  INSERT INTO complaints (ticket, jurisdiction_id, year, seq, category_id, description, district_id, village_id,
+    channel, submitted_by, reporter_id, confidentiality, agency_id, status, sla_policy_id, received_at,
+    ack_due_at, handle_due_at, ack_breached, handle_breached, reopened_count, status_code_hash, next_step,
+    next_step_at, sla_level, sla_reopened_seen, audit_seq, audit_seal, created_at, updated_at)
+  SELECT 'CEIL-' || :year || '-' || lpad(n.seq::text, 6, '0'), :jurisdiction_id, :year, n.seq, :category_id,
+    :description, :district_id, :village_id, 'api', 'ceiling:stored-rows', (SELECT id FROM r), 'normal', :agency_id,
+    'assigned', :policy_id, :now, :ack_due_at, :handle_due_at, false, false, 0, :code_hash, :next_step,
+    :next_step_at, 0, 0, 2, :seal, :now, :now
+  FROM n RETURNING id, ticket),
+e AS (
+  INSERT INTO events (complaint_id, seq, kind, at, actor, data, prev_hash, hash)
+  SELECT c.id, v.seq, v.kind, :now, v.actor, v.data, v.prev_hash, v.hash FROM c, (VALUES
+    (1, 'received', 'token:1', CAST(:received AS jsonb), :hash0, :hash1),
+    (2, 'routed', 'system', CAST(:routed AS jsonb), :hash1, :hash2)) AS v(seq, kind, actor, data, prev_hash, hash)),
+o AS (
+  INSERT INTO outbox_messages (complaint_id, channel, recipient, recipient_kind, reporter_id, template, language,
+    body, extra, status, attempts, next_attempt_at, created_at)
+  SELECT c.id, 'sms', :phone, 'reporter', (SELECT id FROM r), 'core.receipt', 'id',
+    'Sigap: laporan Anda diterima, nomor ' || c.ticket || '.', '{}'::jsonb, 'pending', 0, :now, :now FROM c)
+SELECT id, ticket FROM c""")
+_reference: dict = {}
+_reference_lock = threading.Lock()
+
+
+def _ids() -> dict:
+    """The seeded reference rows the stored-rows ceiling files under (read once per process)."""
+    with _reference_lock:
+        if not _reference:
+            with engine.connect() as conn:
+                jurisdiction = conn.execute(text("SELECT id FROM jurisdictions WHERE code = 'banyuwangi'")).scalar_one()
+                _reference.update(
+                    jurisdiction=jurisdiction,
+                    categories=dict(conn.execute(text("SELECT code, id FROM categories")).all()),
+                    villages={name: (vid, did) for name, vid, did in conn.execute(text(
+                        "SELECT name, id, district_id FROM villages WHERE district_id IN "
+                        "(SELECT id FROM districts WHERE jurisdiction_id = :j)"), {"j": jurisdiction})},
+                    routes=dict(conn.execute(text("SELECT category_id, agency_id FROM routing_rules WHERE "
+                                                  "jurisdiction_id = :j AND district_id IS NULL"), {"j": jurisdiction}).all()),
+                    policy=conn.execute(text("SELECT max(id) FROM sla_policies WHERE jurisdiction_id = :j"),
+                                        {"j": jurisdiction}).scalar_one())
+    return _reference
+
+
+def _sha(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+@app.post("/complaints/stored-rows")
+def api_stored_rows():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify({"error": "a JSON object"}), 400
+    ids = _ids()
+    category = ids["categories"].get(body.get("category"))
+    village = ids["villages"].get(body.get("village"))
+    agency = ids["routes"].get(category)
+    if category is None or village is None or agency is None:
+        return jsonify({"error": "unknown category or village"}), 400
+    reporter = body.get("reporter") or {}
+    now = datetime.now(timezone.utc)
+    ack_due, handle_due = now + timedelta(minutes=30), now + timedelta(hours=2)
+    received = json.dumps({"channel": "api", "received_at": now.isoformat(), "category": body["category"],
+                           "category_id": category, "district_id": village[1], "village_id": village[0],
+                           "sla_policy_id": ids["policy"], "ack_due_at": ack_due.isoformat(),
+                           "handle_due_at": handle_due.isoformat()})
+    routed = json.dumps({"agency_id": agency})
+    hash0 = "0" * 64
+    hash1 = _sha(hash0, "received", received)
+    hash2 = _sha(hash1, "routed", routed)
+    params = {"name": reporter.get("name"), "phone": reporter.get("phone"), "now": now, "year": now.year,
+              "jurisdiction_id": ids["jurisdiction"], "category_id": category, "description": body.get("description"),
+              "district_id": village[1], "village_id": village[0], "agency_id": agency, "policy_id": ids["policy"],
+              "ack_due_at": ack_due, "handle_due_at": handle_due, "code_hash": _sha(str(now), "code"),
+              "next_step": f"a.remind.0@{int(now.timestamp())}", "next_step_at": now + timedelta(minutes=15),
+              "seal": _sha(hash2, "seal"), "received": received, "routed": routed,
+              "hash0": hash0, "hash1": hash1, "hash2": hash2}
+    with engine.connect() as connection:
+        complaint_id, ticket = connection.execute(STORED_ROWS, params).one()
+    return jsonify({"id": complaint_id, "ticket": ticket}), 201

@@ -36,6 +36,7 @@ from bench.intake_load import (
     ceiling_requests,
     kannel_requests,
     sms_requests,
+    stored_rows_requests,
     telegram_requests,
 )
 
@@ -134,16 +135,26 @@ def main(argv=None) -> int:
         from bench import ceiling_app
 
         ceiling_client = ceiling_app.app.test_client()
-        ceiling_cpu = {}
-        for channel in channels:  # the bare stack's CPU per request for the same requests, for comparison
-            prepared = (ceiling_requests if channel == "api" else make[channel])(args.requests + 20, 3_000_000)
+        ceiling_cpu, ceiling_server = {}, {}
+        bounds = [(c, ceiling_requests if c == "api" else make[c]) for c in channels]
+        if "api" in channels:  # the API's second bound: the bare stack storing Sigap's rows (bench/ceiling_app.py)
+            bounds.append(("stored-rows-api", stored_rows_requests))
+        for bound, prepare in bounds:  # the bare stack's CPU per request for the same requests, for comparison
+            prepared = prepare(args.requests + 20, 3_000_000)
             for index, (path, body, headers) in enumerate(prepared):
                 if index == 20:
-                    began = time.process_time()
+                    began, server_began = time.process_time(), backends_cpu(args.pg_url, name)
                 response = ceiling_client.get(path, headers=headers) if body is None else \
                     ceiling_client.post(path, data=body, headers=headers)
-                assert response.status_code in (200, 201), (channel, response.status_code)
-            ceiling_cpu[channel] = (time.process_time() - began) / args.requests * 1000
+                assert response.status_code in (200, 201), (bound, response.status_code)
+            ceiling_cpu[bound] = (time.process_time() - began) / args.requests * 1000
+            server_ended = backends_cpu(args.pg_url, name)
+            if server_began is not None and server_ended is not None:
+                ceiling_server[bound] = (server_ended - server_began) / args.requests * 1000
+        for bound in ceiling_cpu:
+            server = f", PostgreSQL backends' {ceiling_server[bound]:.2f} ms" if bound in ceiling_server else ""
+            print(f"{'ceiling' if bound in CHANNELS else bound} {bound if bound in CHANNELS else ''}: CPU of this "
+                  f"process per request {ceiling_cpu[bound]:.1f} ms{server}")
         for channel in channels:
             warm = make[channel](20, 1_000_000)
             for path, body, headers in warm:  # first requests: caches, prepared statements
