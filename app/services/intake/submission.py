@@ -434,7 +434,13 @@ def stage(session: Session, now: datetime, *, jurisdiction: str, category: str, 
             notifications.on_event(session, complaint, event, now, receipt=receipt)
         sms_gateways.forget_prefetched(session)  # asked for this receipt only
     if not fast_insert.insert_pending(session, Complaint, Event, OutboxMessage, keep=(Complaint,)):
-        session.flush([complaint])  # something else is pending: the complaint first, the rest at the commit
+        # Something else is pending too: all of it now but the events and messages, which refer to the
+        # complaint by id only (the ORM would not put them after it); they go in at the commit.
+        later = [o for o in session.new if isinstance(o, (Event, OutboxMessage))]
+        for obj in later:
+            session.expunge(obj)
+        session.flush()
+        session.add_all(later)
     return complaint
 
 
