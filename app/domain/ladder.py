@@ -224,6 +224,29 @@ def passed_over(clock: ComplaintClock, policy: LadderPolicy, checkpoint: Checkpo
             if s.action != BREACH and s.due_at <= now and s.key not in done]
 
 
+# Key prefixes of the steps that move a complaint on the ladder (ESCALATE climbs it, REPEAT re-alerts its
+# top), per deadline: Step.key is "<deadline initial>.<action>.<index>@<deadline epoch>".
+_LADDER_STEP_PREFIXES = ((HANDLE, ("h.escalate.", "h.repeat.")), (ACKNOWLEDGE, ("a.escalate.", "a.repeat.")))
+
+
+def escalated_for(last_step: str | None, fired: Iterable[str] | None) -> str | None:
+    """Which deadline's miss put the complaint where it is on the ladder: ACKNOWLEDGE, HANDLE, or None
+    when no escalation step is recorded (an escalation from before steps were recorded: say nothing).
+
+    The step last fired (complaint.sla_last_step) says it when it is an escalation or a repeat. It often
+    is not: the handle clock's reminder and warning fire after an acknowledge escalation, so a bare
+    prefix of the last step would blame the handle clock before its deadline. Then the fired steps
+    decide: the acknowledge ladder runs only before the handle deadline and the handle ladder only
+    after it (plan()), so a handle escalation among them is the later one. The board computes the same
+    in SQL (app.services.reporting.dashboard.escalated_for_expression): keep the two alike."""
+    for keys in ((last_step,) if last_step else (), fired or ()):
+        keys = [str(key) for key in keys]
+        for deadline, prefixes in _LADDER_STEP_PREFIXES:
+            if any(key.startswith(prefixes) for key in keys):
+                return deadline
+    return None
+
+
 def is_late(step: Step, now: datetime) -> bool:
     return now - step.due_at > LATE_AFTER
 

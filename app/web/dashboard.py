@@ -61,7 +61,7 @@ def row_json(row: queries.BoardRow, lang: str) -> dict:
         "acknowledged_at": isoformat_z(row.acknowledged_at), "timezone": row.timezone,
         "reopened": row.reopened_count > 0, "repeat": row.repeat_of_id is not None,
         "ack_late": row.ack_late, "triage_late": row.triage_late,
-        "escalation_level": row.sla_level, "escalated_to": row.level,
+        "escalation_level": row.sla_level, "escalated_to": row.level, "escalated_for": row.escalated_for,
         "accountable": {"name": row.holder_name, "title": row.holder_title} if row.holder_name else None,
     }
 

@@ -104,6 +104,19 @@ def labels() -> dict:
     }
 
 
+ESCALATED_FOR = ("", "acknowledge", "handle")
+
+
+def escalation_words(level, escalated_for: str | None = None) -> str:
+    """"Escalated to <level>", naming the deadline whose miss drove it (BoardRow.escalated_for) in the
+    words of the row's own late badges, when known; the board's rows and the complaint's page say it alike."""
+    if escalated_for == "acknowledge":
+        return _("Escalated to %(level)s · late to acknowledge", level=level)
+    if escalated_for == "handle":
+        return _("Escalated to %(level)s · late to handle", level=level)
+    return _("Escalated to %(level)s", level=level)
+
+
 def board_labels(level_names: dict) -> dict:
     """The words of one row of the open-complaints list, translated once per list instead of once per
     row (the poll renders up to 200 rows every 15 seconds per open dashboard), and the link prefix of a
@@ -113,7 +126,9 @@ def board_labels(level_names: dict) -> dict:
         "reopened_title": _("Citizen said it was not handled"), "reopened": _("reopened"), "repeat": _("repeat"),
         "in_triage": _("(triage)"), "accountable": _("Accountable:"), "nobody_named": _("nobody named"),
         "officer": _("Officer:"), "nobody_yet": _("nobody yet"), "not_escalated": _("Not escalated"),
-        "escalated": {code: _("Escalated to %(level)s", level=name) for code, name in level_names.items()},
+        # Per deadline whose miss drove the escalation ("" when not recorded), per level code.
+        "escalated": {clock: {code: escalation_words(name, clock) for code, name in level_names.items()}
+                      for clock in ESCALATED_FOR},
         "complaint_url": url_for("workspace.complaint", ticket="T")[:-1],
     }
 
@@ -131,7 +146,7 @@ def _page_context() -> dict:
     locale = get_locale()
     return {"lang": "en" if locale is not None and locale.language == "en" else "id", "server_now": now(),
             "has_performance": has_performance_pages(), "demo_citizen": demo_citizen_open(), "map_tiles": map_tiles(),
-            "board_labels": board_labels, **labels()}
+            "board_labels": board_labels, "escalation_words": escalation_words, **labels()}
 
 
 def map_tiles() -> dict:

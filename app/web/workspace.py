@@ -170,7 +170,7 @@ def complaint(ticket: str):
         **_who_was_told(session, item, at),
         next_actions=NEXT_ACTIONS.get(item.status, ()), action_titles=action_titles(item),
         holder=posts.holder_at(session, agency_id=item.agency_id, jurisdiction_id=item.jurisdiction_id, at=at),
-        level=_level_reached(item), folded=folded_trail(events),
+        level=_level_reached(item), escalated_for=queries.escalated_for_of(item), folded=folded_trail(events),
     )
 
 

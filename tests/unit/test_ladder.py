@@ -180,3 +180,26 @@ def test_a_repeat_caught_up_behind_a_later_due_one_is_overtaken():
                      for j in (1, 2))
     assert ladder.repeat_overtaken(first, [first, second], second.due_at)
     assert not ladder.repeat_overtaken(first, [first, second], first.due_at)
+
+
+@given(ack=st.integers(min_value=5, max_value=600), handle_extra=st.integers(min_value=1, max_value=3000),
+       repeat=st.integers(min_value=1, max_value=240))
+def test_the_acknowledge_ladder_runs_before_the_handle_deadline_and_the_handle_ladder_after_it(ack, handle_extra,
+                                                                                               repeat):
+    """What ladder.escalated_for relies on when the last step is no climb: a handle climb fired is the later."""
+    c, p = clock(handle=ack + handle_extra, ack=ack), policy(handle=ack + handle_extra, ack=ack, repeat=repeat)
+    ladder_steps = [s for s in ladder.plan(c, p, wall) if s.action in (ladder.ESCALATE, ladder.REPEAT)]
+    assert all(s.due_at < c.handle_due_at for s in ladder_steps if s.deadline == ladder.ACKNOWLEDGE)
+    assert all(s.due_at > c.handle_due_at for s in ladder_steps if s.deadline == ladder.HANDLE)
+    top = ComplaintClock(**{**c.__dict__, "level": len(LEVELS)})  # repeats are planned once at the top
+    repeats = [s for s in ladder.plan(top, p, wall) if s.action == ladder.REPEAT]
+    assert all(s.due_at < c.handle_due_at for s in repeats if s.deadline == ladder.ACKNOWLEDGE)
+    assert all(s.due_at > c.handle_due_at for s in repeats if s.deadline == ladder.HANDLE)
+
+
+def test_escalated_for_names_the_deadline_of_the_last_climb_not_of_the_last_step():
+    assert ladder.escalated_for(None, None) is None
+    assert ladder.escalated_for("a.escalate.1@1", ["a.escalate.1@1"]) == ladder.ACKNOWLEDGE
+    assert ladder.escalated_for("h.warn.1@2", ["a.escalate.1@1", "h.remind.0@2", "h.warn.1@2"]) == ladder.ACKNOWLEDGE
+    assert ladder.escalated_for("h.repeat.1@2", ["a.escalate.5@1", "h.repeat.1@2"]) == ladder.HANDLE
+    assert ladder.escalated_for("t.breach.0@1", ["t.breach.0@1", "a.breach.0@1"]) is None

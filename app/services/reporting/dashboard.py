@@ -10,7 +10,7 @@ from functools import lru_cache
 from sqlalchemy import Float, String, and_, bindparam, case, cast, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
-from app.domain.ladder import ladder_levels
+from app.domain.ladder import ACKNOWLEDGE, HANDLE, escalated_for, ladder_levels
 from app.domain.visibility import Scope
 from app.models import (OPEN_STATUSES, Agency, Category, Complaint, District, Jurisdiction, SlaPolicy, User,
                         UtcDateTime, Village)
@@ -69,6 +69,8 @@ class BoardRow:
     # "regional_secretary"), and the holder of the accountable post (agency head, or the triage desk).
     sla_level: int = 0
     level: str | None = None
+    # Which deadline's miss drove that escalation ("acknowledge" or "handle"; None: not recorded).
+    escalated_for: str | None = None
     holder_name: str | None = None
     holder_title: str | None = None
 
@@ -121,6 +123,26 @@ def triage_late_expression(dialect: str):
     return and_(Complaint.status == "triage", Complaint.triage_due_at.is_not(None), Complaint.triage_due_at <= now)
 
 
+@lru_cache(maxsize=4)
+def escalated_for_expression(dialect: str):
+    """SQL of app.domain.ladder.escalated_for, from the row's own columns: the deadline ("acknowledge"
+    or "handle") whose miss drove the complaint's escalation, or NULL. The last step when it is an
+    escalation or a repeat, else the escalation steps fired (a handle one is the later)."""
+    last = func.coalesce(Complaint.sla_last_step, "")
+    fired = func.coalesce(cast(Complaint.sla_fired, String), "")
+
+    def ladder_step(initial: str, keys, quote: str = ""):
+        return or_(keys.like(f"{quote}{initial}.escalate.%"), keys.like(f"{quote}{initial}.repeat.%"))
+
+    return case(
+        (ladder_step("h", last), HANDLE),
+        (ladder_step("a", last), ACKNOWLEDGE),
+        (ladder_step("h", fired, '%"'), HANDLE),
+        (ladder_step("a", fired, '%"'), ACKNOWLEDGE),
+        else_=None,
+    )
+
+
 def at(now: datetime) -> dict:
     """The parameters that bind `state_expression` to an instant."""
     return {"sla_now": now, "sla_now_epoch": now.timestamp()}
@@ -136,7 +158,7 @@ def _board_select(dialect: str):
                Complaint.handle_due_at, Complaint.acknowledged_at, Jurisdiction.timezone, Complaint.channel,
                Complaint.lat, Complaint.lon, Complaint.reopened_count, Complaint.repeat_of_id,
                ack_late_expression(dialect).label("ack_late"), triage_late_expression(dialect).label("triage_late"),
-               Complaint.sla_level, Complaint.sla_policy_id, Complaint.agency_id, Complaint.jurisdiction_id),
+               escalated_for_expression(dialect).label("escalated_for"), Complaint.sla_level, Complaint.sla_policy_id, Complaint.agency_id, Complaint.jurisdiction_id),
         Complaint, assignee)
 
 
@@ -173,6 +195,11 @@ def state_of(complaint: Complaint, now: datetime) -> str:
 def ack_late_of(complaint: Complaint, now: datetime) -> bool:
     """The same acknowledge rule as `ack_late_expression`, for one loaded complaint."""
     return complaint.is_open and complaint.acknowledged_at is None and complaint.ack_due_at <= now
+
+
+def escalated_for_of(complaint: Complaint) -> str | None:
+    """The same deadline as `escalated_for_expression`, for one loaded complaint."""
+    return escalated_for(complaint.sla_last_step, complaint.sla_fired)
 
 
 def _scoped(query, scope: Scope):
@@ -220,8 +247,8 @@ def _who_holds(session: Session, now: datetime, found) -> list[BoardRow]:
         levels = ladders.get(policy_id, ())
         level = levels[min(level_count, len(levels)) - 1] if level_count and levels else None
         holder = holders.get(("agency", agency_id) if agency_id is not None else ("jurisdiction", jurisdiction_id))
-        rows.append(BoardRow(*row[:-6], ack_late=bool(row[-6]), triage_late=bool(row[-5]),
-                             sla_level=level_count or 0, level=level,
+        rows.append(BoardRow(*row[:-7], ack_late=bool(row[-7]), triage_late=bool(row[-6]),
+                             sla_level=level_count or 0, level=level, escalated_for=row[-5],
                              holder_name=holder[0] if holder else None, holder_title=holder[1] if holder else None))
     return rows
 
