@@ -14,14 +14,19 @@ trip), no pool pre-ping, no ORM unit of work. Each route does its protocol's own
                             the JSON update parsed, update_id checked                   -> 200 {"ok": true}
 A request that fails its check is refused (403/401/400) and stores nothing.
 
-And one more, not a ceiling of the protocol but of the data (python -m bench.intake_load --stored-rows):
+And two more, bounds not of the protocol but of the data (bench/intake_load.py runs them next to the API
+and SMS phases):
   POST /complaints/stored-rows  the API's JSON parsed, then what Sigap must store for an API report, in
                             Sigap's own migrated tables (their indexes, foreign keys and triggers), in one
                             autocommit statement: the new reporter, the complaint (ticket from a sequence,
                             its deadlines, SLA cursor and seal), its two hash-chained events (received,
                             routed) and the receipt in the outbox                   -> 201 {"id", "ticket"}
-It routes, times and words nothing (fixed reference ids read once, deadlines 30 min and 2 h, a receipt
-that only names the ticket): the database's share of an API report on the bare stack.
+  POST /webhooks/twilio/sms/stored-rows  Twilio's signature checked (over Sigap's URL), `LAPOR MAKAN
+                            <village>: <text>` split, the same rows plus the inbound message (its outcome,
+                            reply and links) and the consent record, the receipt kept as sent in the TwiML
+                            reply                                                   -> 200 TwiML
+They route, time and word nothing (fixed reference ids read once, deadlines 30 min and 2 h, a receipt
+that only names the ticket): the database's share of a report on the bare stack.
 
 It reads DATABASE_URL, TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL, TELEGRAM_WEBHOOK_SECRET and KANNEL_SECRET
 (the same values Sigap gets in the bench) and creates its own table `bench_ceiling_rows`."""
@@ -109,33 +114,47 @@ def telegram():
     return jsonify({"ok": True})
 
 
-# The stored-rows ceiling: Sigap's rows for one API report, in one statement.
-STORED_ROWS = text("""
+# The stored-rows ceilings: Sigap's rows for one report, in one statement. The SMS one adds the inbound
+# message (with its outcome, reply and links), the citizen's consent record, and its receipt is the TwiML
+# reply, kept as sent.
+_STORED_ROWS = """
 WITH r AS (
   INSERT INTO reporters (name, phone, language, opted_out, unreachable, created_at)
   VALUES (:name, :phone, 'id', false, false, :now) ON CONFLICT DO NOTHING RETURNING id),
 n AS (SELECT nextval('bench_ceiling_ticket_seq') AS seq),
 c AS (
   INSERT INTO complaints (ticket, jurisdiction_id, year, seq, category_id, description, district_id, village_id,
-    channel, submitted_by, reporter_id, confidentiality, agency_id, status, sla_policy_id, received_at,
-    ack_due_at, handle_due_at, ack_breached, handle_breached, reopened_count, status_code_hash, next_step,
-    next_step_at, sla_level, sla_reopened_seen, audit_seq, audit_seal, created_at, updated_at)
+    channel, external_ref, submitted_by, reporter_id, confidentiality, agency_id, status, sla_policy_id,
+    received_at, ack_due_at, handle_due_at, ack_breached, handle_breached, reopened_count, status_code_hash,
+    next_step, next_step_at, sla_level, sla_reopened_seen, audit_seq, audit_seal, created_at, updated_at)
   SELECT 'CEIL-' || :year || '-' || lpad(n.seq::text, 6, '0'), :jurisdiction_id, :year, n.seq, :category_id,
-    :description, :district_id, :village_id, 'api', 'ceiling:stored-rows', (SELECT id FROM r), 'normal', :agency_id,
-    'assigned', :policy_id, :now, :ack_due_at, :handle_due_at, false, false, 0, :code_hash, :next_step,
-    :next_step_at, 0, 0, 2, :seal, :now, :now
+    :description, :district_id, :village_id, :channel, :external_ref, 'ceiling:stored-rows', (SELECT id FROM r),
+    'normal', :agency_id, 'assigned', :policy_id, :now, :ack_due_at, :handle_due_at, false, false, 0,
+    :code_hash, :next_step, :next_step_at, 0, 0, 2, :seal, :now, :now
   FROM n RETURNING id, ticket),
 e AS (
   INSERT INTO events (complaint_id, seq, kind, at, actor, data, prev_hash, hash)
   SELECT c.id, v.seq, v.kind, :now, v.actor, v.data, v.prev_hash, v.hash FROM c, (VALUES
-    (1, 'received', 'token:1', CAST(:received AS jsonb), :hash0, :hash1),
+    (1, 'received', :actor, CAST(:received AS jsonb), :hash0, :hash1),
     (2, 'routed', 'system', CAST(:routed AS jsonb), :hash1, :hash2)) AS v(seq, kind, actor, data, prev_hash, hash)),
 o AS (
   INSERT INTO outbox_messages (complaint_id, channel, recipient, recipient_kind, reporter_id, template, language,
-    body, extra, status, attempts, next_attempt_at, created_at)
+    body, extra, status, attempts, next_attempt_at, provider_id, sent_at, created_at)
   SELECT c.id, 'sms', :phone, 'reporter', (SELECT id FROM r), 'core.receipt', 'id',
-    'Sigap: laporan Anda diterima, nomor ' || c.ticket || '.', '{}'::jsonb, 'pending', 0, :now, :now FROM c)
-SELECT id, ticket FROM c""")
+    'Sigap: laporan Anda diterima, nomor ' || c.ticket || '.', '{}'::jsonb, :receipt_status, 0,
+    :next_attempt_at, :provider_id, :sent_at, :now FROM c){sms}
+SELECT id, ticket FROM c"""
+_SMS_ROWS = """,
+m AS (
+  INSERT INTO sms_inbound_messages (message_sid, channel, phone, to_number, body, received_at, outcome, replies,
+    complaint_id, reporter_id)
+  SELECT :external_ref, 'sms', :phone, :to_number, :body, :now, 'complaint',
+    jsonb_build_array('Sigap: laporan Anda diterima, nomor ' || c.ticket || '.'), c.id, (SELECT id FROM r) FROM c),
+k AS (
+  INSERT INTO opt_records (channel, address, kind, reason, at, reporter_id, complaint_id)
+  SELECT 'sms', :phone, 'opt_in', 'wrote_first', :now, (SELECT id FROM r), c.id FROM c)"""
+STORED_ROWS = text(_STORED_ROWS.replace("{sms}", ""))
+STORED_ROWS_SMS = text(_STORED_ROWS.replace("{sms}", _SMS_ROWS))
 _reference: dict = {}
 _reference_lock = threading.Lock()
 
@@ -163,21 +182,19 @@ def _sha(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-@app.post("/complaints/stored-rows")
-def api_stored_rows():
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return jsonify({"error": "a JSON object"}), 400
+def store_rows(statement, *, channel: str, category_code, village_name, description, name, phone,
+               actor: str, external_ref=None, receipt_status="pending", extra=None):
+    """Sigap's rows for one report (see STORED_ROWS), under the seeded reference ids; None for an unknown
+    category or village."""
     ids = _ids()
-    category = ids["categories"].get(body.get("category"))
-    village = ids["villages"].get(body.get("village"))
+    category = ids["categories"].get(category_code)
+    village = ids["villages"].get(village_name)
     agency = ids["routes"].get(category)
     if category is None or village is None or agency is None:
-        return jsonify({"error": "unknown category or village"}), 400
-    reporter = body.get("reporter") or {}
+        return None
     now = datetime.now(timezone.utc)
     ack_due, handle_due = now + timedelta(minutes=30), now + timedelta(hours=2)
-    received = json.dumps({"channel": "api", "received_at": now.isoformat(), "category": body["category"],
+    received = json.dumps({"channel": channel, "received_at": now.isoformat(), "category": category_code,
                            "category_id": category, "district_id": village[1], "village_id": village[0],
                            "sla_policy_id": ids["policy"], "ack_due_at": ack_due.isoformat(),
                            "handle_due_at": handle_due.isoformat()})
@@ -185,13 +202,56 @@ def api_stored_rows():
     hash0 = "0" * 64
     hash1 = _sha(hash0, "received", received)
     hash2 = _sha(hash1, "routed", routed)
-    params = {"name": reporter.get("name"), "phone": reporter.get("phone"), "now": now, "year": now.year,
-              "jurisdiction_id": ids["jurisdiction"], "category_id": category, "description": body.get("description"),
-              "district_id": village[1], "village_id": village[0], "agency_id": agency, "policy_id": ids["policy"],
-              "ack_due_at": ack_due, "handle_due_at": handle_due, "code_hash": _sha(str(now), "code"),
+    params = {"name": name, "phone": phone, "now": now, "year": now.year, "channel": channel,
+              "external_ref": external_ref, "actor": actor, "jurisdiction_id": ids["jurisdiction"],
+              "category_id": category, "description": description, "district_id": village[1],
+              "village_id": village[0], "agency_id": agency, "policy_id": ids["policy"], "ack_due_at": ack_due,
+              "handle_due_at": handle_due, "code_hash": _sha(str(now), "code"),
               "next_step": f"a.remind.0@{int(now.timestamp())}", "next_step_at": now + timedelta(minutes=15),
-              "seal": _sha(hash2, "seal"), "received": received, "routed": routed,
-              "hash0": hash0, "hash1": hash1, "hash2": hash2}
+              "seal": _sha(hash2, "seal"), "received": received, "routed": routed, "hash0": hash0,
+              "hash1": hash1, "hash2": hash2, "receipt_status": receipt_status,
+              "provider_id": f"twiml:{external_ref}" if receipt_status == "sent" else None,
+              "next_attempt_at": now if receipt_status == "pending" else None,
+              "sent_at": now if receipt_status == "sent" else None, **(extra or {})}
     with engine.connect() as connection:
-        complaint_id, ticket = connection.execute(STORED_ROWS, params).one()
-    return jsonify({"id": complaint_id, "ticket": ticket}), 201
+        return connection.execute(statement, params).one()
+
+
+@app.post("/complaints/stored-rows")
+def api_stored_rows():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify({"error": "a JSON object"}), 400
+    reporter = body.get("reporter") or {}
+    stored = store_rows(STORED_ROWS, channel="api", category_code=body.get("category"),
+                        village_name=body.get("village"), description=body.get("description"),
+                        name=reporter.get("name"), phone=reporter.get("phone"), actor="token:1")
+    if stored is None:
+        return jsonify({"error": "unknown category or village"}), 400
+    return jsonify({"id": stored[0], "ticket": stored[1]}), 201
+
+
+SMS_KEYWORDS = {"MAKAN": "hunger", "SEKOLAH": "school_dropout", "RUMAH": "uninhabitable_house",
+                "LANSIA": "lone_elderly", "SAKIT": "medical_care"}
+
+
+@app.post("/webhooks/twilio/sms/stored-rows")
+def twilio_sms_stored_rows():
+    """Twilio's request for Sigap's path (its signature is over that URL); `LAPOR <KEYWORD> <village>: <text>`."""
+    form = request.form
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not TWILIO.validate(PUBLIC_BASE_URL + "/webhooks/twilio/sms", form, signature):
+        return Response("bad signature", status=403)
+    words = (form.get("Body") or "").split(" ", 2)
+    place, _, description = (words[2] if len(words) == 3 else "").partition(":")
+    if len(words) < 3 or words[0].upper() != "LAPOR":
+        return Response(EMPTY_TWIML, status=200, content_type="text/xml; charset=utf-8")
+    stored = store_rows(STORED_ROWS_SMS, channel="sms", category_code=SMS_KEYWORDS.get(words[1].upper()),
+                        village_name=place.strip(), description=description.strip(), name=None,
+                        phone=form.get("From"), actor="reporter", external_ref=form.get("MessageSid"),
+                        receipt_status="sent", extra={"to_number": form.get("To"), "body": form.get("Body")})
+    if stored is None:
+        return Response(EMPTY_TWIML, status=200, content_type="text/xml; charset=utf-8")
+    reply = f"Sigap: laporan Anda diterima, nomor {stored[1]}."
+    return Response(f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{reply}</Message></Response>',
+                    status=200, content_type="text/xml; charset=utf-8")

@@ -9,10 +9,10 @@ Sigap, on 127.0.0.1 only:
 and next to each, its ceiling: bench/ceiling_app.py, the bare stack (Flask, SQLAlchemy Core, psycopg 3, the
 same gunicorn.conf.py) doing the same protocol work (parse; check the signature or secret) and one INSERT in
 autocommit, without pool pre-ping. The ceiling-api phase gets the API's JSON bodies, the other ceilings the
-very same requests as Sigap. The API runs next to a second bound too, stored-rows-api: the bare stack storing
-what Sigap must store for an API report (reporter, complaint, two events, the receipt in the outbox) in
-Sigap's own tables, in one statement (bench/ceiling_app.py): the database's share of the work, which no
-change to Sigap's Python can go under.
+very same requests as Sigap. The API and SMS run next to a second bound too, stored-rows-api and
+stored-rows-sms: the bare stack storing what Sigap must store for the report (reporter, complaint, two
+events, the receipt; for SMS also the inbound message and the consent record) in Sigap's own tables, in one
+statement (bench/ceiling_app.py): what the rows alone cost on this stack, whatever Sigap's Python does.
 
 Load comes from wrk (a compiled load generator; Debian package `wrk`) replaying prepared, distinct requests
 (bench/wrk_replay.lua), with its own CPU time recorded to show it is not the limit. Each channel and its
@@ -51,7 +51,8 @@ KANNEL_SHORT_CODE = "1708"
 WRK = "wrk"
 CHANNELS = ("api", "sms", "kannel", "telegram")
 CEILING_OF = {channel: "ceiling-" + channel for channel in CHANNELS}
-STORED_ROWS = "stored-rows-api"  # the API's second bound: the bare stack storing Sigap's rows
+# The second bound of the API and of SMS: the bare stack storing Sigap's rows for the report (bench/ceiling_app.py).
+STORED_ROWS_OF = {"api": "stored-rows-api", "sms": "stored-rows-sms"}
 
 
 def free_port() -> int:
@@ -182,6 +183,10 @@ def stored_rows_requests(n: int, offset: int) -> list:
     return ceiling_requests(n, offset, "/complaints/stored-rows")
 
 
+def stored_rows_sms_requests(n: int, offset: int) -> list:
+    return [(path + "/stored-rows", body, headers) for path, body, headers in sms_requests(n, offset)]
+
+
 def sms_requests(n: int, offset: int) -> list:
     from urllib.parse import urlencode
 
@@ -288,8 +293,9 @@ def main(argv=None) -> int:
         for channel in channels:
             plans[channel] = (sigap_port, make[channel])
             plans[CEILING_OF[channel]] = (ceiling_port, ceiling_requests if channel == "api" else make[channel])
-            if channel == "api":
-                plans[STORED_ROWS] = (ceiling_port, stored_rows_requests)
+            if channel in STORED_ROWS_OF:
+                plans[STORED_ROWS_OF[channel]] = (ceiling_port, stored_rows_requests if channel == "api"
+                                                  else stored_rows_sms_requests)
         per_phase = args.phase_seconds * args.max_rate
         print(f"{args.workers} gunicorn workers x {args.threads} threads each side; load from wrk "
               f"({args.wrk_threads} threads, {args.concurrency} connections); {args.rounds} rounds of "
@@ -308,7 +314,7 @@ def main(argv=None) -> int:
         for index in range(args.rounds):
             rates = {}
             for channel in channels:
-                group = [channel, CEILING_OF[channel]] + ([STORED_ROWS] if channel == "api" else [])
+                group = [channel, CEILING_OF[channel]] + ([STORED_ROWS_OF[channel]] if channel in STORED_ROWS_OF else [])
                 for target in phase_order(index, group):
                     port, prepare = plans[target]
                     path = scratch / f"{target}.txt"
@@ -320,8 +326,7 @@ def main(argv=None) -> int:
             rounds.append(rates)
             line = "  ".join(f"{c} {rates[c]:6.1f}/{rates[CEILING_OF[c]]:6.1f} ({rates[c] / rates[CEILING_OF[c]]:4.0%})"
                              if rates[CEILING_OF[c]] else f"{c} {rates[c]:6.1f}/0" for c in channels)
-            if STORED_ROWS in rates:
-                line += f"  (stored-rows-api {rates[STORED_ROWS]:6.1f})"
+            line += "".join(f"  ({bound} {rates[bound]:6.1f})" for bound in STORED_ROWS_OF.values() if bound in rates)
             print(f"  round {index + 1}: req/s Sigap/ceiling  {line}   (load {loadavg()})", flush=True)
         results: dict = {"rounds": rounds, "load_average_end": loadavg()}
         print("all rounds together (req/s: 2xx answers inside the phases; p50 the median phase's, p99 the worst "
@@ -341,23 +346,25 @@ def main(argv=None) -> int:
             results[f"{channel}_share_of_ceiling"] = {"median": round(median, 3), "min": round(min(paired), 3),
                                                       "max": round(max(paired), 3)}
             print(f"  {channel:9s} {median:4.0%} (rounds {min(paired):.0%}-{max(paired):.0%})", flush=True)
-        if STORED_ROWS in plans:
-            bound = [r[STORED_ROWS] / r[CEILING_OF["api"]] for r in rounds if r.get(CEILING_OF["api"])]
-            of_bound = [r["api"] / r[STORED_ROWS] for r in rounds if r.get(STORED_ROWS)]
+        for channel, bound_name in STORED_ROWS_OF.items():
+            if bound_name not in plans:
+                continue
+            bound = [r[bound_name] / r[CEILING_OF[channel]] for r in rounds if r.get(CEILING_OF[channel])]
+            of_bound = [r[channel] / r[bound_name] for r in rounds if r.get(bound_name)]
             if bound and of_bound:
-                results["stored_rows_api_share_of_ceiling"] = round(statistics.median(bound), 3)
-                results["api_share_of_stored_rows"] = round(statistics.median(of_bound), 3)
-                print(f"  the bare stack storing Sigap's rows for an API report (stored-rows-api) is itself at "
-                      f"{statistics.median(bound):.0%} of the ceiling (rounds {min(bound):.0%}-{max(bound):.0%}); "
-                      f"Sigap's API is at {statistics.median(of_bound):.0%} of it "
-                      f"(rounds {min(of_bound):.0%}-{max(of_bound):.0%})", flush=True)
+                results[f"{bound_name}_share_of_ceiling"] = round(statistics.median(bound), 3)
+                results[f"{channel}_share_of_{bound_name}"] = round(statistics.median(of_bound), 3)
+                print(f"  the bare stack storing Sigap's rows for a{'n API' if channel == 'api' else 'n SMS'} report "
+                      f"({bound_name}) is itself at {statistics.median(bound):.0%} of the ceiling (rounds "
+                      f"{min(bound):.0%}-{max(bound):.0%}); Sigap's {channel} is at {statistics.median(of_bound):.0%} "
+                      f"of it (rounds {min(of_bound):.0%}-{max(of_bound):.0%})", flush=True)
         import psycopg
 
         with psycopg.connect(db_url) as conn:
             complaints = dict(conn.execute("SELECT channel, count(*) FROM complaints WHERE submitted_by <> "
                                            "'ceiling:stored-rows' GROUP BY channel").fetchall())
-            stored_rows = conn.execute("SELECT count(*) FROM complaints WHERE submitted_by = "
-                                       "'ceiling:stored-rows'").fetchone()[0]
+            stored_rows = dict(conn.execute("SELECT channel, count(*) FROM complaints WHERE submitted_by = "
+                                            "'ceiling:stored-rows' GROUP BY channel").fetchall())
             updates = conn.execute("SELECT count(*) FROM telegram_updates").fetchone()[0]
             kannel = conn.execute("SELECT count(*) FROM sms_inbound_messages WHERE complaint_id IS NOT NULL "
                                   "AND message_sid LIKE 'kannel:%%'").fetchone()[0]
@@ -367,7 +374,8 @@ def main(argv=None) -> int:
                   "telegram": updates}  # an SMS through Kannel is an "sms" complaint too
         for channel in ("api", "sms", "kannel", "telegram"):
             stored["ceiling-" + channel] = ceiling_rows.get(channel, 0)
-        stored[STORED_ROWS] = stored_rows
+        for channel, bound_name in STORED_ROWS_OF.items():
+            stored[bound_name] = stored_rows.get(channel, 0)
         print("2xx answers (with the warm-up) against rows stored: " + "; ".join(
             f"{t} {answered[t]}/{stored[t]}" for t in plans))
         # A row more than answers is a request still in flight when wrk stopped (stored, its answer not

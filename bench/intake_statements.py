@@ -37,6 +37,7 @@ from bench.intake_load import (
     kannel_requests,
     sms_requests,
     stored_rows_requests,
+    stored_rows_sms_requests,
     telegram_requests,
 )
 
@@ -137,8 +138,10 @@ def main(argv=None) -> int:
         ceiling_client = ceiling_app.app.test_client()
         ceiling_cpu, ceiling_server = {}, {}
         bounds = [(c, ceiling_requests if c == "api" else make[c]) for c in channels]
-        if "api" in channels:  # the API's second bound: the bare stack storing Sigap's rows (bench/ceiling_app.py)
+        if "api" in channels:  # the second bounds: the bare stack storing Sigap's rows (bench/ceiling_app.py)
             bounds.append(("stored-rows-api", stored_rows_requests))
+        if "sms" in channels:
+            bounds.append(("stored-rows-sms", stored_rows_sms_requests))
         for bound, prepare in bounds:  # the bare stack's CPU per request for the same requests, for comparison
             prepared = prepare(args.requests + 20, 3_000_000)
             for index, (path, body, headers) in enumerate(prepared):
