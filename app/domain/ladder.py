@@ -226,7 +226,7 @@ def passed_over(clock: ComplaintClock, policy: LadderPolicy, checkpoint: Checkpo
 
 # Key prefixes of the steps that move a complaint on the ladder (ESCALATE climbs it, REPEAT re-alerts its
 # top), per deadline: Step.key is "<deadline initial>.<action>.<index>@<deadline epoch>".
-_LADDER_STEP_PREFIXES = ((HANDLE, ("h.escalate.", "h.repeat.")), (ACKNOWLEDGE, ("a.escalate.", "a.repeat.")))
+LADDER_STEP_PREFIXES = ((HANDLE, ("h.escalate.", "h.repeat.")), (ACKNOWLEDGE, ("a.escalate.", "a.repeat.")))
 
 
 def escalated_for(last_step: str | None, fired: Iterable[str] | None) -> str | None:
@@ -241,7 +241,7 @@ def escalated_for(last_step: str | None, fired: Iterable[str] | None) -> str | N
     in SQL (app.services.reporting.dashboard.escalated_for_expression): keep the two alike."""
     for keys in ((last_step,) if last_step else (), fired or ()):
         keys = [str(key) for key in keys]
-        for deadline, prefixes in _LADDER_STEP_PREFIXES:
+        for deadline, prefixes in LADDER_STEP_PREFIXES:
             if any(key.startswith(prefixes) for key in keys):
                 return deadline
     return None

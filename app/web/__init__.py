@@ -25,6 +25,8 @@ CSRF_EXEMPT_PREFIXES = ("/api/", "/webhooks/", "/open311/")
 WEB_BLUEPRINTS = ("web", "auth", "dashboard", "workspace", "settings", "sms_demo", "performance")
 SIGN_IN_LIMIT = "10 per minute;60 per hour"
 LEAFLET_DIR = Path(__file__).resolve().parents[2] / "node_modules" / "leaflet" / "dist"
+
+
 class _NoCookieOnMachinePaths(SecureCookieSessionInterface):
     """Machine paths (API, webhooks, Open311) never sign in nor keep a cookie: no session is opened
     for them (reads find it empty), which spares every partner call and webhook the cookie's

@@ -11,6 +11,7 @@ from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.domain.ladder import ACKNOWLEDGE, HANDLE
 from app.extensions import db_session, now
 from app.services.access import web_auth
 from app.services.errors import ServiceError
@@ -104,15 +105,15 @@ def labels() -> dict:
     }
 
 
-ESCALATED_FOR = ("", "acknowledge", "handle")
+ESCALATED_FOR = ("", ACKNOWLEDGE, HANDLE)
 
 
 def escalation_words(level, escalated_for: str | None = None) -> str:
     """"Escalated to <level>", naming the deadline whose miss drove it (BoardRow.escalated_for) in the
     words of the row's own late badges, when known; the board's rows and the complaint's page say it alike."""
-    if escalated_for == "acknowledge":
+    if escalated_for == ACKNOWLEDGE:
         return _("Escalated to %(level)s · late to acknowledge", level=level)
-    if escalated_for == "handle":
+    if escalated_for == HANDLE:
         return _("Escalated to %(level)s · late to handle", level=level)
     return _("Escalated to %(level)s", level=level)
 

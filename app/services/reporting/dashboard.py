@@ -10,7 +10,7 @@ from functools import lru_cache
 from sqlalchemy import Float, String, and_, bindparam, case, cast, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
-from app.domain.ladder import ACKNOWLEDGE, HANDLE, escalated_for, ladder_levels
+from app.domain.ladder import LADDER_STEP_PREFIXES, escalated_for, ladder_levels
 from app.domain.visibility import Scope
 from app.models import (OPEN_STATUSES, Agency, Category, Complaint, District, Jurisdiction, SlaPolicy, User,
                         UtcDateTime, Village)
@@ -125,22 +125,14 @@ def triage_late_expression(dialect: str):
 
 @lru_cache(maxsize=4)
 def escalated_for_expression(dialect: str):
-    """SQL of app.domain.ladder.escalated_for, from the row's own columns: the deadline ("acknowledge"
-    or "handle") whose miss drove the complaint's escalation, or NULL. The last step when it is an
-    escalation or a repeat, else the escalation steps fired (a handle one is the later)."""
+    """SQL of app.domain.ladder.escalated_for, from the row's own columns and the same step prefixes: the
+    deadline ("acknowledge" or "handle") whose miss drove the complaint's escalation, or NULL. The last
+    step when it is an escalation or a repeat, else the escalation steps fired (a handle one is the later)."""
     last = func.coalesce(Complaint.sla_last_step, "")
-    fired = func.coalesce(cast(Complaint.sla_fired, String), "")
-
-    def ladder_step(initial: str, keys, quote: str = ""):
-        return or_(keys.like(f"{quote}{initial}.escalate.%"), keys.like(f"{quote}{initial}.repeat.%"))
-
-    return case(
-        (ladder_step("h", last), HANDLE),
-        (ladder_step("a", last), ACKNOWLEDGE),
-        (ladder_step("h", fired, '%"'), HANDLE),
-        (ladder_step("a", fired, '%"'), ACKNOWLEDGE),
-        else_=None,
-    )
+    fired = func.coalesce(cast(Complaint.sla_fired, String), "")  # a JSON list: each key after a quote
+    return case(*((or_(*(keys.like(f"{quote}{prefix}%") for prefix in prefixes)), deadline)
+                  for keys, quote in ((last, ""), (fired, '%"')) for deadline, prefixes in LADDER_STEP_PREFIXES),
+                else_=None)
 
 
 def at(now: datetime) -> dict:
@@ -158,7 +150,8 @@ def _board_select(dialect: str):
                Complaint.handle_due_at, Complaint.acknowledged_at, Jurisdiction.timezone, Complaint.channel,
                Complaint.lat, Complaint.lon, Complaint.reopened_count, Complaint.repeat_of_id,
                ack_late_expression(dialect).label("ack_late"), triage_late_expression(dialect).label("triage_late"),
-               escalated_for_expression(dialect).label("escalated_for"), Complaint.sla_level, Complaint.sla_policy_id, Complaint.agency_id, Complaint.jurisdiction_id),
+               escalated_for_expression(dialect).label("escalated_for"), Complaint.sla_level,
+               Complaint.sla_policy_id, Complaint.agency_id, Complaint.jurisdiction_id),
         Complaint, assignee)
 
 
