@@ -141,7 +141,7 @@ o AS (
   INSERT INTO outbox_messages (complaint_id, channel, recipient, recipient_kind, reporter_id, template, language,
     body, extra, status, attempts, next_attempt_at, provider_id, sent_at, created_at)
   SELECT c.id, 'sms', :phone, 'reporter', (SELECT id FROM r), 'core.receipt', 'id',
-    'Sigap: laporan Anda diterima, nomor ' || c.ticket || '.', '{}'::jsonb, :receipt_status, 0,
+    :receipt || c.ticket || '.', '{}'::jsonb, :receipt_status, 0,
     :next_attempt_at, :provider_id, :sent_at, :now FROM c){sms}
 SELECT id, ticket FROM c"""
 _SMS_ROWS = """,
@@ -149,10 +149,11 @@ m AS (
   INSERT INTO sms_inbound_messages (message_sid, channel, phone, to_number, body, received_at, outcome, replies,
     complaint_id, reporter_id)
   SELECT :external_ref, 'sms', :phone, :to_number, :body, :now, 'complaint',
-    jsonb_build_array('Sigap: laporan Anda diterima, nomor ' || c.ticket || '.'), c.id, (SELECT id FROM r) FROM c),
+    jsonb_build_array(:receipt || c.ticket || '.'), c.id, (SELECT id FROM r) FROM c),
 k AS (
   INSERT INTO opt_records (channel, address, kind, reason, at, reporter_id, complaint_id)
   SELECT 'sms', :phone, 'opt_in', 'wrote_first', :now, (SELECT id FROM r), c.id FROM c)"""
+RECEIPT = "Sigap: laporan Anda diterima, nomor "  # then the ticket and a full stop
 STORED_ROWS = text(_STORED_ROWS.replace("{sms}", ""))
 STORED_ROWS_SMS = text(_STORED_ROWS.replace("{sms}", _SMS_ROWS))
 _reference: dict = {}
@@ -160,7 +161,10 @@ _reference_lock = threading.Lock()
 
 
 def _ids() -> dict:
-    """The seeded reference rows the stored-rows ceiling files under (read once per process)."""
+    """The seeded reference rows the stored-rows ceiling files under (read once per process; the lock
+    only while they are read, not on every request after)."""
+    if _reference:
+        return _reference
     with _reference_lock:
         if not _reference:
             with engine.connect() as conn:
@@ -212,7 +216,7 @@ def store_rows(statement, *, channel: str, category_code, village_name, descript
               "hash1": hash1, "hash2": hash2, "receipt_status": receipt_status,
               "provider_id": f"twiml:{external_ref}" if receipt_status == "sent" else None,
               "next_attempt_at": now if receipt_status == "pending" else None,
-              "sent_at": now if receipt_status == "sent" else None, **(extra or {})}
+              "sent_at": now if receipt_status == "sent" else None, "receipt": RECEIPT, **(extra or {})}
     with engine.connect() as connection:
         return connection.execute(statement, params).one()
 
@@ -252,6 +256,6 @@ def twilio_sms_stored_rows():
                         receipt_status="sent", extra={"to_number": form.get("To"), "body": form.get("Body")})
     if stored is None:
         return Response(EMPTY_TWIML, status=200, content_type="text/xml; charset=utf-8")
-    reply = f"Sigap: laporan Anda diterima, nomor {stored[1]}."
+    reply = f"{RECEIPT}{stored[1]}."
     return Response(f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{reply}</Message></Response>',
                     status=200, content_type="text/xml; charset=utf-8")

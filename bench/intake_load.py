@@ -187,6 +187,11 @@ def stored_rows_sms_requests(n: int, offset: int) -> list:
     return [(path + "/stored-rows", body, headers) for path, body, headers in sms_requests(n, offset)]
 
 
+def bound_requests(bound: str):
+    """The request builder of a stored-rows bound (STORED_ROWS_OF's values)."""
+    return {"stored-rows-api": stored_rows_requests, "stored-rows-sms": stored_rows_sms_requests}[bound]
+
+
 def sms_requests(n: int, offset: int) -> list:
     from urllib.parse import urlencode
 
@@ -294,8 +299,7 @@ def main(argv=None) -> int:
             plans[channel] = (sigap_port, make[channel])
             plans[CEILING_OF[channel]] = (ceiling_port, ceiling_requests if channel == "api" else make[channel])
             if channel in STORED_ROWS_OF:
-                plans[STORED_ROWS_OF[channel]] = (ceiling_port, stored_rows_requests if channel == "api"
-                                                  else stored_rows_sms_requests)
+                plans[STORED_ROWS_OF[channel]] = (ceiling_port, bound_requests(STORED_ROWS_OF[channel]))
         per_phase = args.phase_seconds * args.max_rate
         print(f"{args.workers} gunicorn workers x {args.threads} threads each side; load from wrk "
               f"({args.wrk_threads} threads, {args.concurrency} connections); {args.rounds} rounds of "
@@ -354,7 +358,7 @@ def main(argv=None) -> int:
             if bound and of_bound:
                 results[f"{bound_name}_share_of_ceiling"] = round(statistics.median(bound), 3)
                 results[f"{channel}_share_of_{bound_name}"] = round(statistics.median(of_bound), 3)
-                print(f"  the bare stack storing Sigap's rows for a{'n API' if channel == 'api' else 'n SMS'} report "
+                print(f"  the bare stack storing Sigap's rows for {'an API' if channel == 'api' else 'an SMS'} report "
                       f"({bound_name}) is itself at {statistics.median(bound):.0%} of the ceiling (rounds "
                       f"{min(bound):.0%}-{max(bound):.0%}); Sigap's {channel} is at {statistics.median(of_bound):.0%} "
                       f"of it (rounds {min(of_bound):.0%}-{max(of_bound):.0%})", flush=True)

@@ -29,15 +29,15 @@ from bench.intake_load import (
     KANNEL_SECRET,
     KANNEL_SHORT_CODE,
     PUBLIC_BASE_URL,
+    STORED_ROWS_OF,
     TELEGRAM_SECRET,
     TWILIO_TOKEN,
     admin,
     api_requests,
+    bound_requests,
     ceiling_requests,
     kannel_requests,
     sms_requests,
-    stored_rows_requests,
-    stored_rows_sms_requests,
     telegram_requests,
 )
 
@@ -138,10 +138,8 @@ def main(argv=None) -> int:
         ceiling_client = ceiling_app.app.test_client()
         ceiling_cpu, ceiling_server = {}, {}
         bounds = [(c, ceiling_requests if c == "api" else make[c]) for c in channels]
-        if "api" in channels:  # the second bounds: the bare stack storing Sigap's rows (bench/ceiling_app.py)
-            bounds.append(("stored-rows-api", stored_rows_requests))
-        if "sms" in channels:
-            bounds.append(("stored-rows-sms", stored_rows_sms_requests))
+        # and the second bounds: the bare stack storing Sigap's rows (bench/ceiling_app.py)
+        bounds += [(STORED_ROWS_OF[c], bound_requests(STORED_ROWS_OF[c])) for c in channels if c in STORED_ROWS_OF]
         for bound, prepare in bounds:  # the bare stack's CPU per request for the same requests, for comparison
             prepared = prepare(args.requests + 20, 3_000_000)
             for index, (path, body, headers) in enumerate(prepared):
@@ -156,8 +154,8 @@ def main(argv=None) -> int:
                 ceiling_server[bound] = (server_ended - server_began) / args.requests * 1000
         for bound in ceiling_cpu:
             server = f", PostgreSQL backends' {ceiling_server[bound]:.2f} ms" if bound in ceiling_server else ""
-            print(f"{'ceiling' if bound in CHANNELS else bound} {bound if bound in CHANNELS else ''}: CPU of this "
-                  f"process per request {ceiling_cpu[bound]:.1f} ms{server}")
+            label = f"ceiling {bound}" if bound in CHANNELS else bound
+            print(f"{label}: CPU of this process per request {ceiling_cpu[bound]:.1f} ms{server}")
         for channel in channels:
             warm = make[channel](20, 1_000_000)
             for path, body, headers in warm:  # first requests: caches, prepared statements
